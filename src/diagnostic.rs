@@ -1,0 +1,124 @@
+//! Findings: what a rule reports.
+
+use serde::Serialize;
+
+use crate::model::Object;
+use crate::source::Location;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// The identity of the object a finding is about, as the JSON output shows it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn of(o: &Object) -> ObjectRef {
+        ObjectRef {
+            api_version: o.api_version.clone(),
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
+        }
+    }
+}
+
+/// Another place involved in a finding (the Gateway a route fails to match, the policy a
+/// Service fails to satisfy).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Short text shown under the underlined node.
+    pub label: Option<String>,
+    pub location: Location,
+    pub object: Option<ObjectRef>,
+    /// The controller's status condition and reason, e.g. `Accepted=False/NoMatchingParent`.
+    pub condition: Option<String>,
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+}
+
+impl Finding {
+    pub fn new(meta: &crate::rules::RuleMeta, location: Location, message: String) -> Finding {
+        Finding {
+            rule: meta.id,
+            severity: meta.severity,
+            message,
+            label: None,
+            location,
+            object: None,
+            condition: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn object(mut self, o: &Object) -> Self {
+        self.object = Some(ObjectRef::of(o));
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn condition(mut self, condition: impl Into<String>) -> Self {
+        self.condition = Some(condition.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn related(mut self, location: Option<Location>, message: impl Into<String>) -> Self {
+        if let Some(location) = location {
+            self.related.push(Related {
+                location,
+                message: message.into(),
+            });
+        }
+        self
+    }
+
+    /// The deterministic order of the report: file, line, column, rule, then the rest.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.location.file,
+            self.location.span.start,
+            self.rule,
+            &self.message,
+            self.location.span.end,
+        )
+    }
+}

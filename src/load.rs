@@ -1,0 +1,75 @@
+//! Stage 2: read and parse one file into objects and commands. Runs in parallel, one call per
+//! file; a file that fails to load becomes a finding for that file and the run goes on.
+
+use std::sync::Arc;
+
+use crate::catalog::FileContents;
+use crate::discover::{Candidate, STDIN, STDIN_DISPLAY};
+use crate::model::{NotAnObject, Object};
+use crate::source::yaml::{self, YamlError};
+use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands};
+
+/// Reads a candidate's bytes into text. Invalid UTF-8 is replaced so positions still work; for
+/// YAML it is also an error, since kubectl would refuse the file.
+pub fn read(candidate: &Candidate, stdin: Option<&str>) -> Result<(SourceFile, bool), String> {
+    let (display, bytes) = if candidate.path == STDIN {
+        (
+            STDIN_DISPLAY.to_string(),
+            stdin.unwrap_or_default().as_bytes().to_vec(),
+        )
+    } else {
+        let bytes = std::fs::read(&candidate.path).map_err(|e| e.to_string())?;
+        (candidate.path.clone(), bytes)
+    };
+    let (text, valid) = match String::from_utf8(bytes) {
+        Ok(s) => (s, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+    };
+    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    Ok((
+        SourceFile {
+            path: display,
+            kind: candidate.kind,
+            text: Arc::from(text),
+        },
+        valid,
+    ))
+}
+
+/// Parses one file's text.
+pub fn parse(
+    file: FileId,
+    source: &SourceFile,
+    valid_utf8: bool,
+    default_namespace: &str,
+) -> FileContents {
+    let text: &str = &source.text;
+    let index = LineIndex::new(text);
+    let mut out = FileContents {
+        commands: commands::extract(file, source.kind, text, &index),
+        ..Default::default()
+    };
+    if !matches!(source.kind, FileKind::Yaml | FileKind::Json) {
+        return out;
+    }
+    if !valid_utf8 || text.contains('\0') {
+        out.yaml_error = Some(YamlError {
+            pos: Pos {
+                line: 1,
+                col: 1,
+                byte: 0,
+            },
+            message: "the file is not UTF-8 text (a binary file?)".into(),
+        });
+        return out;
+    }
+    let loaded = yaml::load(text, &index);
+    out.yaml_error = loaded.error;
+    for doc in &loaded.documents {
+        match Object::from_document(doc, file, default_namespace) {
+            Ok(objects) => out.objects.extend(objects),
+            Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
+        }
+    }
+    out
+}

@@ -1,0 +1,210 @@
+//! Gateway, its listeners, and GatewayClass.
+
+use super::route::RouteKind;
+use super::selector::LabelSelector;
+use super::{GATEWAY_GROUP, Label, Spanned, labels_from};
+use crate::source::Span;
+use crate::source::yaml::Node;
+
+#[derive(Clone, Debug, Default)]
+pub struct Gateway {
+    pub class_name: Option<Spanned<String>>,
+    pub listeners: Vec<Listener>,
+    /// `spec.infrastructure.labels`: the only labels Cilium copies to the generated Service.
+    pub infrastructure_labels: Vec<Label>,
+    /// Span of `spec.infrastructure` if written, else of `spec`.
+    pub infrastructure_span: Option<Span>,
+    pub spec_span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Listener {
+    pub name: Spanned<String>,
+    pub port: Option<u32>,
+    pub port_span: Span,
+    pub protocol: String,
+    pub hostname: Option<Spanned<String>>,
+    pub allowed_routes: AllowedRoutes,
+    pub certificate_refs: Vec<SecretRef>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FromNamespaces {
+    Same,
+    All,
+    Selector,
+}
+
+#[derive(Clone, Debug)]
+pub struct AllowedRoutes {
+    pub from: FromNamespaces,
+    pub selector: Option<LabelSelector>,
+    /// `(group, kind)` pairs; empty means the protocol's defaults.
+    pub kinds: Vec<(String, String)>,
+    /// Span of `allowedRoutes`, if written.
+    pub span: Option<Span>,
+}
+
+/// A certificateRef of a listener.
+#[derive(Clone, Debug)]
+pub struct SecretRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<Spanned<String>>,
+    pub name: Spanned<String>,
+    pub span: Span,
+}
+
+impl Gateway {
+    pub fn from_spec(spec: Option<&Node>) -> Gateway {
+        let Some(spec) = spec else {
+            return Gateway::default();
+        };
+        let infrastructure = spec.get("infrastructure");
+        Gateway {
+            class_name: spec
+                .get("gatewayClassName")
+                .and_then(Spanned::from_str_node),
+            listeners: spec
+                .get("listeners")
+                .map(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .map(Listener::from_node)
+                .collect(),
+            infrastructure_labels: labels_from(infrastructure.and_then(|i| i.get("labels"))),
+            infrastructure_span: infrastructure.map(|n| n.span),
+            spec_span: Some(spec.span),
+        }
+    }
+
+    pub fn class(&self) -> Option<&str> {
+        self.class_name.as_ref().map(|c| c.value.as_str())
+    }
+}
+
+impl Listener {
+    fn from_node(node: &Node) -> Listener {
+        let port_node = node.get("port");
+        let allowed = node.get("allowedRoutes");
+        let namespaces = allowed.and_then(|a| a.get("namespaces"));
+        let from = match namespaces
+            .and_then(|n| n.get("from"))
+            .and_then(Node::as_str)
+        {
+            Some("All") => FromNamespaces::All,
+            Some("Selector") => FromNamespaces::Selector,
+            _ => FromNamespaces::Same,
+        };
+        let kinds = allowed
+            .and_then(|a| a.get("kinds"))
+            .map(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|k| {
+                let kind = k.get("kind").and_then(Node::as_str)?;
+                let group = k
+                    .get("group")
+                    .and_then(Node::as_str)
+                    .unwrap_or(GATEWAY_GROUP);
+                Some((group.to_string(), kind.to_string()))
+            })
+            .collect();
+        let certificate_refs = node
+            .at(&["tls", "certificateRefs"])
+            .map(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|r| {
+                Some(SecretRef {
+                    group: r
+                        .get("group")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    kind: r
+                        .get("kind")
+                        .and_then(Node::as_str)
+                        .unwrap_or("Secret")
+                        .to_string(),
+                    namespace: r.get("namespace").and_then(Spanned::from_str_node),
+                    name: r.get("name").and_then(Spanned::from_str_node)?,
+                    span: r.span,
+                })
+            })
+            .collect();
+        Listener {
+            name: node
+                .get("name")
+                .and_then(Spanned::from_str_node)
+                .unwrap_or(Spanned {
+                    value: String::new(),
+                    span: node.span,
+                }),
+            port: port_node.and_then(Node::as_u32),
+            port_span: port_node.map(|n| n.span).unwrap_or(node.span),
+            protocol: node
+                .get("protocol")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            hostname: node.get("hostname").and_then(Spanned::from_str_node),
+            allowed_routes: AllowedRoutes {
+                from,
+                selector: namespaces
+                    .and_then(|n| n.get("selector"))
+                    .map(LabelSelector::from_node),
+                kinds,
+                span: allowed.map(|a| a.span),
+            },
+            certificate_refs,
+            span: node.span,
+        }
+    }
+
+    /// The route kinds this listener admits: its `allowedRoutes.kinds`, or the protocol's
+    /// defaults (HTTP/HTTPS: HTTPRoute and GRPCRoute; TLS: TLSRoute; TCP; UDP).
+    pub fn admits_kind(&self, kind: RouteKind) -> bool {
+        if self.allowed_routes.kinds.is_empty() {
+            return match self.protocol.as_str() {
+                "HTTP" | "HTTPS" => matches!(kind, RouteKind::Http | RouteKind::Grpc),
+                "TLS" => kind == RouteKind::Tls,
+                "TCP" => kind == RouteKind::Tcp,
+                "UDP" => kind == RouteKind::Udp,
+                _ => false,
+            };
+        }
+        self.allowed_routes
+            .kinds
+            .iter()
+            .any(|(g, k)| g == GATEWAY_GROUP && k == kind.as_str())
+    }
+
+    /// A human label for messages: `https (HTTPS :443, api.example.com)`.
+    pub fn describe(&self) -> String {
+        let port = self.port.map(|p| format!(" :{p}")).unwrap_or_default();
+        let host = self
+            .hostname
+            .as_ref()
+            .map(|h| format!(", {}", h.value))
+            .unwrap_or_default();
+        format!("`{}` ({}{port}{host})", self.name.value, self.protocol)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct GatewayClass {
+    pub controller_name: Option<String>,
+}
+
+impl GatewayClass {
+    pub fn from_spec(spec: Option<&Node>) -> GatewayClass {
+        GatewayClass {
+            controller_name: spec
+                .and_then(|s| s.get("controllerName"))
+                .and_then(Node::as_str)
+                .map(str::to_string),
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Typed, read-only views of the objects cilint understands. Each document is turned into an
+//! [`Object`] while its file is loaded; the YAML tree is dropped afterwards.
+
+pub mod cilium;
+pub mod gateway;
+pub mod hostname;
+pub mod route;
+pub mod selector;
+pub mod service;
+pub mod suggest;
+pub mod workload;
+
+use crate::source::yaml::Node;
+use crate::source::{Location, Span};
+
+pub use cilium::{BgpAdvertisement, L2Policy, LbIpPool};
+pub use gateway::{Gateway, GatewayClass};
+pub use route::Route;
+pub use service::Service;
+pub use workload::Workload;
+
+/// The API group of the Gateway API.
+pub const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
+/// The controller name of Cilium's GatewayClass.
+pub const CILIUM_GATEWAY_CONTROLLER: &str = "io.cilium/gateway-controller";
+
+/// A value with the span of the node it came from.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl Spanned<String> {
+    pub fn from_str_node(node: &Node) -> Option<Spanned<String>> {
+        Some(Spanned {
+            value: node.as_str()?.to_string(),
+            span: node.span,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+/// One `key: value` of `metadata.labels` (or `spec.infrastructure.labels`) with its span.
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub key: String,
+    pub value: String,
+    pub span: Span,
+}
+
+pub fn labels_from(node: Option<&Node>) -> Vec<Label> {
+    node.map(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| {
+            Some(Label {
+                key: k.as_str()?.to_string(),
+                value: v.as_str().unwrap_or_default().to_string(),
+                span: Span {
+                    start: k.span.start,
+                    end: v.span.end.max(k.span.end),
+                },
+            })
+        })
+        .collect()
+}
+
+pub fn label_value<'a>(labels: &'a [Label], key: &str) -> Option<&'a str> {
+    labels
+        .iter()
+        .find(|l| l.key == key)
+        .map(|l| l.value.as_str())
+}
+
+/// Where an object in the Catalog comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// A document in a manifest file.
+    Manifest,
+    /// Made by a controller from another object (Cilium's Service for a Gateway).
+    Generated { by: ObjectId },
+    /// Made by a `kubectl create` command in a script, a Markdown file or a comment.
+    Command,
+}
+
+/// Index of an object in the Catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId(pub u32);
+
+/// The typed part of an object, for the kinds rules read.
+#[derive(Clone, Debug)]
+pub enum Spec {
+    Gateway(Gateway),
+    GatewayClass(GatewayClass),
+    Route(Route),
+    Service(Service),
+    Workload(Workload),
+    Secret(Secret),
+    LbIpPool(LbIpPool),
+    L2Policy(L2Policy),
+    BgpAdvertisement(BgpAdvertisement),
+    Other,
+}
+
+/// What cilint keeps of a Secret: never its values.
+#[derive(Clone, Debug, Default)]
+pub struct Secret {
+    pub secret_type: Option<String>,
+    pub keys: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub api_version: String,
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    /// `None` for cluster-scoped kinds.
+    pub namespace: Option<String>,
+    pub labels: Vec<Label>,
+    pub annotations: Vec<(String, String)>,
+    pub origin: Origin,
+    /// Where the object is written: the document for manifests, the command word for objects
+    /// made by commands, `None` for generated objects.
+    pub location: Option<Location>,
+    /// Span of `metadata.name` (or of the object when it has none).
+    pub name_span: Span,
+    /// Span of `metadata.labels`, if written.
+    pub labels_span: Option<Span>,
+    pub spec: Spec,
+}
+
+impl Object {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        label_value(&self.labels, key)
+    }
+
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.group == group && self.kind == kind
+    }
+
+    /// `namespace/name`, or `name` for cluster-scoped objects.
+    pub fn qualified_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The location a finding about this object points at when nothing more exact exists.
+    pub fn name_location(&self) -> Option<Location> {
+        self.location.map(|l| Location {
+            file: l.file,
+            span: self.name_span,
+        })
+    }
+
+    pub fn gateway(&self) -> Option<&Gateway> {
+        match &self.spec {
+            Spec::Gateway(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub fn route(&self) -> Option<&Route> {
+        match &self.spec {
+            Spec::Route(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn service(&self) -> Option<&Service> {
+        match &self.spec {
+            Spec::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds the API server keeps without a namespace (the ones manifests commonly hold).
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "PersistentVolume"
+            | "StorageClass"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "CustomResourceDefinition"
+            | "PriorityClass"
+            | "IngressClass"
+            | "RuntimeClass"
+            | "CSIDriver"
+            | "VolumeAttachment"
+            | "APIService"
+            | "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "PodSecurityPolicy"
+            | "GatewayClass"
+            | "ClusterIssuer"
+            | "ClusterSecretStore"
+            | "CiliumLoadBalancerIPPool"
+            | "CiliumL2AnnouncementPolicy"
+            | "CiliumBGPClusterConfig"
+            | "CiliumBGPPeerConfig"
+            | "CiliumBGPAdvertisement"
+            | "CiliumBGPNodeConfig"
+            | "CiliumBGPNodeConfigOverride"
+            | "CiliumBGPPeeringPolicy"
+            | "CiliumClusterwideNetworkPolicy"
+            | "CiliumClusterwideEnvoyConfig"
+            | "CiliumCIDRGroup"
+            | "CiliumPodIPPool"
+            | "CiliumNode"
+            | "CiliumExternalWorkload"
+    )
+}
+
+/// Splits `apiVersion` into its group (`""` for core `v1`).
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+}
+
+/// Why a document is not an object cilint indexes.
+#[derive(Debug, PartialEq)]
+pub enum NotAnObject {
+    /// No `apiVersion`/`kind`: some other YAML (Helm values, Ansible, CI config).
+    NotKubernetes,
+}
+
+impl Object {
+    /// Turns a document into objects: one, or the items of a `kind: List`. `default_namespace`
+    /// is where objects without `metadata.namespace` land.
+    pub fn from_document(
+        doc: &Node,
+        file: crate::source::FileId,
+        default_namespace: &str,
+    ) -> Result<Vec<Object>, NotAnObject> {
+        let api_version = doc.get("apiVersion").and_then(Node::as_str);
+        let kind = doc.get("kind").and_then(Node::as_str);
+        let (Some(api_version), Some(kind)) = (api_version, kind) else {
+            return Err(NotAnObject::NotKubernetes);
+        };
+        if kind.ends_with("List") && doc.get("items").is_some() {
+            let mut out = Vec::new();
+            for item in doc.get("items").map(Node::as_seq).unwrap_or(&[]) {
+                if let Ok(objs) = Object::from_document(item, file, default_namespace) {
+                    out.extend(objs);
+                }
+            }
+            return Ok(out);
+        }
+        let metadata = doc.get("metadata");
+        let name_node = metadata.and_then(|m| m.get("name"));
+        let name = name_node.and_then(Node::as_str).unwrap_or_default();
+        let namespace = if is_cluster_scoped(kind) {
+            None
+        } else {
+            Some(
+                metadata
+                    .and_then(|m| m.get("namespace"))
+                    .and_then(Node::as_str)
+                    .filter(|ns| !ns.is_empty())
+                    .unwrap_or(default_namespace)
+                    .to_string(),
+            )
+        };
+        let labels_node = metadata.and_then(|m| m.get("labels"));
+        let annotations = metadata
+            .and_then(|m| m.get("annotations"))
+            .map(Node::as_map)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    k.as_str()?.to_string(),
+                    v.as_str().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect();
+        let group = group_of(api_version);
+        let spec = Spec::from_document(group, kind, doc);
+        Ok(vec![Object {
+            api_version: api_version.to_string(),
+            group: group.to_string(),
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace,
+            labels: labels_from(labels_node),
+            annotations,
+            origin: Origin::Manifest,
+            location: Some(Location {
+                file,
+                span: doc.span,
+            }),
+            name_span: name_node.map(|n| n.span).unwrap_or(doc.span),
+            labels_span: labels_node.map(|n| n.span),
+            spec,
+        }])
+    }
+}
+
+impl Spec {
+    fn from_document(group: &str, kind: &str, doc: &Node) -> Spec {
+        let spec = doc.get("spec");
+        match (group, kind) {
+            (GATEWAY_GROUP, "Gateway") => Spec::Gateway(Gateway::from_spec(spec)),
+            (GATEWAY_GROUP, "GatewayClass") => Spec::GatewayClass(GatewayClass::from_spec(spec)),
+            (GATEWAY_GROUP, k) if route::RouteKind::from_kind(k).is_some() => {
+                Spec::Route(Route::from_spec(route::RouteKind::from_kind(k).unwrap(), spec))
+            }
+            ("", "Service") => Spec::Service(Service::from_spec(spec)),
+            ("", "Secret") => Spec::Secret(Secret {
+                secret_type: doc.get("type").and_then(Node::as_str).map(str::to_string),
+                keys: ["data", "stringData"]
+                    .iter()
+                    .filter_map(|k| doc.get(k))
+                    .flat_map(Node::as_map)
+                    .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                    .collect(),
+            }),
+            ("", "Pod") => Spec::Workload(Workload::from_pod(doc)),
+            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => {
+                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))))
+            }
+            ("batch", "Job") => {
+                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))))
+            }
+            ("cilium.io", "CiliumLoadBalancerIPPool") => Spec::LbIpPool(LbIpPool::from_spec(spec)),
+            ("cilium.io", "CiliumL2AnnouncementPolicy") => {
+                Spec::L2Policy(L2Policy::from_spec(spec))
+            }
+            ("cilium.io", "CiliumBGPAdvertisement") => {
+                Spec::BgpAdvertisement(BgpAdvertisement::from_spec(spec))
+            }
+            _ => Spec::Other,
+        }
+    }
+}

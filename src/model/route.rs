@@ -1,0 +1,164 @@
+//! Routes of every kind (HTTP, GRPC, TLS, TCP, UDP): parentRefs, hostnames, backendRefs.
+
+use super::{GATEWAY_GROUP, Spanned};
+use crate::source::Span;
+use crate::source::yaml::Node;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RouteKind {
+    Http,
+    Grpc,
+    Tls,
+    Tcp,
+    Udp,
+}
+
+impl RouteKind {
+    pub fn from_kind(kind: &str) -> Option<RouteKind> {
+        Some(match kind {
+            "HTTPRoute" => RouteKind::Http,
+            "GRPCRoute" => RouteKind::Grpc,
+            "TLSRoute" => RouteKind::Tls,
+            "TCPRoute" => RouteKind::Tcp,
+            "UDPRoute" => RouteKind::Udp,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteKind::Http => "HTTPRoute",
+            RouteKind::Grpc => "GRPCRoute",
+            RouteKind::Tls => "TLSRoute",
+            RouteKind::Tcp => "TCPRoute",
+            RouteKind::Udp => "UDPRoute",
+        }
+    }
+
+    /// Whether the kind has `spec.hostnames`.
+    pub fn has_hostnames(self) -> bool {
+        matches!(self, RouteKind::Http | RouteKind::Grpc | RouteKind::Tls)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub kind: RouteKind,
+    pub parent_refs: Vec<ParentRef>,
+    pub hostnames: Vec<Spanned<String>>,
+    /// Span of `spec.hostnames`, if written.
+    pub hostnames_span: Option<Span>,
+    pub backend_refs: Vec<BackendRef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParentRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<Spanned<String>>,
+    pub name: Spanned<String>,
+    pub section_name: Option<Spanned<String>>,
+    pub port: Option<Spanned<u32>>,
+    pub span: Span,
+}
+
+impl ParentRef {
+    pub fn is_gateway(&self) -> bool {
+        self.group == GATEWAY_GROUP && self.kind == "Gateway"
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct BackendRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<Spanned<String>>,
+    pub name: Spanned<String>,
+    pub port: Option<Spanned<u32>>,
+    pub span: Span,
+}
+
+impl BackendRef {
+    pub fn is_service(&self) -> bool {
+        self.group.is_empty() && self.kind == "Service"
+    }
+}
+
+fn port_of(node: &Node) -> Option<Spanned<u32>> {
+    let p = node.get("port")?;
+    Some(Spanned {
+        value: p.as_u32()?,
+        span: p.span,
+    })
+}
+
+impl Route {
+    pub fn from_spec(kind: RouteKind, spec: Option<&Node>) -> Route {
+        let seq = |key: &str| spec.and_then(|s| s.get(key)).map(Node::as_seq).unwrap_or(&[]);
+        let parent_refs = seq("parentRefs")
+            .iter()
+            .filter_map(|p| {
+                Some(ParentRef {
+                    group: p
+                        .get("group")
+                        .and_then(Node::as_str)
+                        .unwrap_or(GATEWAY_GROUP)
+                        .to_string(),
+                    kind: p
+                        .get("kind")
+                        .and_then(Node::as_str)
+                        .unwrap_or("Gateway")
+                        .to_string(),
+                    namespace: p.get("namespace").and_then(Spanned::from_str_node),
+                    name: p.get("name").and_then(Spanned::from_str_node)?,
+                    section_name: p.get("sectionName").and_then(Spanned::from_str_node),
+                    port: port_of(p),
+                    span: p.span,
+                })
+            })
+            .collect();
+        let hostnames = seq("hostnames")
+            .iter()
+            .filter_map(Spanned::from_str_node)
+            .collect();
+        let mut backend_refs = Vec::new();
+        for rule in seq("rules") {
+            for b in rule.get("backendRefs").map(Node::as_seq).unwrap_or(&[]) {
+                push_backend(&mut backend_refs, b);
+            }
+        }
+        Route {
+            kind,
+            parent_refs,
+            hostnames,
+            hostnames_span: spec.and_then(|s| s.get("hostnames")).map(|n| n.span),
+            backend_refs,
+        }
+    }
+
+    pub fn hostname_strs(&self) -> Vec<&str> {
+        self.hostnames.iter().map(|h| h.value.as_str()).collect()
+    }
+}
+
+fn push_backend(out: &mut Vec<BackendRef>, b: &Node) {
+    let Some(name) = b.get("name").and_then(Spanned::from_str_node) else {
+        return;
+    };
+    out.push(BackendRef {
+        group: b
+            .get("group")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string(),
+        kind: b
+            .get("kind")
+            .and_then(Node::as_str)
+            .unwrap_or("Service")
+            .to_string(),
+        namespace: b.get("namespace").and_then(Spanned::from_str_node),
+        name,
+        port: port_of(b),
+        span: b.span,
+    });
+}

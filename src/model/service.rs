@@ -1,0 +1,109 @@
+//! Service: type, selector, ports.
+
+use super::Spanned;
+use crate::source::Span;
+use crate::source::yaml::Node;
+
+/// A Service port's `targetPort`: a number or the name of a container port.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TargetPort {
+    Number(u32),
+    Name(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: u32,
+    pub target_port: Option<TargetPort>,
+    pub protocol: String,
+    pub span: Span,
+}
+
+impl ServicePort {
+    /// The targetPort, which defaults to `port`.
+    pub fn effective_target(&self) -> TargetPort {
+        self.target_port
+            .clone()
+            .unwrap_or(TargetPort::Number(self.port))
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Service {
+    /// `spec.type`, default `ClusterIP`.
+    pub service_type: String,
+    /// `spec.selector`; `None` when absent (endpoints managed outside Kubernetes).
+    pub selector: Option<Vec<(String, String)>>,
+    pub ports: Vec<ServicePort>,
+    pub load_balancer_class: Option<Spanned<String>>,
+    pub external_traffic_policy: Option<String>,
+}
+
+impl Service {
+    pub fn from_spec(spec: Option<&Node>) -> Service {
+        let Some(spec) = spec else {
+            return Service {
+                service_type: "ClusterIP".into(),
+                ..Default::default()
+            };
+        };
+        let str_of = |key: &str| spec.get(key).and_then(Node::as_str).map(str::to_string);
+        Service {
+            service_type: str_of("type").unwrap_or_else(|| "ClusterIP".into()),
+            selector: spec.get("selector").map(|s| {
+                s.as_map()
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
+                    })
+                    .collect()
+            }),
+            ports: spec
+                .get("ports")
+                .map(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|p| {
+                    Some(ServicePort {
+                        name: p.get("name").and_then(Node::as_str).map(str::to_string),
+                        port: p.get("port").and_then(Node::as_u32)?,
+                        target_port: p.get("targetPort").and_then(|t| {
+                            let s = t.as_str()?;
+                            Some(match s.parse() {
+                                Ok(n) => TargetPort::Number(n),
+                                Err(_) => TargetPort::Name(s.to_string()),
+                            })
+                        }),
+                        protocol: p
+                            .get("protocol")
+                            .and_then(Node::as_str)
+                            .unwrap_or("TCP")
+                            .to_string(),
+                        span: p.span,
+                    })
+                })
+                .collect(),
+            load_balancer_class: spec
+                .get("loadBalancerClass")
+                .and_then(Spanned::from_str_node),
+            external_traffic_policy: str_of("externalTrafficPolicy"),
+        }
+    }
+
+    pub fn is_load_balancer(&self) -> bool {
+        self.service_type == "LoadBalancer"
+    }
+
+    /// Whether Cilium's LB-IPAM, L2 announcer and BGP control plane handle this Service: a
+    /// LoadBalancer without a class, or with one of Cilium's classes.
+    pub fn is_cilium_load_balancer(&self) -> bool {
+        self.is_load_balancer()
+            && self.load_balancer_class.as_ref().is_none_or(|c| {
+                matches!(
+                    c.value.as_str(),
+                    "io.cilium/l2-announcer" | "io.cilium/bgp-control-plane"
+                )
+            })
+    }
+}

@@ -1,0 +1,201 @@
+//! Human output through miette: the file, a snippet with the offending node underlined,
+//! related locations in other files, and a help line.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+
+use super::Style;
+use crate::Report;
+use crate::diagnostic::{Finding, Severity};
+use crate::source::Location;
+
+struct Rendered {
+    message: String,
+    code: &'static str,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: NamedSource<Arc<str>>,
+    span: SourceSpan,
+    label: Option<String>,
+    related: Vec<RelatedNote>,
+}
+
+struct RelatedNote {
+    message: String,
+    source: NamedSource<Arc<str>>,
+    span: SourceSpan,
+}
+
+impl fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for Rendered {}
+
+impl Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            self.label.clone(),
+            self.span,
+        ))))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+}
+
+impl fmt::Debug for RelatedNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for RelatedNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for RelatedNote {}
+
+impl Diagnostic for RelatedNote {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            None, self.span,
+        ))))
+    }
+}
+
+/// A byte span miette can show: inside the text and on character boundaries.
+fn source_span(text: &str, l: &Location) -> SourceSpan {
+    let clamp = |mut b: usize| {
+        b = b.min(text.len());
+        while !text.is_char_boundary(b) {
+            b -= 1;
+        }
+        b
+    };
+    let start = clamp(l.span.start.byte as usize);
+    let end = clamp(l.span.end.byte as usize).max(start);
+    SourceSpan::new(start.into(), end - start)
+}
+
+fn named(report: &Report, l: &Location) -> NamedSource<Arc<str>> {
+    let file = report.file(l.file);
+    NamedSource::new(&file.path, file.text.clone())
+}
+
+fn rendered(report: &Report, f: &Finding) -> Rendered {
+    let text = &report.file(f.location.file).text;
+    let help = match (&f.help, &f.condition) {
+        (Some(h), Some(c)) => Some(format!("{h}\ncontroller: {c}")),
+        (Some(h), None) => Some(h.clone()),
+        (None, Some(c)) => Some(format!("controller: {c}")),
+        (None, None) => None,
+    };
+    Rendered {
+        message: f.message.clone(),
+        code: f.rule,
+        severity: match f.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        },
+        help,
+        source: named(report, &f.location),
+        span: source_span(text, &f.location),
+        label: f.label.clone(),
+        related: f
+            .related
+            .iter()
+            .map(|r| RelatedNote {
+                message: r.message.clone(),
+                source: named(report, &r.location),
+                span: source_span(&report.file(r.location.file).text, &r.location),
+            })
+            .collect(),
+    }
+}
+
+pub fn render(report: &Report, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for f in &report.findings {
+        handler
+            .render_report(&mut out, &rendered(report, f))
+            .expect("writing to a String cannot fail");
+        out.push('\n');
+    }
+    out.push_str(&summary_line(report));
+    out
+}
+
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "{} in {} ({}",
+        plural(s.findings(), "finding"),
+        plural(s.files, "file"),
+        plural(s.objects, "object"),
+    );
+    if s.commands > 0 {
+        line.push_str(&format!(", {}", plural(s.commands, "kubectl command")));
+    }
+    if s.skipped_documents > 0 {
+        line.push_str(&format!(
+            ", {} skipped: not Kubernetes objects",
+            plural(s.skipped_documents, "document")
+        ));
+    }
+    line.push(')');
+    if s.findings() > 0 {
+        line.push_str(&format!(
+            ": {}, {}, {}",
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+            plural(s.notes, "note")
+        ));
+    }
+    line.push('\n');
+    line
+}

@@ -1,0 +1,113 @@
+//! `--format json`: the stable JSON document of design.md.
+
+use serde::Serialize;
+
+use crate::Report;
+use crate::diagnostic::{Finding, ObjectRef};
+use crate::source::Location;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: Tool,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    objects: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    location: JsonLocation<'a>,
+    object: Option<&'a ObjectRef>,
+    condition: Option<&'a str>,
+    help: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    location: JsonLocation<'a>,
+    message: &'a str,
+}
+
+fn location<'a>(report: &'a Report, l: &Location) -> JsonLocation<'a> {
+    JsonLocation {
+        file: &report.file(l.file).path,
+        line: l.span.start.line,
+        column: l.span.start.col,
+        end_line: l.span.end.line,
+        end_column: l.span.end.col,
+    }
+}
+
+fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: f.rule,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        location: location(report, &f.location),
+        object: f.object.as_ref(),
+        condition: f.condition.as_deref(),
+        help: f.help.as_deref(),
+        related: f
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                location: location(report, &r.location),
+                message: &r.message,
+            })
+            .collect(),
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let doc = Document {
+        tool: Tool {
+            name: "cilint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: Summary {
+            files: s.files,
+            objects: s.objects,
+            findings: s.findings(),
+            errors: s.errors,
+            warnings: s.warnings,
+            notes: s.notes,
+        },
+        findings: report
+            .findings
+            .iter()
+            .map(|f| finding(report, f))
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&doc).expect("the report serialises");
+    out.push('\n');
+    out
+}

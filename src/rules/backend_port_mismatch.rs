@@ -1,0 +1,19 @@
+//! backend-port-mismatch: TODO (being written).
+
+use super::{Category, Rule, RuleMeta};
+use crate::catalog::Catalog;
+use crate::diagnostic::{Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "backend-port-mismatch",
+    severity: Severity::Error,
+    category: Category::GatewayApi,
+    summary: "TODO",
+};
+
+pub const RULE: Rule = Rule {
+    meta: &META,
+    check,
+};
+
+fn check(_catalog: &Catalog, _out: &mut Vec<Finding>) {}

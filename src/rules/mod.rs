@@ -1,0 +1,99 @@
+//! The rule registry: one line per rule, one file per rule.
+
+use crate::catalog::Catalog;
+use crate::diagnostic::{Finding, Severity};
+
+mod backend_not_found;
+mod backend_port_mismatch;
+mod gateway_labels_not_propagated;
+mod label_command_unknown_gateway;
+mod route_hostname_mismatch;
+mod route_listener_not_found;
+mod route_not_allowed;
+mod route_parent_not_found;
+mod selector_matches_nothing;
+mod service_not_advertised;
+mod tls_secret_not_found;
+mod yaml_syntax;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    GatewayApi,
+    Cilium,
+    Kubernetes,
+    Commands,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::GatewayApi => "gateway-api",
+            Category::Cilium => "cilium",
+            Category::Kubernetes => "kubernetes",
+            Category::Commands => "commands",
+        }
+    }
+}
+
+/// What a rule is: its stable id, default severity, category and one-line summary.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    pub summary: &'static str,
+}
+
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    /// Reads the Catalog only; no I/O, no shared state.
+    pub check: fn(&Catalog, &mut Vec<Finding>),
+}
+
+/// Every rule, in id order.
+pub static RULES: &[Rule] = &[
+    backend_not_found::RULE,
+    backend_port_mismatch::RULE,
+    gateway_labels_not_propagated::RULE,
+    label_command_unknown_gateway::RULE,
+    route_hostname_mismatch::RULE,
+    route_listener_not_found::RULE,
+    route_not_allowed::RULE,
+    route_parent_not_found::RULE,
+    selector_matches_nothing::RULE,
+    service_not_advertised::RULE,
+    tls_secret_not_found::RULE,
+    yaml_syntax::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.meta.id == id)
+}
+
+/// The documentation page of a rule, `rules/<id>.md`, compiled in.
+pub fn doc(id: &str) -> Option<&'static str> {
+    DOCS.iter().find(|(i, _)| *i == id).map(|(_, d)| *d)
+}
+
+macro_rules! docs {
+    ($($id:literal),* $(,)?) => {
+        static DOCS: &[(&str, &str)] = &[
+            $(($id, include_str!(concat!("../../rules/", $id, ".md")))),*
+        ];
+    };
+}
+
+docs!(
+    "backend-not-found",
+    "backend-port-mismatch",
+    "gateway-labels-not-propagated",
+    "label-command-unknown-gateway",
+    "route-hostname-mismatch",
+    "route-listener-not-found",
+    "route-not-allowed",
+    "route-parent-not-found",
+    "selector-matches-nothing",
+    "service-not-advertised",
+    "tls-secret-not-found",
+    "yaml-syntax",
+);

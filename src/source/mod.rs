@@ -1,0 +1,167 @@
+//! Source files and positions: what was read, and where things are in it.
+
+pub mod commands;
+pub mod yaml;
+
+use std::sync::Arc;
+
+/// Index of a file in the run's file table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A point in a file. `line` and `col` are 1-based, `col` counts characters; `byte` is the
+/// 0-based byte offset miette needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+    pub byte: u32,
+}
+
+/// A range in one file; `end` is exclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn len_bytes(&self) -> usize {
+        self.end.byte.saturating_sub(self.start.byte) as usize
+    }
+}
+
+/// A span in a known file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// What kind of text a file holds, decided from its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    Yaml,
+    Json,
+    Shell,
+    Markdown,
+}
+
+impl FileKind {
+    pub fn from_path(path: &str) -> Option<FileKind> {
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+        match ext.as_str() {
+            "yaml" | "yml" => Some(FileKind::Yaml),
+            "json" => Some(FileKind::Json),
+            "sh" | "bash" => Some(FileKind::Shell),
+            "md" | "markdown" => Some(FileKind::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// A file as read: its display path (as reached from the input the user gave) and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: String,
+    pub kind: FileKind,
+    pub text: Arc<str>,
+}
+
+/// Maps character positions (what saphyr reports) to byte offsets, line by line.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of the start of each line (0-based line number).
+    line_starts: Vec<u32>,
+    /// Whether each line is pure ASCII, where char column == byte column.
+    ascii: Vec<bool>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0u32];
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(i as u32 + 1);
+                ascii.push(line_ascii);
+                line_ascii = true;
+            } else if b >= 0x80 {
+                line_ascii = false;
+            }
+        }
+        ascii.push(line_ascii);
+        LineIndex {
+            text,
+            line_starts,
+            ascii,
+        }
+    }
+
+    /// Position of 1-based `line` and 0-based character column `col0`.
+    pub fn pos(&self, line: usize, col0: usize) -> Pos {
+        let li = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        let start = self.line_starts[li] as usize;
+        let byte = if self.ascii[li] {
+            start + col0
+        } else {
+            let line_text = &self.text[start..];
+            start
+                + line_text
+                    .char_indices()
+                    .nth(col0)
+                    .map(|(b, _)| b)
+                    .unwrap_or(line_text.len())
+        };
+        Pos {
+            line: (li + 1) as u32,
+            col: col0 as u32 + 1,
+            byte: byte.min(self.text.len()) as u32,
+        }
+    }
+
+    /// Position of a byte offset.
+    pub fn pos_of_byte(&self, byte: usize) -> Pos {
+        let byte = byte.min(self.text.len());
+        let li = match self.line_starts.binary_search(&(byte as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[li] as usize;
+        let col0 = if self.ascii[li] {
+            byte - start
+        } else {
+            self.text[start..byte].chars().count()
+        };
+        Pos {
+            line: (li + 1) as u32,
+            col: col0 as u32 + 1,
+            byte: byte as u32,
+        }
+    }
+
+    /// The span of bytes `start..end`.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        Span {
+            start: self.pos_of_byte(start),
+            end: self.pos_of_byte(end),
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte range of 1-based `line`, without its newline.
+    pub fn line_range(&self, line: usize) -> (usize, usize) {
+        let li = line - 1;
+        let start = self.line_starts[li] as usize;
+        let end = self
+            .line_starts
+            .get(li + 1)
+            .map(|&e| e as usize - 1)
+            .unwrap_or(self.text.len());
+        (start, end)
+    }
+}

@@ -1,0 +1,35 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use cilint::report::{self, Format, Style};
+use cilint::{Options, Report};
+
+/// Lints paths relative to the crate root with a default namespace.
+pub fn lint_ns(paths: &[&str], namespace: &str) -> Report {
+    let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+    cilint::lint(
+        &paths,
+        &Options {
+            namespace: namespace.into(),
+            stdin: None,
+        },
+    )
+}
+
+pub fn lint(paths: &[&str]) -> Report {
+    lint_ns(paths, "default")
+}
+
+/// Human output as a terminal without colour, 100 columns wide, would show it.
+pub fn human(report: &Report) -> String {
+    report::render(report, Format::Human, Style::default())
+}
+
+pub fn json(report: &Report) -> String {
+    report::render(report, Format::Json, Style::default())
+}
+
+/// The rule ids of a report's findings, in report order.
+pub fn rules_of(report: &Report) -> Vec<&'static str> {
+    report.findings.iter().map(|f| f.rule).collect()
+}

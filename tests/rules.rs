@@ -1,0 +1,63 @@
+//! Every rule against its fixtures: `fixtures/<id>/fail` must draw the rule, `fixtures/<id>/pass`
+//! must not; the rendered output of both is snapshotted.
+
+mod common;
+
+use common::{human, lint, rules_of};
+
+fn check_rule(id: &str) {
+    let fail_dir = format!("fixtures/{id}/fail");
+    let pass_dir = format!("fixtures/{id}/pass");
+    assert!(
+        std::path::Path::new(&fail_dir).is_dir() && std::path::Path::new(&pass_dir).is_dir(),
+        "{id} needs fixtures/{id}/pass and fixtures/{id}/fail"
+    );
+
+    let fail = lint(&[&fail_dir]);
+    assert!(fail.input_errors.is_empty(), "{:?}", fail.input_errors);
+    assert!(
+        rules_of(&fail).contains(&id),
+        "{fail_dir} draws no {id} finding:\n{}",
+        human(&fail)
+    );
+    insta::assert_snapshot!(format!("{id}-fail"), human(&fail));
+
+    let pass = lint(&[&pass_dir]);
+    assert!(pass.input_errors.is_empty(), "{:?}", pass.input_errors);
+    assert!(
+        !rules_of(&pass).contains(&id),
+        "{pass_dir} draws a {id} finding:\n{}",
+        human(&pass)
+    );
+    insta::assert_snapshot!(format!("{id}-pass"), human(&pass));
+}
+
+macro_rules! rule_tests {
+    ($($name:ident => $id:literal),* $(,)?) => {
+        $(#[test] fn $name() { check_rule($id); })*
+
+        /// Every registered rule has a fixture test here.
+        #[test]
+        fn every_rule_has_fixture_tests() {
+            let tested = [$($id),*];
+            for rule in cilint::rules::RULES {
+                assert!(tested.contains(&rule.meta.id), "no fixture test for {}", rule.meta.id);
+            }
+        }
+    };
+}
+
+rule_tests! {
+    backend_not_found => "backend-not-found",
+    backend_port_mismatch => "backend-port-mismatch",
+    gateway_labels_not_propagated => "gateway-labels-not-propagated",
+    label_command_unknown_gateway => "label-command-unknown-gateway",
+    route_hostname_mismatch => "route-hostname-mismatch",
+    route_listener_not_found => "route-listener-not-found",
+    route_not_allowed => "route-not-allowed",
+    route_parent_not_found => "route-parent-not-found",
+    selector_matches_nothing => "selector-matches-nothing",
+    service_not_advertised => "service-not-advertised",
+    tls_secret_not_found => "tls-secret-not-found",
+    yaml_syntax => "yaml-syntax",
+}
