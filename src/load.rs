@@ -64,7 +64,10 @@ pub fn parse(
         return out;
     }
     let loaded = yaml::load(text, &index);
-    out.yaml_error = loaded.error;
+    out.yaml_error = loaded.error.map(|mut e| {
+        e.pos = visible(text, &index, e.pos);
+        e
+    });
     for doc in &loaded.documents {
         match Object::from_document(doc, file, default_namespace) {
             Ok(objects) => out.objects.extend(objects),
@@ -72,4 +75,19 @@ pub fn parse(
         }
     }
     out
+}
+
+/// An error at the very end of the file (an unclosed bracket) is shown on the last character
+/// written, where there is something to underline.
+fn visible(text: &str, index: &LineIndex, pos: Pos) -> Pos {
+    let trimmed = text.trim_end().len();
+    if (pos.byte as usize) < trimmed || trimmed == 0 {
+        return pos;
+    }
+    let last = text[..trimmed]
+        .char_indices()
+        .next_back()
+        .map(|(b, _)| b)
+        .unwrap_or(0);
+    index.pos_of_byte(last)
 }

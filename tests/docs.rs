@@ -1,0 +1,72 @@
+//! Documentation stays in sync with the registry: every rule has its page with the fixed
+//! sections, every page has a rule, and the README's rule table lists exactly the rules.
+
+use std::collections::BTreeSet;
+
+use cilint::rules::RULES;
+
+const SECTIONS: [&str; 5] = [
+    "## What it does",
+    "## Why it matters",
+    "## Example",
+    "## Fix",
+    "## References",
+];
+
+#[test]
+fn every_rule_has_a_page_with_the_fixed_sections() {
+    for rule in RULES {
+        let id = rule.meta.id;
+        let page = std::fs::read_to_string(format!("rules/{id}.md"))
+            .unwrap_or_else(|_| panic!("rules/{id}.md is missing"));
+        assert!(page.starts_with(&format!("# {id}\n")), "rules/{id}.md title");
+        let mut last = 0;
+        for section in SECTIONS {
+            let at = page
+                .find(&format!("\n{section}\n"))
+                .unwrap_or_else(|| panic!("rules/{id}.md lacks `{section}`"));
+            assert!(at > last, "rules/{id}.md: `{section}` is out of order");
+            last = at;
+        }
+        assert_eq!(cilint::rules::doc(id), Some(page.as_str()), "{id}: compiled page");
+    }
+}
+
+#[test]
+fn every_page_has_a_rule() {
+    let ids: BTreeSet<&str> = RULES.iter().map(|r| r.meta.id).collect();
+    for entry in std::fs::read_dir("rules").unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let id = name.strip_suffix(".md").expect("only .md files in rules/");
+        assert!(ids.contains(id), "rules/{name} documents no registered rule");
+    }
+}
+
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let rows: Vec<String> = readme
+        .lines()
+        .filter(|l| l.starts_with("| [`"))
+        .map(str::to_string)
+        .collect();
+    let expected: Vec<String> = RULES
+        .iter()
+        .map(|r| {
+            let m = r.meta;
+            format!(
+                "| [`{id}`](rules/{id}.md) | {} | {} | {} |",
+                m.category.as_str(),
+                m.severity.as_str(),
+                m.summary,
+                id = m.id
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        expected,
+        "README.md's rule table is out of date; it should read:\n{}",
+        expected.join("\n")
+    );
+}
