@@ -378,8 +378,50 @@ fn generated_label(key: &str, value: &str) -> Label {
     }
 }
 
-/// `cilium-gateway-<name>`, the Service name Cilium gives a Gateway (names over 63 characters
-/// are shortened by Cilium with a hash, which only matters for very long Gateway names).
+/// `cilium-gateway-<name>`, the Service name Cilium gives a Gateway. Names over 63 characters are
+/// cut to 52 and suffixed with a 10-character hash, as Cilium's `pkg/shortener` does.
 pub fn generated_service_name(gateway: &str) -> String {
-    format!("cilium-gateway-{gateway}")
+    const MAX: usize = 63;
+    const HASH: usize = 10;
+    let full = format!("cilium-gateway-{gateway}");
+    if full.len() <= MAX {
+        return full;
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(full.as_bytes());
+    // The hex digest's first ten characters, with the letters kubectl's hash encoder swaps to
+    // avoid vowels and look-alike digits.
+    let hash: String = digest
+        .iter()
+        .flat_map(|b| [b >> 4, b & 0xf])
+        .take(HASH)
+        .map(|n| match n {
+            0 => 'g',
+            1 => 'h',
+            3 => 'k',
+            0xa => 'm',
+            0xe => 't',
+            n => char::from_digit(n.into(), 16).unwrap(),
+        })
+        .collect();
+    let mut cut = MAX - HASH - 1;
+    while !full.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{hash}", &full[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generated_service_name;
+
+    #[test]
+    fn generated_names_follow_cilium() {
+        assert_eq!(generated_service_name("cd-arp-gw"), "cilium-gateway-cd-arp-gw");
+        // Expected value computed independently: sha256 hex, first 10, 0→g 1→h 3→k a→m e→t.
+        assert_eq!(
+            generated_service_name(&"a".repeat(60)),
+            format!("cilium-gateway-{}-b57746456m", "a".repeat(37))
+        );
+    }
 }

@@ -59,7 +59,7 @@ pub fn parse(
                 col: 1,
                 byte: 0,
             },
-            message: "the file is not UTF-8 text (a binary file?)".into(),
+            message: "the file is binary or not UTF-8 text".into(),
         });
         return out;
     }
@@ -90,4 +90,48 @@ fn visible(text: &str, index: &LineIndex, pos: Pos) -> Pos {
         .map(|(b, _)| b)
         .unwrap_or(0);
     index.pos_of_byte(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> FileContents {
+        let source = SourceFile {
+            path: "t.yaml".into(),
+            kind: FileKind::Yaml,
+            text: Arc::from(text),
+        };
+        parse(FileId(0), &source, true, "default")
+    }
+
+    #[test]
+    fn crlf_positions_are_exact() {
+        let text = "apiVersion: v1\r\nkind: Service\r\nmetadata:\r\n  name: web\r\n";
+        let contents = parse_text(text);
+        let o = &contents.objects[0];
+        assert_eq!(o.name, "web");
+        assert_eq!((o.name_span.start.line, o.name_span.start.col), (4, 9));
+        let s = o.name_span;
+        assert_eq!(&text[s.start.byte as usize..s.end.byte as usize], "web");
+    }
+
+    #[test]
+    fn non_objects_are_counted_not_errors() {
+        let contents = parse_text("replicaCount: 2\n---\n- a\n---\nplain\n");
+        assert!(contents.yaml_error.is_none());
+        assert_eq!(contents.skipped_documents, 3);
+        assert!(contents.objects.is_empty());
+    }
+
+    #[test]
+    fn binary_yaml_is_one_error() {
+        let source = SourceFile {
+            path: "t.yaml".into(),
+            kind: FileKind::Yaml,
+            text: Arc::from("\0\u{1}\u{2}"),
+        };
+        let contents = parse(FileId(0), &source, true, "default");
+        assert!(contents.yaml_error.unwrap().message.contains("not UTF-8 text"));
+    }
 }
