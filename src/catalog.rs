@@ -93,6 +93,7 @@ impl Catalog {
         }
         c.commands = commands;
         c.add_gateway_services();
+        c.add_certificate_secrets();
         c
     }
 
@@ -206,6 +207,38 @@ impl Catalog {
             };
             let svc_id = self.insert(service);
             self.generated_service.insert(gw_id, svc_id);
+        }
+    }
+
+    /// The TLS Secret cert-manager creates for every Certificate.
+    fn add_certificate_secrets(&mut self) {
+        let certificates: Vec<ObjectId> = self.of_kind("cert-manager.io", "Certificate").to_vec();
+        for id in certificates {
+            let cert = self.object(id);
+            let Spec::Certificate {
+                secret_name: Some(secret_name),
+            } = &cert.spec
+            else {
+                continue;
+            };
+            let secret = Object {
+                api_version: "v1".into(),
+                group: String::new(),
+                kind: "Secret".into(),
+                name: secret_name.value.clone(),
+                namespace: cert.namespace.clone(),
+                labels: Vec::new(),
+                annotations: Vec::new(),
+                origin: Origin::Generated { by: id },
+                location: None,
+                name_span: Span::default(),
+                labels_span: None,
+                spec: Spec::Secret(Secret {
+                    secret_type: Some("kubernetes.io/tls".into()),
+                    keys: vec!["tls.crt".into(), "tls.key".into()],
+                }),
+            };
+            self.insert(secret);
         }
     }
 

@@ -1,9 +1,11 @@
 //! Typed, read-only views of the objects cilint understands. Each document is turned into an
 //! [`Object`] while its file is loaded; the YAML tree is dropped afterwards.
 
+pub mod attachment;
 pub mod cilium;
 pub mod gateway;
 pub mod hostname;
+pub mod lb;
 pub mod route;
 pub mod selector;
 pub mod service;
@@ -103,6 +105,8 @@ pub enum Spec {
     LbIpPool(LbIpPool),
     L2Policy(L2Policy),
     BgpAdvertisement(BgpAdvertisement),
+    /// A cert-manager `Certificate`: cert-manager creates the Secret `spec.secretName`.
+    Certificate { secret_name: Option<Spanned<String>> },
     Other,
 }
 
@@ -340,6 +344,11 @@ impl Spec {
             ("cilium.io", "CiliumBGPAdvertisement") => {
                 Spec::BgpAdvertisement(BgpAdvertisement::from_spec(spec))
             }
+            ("cert-manager.io", "Certificate") => Spec::Certificate {
+                secret_name: spec
+                    .and_then(|s| s.get("secretName"))
+                    .and_then(Spanned::from_str_node),
+            },
             _ => Spec::Other,
         }
     }

@@ -157,7 +157,8 @@ pub fn render(report: &Report, style: Style) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
-        .with_context_lines(1);
+        .with_context_lines(1)
+        .with_show_related_as_nested(true);
     let mut out = String::new();
     for f in &report.findings {
         handler

@@ -225,7 +225,12 @@ impl Builder<'_> {
                 })
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = self.pos(&span.end);
+                // A block collection ends where the next token starts (a zero-width span on a
+                // later line): end it at its last child instead, so underlines stay on it.
+                let block_end = (span.start.index() == span.end.index())
+                    .then(|| self.last_child_end())
+                    .flatten();
+                let end = block_end.unwrap_or_else(|| self.pos(&span.end));
                 let (node, anchor) = match self.stack.pop() {
                     Some(Frame::Seq {
                         start,
@@ -260,6 +265,13 @@ impl Builder<'_> {
             | Event::DocumentStart(_)
             | Event::DocumentEnd
             | Event::Nothing => Ok(()),
+        }
+    }
+
+    fn last_child_end(&self) -> Option<Pos> {
+        match self.stack.last()? {
+            Frame::Seq { items, .. } => items.last().map(|n| n.span.end),
+            Frame::Map { entries, .. } => entries.last().map(|(_, v)| v.span.end),
         }
     }
 
@@ -369,6 +381,18 @@ mod tests {
         assert_eq!(v.as_str(), Some("välue"));
         assert_eq!((v.span.start.line, v.span.start.col), (2, 7));
         assert_eq!(&text[v.span.start.byte as usize..v.span.end.byte as usize], "välue");
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let text = "a:\n  b: 1\n  c: [x, y]\n  d: {e: f}\nz:\n- 1\n- 2\nq: r\n";
+        let loaded = load_str(text);
+        let doc = &loaded.documents[0];
+        let slice = |n: &Node| &text[n.span.start.byte as usize..n.span.end.byte as usize];
+        assert_eq!(slice(doc.get("a").unwrap()), "b: 1\n  c: [x, y]\n  d: {e: f}");
+        assert_eq!(slice(doc.get("z").unwrap()), "1\n- 2");
+        assert_eq!(slice(doc.at(&["a", "c"]).unwrap()), "[x, y]");
+        assert_eq!(slice(doc.at(&["a", "d"]).unwrap()), "{e: f}");
     }
 
     #[test]
