@@ -1,19 +1,150 @@
-//! backend-not-found: TODO (being written).
+//! backend-not-found: a route's backendRef names a Service that is not in its namespace.
 
 use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::Object;
+use crate::model::route::BackendRef;
+use crate::model::suggest::closest;
+use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
     id: "backend-not-found",
     severity: Severity::Error,
     category: Category::GatewayApi,
-    summary: "TODO",
+    summary: "a route's backendRef names a Service that does not exist in its namespace",
 };
 
-pub const RULE: Rule = Rule {
-    meta: &META,
-    check,
-};
+pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(_catalog: &Catalog, _out: &mut Vec<Finding>) {}
+const CONDITION: &str = "ResolvedRefs=False/BackendNotFound";
+
+fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+    for (_, route_obj) in catalog.objects() {
+        let Some(route) = route_obj.route() else {
+            continue;
+        };
+        let Some(file) = route_obj.location.map(|l| l.file) else {
+            continue;
+        };
+        for backend in route.backend_refs.iter().filter(|b| b.is_service()) {
+            let Some(namespace) = backend
+                .namespace
+                .as_ref()
+                .map(|n| n.as_str())
+                .or(route_obj.namespace.as_deref())
+            else {
+                continue;
+            };
+            let name = backend.name.as_str();
+            // Unverifiable Services may exist; only a definite miss is reported.
+            if catalog.lookup("", "Service", Some(namespace), name) != Lookup::Missing {
+                continue;
+            }
+            let at = Location {
+                file,
+                span: backend.name.span,
+            };
+            out.push(finding(catalog, route_obj, backend, namespace, at));
+        }
+    }
+}
+
+fn finding(
+    catalog: &Catalog,
+    route: &Object,
+    backend: &BackendRef,
+    namespace: &str,
+    at: Location,
+) -> Finding {
+    let name = backend.name.as_str();
+    let base = Finding::new(
+        &META,
+        at,
+        format!(
+            "{} {}: backendRef names Service `{name}`, which is not in namespace {namespace}",
+            route.kind,
+            route.qualified_name()
+        ),
+    )
+    .object(route)
+    .label(format!("no Service `{name}` in {namespace}"))
+    .condition(CONDITION);
+
+    let elsewhere = catalog.same_name_elsewhere("", "Service", name);
+    if !elsewhere.is_empty() {
+        let mut namespaces: Vec<&str> = elsewhere
+            .iter()
+            .filter_map(|o| o.namespace.as_deref())
+            .collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        // Only an implicit backend namespace in a route placed by the default namespace can be
+        // fixed by running cilint (and kubectl) with another namespace.
+        let defaulted = backend.namespace.is_none() && namespace == catalog.default_namespace;
+        let mut f = base.help(in_other_namespace_help(name, &namespaces, defaulted));
+        for ns in namespaces {
+            let (location, generated) = service_related(catalog, ns, name);
+            let note = if generated {
+                " (Cilium generates it for this Gateway)"
+            } else {
+                ""
+            };
+            f = f.related(
+                location,
+                format!("Service `{name}` is in namespace {ns}{note}"),
+            );
+        }
+        return f;
+    }
+    match closest(name, catalog.names_in("", "Service", Some(namespace))) {
+        Some(near) => {
+            let (location, generated) = service_related(catalog, namespace, near);
+            let note = if generated {
+                format!("Cilium generates Service `{near}` for this Gateway")
+            } else {
+                format!("Service `{near}` is defined here")
+            };
+            base.help(did_you_mean_help(near)).related(location, note)
+        }
+        None => base.help(create_help(name, namespace)),
+    }
+}
+
+/// Where a Service is written (for a generated one, its Gateway), and whether it is generated.
+fn service_related(catalog: &Catalog, namespace: &str, name: &str) -> (Option<Location>, bool) {
+    match catalog.lookup("", "Service", Some(namespace), name) {
+        Lookup::Found(id) => (catalog.report_location(id), catalog.generator(id).is_some()),
+        _ => (None, false),
+    }
+}
+
+fn in_other_namespace_help(name: &str, namespaces: &[&str], defaulted: bool) -> String {
+    let first = namespaces.first().copied().unwrap_or_default();
+    let listed = namespaces.join(", ");
+    let plural = if namespaces.len() > 1 { "s" } else { "" };
+    let mut help = format!(
+        "Service `{name}` exists in namespace{plural} {listed}: set `namespace: {first}` on this \
+         backendRef (a cross-namespace backendRef also needs a ReferenceGrant in {first})"
+    );
+    if defaulted {
+        help.push_str(&format!(
+            ", or, if this route is applied with `-n {first}`, run cilint with `--namespace {first}`"
+        ));
+    }
+    help
+}
+
+fn did_you_mean_help(near: &str) -> String {
+    format!(
+        "did you mean `{near}`? Until the backend resolves, this route rule answers its share \
+         of requests with HTTP 500"
+    )
+}
+
+fn create_help(name: &str, namespace: &str) -> String {
+    format!(
+        "create Service `{name}` in namespace {namespace}, or point the backendRef at an existing \
+         Service; until then this route rule answers its share of requests with HTTP 500"
+    )
+}

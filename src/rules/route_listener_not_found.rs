@@ -1,19 +1,142 @@
-//! route-listener-not-found: TODO (being written).
+//! route-listener-not-found: a parentRef's sectionName or port matches no listener of the
+//! Gateway it names.
 
 use super::{Category, Rule, RuleMeta};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
+use crate::model::attachment::{Attempt, Outcome, attempts};
+use crate::model::gateway::Listener;
+use crate::model::route::ParentRef;
+use crate::model::suggest::closest;
+use crate::source::{Location, Span};
 
 pub static META: RuleMeta = RuleMeta {
     id: "route-listener-not-found",
     severity: Severity::Error,
     category: Category::GatewayApi,
-    summary: "TODO",
+    summary: "a parentRef's sectionName or port matches no listener of its Gateway",
 };
 
-pub const RULE: Rule = Rule {
-    meta: &META,
-    check,
-};
+pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(_catalog: &Catalog, _out: &mut Vec<Finding>) {}
+const CONDITION: &str = "Accepted=False/NoMatchingParent";
+
+/// Which part of the parentRef finds no listener.
+enum Miss<'a> {
+    /// No listener has this name.
+    Name(&'a str),
+    /// The named listener exists but listens on another port.
+    Port { listener: &'a Listener, port: u32 },
+    /// No listener is on this port (no sectionName).
+    PortOnly(u32),
+    /// The Gateway has no listeners at all.
+    NoListeners,
+}
+
+fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+    for a in attempts(catalog) {
+        if !matches!(a.outcome, Outcome::NoMatchingParent) {
+            continue;
+        }
+        let Some(at) = a.route.location else {
+            continue;
+        };
+        let listeners = a.gateway.gateway().map_or(&[][..], |g| &g.listeners);
+        let (miss, span) = miss(a.parent, listeners);
+        let location = Location {
+            file: at.file,
+            span,
+        };
+        out.push(
+            Finding::new(&META, location, message(&a, &miss))
+                .object(a.route)
+                .label(label(&miss))
+                .condition(CONDITION)
+                .help(help(&miss, listeners))
+                .related(
+                    a.gateway.name_location(),
+                    format!("Gateway {}", a.gateway.qualified_name()),
+                ),
+        );
+    }
+}
+
+/// What fails, and the node to point at: the sectionName when no listener has that name, else
+/// the port.
+fn miss<'a>(parent: &'a ParentRef, listeners: &'a [Listener]) -> (Miss<'a>, Span) {
+    if let Some(section) = &parent.section_name {
+        match listeners.iter().find(|l| l.name.value == section.value) {
+            None => return (Miss::Name(&section.value), section.span),
+            Some(listener) => {
+                if let Some(port) = &parent.port {
+                    return (
+                        Miss::Port {
+                            listener,
+                            port: port.value,
+                        },
+                        port.span,
+                    );
+                }
+            }
+        }
+    }
+    match &parent.port {
+        Some(port) => (Miss::PortOnly(port.value), port.span),
+        None => (Miss::NoListeners, parent.name.span),
+    }
+}
+
+fn message(a: &Attempt, miss: &Miss) -> String {
+    let route = format!("{} {}", a.route.kind, a.route.qualified_name());
+    let gw = a.gateway.qualified_name();
+    match miss {
+        Miss::Name(name) => format!("{route}: Gateway {gw} has no listener named `{name}`"),
+        Miss::Port { listener, port } => format!(
+            "{route}: parentRef asks for listener `{}` on port {port}, but Gateway {gw} has it on \
+             port {}",
+            listener.name.value,
+            listener
+                .port
+                .map_or_else(|| "(none)".to_string(), |p| p.to_string())
+        ),
+        Miss::PortOnly(port) => format!("{route}: Gateway {gw} has no listener on port {port}"),
+        Miss::NoListeners => format!("{route}: Gateway {gw} has no listeners"),
+    }
+}
+
+fn label(miss: &Miss) -> String {
+    match miss {
+        Miss::Name(_) => "no such listener".into(),
+        Miss::Port { listener, .. } => {
+            format!("not the port of listener `{}`", listener.name.value)
+        }
+        Miss::PortOnly(_) => "no listener on this port".into(),
+        Miss::NoListeners => "Gateway without listeners".into(),
+    }
+}
+
+fn help(miss: &Miss, listeners: &[Listener]) -> String {
+    let fix = match miss {
+        Miss::Name(name) => match closest(name, listeners.iter().map(|l| l.name.value.as_str())) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "set sectionName to the name of one of the Gateway's listeners".into(),
+        },
+        Miss::Port { listener, .. } => match listener.port {
+            Some(p) => format!("set `port: {p}`, or drop the port and keep the sectionName"),
+            None => "drop the port and keep the sectionName".into(),
+        },
+        Miss::PortOnly(_) => {
+            let mut ports: Vec<u32> = listeners.iter().filter_map(|l| l.port).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            let ports: Vec<String> = ports.iter().map(u32::to_string).collect();
+            format!(
+                "set port to one the Gateway listens on ({}), or name a listener with sectionName",
+                ports.join(", ")
+            )
+        }
+        Miss::NoListeners => return "add a listener to the Gateway".into(),
+    };
+    let list: Vec<String> = listeners.iter().map(Listener::describe).collect();
+    format!("{fix}\nthe Gateway's listeners: {}", list.join(", "))
+}

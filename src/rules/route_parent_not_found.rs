@@ -1,19 +1,121 @@
-//! route-parent-not-found: TODO (being written).
+//! route-parent-not-found: a route's parentRef names a Gateway that is not in the tree.
 
 use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::attachment::{parent_namespace, routes};
+use crate::model::route::ParentRef;
+use crate::model::suggest::closest;
+use crate::model::{GATEWAY_GROUP, Object};
+use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
     id: "route-parent-not-found",
     severity: Severity::Error,
     category: Category::GatewayApi,
-    summary: "TODO",
+    summary: "a route's parentRef names a Gateway that does not exist in that namespace",
 };
 
-pub const RULE: Rule = Rule {
-    meta: &META,
-    check,
-};
+pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(_catalog: &Catalog, _out: &mut Vec<Finding>) {}
+fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+    for (route, spec) in routes(catalog) {
+        let Some(at) = route.location else {
+            continue;
+        };
+        for parent in spec.parent_refs.iter().filter(|p| p.is_gateway()) {
+            let ns = parent_namespace(catalog, route, parent);
+            if catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), &parent.name.value)
+                != Lookup::Missing
+            {
+                continue;
+            }
+            let location = Location {
+                file: at.file,
+                span: parent.name.span,
+            };
+            let mut finding = Finding::new(&META, location, message(route, &parent.name.value, ns))
+                .object(route)
+                .label("no such Gateway")
+                .condition(format!("Accepted=False/Invalid{}", route.kind))
+                .help(help(catalog, route, parent, ns));
+            for elsewhere in
+                catalog.same_name_elsewhere(GATEWAY_GROUP, "Gateway", &parent.name.value)
+            {
+                finding = finding.related(
+                    elsewhere.name_location(),
+                    format!("Gateway {} is here", elsewhere.qualified_name()),
+                );
+            }
+            out.push(finding);
+        }
+    }
+}
+
+fn message(route: &Object, gateway: &str, ns: &str) -> String {
+    format!(
+        "{} {}: parentRef names Gateway `{gateway}`, which is not in namespace {ns}",
+        route.kind,
+        route.qualified_name()
+    )
+}
+
+fn help(catalog: &Catalog, route: &Object, parent: &ParentRef, ns: &str) -> String {
+    let name = parent.name.value.as_str();
+    let mut parts = Vec::new();
+    if let Some(near) = closest(name, catalog.names_in(GATEWAY_GROUP, "Gateway", Some(ns))) {
+        parts.push(format!("did you mean `{near}`?"));
+    }
+    let elsewhere: Vec<&str> = catalog
+        .same_name_elsewhere(GATEWAY_GROUP, "Gateway", name)
+        .into_iter()
+        .filter_map(|o| o.namespace.as_deref())
+        .collect();
+    if !elsewhere.is_empty() {
+        parts.push(elsewhere_help(catalog, route, parent, name, &elsewhere));
+    }
+    if parts.is_empty() {
+        let mut existing: Vec<&str> = catalog
+            .names_in(GATEWAY_GROUP, "Gateway", Some(ns))
+            .collect();
+        existing.sort_unstable();
+        existing.dedup();
+        let mut text = format!(
+            "add Gateway `{name}` to namespace {ns}, or point the parentRef at an existing Gateway"
+        );
+        if !existing.is_empty() {
+            text.push_str(&format!(" (in {ns}: `{}`)", existing.join("`, `")));
+        }
+        parts.push(text);
+    }
+    parts.join("; ")
+}
+
+/// The Gateway exists in other namespaces: say where, and how to point at it.
+fn elsewhere_help(
+    catalog: &Catalog,
+    route: &Object,
+    parent: &ParentRef,
+    name: &str,
+    namespaces: &[&str],
+) -> String {
+    let other = namespaces[0];
+    let where_ = if namespaces.len() == 1 {
+        format!("namespace {other}")
+    } else {
+        format!("namespaces {}", namespaces.join(", "))
+    };
+    let mut text = format!(
+        "Gateway `{name}` is in {where_}: set `namespace: {other}` on the parentRef \
+         (cross-namespace attachment is then governed by the listeners' allowedRoutes)"
+    );
+    // A route without metadata.namespace lands in --namespace; it may be meant for `other`.
+    let route_ns = route.namespace.as_deref();
+    if parent.namespace.is_none() && route_ns == Some(catalog.default_namespace.as_str()) {
+        text.push_str(&format!(
+            ", or, if the route has no metadata.namespace and is applied with `-n {other}`, \
+             run cilint with `--namespace {other}`"
+        ));
+    }
+    text
+}

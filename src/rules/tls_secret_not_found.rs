@@ -1,19 +1,184 @@
-//! tls-secret-not-found: TODO (being written).
+//! tls-secret-not-found: a Gateway listener's certificateRef names a Secret that is neither in
+//! the tree nor created by a `kubectl create secret` command.
 
 use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::gateway::{Listener, SecretRef};
+use crate::model::suggest::closest;
+use crate::model::{GATEWAY_GROUP, Object, Origin};
+use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
     id: "tls-secret-not-found",
     severity: Severity::Error,
     category: Category::GatewayApi,
-    summary: "TODO",
+    summary: "a listener's certificateRef names a Secret that is not in the tree or created by a command",
 };
 
-pub const RULE: Rule = Rule {
-    meta: &META,
-    check,
-};
+pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(_catalog: &Catalog, _out: &mut Vec<Finding>) {}
+/// Annotations that make cert-manager's gateway-shim issue a Certificate whose Secret is each
+/// same-namespace certificateRef of the Gateway's listeners that have a hostname.
+const CERT_MANAGER_ANNOTATIONS: &[&str] =
+    &["cert-manager.io/issuer", "cert-manager.io/cluster-issuer"];
+
+fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+    for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
+        let gw = catalog.object(gw_id);
+        let (Some(spec), Some(location), Some(gw_ns)) =
+            (gw.gateway(), gw.location, gw.namespace.as_deref())
+        else {
+            continue;
+        };
+        let shim = gw
+            .annotations
+            .iter()
+            .any(|(k, _)| CERT_MANAGER_ANNOTATIONS.contains(&k.as_str()));
+        for listener in &spec.listeners {
+            // Refs to other kinds are InvalidCertificateRef for another reason.
+            for r in listener
+                .certificate_refs
+                .iter()
+                .filter(|r| r.group.is_empty() && r.kind == "Secret")
+            {
+                let namespace = r.namespace.as_ref().map_or(gw_ns, |n| n.as_str());
+                if shim && namespace == gw_ns && listener.hostname.is_some() {
+                    continue;
+                }
+                // Unverifiable Secrets may exist; only a definite miss is reported.
+                if catalog.lookup("", "Secret", Some(namespace), r.name.as_str()) != Lookup::Missing
+                {
+                    continue;
+                }
+                let at = |span| Location {
+                    file: location.file,
+                    span,
+                };
+                out.push(
+                    finding(catalog, gw, r, namespace, at(r.name.span))
+                        .related(Some(at(listener.name.span)), listener_note(listener)),
+                );
+            }
+        }
+    }
+}
+
+fn finding(
+    catalog: &Catalog,
+    gw: &Object,
+    r: &SecretRef,
+    namespace: &str,
+    at: Location,
+) -> Finding {
+    let name = r.name.as_str();
+    let base = Finding::new(
+        &META,
+        at,
+        format!(
+            "Gateway {}: certificateRef names Secret `{name}`, which is not in namespace \
+             {namespace}",
+            gw.qualified_name()
+        ),
+    )
+    .object(gw)
+    .label(format!("no Secret `{name}` in {namespace}"))
+    .condition("ResolvedRefs=False/InvalidCertificateRef");
+
+    let elsewhere = catalog.same_name_elsewhere("", "Secret", name);
+    if !elsewhere.is_empty() {
+        let mut namespaces: Vec<&str> = elsewhere
+            .iter()
+            .filter_map(|o| o.namespace.as_deref())
+            .collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        // Only an implicit ref namespace on a Gateway placed by the default namespace can be
+        // fixed by running cilint (and kubectl) with another namespace.
+        let defaulted = r.namespace.is_none() && namespace == catalog.default_namespace;
+        let mut f = base.help(in_other_namespace_help(
+            name,
+            namespace,
+            &namespaces,
+            defaulted,
+        ));
+        for secret in elsewhere {
+            f = f.related(
+                secret.name_location(),
+                format!(
+                    "Secret `{name}` is in namespace {}",
+                    secret.namespace.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        return f;
+    }
+    match closest(name, catalog.names_in("", "Secret", Some(namespace))) {
+        Some(near) => {
+            let near_obj = match catalog.lookup("", "Secret", Some(namespace), near) {
+                Lookup::Found(id) => Some(catalog.object(id)),
+                _ => None,
+            };
+            let verb = match near_obj.map(|o| &o.origin) {
+                Some(Origin::Command) => "created by this command",
+                _ => "defined here",
+            };
+            base.help(did_you_mean_help(near, name, namespace)).related(
+                near_obj.and_then(Object::name_location),
+                format!("Secret `{near}` is {verb}"),
+            )
+        }
+        None => base.help(create_help(name, namespace)),
+    }
+}
+
+fn listener_note(listener: &Listener) -> String {
+    format!(
+        "listener {} is not programmed without it (Programmed=False/Invalid)",
+        listener.describe()
+    )
+}
+
+fn in_other_namespace_help(
+    name: &str,
+    namespace: &str,
+    namespaces: &[&str],
+    defaulted: bool,
+) -> String {
+    let first = namespaces.first().copied().unwrap_or_default();
+    let plural = if namespaces.len() > 1 { "s" } else { "" };
+    let mut help = format!(
+        "Secret `{name}` exists in namespace{plural} {}: create it in {namespace}, or set \
+         `namespace: {first}` on this certificateRef and add a ReferenceGrant in {first} that \
+         lets Gateways in {namespace} refer to Secrets",
+        namespaces.join(", ")
+    );
+    if defaulted {
+        help.push_str(&format!(
+            ", or, if this Gateway is applied with `-n {first}`, run cilint with `--namespace {first}`"
+        ));
+    }
+    help
+}
+
+fn did_you_mean_help(near: &str, name: &str, namespace: &str) -> String {
+    format!(
+        "did you mean `{near}`? Otherwise create `{name}`: {}",
+        ways_to_create(name, namespace)
+    )
+}
+
+fn create_help(name: &str, namespace: &str) -> String {
+    format!(
+        "create Secret `{name}`: {}",
+        ways_to_create(name, namespace)
+    )
+}
+
+fn ways_to_create(name: &str, namespace: &str) -> String {
+    format!(
+        "a Secret manifest of type kubernetes.io/tls, a cert-manager Certificate with \
+         `secretName: {name}`, or `kubectl create secret tls {name} --cert=… --key=… -n \
+         {namespace}` in a script in the repository"
+    )
+}
