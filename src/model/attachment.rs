@@ -20,17 +20,6 @@ pub const ROUTE_KINDS: [RouteKind; 5] = [
     RouteKind::Udp,
 ];
 
-/// The route kinds a protocol carries when `allowedRoutes.kinds` is empty.
-pub fn protocol_kinds(protocol: &str) -> &'static [RouteKind] {
-    match protocol {
-        "HTTP" | "HTTPS" => &[RouteKind::Http, RouteKind::Grpc],
-        "TLS" => &[RouteKind::Tls],
-        "TCP" => &[RouteKind::Tcp],
-        "UDP" => &[RouteKind::Udp],
-        _ => &[],
-    }
-}
-
 /// The outcome of attaching one parentRef to one Gateway.
 #[derive(Debug)]
 pub enum Outcome<'a> {

@@ -167,13 +167,7 @@ impl Listener {
     /// defaults (HTTP/HTTPS: HTTPRoute and GRPCRoute; TLS: TLSRoute; TCP; UDP).
     pub fn admits_kind(&self, kind: RouteKind) -> bool {
         if self.allowed_routes.kinds.is_empty() {
-            return match self.protocol.as_str() {
-                "HTTP" | "HTTPS" => matches!(kind, RouteKind::Http | RouteKind::Grpc),
-                "TLS" => kind == RouteKind::Tls,
-                "TCP" => kind == RouteKind::Tcp,
-                "UDP" => kind == RouteKind::Udp,
-                _ => false,
-            };
+            return super::route::protocol_kinds(&self.protocol).contains(&kind);
         }
         self.allowed_routes
             .kinds

@@ -125,6 +125,8 @@ pub struct Object {
     pub name: String,
     /// `None` for cluster-scoped kinds.
     pub namespace: Option<String>,
+    /// The object has no `metadata.namespace`: it landed in the `--namespace` given.
+    pub namespace_defaulted: bool,
     pub labels: Vec<Label>,
     pub annotations: Vec<(String, String)>,
     pub origin: Origin,
@@ -264,18 +266,13 @@ impl Object {
         let metadata = doc.get("metadata");
         let name_node = metadata.and_then(|m| m.get("name"));
         let name = name_node.and_then(Node::as_str).unwrap_or_default();
-        let namespace = if is_cluster_scoped(kind) {
-            None
-        } else {
-            Some(
-                metadata
-                    .and_then(|m| m.get("namespace"))
-                    .and_then(Node::as_str)
-                    .filter(|ns| !ns.is_empty())
-                    .unwrap_or(default_namespace)
-                    .to_string(),
-            )
-        };
+        let written = metadata
+            .and_then(|m| m.get("namespace"))
+            .and_then(Node::as_str)
+            .filter(|ns| !ns.is_empty());
+        let namespace = (!is_cluster_scoped(kind))
+            .then(|| written.unwrap_or(default_namespace).to_string());
+        let namespace_defaulted = namespace.is_some() && written.is_none();
         let labels_node = metadata.and_then(|m| m.get("labels"));
         let annotations = metadata
             .and_then(|m| m.get("annotations"))
@@ -297,6 +294,7 @@ impl Object {
             kind: kind.to_string(),
             name: name.to_string(),
             namespace,
+            namespace_defaulted,
             labels: labels_from(labels_node),
             annotations,
             origin: Origin::Manifest,

@@ -41,6 +41,17 @@ impl RouteKind {
     }
 }
 
+/// The route kinds a listener protocol carries when `allowedRoutes.kinds` is empty.
+pub fn protocol_kinds(protocol: &str) -> &'static [RouteKind] {
+    match protocol {
+        "HTTP" | "HTTPS" => &[RouteKind::Http, RouteKind::Grpc],
+        "TLS" => &[RouteKind::Tls],
+        "TCP" => &[RouteKind::Tcp],
+        "UDP" => &[RouteKind::Udp],
+        _ => &[],
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Route {
     pub kind: RouteKind,

@@ -1,4 +1,7 @@
-//! "Did you mean" suggestions by edit distance.
+//! "Did you mean" suggestions by edit distance, and the `--namespace` that would make a
+//! reference resolve.
+
+use super::Object;
 
 /// The candidate closest to `name`, if it is close enough to be a plausible typo or a partial
 /// name (distance at most a third of the longer name, or one contains the other).
@@ -16,6 +19,41 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// The `--namespace` under which a reference would resolve, when it fails only because objects
+/// without `metadata.namespace` landed in the namespace cilint was run with. `targets` are the
+/// objects of the wanted name in other namespaces; `ref_namespace_written` says whether the
+/// reference names its namespace.
+pub fn namespace_flag<'a>(
+    referrer: &'a Object,
+    ref_namespace_written: bool,
+    targets: &[&'a Object],
+) -> Option<&'a str> {
+    if ref_namespace_written {
+        return None;
+    }
+    if !referrer.namespace_defaulted {
+        // The target has no namespace of its own: run with the referrer's.
+        return targets
+            .iter()
+            .any(|t| t.namespace_defaulted)
+            .then_some(referrer.namespace.as_deref())
+            .flatten();
+    }
+    // The referrer has none: run with the namespace the target names.
+    targets
+        .iter()
+        .find(|t| !t.namespace_defaulted)
+        .and_then(|t| t.namespace.as_deref())
+}
+
+/// The help sentence for [`namespace_flag`].
+pub fn namespace_flag_help(namespace: &str) -> String {
+    format!(
+        "or, if the manifests without metadata.namespace are applied with `-n {namespace}`, run \
+         cilint with `--namespace {namespace}`"
+    )
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::Object;
 use crate::model::route::BackendRef;
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -79,10 +79,8 @@ fn finding(
             .collect();
         namespaces.sort_unstable();
         namespaces.dedup();
-        // Only an implicit backend namespace in a route placed by the default namespace can be
-        // fixed by running cilint (and kubectl) with another namespace.
-        let defaulted = backend.namespace.is_none() && namespace == catalog.default_namespace;
-        let mut f = base.help(in_other_namespace_help(name, &namespaces, defaulted));
+        let flag = namespace_flag(route, backend.namespace.is_some(), &elsewhere);
+        let mut f = base.help(in_other_namespace_help(name, &namespaces, flag));
         for ns in namespaces {
             let (location, generated) = service_related(catalog, ns, name);
             let note = if generated {
@@ -119,7 +117,7 @@ fn service_related(catalog: &Catalog, namespace: &str, name: &str) -> (Option<Lo
     }
 }
 
-fn in_other_namespace_help(name: &str, namespaces: &[&str], defaulted: bool) -> String {
+fn in_other_namespace_help(name: &str, namespaces: &[&str], flag: Option<&str>) -> String {
     let first = namespaces.first().copied().unwrap_or_default();
     let listed = namespaces.join(", ");
     let plural = if namespaces.len() > 1 { "s" } else { "" };
@@ -127,10 +125,9 @@ fn in_other_namespace_help(name: &str, namespaces: &[&str], defaulted: bool) -> 
         "Service `{name}` exists in namespace{plural} {listed}: set `namespace: {first}` on this \
          backendRef (a cross-namespace backendRef also needs a ReferenceGrant in {first})"
     );
-    if defaulted {
-        help.push_str(&format!(
-            ", or, if this route is applied with `-n {first}`, run cilint with `--namespace {first}`"
-        ));
+    if let Some(ns) = flag {
+        help.push_str(", ");
+        help.push_str(&namespace_flag_help(ns));
     }
     help
 }

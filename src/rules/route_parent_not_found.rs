@@ -5,7 +5,7 @@ use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::attachment::{parent_namespace, routes};
 use crate::model::route::ParentRef;
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
 use crate::model::{GATEWAY_GROUP, Object};
 use crate::source::Location;
 
@@ -66,13 +66,9 @@ fn help(catalog: &Catalog, route: &Object, parent: &ParentRef, ns: &str) -> Stri
     if let Some(near) = closest(name, catalog.names_in(GATEWAY_GROUP, "Gateway", Some(ns))) {
         parts.push(format!("did you mean `{near}`?"));
     }
-    let elsewhere: Vec<&str> = catalog
-        .same_name_elsewhere(GATEWAY_GROUP, "Gateway", name)
-        .into_iter()
-        .filter_map(|o| o.namespace.as_deref())
-        .collect();
+    let elsewhere = catalog.same_name_elsewhere(GATEWAY_GROUP, "Gateway", name);
     if !elsewhere.is_empty() {
-        parts.push(elsewhere_help(catalog, route, parent, name, &elsewhere));
+        parts.push(elsewhere_help(route, parent, name, &elsewhere));
     }
     if parts.is_empty() {
         let mut existing: Vec<&str> = catalog
@@ -92,13 +88,13 @@ fn help(catalog: &Catalog, route: &Object, parent: &ParentRef, ns: &str) -> Stri
 }
 
 /// The Gateway exists in other namespaces: say where, and how to point at it.
-fn elsewhere_help(
-    catalog: &Catalog,
-    route: &Object,
-    parent: &ParentRef,
-    name: &str,
-    namespaces: &[&str],
-) -> String {
+fn elsewhere_help(route: &Object, parent: &ParentRef, name: &str, gateways: &[&Object]) -> String {
+    let mut namespaces: Vec<&str> = gateways
+        .iter()
+        .filter_map(|g| g.namespace.as_deref())
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
     let other = namespaces[0];
     let where_ = if namespaces.len() == 1 {
         format!("namespace {other}")
@@ -109,13 +105,9 @@ fn elsewhere_help(
         "Gateway `{name}` is in {where_}: set `namespace: {other}` on the parentRef \
          (cross-namespace attachment is then governed by the listeners' allowedRoutes)"
     );
-    // A route without metadata.namespace lands in --namespace; it may be meant for `other`.
-    let route_ns = route.namespace.as_deref();
-    if parent.namespace.is_none() && route_ns == Some(catalog.default_namespace.as_str()) {
-        text.push_str(&format!(
-            ", or, if the route has no metadata.namespace and is applied with `-n {other}`, \
-             run cilint with `--namespace {other}`"
-        ));
+    if let Some(ns) = namespace_flag(route, parent.namespace.is_some(), gateways) {
+        text.push_str(", ");
+        text.push_str(&namespace_flag_help(ns));
     }
     text
 }

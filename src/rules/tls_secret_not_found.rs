@@ -5,7 +5,7 @@ use super::{Category, Rule, RuleMeta};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::{Listener, SecretRef};
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
 use crate::model::{GATEWAY_GROUP, Object, Origin};
 use crate::source::Location;
 
@@ -93,15 +93,8 @@ fn finding(
             .collect();
         namespaces.sort_unstable();
         namespaces.dedup();
-        // Only an implicit ref namespace on a Gateway placed by the default namespace can be
-        // fixed by running cilint (and kubectl) with another namespace.
-        let defaulted = r.namespace.is_none() && namespace == catalog.default_namespace;
-        let mut f = base.help(in_other_namespace_help(
-            name,
-            namespace,
-            &namespaces,
-            defaulted,
-        ));
+        let flag = namespace_flag(gw, r.namespace.is_some(), &elsewhere);
+        let mut f = base.help(in_other_namespace_help(name, namespace, &namespaces, flag));
         for secret in elsewhere {
             f = f.related(
                 secret.name_location(),
@@ -143,7 +136,7 @@ fn in_other_namespace_help(
     name: &str,
     namespace: &str,
     namespaces: &[&str],
-    defaulted: bool,
+    flag: Option<&str>,
 ) -> String {
     let first = namespaces.first().copied().unwrap_or_default();
     let plural = if namespaces.len() > 1 { "s" } else { "" };
@@ -153,10 +146,9 @@ fn in_other_namespace_help(
          lets Gateways in {namespace} refer to Secrets",
         namespaces.join(", ")
     );
-    if defaulted {
-        help.push_str(&format!(
-            ", or, if this Gateway is applied with `-n {first}`, run cilint with `--namespace {first}`"
-        ));
+    if let Some(ns) = flag {
+        help.push_str(", ");
+        help.push_str(&namespace_flag_help(ns));
     }
     help
 }
