@@ -453,7 +453,10 @@ mod tests {
 
     #[test]
     fn generated_names_follow_cilium() {
-        assert_eq!(generated_service_name("cd-arp-gw"), "cilium-gateway-cd-arp-gw");
+        assert_eq!(
+            generated_service_name("cd-arp-gw"),
+            "cilium-gateway-cd-arp-gw"
+        );
         // Expected value computed independently: sha256 hex, first 10, 0→g 1→h 3→k a→m e→t.
         assert_eq!(
             generated_service_name(&"a".repeat(60)),

@@ -25,7 +25,10 @@ pub fn read(candidate: &Candidate, stdin: Option<&str>) -> Result<(SourceFile, b
         Ok(s) => (s, true),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
     };
-    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
     Ok((
         SourceFile {
             path: display,
@@ -132,6 +135,12 @@ mod tests {
             text: Arc::from("\0\u{1}\u{2}"),
         };
         let contents = parse(FileId(0), &source, true, "default");
-        assert!(contents.yaml_error.unwrap().message.contains("not UTF-8 text"));
+        assert!(
+            contents
+                .yaml_error
+                .unwrap()
+                .message
+                .contains("not UTF-8 text")
+        );
     }
 }

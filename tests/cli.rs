@@ -165,18 +165,32 @@ fn json_has_exactly_the_documented_shape() {
     assert_eq!(json["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         keys(&json["summary"]),
-        ["errors", "files", "findings", "notes", "objects", "warnings"]
+        [
+            "errors", "files", "findings", "notes", "objects", "warnings"
+        ]
     );
     let f = &json["findings"][0];
     assert_eq!(
         keys(f),
-        ["condition", "help", "location", "message", "object", "related", "rule", "severity"]
+        [
+            "condition",
+            "help",
+            "location",
+            "message",
+            "object",
+            "related",
+            "rule",
+            "severity"
+        ]
     );
     assert_eq!(
         keys(&f["location"]),
         ["column", "end_column", "end_line", "file", "line"]
     );
-    assert_eq!(f["location"]["file"], "fixtures/yaml-syntax/fail/apps/shop/deployment.yaml");
+    assert_eq!(
+        f["location"]["file"],
+        "fixtures/yaml-syntax/fail/apps/shop/deployment.yaml"
+    );
     assert_eq!(f["location"]["line"], 20);
     assert!(f["object"].is_null());
     assert!(f["condition"].is_null());

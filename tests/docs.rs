@@ -19,7 +19,10 @@ fn every_rule_has_a_page_with_the_fixed_sections() {
         let id = rule.meta.id;
         let page = std::fs::read_to_string(format!("rules/{id}.md"))
             .unwrap_or_else(|_| panic!("rules/{id}.md is missing"));
-        assert!(page.starts_with(&format!("# {id}\n")), "rules/{id}.md title");
+        assert!(
+            page.starts_with(&format!("# {id}\n")),
+            "rules/{id}.md title"
+        );
         let mut last = 0;
         for section in SECTIONS {
             let at = page
@@ -28,7 +31,11 @@ fn every_rule_has_a_page_with_the_fixed_sections() {
             assert!(at > last, "rules/{id}.md: `{section}` is out of order");
             last = at;
         }
-        assert_eq!(cilint::rules::doc(id), Some(page.as_str()), "{id}: compiled page");
+        assert_eq!(
+            cilint::rules::doc(id),
+            Some(page.as_str()),
+            "{id}: compiled page"
+        );
     }
 }
 
@@ -38,7 +45,10 @@ fn every_page_has_a_rule() {
     for entry in std::fs::read_dir("rules").unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let id = name.strip_suffix(".md").expect("only .md files in rules/");
-        assert!(ids.contains(id), "rules/{name} documents no registered rule");
+        assert!(
+            ids.contains(id),
+            "rules/{name} documents no registered rule"
+        );
     }
 }
 

@@ -106,7 +106,9 @@ pub enum Spec {
     L2Policy(L2Policy),
     BgpAdvertisement(BgpAdvertisement),
     /// A cert-manager `Certificate`: cert-manager creates the Secret `spec.secretName`.
-    Certificate { secret_name: Option<Spanned<String>> },
+    Certificate {
+        secret_name: Option<Spanned<String>>,
+    },
     Other,
 }
 
@@ -270,8 +272,8 @@ impl Object {
             .and_then(|m| m.get("namespace"))
             .and_then(Node::as_str)
             .filter(|ns| !ns.is_empty());
-        let namespace = (!is_cluster_scoped(kind))
-            .then(|| written.unwrap_or(default_namespace).to_string());
+        let namespace =
+            (!is_cluster_scoped(kind)).then(|| written.unwrap_or(default_namespace).to_string());
         let namespace_defaulted = namespace.is_some() && written.is_none();
         let labels_node = metadata.and_then(|m| m.get("labels"));
         let annotations = metadata
@@ -315,9 +317,9 @@ impl Spec {
         match (group, kind) {
             (GATEWAY_GROUP, "Gateway") => Spec::Gateway(Gateway::from_spec(spec)),
             (GATEWAY_GROUP, "GatewayClass") => Spec::GatewayClass(GatewayClass::from_spec(spec)),
-            (GATEWAY_GROUP, k) if route::RouteKind::from_kind(k).is_some() => {
-                Spec::Route(Route::from_spec(route::RouteKind::from_kind(k).unwrap(), spec))
-            }
+            (GATEWAY_GROUP, k) if route::RouteKind::from_kind(k).is_some() => Spec::Route(
+                Route::from_spec(route::RouteKind::from_kind(k).unwrap(), spec),
+            ),
             ("", "Service") => Spec::Service(Service::from_spec(spec)),
             ("", "Secret") => Spec::Secret(Secret {
                 secret_type: doc.get("type").and_then(Node::as_str).map(str::to_string),
@@ -329,12 +331,12 @@ impl Spec {
                     .collect(),
             }),
             ("", "Pod") => Spec::Workload(Workload::from_pod(doc)),
-            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => {
-                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))))
-            }
-            ("batch", "Job") => {
-                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))))
-            }
+            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => Spec::Workload(
+                Workload::from_template(spec.and_then(|s| s.get("template"))),
+            ),
+            ("batch", "Job") => Spec::Workload(Workload::from_template(
+                spec.and_then(|s| s.get("template")),
+            )),
             ("cilium.io", "CiliumLoadBalancerIPPool") => Spec::LbIpPool(LbIpPool::from_spec(spec)),
             ("cilium.io", "CiliumL2AnnouncementPolicy") => {
                 Spec::L2Policy(L2Policy::from_spec(spec))

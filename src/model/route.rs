@@ -105,7 +105,11 @@ fn port_of(node: &Node) -> Option<Spanned<u32>> {
 
 impl Route {
     pub fn from_spec(kind: RouteKind, spec: Option<&Node>) -> Route {
-        let seq = |key: &str| spec.and_then(|s| s.get(key)).map(Node::as_seq).unwrap_or(&[]);
+        let seq = |key: &str| {
+            spec.and_then(|s| s.get(key))
+                .map(Node::as_seq)
+                .unwrap_or(&[])
+        };
         let parent_refs = seq("parentRefs")
             .iter()
             .filter_map(|p| {

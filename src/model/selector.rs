@@ -58,7 +58,11 @@ impl LabelSelector {
                 }
             }
         }
-        for expr in node.get("matchExpressions").map(Node::as_seq).unwrap_or(&[]) {
+        for expr in node
+            .get("matchExpressions")
+            .map(Node::as_seq)
+            .unwrap_or(&[])
+        {
             let key = expr.get("key").and_then(Node::as_str).unwrap_or_default();
             let operator = match expr.get("operator").and_then(Node::as_str) {
                 Some("In") => Operator::In,

@@ -54,9 +54,7 @@ impl Service {
             selector: spec.get("selector").map(|s| {
                 s.as_map()
                     .iter()
-                    .filter_map(|(k, v)| {
-                        Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
-                    })
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
                     .collect()
             }),
             ports: spec

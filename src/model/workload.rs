@@ -39,11 +39,9 @@ impl Workload {
     /// Whether a Service selector (equality terms) selects this workload's pods.
     pub fn selected_by(&self, selector: &[(String, String)]) -> bool {
         !selector.is_empty()
-            && selector.iter().all(|(k, v)| {
-                self.pod_labels
-                    .iter()
-                    .any(|l| &l.key == k && &l.value == v)
-            })
+            && selector
+                .iter()
+                .all(|(k, v)| self.pod_labels.iter().any(|l| &l.key == k && &l.value == v))
     }
 }
 

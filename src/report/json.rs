@@ -101,11 +101,7 @@ pub fn render(report: &Report) -> String {
             warnings: s.warnings,
             notes: s.notes,
         },
-        findings: report
-            .findings
-            .iter()
-            .map(|f| finding(report, f))
-            .collect(),
+        findings: report.findings.iter().map(|f| finding(report, f)).collect(),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("the report serialises");
     out.push('\n');

@@ -1,19 +1,175 @@
-//! gateway-labels-not-propagated: TODO (being written).
+//! gateway-labels-not-propagated: a Cilium Gateway's `metadata.labels` are what a pool, L2
+//! policy or BGP advertisement selector needs, but Cilium copies only
+//! `spec.infrastructure.labels` to the Service it generates.
 
 use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, GATEWAY_NAME_LABEL, SERVICE_NAME_KEY};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::lb::{self, LbSelector, SelectorKind, UnpropagatedLabels};
+use crate::model::{Label, Object, ObjectId};
+use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
     id: "gateway-labels-not-propagated",
     severity: Severity::Error,
-    category: Category::GatewayApi,
-    summary: "TODO",
+    category: Category::Cilium,
+    summary: "a Gateway's metadata.labels are what an IP pool, L2 or BGP selector needs, but \
+              Cilium copies only spec.infrastructure.labels to its Service",
 };
 
-pub const RULE: Rule = Rule {
-    meta: &META,
-    check,
-};
+pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(_catalog: &Catalog, _out: &mut Vec<Finding>) {}
+fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+    let selectors = lb::selectors(catalog);
+    for gw in lb::cilium_gateways(catalog) {
+        if let Some(gap) = lb::unpropagated_labels(catalog, &selectors, gw) {
+            out.push(not_propagated(catalog, &selectors, gw, &gap));
+        }
+    }
+}
+
+fn not_propagated(
+    catalog: &Catalog,
+    selectors: &[LbSelector],
+    gw_id: ObjectId,
+    gap: &UnpropagatedLabels,
+) -> Finding {
+    let gw = catalog.object(gw_id);
+    let svc_id = catalog
+        .generated_service(gw_id)
+        .expect("only Cilium Gateways have gaps");
+    let svc = catalog.object(svc_id);
+    let involved: Vec<&LbSelector> = gap.selectors.iter().map(|(i, _)| &selectors[*i]).collect();
+    let first = gap.labels[0];
+    let location = gw
+        .location
+        .map(|l| Location {
+            file: l.file,
+            span: first.span,
+        })
+        .or_else(|| gw.name_location())
+        .expect("Gateways come from manifests");
+    let names: Vec<String> = involved.iter().map(|s| s.describe(catalog)).collect();
+    let mut finding = Finding::new(
+        &META,
+        location,
+        format!(
+            "Gateway {}: {} never {} its Service {} (Cilium copies only \
+             spec.infrastructure.labels), so the Service {}",
+            gw.qualified_name(),
+            label_list(&gap.labels),
+            if gap.labels.len() == 1 {
+                "reaches"
+            } else {
+                "reach"
+            },
+            svc.name,
+            consequences(catalog, selectors, &involved, svc),
+        ),
+    )
+    .object(gw)
+    .label(format!("needed by {}", names.join(", ")))
+    .help(help(gw, &svc.name, &gap.labels));
+    if involved.iter().any(|s| s.kind == SelectorKind::Pool)
+        && !selectors
+            .iter()
+            .any(|s| s.kind == SelectorKind::Pool && s.effective && s.selects(catalog, svc))
+    {
+        finding = finding.condition("cilium.io/IPAMRequestSatisfied=False/no_pool");
+    }
+    for (i, labels) in &gap.selectors {
+        let s = &selectors[*i];
+        finding = finding.related(
+            s.term_location(catalog, &labels[0].key),
+            format!("{} selects on {}", s.describe(catalog), label_list(labels)),
+        );
+    }
+    finding
+}
+
+/// `` `a: b` `` or `` `a: b` and `c: d` ``.
+fn label_list(labels: &[&Label]) -> String {
+    let quoted: Vec<String> = labels
+        .iter()
+        .map(|l| format!("`{}: {}`", l.key, l.value))
+        .collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}
+
+/// What the missing labels cost, per kind of selector that needs them.
+fn consequences(
+    catalog: &Catalog,
+    selectors: &[LbSelector],
+    involved: &[&LbSelector],
+    svc: &Object,
+) -> String {
+    let by = |kind| involved.iter().any(|s| s.kind == kind);
+    let mut out = Vec::new();
+    if by(SelectorKind::Pool) {
+        let has_ip = selectors
+            .iter()
+            .any(|s| s.kind == SelectorKind::Pool && s.effective && s.selects(catalog, svc));
+        out.push(if has_ip {
+            "gets no IP from the pool meant for it"
+        } else {
+            "gets no LoadBalancer IP"
+        });
+    }
+    if by(SelectorKind::L2) {
+        out.push("is never announced over ARP");
+    }
+    if by(SelectorKind::Bgp) {
+        out.push("is never advertised over BGP");
+    }
+    match out.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => out.join(""),
+    }
+}
+
+fn help(gw: &Object, service: &str, labels: &[&Label]) -> String {
+    let yaml: String = labels
+        .iter()
+        .map(|l| format!("\n        {}: {}", l.key, yaml_scalar(&l.value)))
+        .collect();
+    format!(
+        "add the label{s} under spec.infrastructure.labels of the Gateway, which Cilium copies \
+         to the Service:\n  spec:\n    infrastructure:\n      labels:{yaml}\nor select on \
+         `{GATEWAY_NAME_LABEL}: {gw}` (a label Cilium always sets) or `{SERVICE_NAME_KEY}: \
+         {service}` instead. A `kubectl label` on the Service is lost whenever the Service is \
+         re-created",
+        s = if labels.len() == 1 { "" } else { "s" },
+        gw = gw.name,
+    )
+}
+
+/// A label value as a YAML scalar that stays a string.
+fn yaml_scalar(value: &str) -> String {
+    let plain_is_string = !value.is_empty()
+        && value.parse::<f64>().is_err()
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
+        );
+    if plain_is_string {
+        value.to_string()
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yaml_scalar;
+
+    #[test]
+    fn label_values_stay_strings() {
+        assert_eq!(yaml_scalar("enable"), "enable");
+        assert_eq!(yaml_scalar("true"), "\"true\"");
+        assert_eq!(yaml_scalar("42"), "\"42\"");
+        assert_eq!(yaml_scalar(""), "\"\"");
+    }
+}

@@ -4,7 +4,9 @@
 use super::{Category, Rule, RuleMeta};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{Attempt, NamespaceRefusal, Outcome, ROUTE_KINDS, Refusal, attempts};
+use crate::model::attachment::{
+    Attempt, NamespaceRefusal, Outcome, ROUTE_KINDS, Refusal, attempts,
+};
 use crate::model::gateway::Listener;
 use crate::model::route::{RouteKind, protocol_kinds};
 use crate::source::Location;

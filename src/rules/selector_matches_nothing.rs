@@ -1,19 +1,245 @@
-//! selector-matches-nothing: TODO (being written).
+//! selector-matches-nothing: an IP pool, L2 announcement policy or BGP advertisement selector
+//! that selects no LoadBalancer Service Cilium handles.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::lb::{self, LbSelector, SelectorKind};
+use crate::model::selector::{LabelSelector, Operator};
+use crate::model::{Object, Service, suggest};
 
 pub static META: RuleMeta = RuleMeta {
     id: "selector-matches-nothing",
-    severity: Severity::Error,
-    category: Category::GatewayApi,
-    summary: "TODO",
+    severity: Severity::Warning,
+    category: Category::Cilium,
+    summary: "an IP pool, L2 announcement policy or BGP advertisement selector selects no \
+              LoadBalancer Service",
 };
 
-pub const RULE: Rule = Rule {
-    meta: &META,
-    check,
-};
+pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(_catalog: &Catalog, _out: &mut Vec<Finding>) {}
+/// How many existing labels the help lists at most.
+const LISTED_LABELS: usize = 8;
+
+fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+    let selectors = lb::selectors(catalog);
+    let services = ServiceLabels::of(catalog);
+    let gateways: Vec<_> = lb::cilium_gateways(catalog).collect();
+    for s in &selectors {
+        let Some(selector) = s.selector else {
+            // Absent selects every Service for pools and L2 policies, none for BGP.
+            if s.kind == SelectorKind::Bgp {
+                out.extend(bgp_without_selector(catalog, s));
+            }
+            continue;
+        };
+        // Without any Service the tree holds only the Cilium setup; the apps live elsewhere.
+        if services.names.is_empty() || !s.matching(catalog).is_empty() {
+            continue;
+        }
+        // A Gateway whose labels are not propagated is reported once, by that rule.
+        if gateways
+            .iter()
+            .any(|&gw| !s.needs_gateway_labels(catalog, gw).is_empty())
+        {
+            continue;
+        }
+        out.extend(matches_nothing(catalog, s, selector, &services));
+    }
+}
+
+fn bgp_without_selector(catalog: &Catalog, s: &LbSelector) -> Option<Finding> {
+    let owner = catalog.object(s.owner);
+    Some(
+        Finding::new(
+            &META,
+            s.location?,
+            format!(
+                "{}: the Service advertisement has no selector, so it advertises no Service",
+                s.describe(catalog)
+            ),
+        )
+        .object(owner)
+        .label("no selector: selects nothing")
+        .help(
+            "add a `selector` naming the Services to advertise; to advertise every Service, use \
+             `matchExpressions: [{key: somekey, operator: NotIn, values: [never-used-value]}]`",
+        ),
+    )
+}
+
+fn matches_nothing(
+    catalog: &Catalog,
+    s: &LbSelector,
+    selector: &LabelSelector,
+    services: &ServiceLabels,
+) -> Option<Finding> {
+    let owner = catalog.object(s.owner);
+    let mut hints = did_you_mean(selector, services);
+    hints.extend(ineligible_match(catalog, s, selector));
+    if hints.is_empty() {
+        hints.push(services.listing());
+    }
+    Some(
+        Finding::new(
+            &META,
+            s.location?,
+            format!(
+                "{}: the selector matches no LoadBalancer Service Cilium handles{}",
+                s.describe(catalog),
+                match s.kind {
+                    SelectorKind::Pool => ", so the pool allocates no IP",
+                    SelectorKind::L2 => ", so the policy announces nothing",
+                    SelectorKind::Bgp => ", so nothing is advertised",
+                }
+            ),
+        )
+        .object(owner)
+        .label("matches no Service")
+        .help(hints.join("; ")),
+    )
+}
+
+/// "Did you mean" for each term no Service satisfies: a close value of the same key, else a
+/// close key; names and namespaces for Cilium's special keys.
+fn did_you_mean(selector: &LabelSelector, services: &ServiceLabels) -> Vec<String> {
+    let terms = selector
+        .match_labels
+        .iter()
+        .map(|t| (t.key.as_str(), vec![t.value.as_str()]))
+        .chain(
+            selector
+                .match_expressions
+                .iter()
+                .filter(|r| matches!(r.operator, Operator::In | Operator::Exists))
+                .map(|r| {
+                    (
+                        r.key.as_str(),
+                        r.values.iter().map(String::as_str).collect(),
+                    )
+                }),
+        );
+    let mut out = Vec::new();
+    for (key, values) in terms {
+        let Some(existing) = services.values(key) else {
+            if let Some(k) = suggest::closest(key, services.labels.keys().map(String::as_str)) {
+                out.push(format!(
+                    "did you mean the label key `{k}`? no Service has `{key}`"
+                ));
+            }
+            continue;
+        };
+        if values.is_empty() || values.iter().any(|v| existing.contains(*v)) {
+            continue;
+        }
+        let close = values
+            .iter()
+            .find_map(|v| suggest::closest(v, existing.iter().map(String::as_str)));
+        match close {
+            Some(v) => out.push(format!("did you mean `{key}: {v}`?")),
+            None => out.push(format!(
+                "`{key}` on LoadBalancer Services is {}",
+                existing
+                    .iter()
+                    .take(LISTED_LABELS)
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )),
+        }
+    }
+    out
+}
+
+/// A Service the selector matches by its labels that Cilium (or this part of it) does not
+/// handle: not a LoadBalancer, or of another `loadBalancerClass`. Only run for selectors that
+/// already match nothing.
+fn ineligible_match(catalog: &Catalog, s: &LbSelector, selector: &LabelSelector) -> Option<String> {
+    catalog.of_kind("", "Service").iter().find_map(|&id| {
+        let o = catalog.object(id);
+        let svc = o.service()?;
+        if !selector.matches(catalog.service_label(o)) {
+            return None;
+        }
+        let why = match &svc.load_balancer_class {
+            _ if !svc.is_load_balancer() => format!("is of type {}", svc.service_type),
+            Some(class) => format!(
+                "has loadBalancerClass `{}`, which {} does not handle",
+                class.value,
+                s.kind.kind()
+            ),
+            None => return None,
+        };
+        Some(format!(
+            "Service {} matches the labels but {why}",
+            o.qualified_name()
+        ))
+    })
+}
+
+/// The labels (and names, namespaces) of the LoadBalancer Services Cilium handles.
+struct ServiceLabels {
+    labels: BTreeMap<String, BTreeSet<String>>,
+    names: BTreeSet<String>,
+    namespaces: BTreeSet<String>,
+}
+
+impl ServiceLabels {
+    fn of(catalog: &Catalog) -> ServiceLabels {
+        let mut s = ServiceLabels {
+            labels: BTreeMap::new(),
+            names: BTreeSet::new(),
+            namespaces: BTreeSet::new(),
+        };
+        let eligible = catalog
+            .of_kind("", "Service")
+            .iter()
+            .map(|&id| catalog.object(id))
+            .filter(|o| o.service().is_some_and(Service::is_cilium_load_balancer));
+        for o in eligible {
+            s.add(o);
+        }
+        s
+    }
+
+    fn add(&mut self, o: &Object) {
+        self.names.insert(o.name.clone());
+        self.namespaces.extend(o.namespace.clone());
+        for l in &o.labels {
+            self.labels
+                .entry(l.key.clone())
+                .or_default()
+                .insert(l.value.clone());
+        }
+    }
+
+    fn values(&self, key: &str) -> Option<&BTreeSet<String>> {
+        match key {
+            SERVICE_NAME_KEY => Some(&self.names),
+            SERVICE_NAMESPACE_KEY => Some(&self.namespaces),
+            _ => self.labels.get(key),
+        }
+    }
+
+    /// `labels on LoadBalancer Services: `app=shop`, …`.
+    fn listing(&self) -> String {
+        let pairs: Vec<String> = self
+            .labels
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| format!("`{k}={v}`")))
+            .collect();
+        let more = pairs.len().saturating_sub(LISTED_LABELS);
+        let mut text = format!(
+            "labels on LoadBalancer Services: {}",
+            pairs[..pairs.len().min(LISTED_LABELS)].join(", ")
+        );
+        if pairs.is_empty() {
+            text = "no LoadBalancer Service has labels".into();
+        } else if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    }
+}

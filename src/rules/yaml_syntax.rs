@@ -12,10 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     summary: "a YAML file does not parse; nothing after the error is linted",
 };
 
-pub const RULE: Rule = Rule {
-    meta: &META,
-    check,
-};
+pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
     for (file, error) in catalog.yaml_errors() {

@@ -22,7 +22,10 @@ pub enum Action {
         targets: Vec<ResourceArg>,
     },
     /// `kubectl create secret tls|generic|docker-registry NAME` or `create configmap NAME`.
-    Create { kind: CreatedKind, name: Word },
+    Create {
+        kind: CreatedKind,
+        name: Word,
+    },
     Other,
 }
 
@@ -275,10 +278,10 @@ fn tokenize(s: &str) -> Vec<Token> {
                     single = true;
                 } else if c == b'"' {
                     double = true;
-                } else if c.is_ascii_whitespace() || matches!(c, b';' | b'&' | b'|' | b')' | b'`')
+                } else if c.is_ascii_whitespace()
+                    || matches!(c, b';' | b'&' | b'|' | b')' | b'`')
+                    || (c == b'$' && b.get(i + 1) == Some(&b'('))
                 {
-                    break;
-                } else if c == b'$' && b.get(i + 1) == Some(&b'(') {
                     break;
                 }
                 i += 1;
@@ -304,8 +307,10 @@ fn unquote(raw: &str) -> String {
 
 /// Words that may stand before `kubectl` on a line: prompts, `sudo`, variable assignments.
 fn is_prefix_word(w: &str) -> bool {
-    matches!(w, "$" | "#" | "%" | ">" | "sudo" | "command" | "exec" | "time" | "k3s" | "microk8s")
-        || w.ends_with('$')
+    matches!(
+        w,
+        "$" | "#" | "%" | ">" | "sudo" | "command" | "exec" | "time" | "k3s" | "microk8s"
+    ) || w.ends_with('$')
         || w.ends_with('#')
         || w.ends_with('>')
         || w.contains('@')
@@ -422,7 +427,10 @@ fn command_of(words: &[Word], file: FileId) -> Option<Command> {
                 // A short flag may carry its value: `-nprod`, `-n=prod`.
                 let split = t.char_indices().nth(2).map(|(b, _)| b).unwrap_or(t.len());
                 let rest = &t[split..];
-                (&t[..split], (!rest.is_empty()).then(|| rest.strip_prefix('=').unwrap_or(rest)))
+                (
+                    &t[..split],
+                    (!rest.is_empty()).then(|| rest.strip_prefix('=').unwrap_or(rest)),
+                )
             };
             let value = match inline {
                 Some(v) => Some(word_suffix(w, t.len() - v.len())),
@@ -528,7 +536,10 @@ fn resource_args(args: &[&Word]) -> Vec<ResourceArg> {
         return out;
     };
     if first.text.contains('/') {
-        for w in args.iter().take_while(|w| w.text.contains('/') && !is_label_arg(&w.text)) {
+        for w in args
+            .iter()
+            .take_while(|w| w.text.contains('/') && !is_label_arg(&w.text))
+        {
             let (resource, name) = w.text.split_once('/').unwrap();
             let mut name_word = word_suffix(w, resource.len() + 1);
             name_word.text = name.to_string();
@@ -575,7 +586,11 @@ mod tests {
             let cmds = commands(FileKind::Shell, text);
             assert_eq!(cmds.len(), 1, "{text}");
             assert_eq!(cmds[0].namespace.as_ref().unwrap().text, "prod", "{text}");
-            assert_eq!(target(&cmds[0]), ("service", "cilium-gateway-arp-gw"), "{text}");
+            assert_eq!(
+                target(&cmds[0]),
+                ("service", "cilium-gateway-arp-gw"),
+                "{text}"
+            );
         }
     }
 
@@ -587,7 +602,10 @@ mod tests {
             panic!()
         };
         let s = targets[0].name.span;
-        assert_eq!(&text[s.start.byte as usize..s.end.byte as usize], "cilium-gateway-x");
+        assert_eq!(
+            &text[s.start.byte as usize..s.end.byte as usize],
+            "cilium-gateway-x"
+        );
         assert_eq!((s.start.line, s.start.col), (2, 19));
     }
 
@@ -625,7 +643,9 @@ mod tests {
         let text = "echo use kubectl label svc foo a=b\ncat <<EOF\nkubectl label svc x a=b\nEOF\nkubectl create configmap cfg --from-literal=a=b && kubectl label svc y a=b\n";
         let cmds = commands(FileKind::Shell, text);
         assert_eq!(cmds.len(), 2);
-        assert!(matches!(&cmds[0].action, Action::Create { kind: CreatedKind::ConfigMap, name } if name.text == "cfg"));
+        assert!(
+            matches!(&cmds[0].action, Action::Create { kind: CreatedKind::ConfigMap, name } if name.text == "cfg")
+        );
         assert_eq!(target(&cmds[1]).1, "y");
     }
 }

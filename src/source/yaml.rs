@@ -209,21 +209,17 @@ impl Builder<'_> {
                 self.count(count, self.pos(&span.start))?;
                 self.complete(node, 0)
             }
-            Event::SequenceStart(anchor, _) => {
-                self.open(Frame::Seq {
-                    start: self.pos(&span.start),
-                    anchor,
-                    items: Vec::new(),
-                })
-            }
-            Event::MappingStart(anchor, _) => {
-                self.open(Frame::Map {
-                    start: self.pos(&span.start),
-                    anchor,
-                    entries: Vec::new(),
-                    key: None,
-                })
-            }
+            Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
+                start: self.pos(&span.start),
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(anchor, _) => self.open(Frame::Map {
+                start: self.pos(&span.start),
+                anchor,
+                entries: Vec::new(),
+                key: None,
+            }),
             Event::SequenceEnd | Event::MappingEnd => {
                 // A block collection ends where the next token starts (a zero-width span on a
                 // later line): end it at its last child instead, so underlines stay on it.
@@ -380,7 +376,10 @@ mod tests {
         let v = doc.get("namé").unwrap();
         assert_eq!(v.as_str(), Some("välue"));
         assert_eq!((v.span.start.line, v.span.start.col), (2, 7));
-        assert_eq!(&text[v.span.start.byte as usize..v.span.end.byte as usize], "välue");
+        assert_eq!(
+            &text[v.span.start.byte as usize..v.span.end.byte as usize],
+            "välue"
+        );
     }
 
     #[test]
@@ -389,7 +388,10 @@ mod tests {
         let loaded = load_str(text);
         let doc = &loaded.documents[0];
         let slice = |n: &Node| &text[n.span.start.byte as usize..n.span.end.byte as usize];
-        assert_eq!(slice(doc.get("a").unwrap()), "b: 1\n  c: [x, y]\n  d: {e: f}");
+        assert_eq!(
+            slice(doc.get("a").unwrap()),
+            "b: 1\n  c: [x, y]\n  d: {e: f}"
+        );
         assert_eq!(slice(doc.get("z").unwrap()), "1\n- 2");
         assert_eq!(slice(doc.at(&["a", "c"]).unwrap()), "[x, y]");
         assert_eq!(slice(doc.at(&["a", "d"]).unwrap()), "{e: f}");
