@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::model::route::BackendRef;
 use crate::model::selector::LabelSelector;
 use crate::model::service::{Service, ServicePort};
 use crate::model::{
@@ -29,6 +30,14 @@ pub enum Lookup {
     Missing,
     /// It may be made by something cilint cannot see; the reason says what.
     Unverifiable(String),
+}
+
+/// A route's backendRef to a Service, with the namespace it resolves in and the route's file.
+pub struct BackendUse<'a> {
+    pub route: &'a Object,
+    pub backend: &'a BackendRef,
+    pub namespace: &'a str,
+    pub file: FileId,
 }
 
 /// What one file contributed.
@@ -300,6 +309,33 @@ impl Catalog {
             .map(|&id| self.object(id))
             .filter(move |o| o.namespace.as_deref() == namespace)
             .map(|o| o.name.as_str())
+    }
+
+    /// Every backendRef to a core Service written in a route, with the namespace it resolves in.
+    pub fn service_backend_refs(&self) -> impl Iterator<Item = BackendUse<'_>> {
+        self.objects.iter().flat_map(|route_obj| {
+            let file = route_obj.location.map(|l| l.file);
+            let route_ns = route_obj.namespace.as_deref();
+            route_obj
+                .route()
+                .map(|r| r.backend_refs.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .filter(|b| b.is_service())
+                .filter_map(move |backend| {
+                    let namespace = backend
+                        .namespace
+                        .as_ref()
+                        .map(|n| n.as_str())
+                        .or(route_ns)?;
+                    Some(BackendUse {
+                        route: route_obj,
+                        backend,
+                        namespace,
+                        file: file?,
+                    })
+                })
+        })
     }
 
     pub fn commands(&self) -> impl Iterator<Item = &Command> {

@@ -20,33 +20,17 @@ pub const RULE: Rule = Rule { meta: &META, check };
 const CONDITION: &str = "ResolvedRefs=False/BackendNotFound";
 
 fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
-    for (_, route_obj) in catalog.objects() {
-        let Some(route) = route_obj.route() else {
+    for u in catalog.service_backend_refs() {
+        let name = u.backend.name.as_str();
+        // Unverifiable Services may exist; only a definite miss is reported.
+        if catalog.lookup("", "Service", Some(u.namespace), name) != Lookup::Missing {
             continue;
-        };
-        let Some(file) = route_obj.location.map(|l| l.file) else {
-            continue;
-        };
-        for backend in route.backend_refs.iter().filter(|b| b.is_service()) {
-            let Some(namespace) = backend
-                .namespace
-                .as_ref()
-                .map(|n| n.as_str())
-                .or(route_obj.namespace.as_deref())
-            else {
-                continue;
-            };
-            let name = backend.name.as_str();
-            // Unverifiable Services may exist; only a definite miss is reported.
-            if catalog.lookup("", "Service", Some(namespace), name) != Lookup::Missing {
-                continue;
-            }
-            let at = Location {
-                file,
-                span: backend.name.span,
-            };
-            out.push(finding(catalog, route_obj, backend, namespace, at));
         }
+        let at = Location {
+            file: u.file,
+            span: u.backend.name.span,
+        };
+        out.push(finding(catalog, u.route, u.backend, u.namespace, at));
     }
 }
 

@@ -19,55 +19,31 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
-    for (_, route_obj) in catalog.objects() {
-        let Some(route) = route_obj.route() else {
+    for u in catalog.service_backend_refs() {
+        // A missing Service is backend-not-found's finding.
+        let Lookup::Found(svc_id) =
+            catalog.lookup("", "Service", Some(u.namespace), u.backend.name.as_str())
+        else {
             continue;
         };
-        let Some(file) = route_obj.location.map(|l| l.file) else {
+        let svc_obj = catalog.object(svc_id);
+        let Some(svc) = svc_obj.service() else {
             continue;
         };
-        for backend in route.backend_refs.iter().filter(|b| b.is_service()) {
-            let Some(namespace) = backend
-                .namespace
-                .as_ref()
-                .map(|n| n.as_str())
-                .or(route_obj.namespace.as_deref())
-            else {
-                continue;
-            };
-            // A missing Service is backend-not-found's finding.
-            let Lookup::Found(svc_id) =
-                catalog.lookup("", "Service", Some(namespace), backend.name.as_str())
-            else {
-                continue;
-            };
-            let svc_obj = catalog.object(svc_id);
-            let Some(svc) = svc_obj.service() else {
-                continue;
-            };
-            let target = Target {
-                catalog,
-                route: route_obj,
-                svc_id,
-                svc_obj,
-                svc,
-            };
-            match &backend.port {
-                None => out.push(target.no_port(Location {
-                    file,
-                    span: backend.span,
-                })),
-                // ExternalName Services have no ports to match and are implementation-specific.
-                Some(_) if svc.service_type == "ExternalName" => {}
-                Some(port) if svc.ports.iter().any(|p| p.port == port.value) => {}
-                Some(port) => out.push(target.wrong_port(
-                    port.value,
-                    Location {
-                        file,
-                        span: port.span,
-                    },
-                )),
-            }
+        let target = Target {
+            catalog,
+            route: u.route,
+            svc_id,
+            svc_obj,
+            svc,
+        };
+        let at = |span| Location { file: u.file, span };
+        match &u.backend.port {
+            None => out.push(target.no_port(at(u.backend.span))),
+            // ExternalName Services have no ports to match and are implementation-specific.
+            Some(_) if svc.service_type == "ExternalName" => {}
+            Some(port) if svc.ports.iter().any(|p| p.port == port.value) => {}
+            Some(port) => out.push(target.wrong_port(port.value, at(port.span))),
         }
     }
 }
