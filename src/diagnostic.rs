@@ -64,6 +64,10 @@ pub struct Finding {
     pub condition: Option<String>,
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// The field the finding is about, as a path in its object (`spec.parentRefs[0].sectionName`)
+    /// or, for commands, the command's target: with the rule and the object it identifies a
+    /// finding across edits that move lines (SARIF partialFingerprints).
+    pub field: Option<String>,
 }
 
 impl Finding {
@@ -78,6 +82,7 @@ impl Finding {
             condition: None,
             help: None,
             related: Vec::new(),
+            field: None,
         }
     }
 
@@ -98,6 +103,11 @@ impl Finding {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
         self
     }
 
