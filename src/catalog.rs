@@ -3,13 +3,16 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::config::ExternalObject;
 use crate::model::route::BackendRef;
 use crate::model::selector::LabelSelector;
 use crate::model::service::{Service, ServicePort};
 use crate::model::{
     CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec,
+    group_of, is_cluster_scoped,
 };
 use crate::source::commands::{Action, Command};
+use crate::source::suppress::Suppression;
 use crate::source::yaml::YamlError;
 use crate::source::{FileId, Location, Span};
 
@@ -45,6 +48,7 @@ pub struct BackendUse<'a> {
 pub struct FileContents {
     pub objects: Vec<Object>,
     pub commands: Vec<Command>,
+    pub suppressions: Vec<Suppression>,
     pub yaml_error: Option<YamlError>,
     /// YAML documents that are not Kubernetes objects.
     pub skipped_documents: usize,
@@ -59,6 +63,7 @@ struct KindIndex {
 pub struct Catalog {
     objects: Vec<Object>,
     commands: Vec<(FileId, Command)>,
+    suppressions: Vec<(FileId, Suppression)>,
     yaml_errors: Vec<(FileId, YamlError)>,
     kinds: HashMap<(String, String), KindIndex>,
     /// Services by `(label key, value)`, for selector queries.
@@ -71,10 +76,15 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn build(files: Vec<(FileId, FileContents)>, default_namespace: &str) -> Catalog {
+    pub fn build(
+        files: Vec<(FileId, FileContents)>,
+        default_namespace: &str,
+        external: &[ExternalObject],
+    ) -> Catalog {
         let mut c = Catalog {
             objects: Vec::new(),
             commands: Vec::new(),
+            suppressions: Vec::new(),
             yaml_errors: Vec::new(),
             kinds: HashMap::new(),
             service_labels: HashMap::new(),
@@ -94,6 +104,8 @@ impl Catalog {
                 c.insert(o);
             }
             commands.extend(contents.commands.into_iter().map(|cmd| (file, cmd)));
+            c.suppressions
+                .extend(contents.suppressions.into_iter().map(|s| (file, s)));
         }
         for (_, cmd) in &commands {
             if let Some(o) = c.object_of_command(cmd) {
@@ -101,6 +113,10 @@ impl Catalog {
             }
         }
         c.commands = commands;
+        for e in external {
+            let o = c.external_object(e);
+            c.insert(o);
+        }
         c.add_gateway_services();
         c.add_certificate_secrets();
         c
@@ -128,6 +144,35 @@ impl Catalog {
         }
         self.objects.push(o);
         id
+    }
+
+    /// An object the configuration declares as living in the cluster.
+    fn external_object(&self, e: &ExternalObject) -> Object {
+        let namespace = (!is_cluster_scoped(&e.kind)).then(|| {
+            e.namespace
+                .clone()
+                .unwrap_or_else(|| self.default_namespace.clone())
+        });
+        Object {
+            api_version: e.api_version.clone(),
+            group: group_of(&e.api_version).to_string(),
+            kind: e.kind.clone(),
+            name: e.name.clone(),
+            namespace_defaulted: namespace.is_some() && e.namespace.is_none(),
+            namespace,
+            labels: e
+                .labels
+                .iter()
+                .map(|(k, v)| generated_label(k, v))
+                .collect(),
+            annotations: Vec::new(),
+            origin: Origin::External,
+            location: None,
+            name_span: Span::default(),
+            labels_span: None,
+            // Nothing is known of its spec: rules that need one skip it.
+            spec: Spec::Other,
+        }
     }
 
     /// The Secret or ConfigMap a `kubectl create` command makes.
@@ -344,6 +389,11 @@ impl Catalog {
 
     pub fn yaml_errors(&self) -> &[(FileId, YamlError)] {
         &self.yaml_errors
+    }
+
+    /// The `cilint-ignore` comments of every file.
+    pub fn suppressions(&self) -> &[(FileId, Suppression)] {
+        &self.suppressions
     }
 
     /// Whether a Gateway's class is Cilium's: a GatewayClass in the tree with Cilium's

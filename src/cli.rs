@@ -17,17 +17,40 @@ pub struct Cli {
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<String>,
 
-    /// Namespace for objects without metadata.namespace, as with `kubectl apply -n`.
-    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
-    pub namespace: String,
+    /// Namespace for objects without metadata.namespace, as with `kubectl apply -n`
+    /// [default: the configuration's `namespace`, else `default`].
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
-    pub format: FormatArg,
+    /// Output format [default: github when GITHUB_ACTIONS=true, else human].
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
 
     /// When to use colour in human output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+
+    /// Print the findings only, without the summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+
+    /// The configuration file [default: .cilint.yaml in the working directory or a parent, up
+    /// to the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// Load all PATHs as context, but report only findings located in these files (the
+    /// pre-commit hook passes the staged files here).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub report_only: Option<Vec<String>>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,11 +68,21 @@ pub enum Command {
 pub enum FormatArg {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ColorArg {
     Auto,
     Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
     Never,
 }

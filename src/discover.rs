@@ -1,7 +1,9 @@
 //! Stage 1: input paths to a sorted list of source files.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use crate::config::Config;
 
 use crate::source::FileKind;
 
@@ -22,10 +24,11 @@ pub struct InputError {
 pub const STDIN: &str = "-";
 pub const STDIN_DISPLAY: &str = "<stdin>";
 
-/// Expands paths into files, walking directories in parallel and honouring `.gitignore` and
-/// `.cilintignore`. Files named directly are kept whatever their extension (read as YAML unless
-/// it says otherwise).
-pub fn discover(paths: &[String]) -> (Vec<Candidate>, Vec<InputError>) {
+/// Expands paths into files, walking directories in parallel and honouring `.gitignore`,
+/// `.cilintignore` and the configuration's `exclude`. Files named directly are kept whatever
+/// their extension (read as YAML unless it says otherwise).
+pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<InputError>) {
+    let config = Arc::new(config.clone());
     let found = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
     for p in paths {
@@ -42,7 +45,7 @@ pub fn discover(paths: &[String]) -> (Vec<Candidate>, Vec<InputError>) {
                 path: p.clone(),
                 message: e.to_string(),
             }),
-            Ok(m) if m.is_dir() => walk(p, &found, &errors),
+            Ok(m) if m.is_dir() => walk(p, &config, &found, &errors),
             Ok(_) => found.lock().unwrap().push(Candidate {
                 path: p.clone(),
                 kind: FileKind::from_path(p).unwrap_or(FileKind::Yaml),
@@ -57,16 +60,26 @@ pub fn discover(paths: &[String]) -> (Vec<Candidate>, Vec<InputError>) {
     (files, errors)
 }
 
-fn walk(root: &str, found: &Mutex<Vec<Candidate>>, errors: &Mutex<Vec<InputError>>) {
+fn walk(
+    root: &str,
+    config: &Arc<Config>,
+    found: &Mutex<Vec<Candidate>>,
+    errors: &Mutex<Vec<InputError>>,
+) {
+    let config = Arc::clone(config);
     ignore::WalkBuilder::new(root)
         .require_git(false)
         .add_custom_ignore_filename(".cilintignore")
+        .filter_entry(move |e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !config.is_excluded(e.path(), is_dir)
+        })
         .build_parallel()
         .run(|| {
             Box::new(|entry| {
                 match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        let path = e.path().to_string_lossy().into_owned();
+                        let path = display_path(e.path());
                         if let Some(kind) = FileKind::from_path(&path) {
                             found.lock().unwrap().push(Candidate { path, kind });
                         }
@@ -80,4 +93,10 @@ fn walk(root: &str, found: &Mutex<Vec<Candidate>>, errors: &Mutex<Vec<InputError
                 ignore::WalkState::Continue
             })
         });
+}
+
+/// The path as shown in reports: as reached from the input path, without a leading `./`.
+fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
 }

@@ -4,6 +4,7 @@
 //! The pipeline runs one way: discover → load → index → check → report.
 
 pub mod catalog;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod load;
@@ -11,12 +12,16 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
+use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use catalog::{Catalog, FileContents};
+use config::Config;
 use diagnostic::{Finding, Severity};
 use discover::InputError;
 use source::yaml::YamlError;
@@ -29,6 +34,10 @@ pub struct Options {
     pub namespace: String,
     /// The text of standard input, when `-` is among the paths.
     pub stdin: Option<String>,
+    /// Rule settings, excluded paths and external objects (`.cilint.yaml`).
+    pub config: Config,
+    /// Lint everything, but report only the findings located in these files (pre-commit).
+    pub report_only: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -36,6 +45,8 @@ impl Default for Options {
         Options {
             namespace: "default".into(),
             stdin: None,
+            config: Config::default(),
+            report_only: None,
         }
     }
 }
@@ -79,7 +90,7 @@ impl Report {
 
 /// Lints the given paths (files, directories, `-` for standard input).
 pub fn lint(paths: &[String], options: &Options) -> Report {
-    let (candidates, mut input_errors) = discover::discover(paths);
+    let (candidates, mut input_errors) = discover::discover(paths, &options.config);
 
     // load: read and parse every file in parallel; a panic in one file is that file's error.
     // An unreadable file keeps its place (and FileId) with empty text.
@@ -135,17 +146,28 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
 
     // index
     let commands = contents.iter().map(|(_, c)| c.commands.len()).sum();
-    let catalog = Catalog::build(contents, &options.namespace);
+    let catalog = Catalog::build(contents, &options.namespace, &options.config.external);
 
-    // check: rules in parallel, then one deterministic order.
+    // check: the enabled rules in parallel, then one deterministic order.
     let mut findings: Vec<Finding> = rules::RULES
         .par_iter()
+        .filter(|rule| options.config.enabled(rule.meta.id))
         .flat_map_iter(|rule| {
             let mut out = Vec::new();
             (rule.check)(&catalog, &mut out);
             out
         })
         .collect();
+    findings = suppress::apply(findings, &catalog, &|id| options.config.enabled(id));
+    for f in &mut findings {
+        if let Some(severity) = options.config.severity(f.rule) {
+            f.severity = severity;
+        }
+    }
+    if let Some(only) = &options.report_only {
+        let wanted: HashSet<PathBuf> = only.iter().map(|p| comparable(p)).collect();
+        findings.retain(|f| wanted.contains(&comparable(&files[f.location.file.0 as usize].path)));
+    }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
 
@@ -165,4 +187,12 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         summary,
         input_errors,
     }
+}
+
+/// A path in a form two spellings of the same file share (`./a.yaml`, `a.yaml`, `/repo/a.yaml`).
+fn comparable(path: &str) -> PathBuf {
+    let p = Path::new(path);
+    std::fs::canonicalize(p)
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
 }

@@ -7,7 +7,7 @@ use crate::catalog::FileContents;
 use crate::discover::{Candidate, STDIN, STDIN_DISPLAY};
 use crate::model::{NotAnObject, Object};
 use crate::source::yaml::{self, YamlError};
-use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands};
+use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 
 /// Reads a candidate's bytes into text. Invalid UTF-8 is replaced so positions still work; for
 /// YAML it is also an error, since kubectl would refuse the file.
@@ -50,6 +50,7 @@ pub fn parse(
     let index = LineIndex::new(text);
     let mut out = FileContents {
         commands: commands::extract(file, source.kind, text, &index),
+        suppressions: suppress::extract(source.kind, text, &index),
         ..Default::default()
     };
     if !matches!(source.kind, FileKind::Yaml | FileKind::Json) {

@@ -7,10 +7,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use std::path::{Path, PathBuf};
+
+use cilint::config::{self, Config, ConfigError};
 use cilint::diagnostic::Severity;
-use cilint::report::{self, Format, Style};
+use cilint::report::{self, Format, SrcRoot, Style};
 use cilint::rules;
-use cli::{Cli, ColorArg, Command, FormatArg};
+use cli::{Cli, ColorArg, Command, FailOn, FormatArg};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,12 +39,12 @@ fn print_rules() -> ExitCode {
             r.meta.summary
         ));
     }
-    write_stdout(&out)
+    exit_code(write_stdout(&out))
 }
 
 fn explain(rule: &str) -> ExitCode {
     match rules::doc(rule) {
-        Some(page) => write_stdout(page),
+        Some(page) => exit_code(write_stdout(page)),
         None => {
             let ids = rules::RULES.iter().map(|r| r.meta.id);
             let hint = cilint::model::suggest::closest(rule, ids)
@@ -54,9 +57,23 @@ fn explain(rule: &str) -> ExitCode {
 }
 
 fn lint(cli: &Cli) -> ExitCode {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{}", render_config_error(&e));
+            return ExitCode::from(2);
+        }
+    };
+    let namespace = cli
+        .namespace
+        .clone()
+        .or_else(|| config.namespace.clone())
+        .unwrap_or_else(|| "default".into());
     let mut options = cilint::Options {
-        namespace: cli.namespace.clone(),
+        namespace,
         stdin: None,
+        config,
+        report_only: cli.report_only.clone(),
     };
     if cli.paths.iter().any(|p| p == cilint::discover::STDIN) {
         let mut text = String::new();
@@ -70,32 +87,89 @@ fn lint(cli: &Cli) -> ExitCode {
     for e in &report.input_errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
+    let format = match cli.format {
+        Some(f) => f,
+        None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => FormatArg::Github,
+        None => FormatArg::Human,
+    };
+    let to_terminal = cli.output.is_none() && std::io::stdout().is_terminal();
     let color = match cli.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorArg::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && to_terminal,
     };
-    let format = match cli.format {
+    let format = match format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
     };
     let style = Style {
         color,
         width: terminal_width(),
+        quiet: cli.quiet,
+        src_root: std::env::current_dir()
+            .map(|cwd| SrcRoot::find(&cwd))
+            .unwrap_or_default(),
     };
-    let code = write_stdout(&report::render(&report, format, style));
-    if code != ExitCode::SUCCESS {
-        return code;
+    let text = report::render(&report, format, style);
+    let written = match &cli.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            eprintln!("error: cannot write {path}: {e}");
+        }),
+        None => write_stdout(&text),
+    };
+    if written.is_err() {
+        return ExitCode::from(2);
     }
     if !report.input_errors.is_empty() {
-        ExitCode::from(2)
-    } else if report.fails_at(Severity::Warning) {
+        return ExitCode::from(2);
+    }
+    let fail_level = match cli.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    if fail_level.is_some_and(|level| report.fails_at(level)) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The configuration: `--config`, else `.cilint.yaml` found from the working directory.
+fn load_config(cli: &Cli) -> Result<Config, ConfigError> {
+    let path = match &cli.config {
+        Some(p) => Some(PathBuf::from(p)),
+        None => config::find(Path::new(".")),
+    };
+    match path {
+        Some(p) => config::load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
+/// A configuration error with a snippet of the file, as miette renders it.
+fn render_config_error(e: &ConfigError) -> String {
+    let Some(text) = &e.text else {
+        return format!("error: {e}\n");
+    };
+    let index = cilint::source::LineIndex::new(text);
+    let start = index.pos(e.line as usize, e.column.saturating_sub(1) as usize);
+    let report = miette::miette!(
+        labels = vec![miette::LabeledSpan::at_offset(start.byte as usize, "here")],
+        code = "config",
+        "{}",
+        e.message
+    )
+    .with_source_code(miette::NamedSource::new(&e.path, text.to_string()));
+    let mut out = String::new();
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    match handler.render_report(&mut out, report.as_ref()) {
+        Ok(()) => out,
+        Err(_) => format!("error: {e}\n"),
     }
 }
 
@@ -107,14 +181,21 @@ fn terminal_width() -> usize {
 }
 
 /// Writes to stdout; a closed pipe (`cilint … | head`) is not an error worth a panic.
-fn write_stdout(s: &str) -> ExitCode {
+fn write_stdout(s: &str) -> Result<(), ()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => {
             eprintln!("error: cannot write output: {e}");
-            ExitCode::from(2)
+            Err(())
         }
+    }
+}
+
+fn exit_code(written: Result<(), ()>) -> ExitCode {
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(()) => ExitCode::from(2),
     }
 }

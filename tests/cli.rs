@@ -223,3 +223,139 @@ fn output_is_identical_whatever_the_thread_count() {
     assert_eq!(one, run("4"));
     assert_eq!(one, run("2"));
 }
+
+/// Runs cilint in `dir`.
+fn cilint_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cilint"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("cilint runs")
+}
+
+fn rules_in_json(out: &Output) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["location"]["file"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// A repository as pre-commit sees it: the route's Gateway and Service live in files that are
+/// not part of the commit.
+fn precommit_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "infra/gateway.yaml", GATEWAY);
+    write(dir.path(), "apps/shop.yaml", ROUTE_AND_SERVICE);
+    write(
+        dir.path(),
+        "apps/broken-route.yaml",
+        ROUTE_AND_SERVICE
+            .replace(
+                "name: shop\n  namespace: prod",
+                "name: cart\n  namespace: prod",
+            )
+            .replace(
+                "- name: shop\n      port: 80",
+                "- name: shpo\n      port: 80",
+            )
+            .split("---")
+            .next()
+            .unwrap(),
+    );
+    dir
+}
+
+#[test]
+fn report_only_lints_everything_but_reports_the_named_files() {
+    let dir = precommit_repo();
+    let args = |files: &[&'static str]| {
+        let mut a = vec!["-n", "prod", "--format", "json", "--report-only"];
+        a.extend_from_slice(files);
+        a
+    };
+    // The staged route refers to a Gateway and a Service in files that are not staged: no
+    // false "not found".
+    let out = cilint_in(dir.path(), &args(&["apps/shop.yaml"]), &[]);
+    assert_eq!(rules_in_json(&out), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+
+    // A real finding in a staged file is reported, whatever the path's spelling.
+    for file in ["apps/broken-route.yaml", "./apps/broken-route.yaml"] {
+        let out = cilint_in(dir.path(), &args(&[file, "infra/gateway.yaml"]), &[]);
+        assert_eq!(
+            rules_in_json(&out),
+            ["backend-not-found apps/broken-route.yaml"]
+        );
+        assert_eq!(out.status.code(), Some(1));
+    }
+    // …and only there.
+    let out = cilint_in(dir.path(), &args(&["infra/gateway.yaml"]), &[]);
+    assert_eq!(rules_in_json(&out), Vec::<String>::new());
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    // selector-matches-nothing is a warning.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pool.yaml",
+        "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: p\nspec:\n  \
+         blocks: [{cidr: 10.0.0.0/24}]\n  serviceSelector:\n    matchLabels: {pool: p}\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  type: LoadBalancer\n  \
+         ports: [{port: 80}]\n",
+    );
+    let code = |fail_on: &str| {
+        cilint_in(dir.path(), &["--fail-on", fail_on, "."], &[])
+            .status
+            .code()
+    };
+    assert_eq!(code("error"), Some(0));
+    assert_eq!(code("warning"), Some(1));
+    assert_eq!(code("note"), Some(1));
+    assert_eq!(code("never"), Some(0));
+    assert_eq!(cilint_in(dir.path(), &["."], &[]).status.code(), Some(1));
+}
+
+#[test]
+fn quiet_output_file_and_github_default() {
+    let dir = precommit_repo();
+    let quiet = cilint_in(dir.path(), &["-q", "-n", "prod", "."], &[]);
+    let text = stdout(&quiet);
+    assert!(text.contains("backend-not-found"), "{text}");
+    assert!(!text.contains("finding"), "{text}");
+
+    let out = cilint_in(
+        dir.path(),
+        &["-n", "prod", "-o", "report.json", "--format", "json", "."],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    assert!(written.contains("\"backend-not-found\""), "{written}");
+
+    let gha = cilint_in(
+        dir.path(),
+        &["-n", "prod", "."],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert!(
+        stdout(&gha).starts_with("::error file=apps/broken-route.yaml,"),
+        "{}",
+        stdout(&gha)
+    );
+}

@@ -59,5 +59,6 @@ rule_tests! {
     selector_matches_nothing => "selector-matches-nothing",
     service_not_advertised => "service-not-advertised",
     tls_secret_not_found => "tls-secret-not-found",
+    unused_suppression => "unused-suppression",
     yaml_syntax => "yaml-syntax",
 }

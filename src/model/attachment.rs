@@ -271,7 +271,7 @@ mod tests {
             text: yaml.into(),
         };
         let contents = crate::load::parse(FileId(0), &source, true, "default");
-        Catalog::build(vec![(FileId(0), contents)], "default")
+        Catalog::build(vec![(FileId(0), contents)], "default", &[])
     }
 
     /// A Gateway `infra/web` with the given listeners YAML, the route YAML, and extra documents.

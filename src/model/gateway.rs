@@ -54,6 +54,8 @@ pub struct SecretRef {
     pub namespace: Option<Spanned<String>>,
     pub name: Spanned<String>,
     pub span: Span,
+    /// Position in the listener's `tls.certificateRefs`, for the field path of findings.
+    pub index: usize,
 }
 
 impl Gateway {
@@ -116,7 +118,8 @@ impl Listener {
             .map(Node::as_seq)
             .unwrap_or(&[])
             .iter()
-            .filter_map(|r| {
+            .enumerate()
+            .filter_map(|(index, r)| {
                 Some(SecretRef {
                     group: r
                         .get("group")
@@ -131,6 +134,7 @@ impl Listener {
                     namespace: r.get("namespace").and_then(Spanned::from_str_node),
                     name: r.get("name").and_then(Spanned::from_str_node)?,
                     span: r.span,
+                    index,
                 })
             })
             .collect();

@@ -275,7 +275,7 @@ mod tests {
             objects,
             ..Default::default()
         };
-        Catalog::build(vec![(FileId(0), contents)], "prod")
+        Catalog::build(vec![(FileId(0), contents)], "prod", &[])
     }
 
     const GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\

@@ -87,6 +87,8 @@ pub enum Origin {
     Generated { by: ObjectId },
     /// Made by a `kubectl create` command in a script, a Markdown file or a comment.
     Command,
+    /// Declared in the configuration as living in the cluster but not in git.
+    External,
 }
 
 /// Index of an object in the Catalog.
@@ -130,7 +132,8 @@ pub struct Object {
     /// The object has no `metadata.namespace`: it landed in the `--namespace` given.
     pub namespace_defaulted: bool,
     pub labels: Vec<Label>,
-    pub annotations: Vec<(String, String)>,
+    /// `metadata.annotations`, with the span of each value.
+    pub annotations: Vec<(String, Spanned<String>)>,
     pub origin: Origin,
     /// Where the object is written: the document for manifests, the command word for objects
     /// made by commands, `None` for generated objects.
@@ -284,7 +287,10 @@ impl Object {
             .filter_map(|(k, v)| {
                 Some((
                     k.as_str()?.to_string(),
-                    v.as_str().unwrap_or_default().to_string(),
+                    Spanned {
+                        value: v.as_str().unwrap_or_default().to_string(),
+                        span: v.span,
+                    },
                 ))
             })
             .collect();

@@ -71,9 +71,16 @@ pub struct ParentRef {
     pub section_name: Option<Spanned<String>>,
     pub port: Option<Spanned<u32>>,
     pub span: Span,
+    /// Position in `spec.parentRefs`, for the field path of findings.
+    pub index: usize,
 }
 
 impl ParentRef {
+    /// `spec.parentRefs[0]`.
+    pub fn path(&self) -> String {
+        format!("spec.parentRefs[{}]", self.index)
+    }
+
     pub fn is_gateway(&self) -> bool {
         self.group == GATEWAY_GROUP && self.kind == "Gateway"
     }
@@ -87,9 +94,18 @@ pub struct BackendRef {
     pub name: Spanned<String>,
     pub port: Option<Spanned<u32>>,
     pub span: Span,
+    /// Position of its rule in `spec.rules`, and its own in that rule's `backendRefs`, for the
+    /// field path of findings.
+    pub rule: usize,
+    pub index: usize,
 }
 
 impl BackendRef {
+    /// `spec.rules[1].backendRefs[0]`.
+    pub fn path(&self) -> String {
+        format!("spec.rules[{}].backendRefs[{}]", self.rule, self.index)
+    }
+
     pub fn is_service(&self) -> bool {
         self.group.is_empty() && self.kind == "Service"
     }
@@ -112,7 +128,8 @@ impl Route {
         };
         let parent_refs = seq("parentRefs")
             .iter()
-            .filter_map(|p| {
+            .enumerate()
+            .filter_map(|(index, p)| {
                 Some(ParentRef {
                     group: p
                         .get("group")
@@ -129,6 +146,7 @@ impl Route {
                     section_name: p.get("sectionName").and_then(Spanned::from_str_node),
                     port: port_of(p),
                     span: p.span,
+                    index,
                 })
             })
             .collect();
@@ -137,9 +155,10 @@ impl Route {
             .filter_map(Spanned::from_str_node)
             .collect();
         let mut backend_refs = Vec::new();
-        for rule in seq("rules") {
-            for b in rule.get("backendRefs").map(Node::as_seq).unwrap_or(&[]) {
-                push_backend(&mut backend_refs, b);
+        for (rule, r) in seq("rules").iter().enumerate() {
+            let refs = r.get("backendRefs").map(Node::as_seq).unwrap_or(&[]);
+            for (index, b) in refs.iter().enumerate() {
+                push_backend(&mut backend_refs, b, rule, index);
             }
         }
         Route {
@@ -156,7 +175,7 @@ impl Route {
     }
 }
 
-fn push_backend(out: &mut Vec<BackendRef>, b: &Node) {
+fn push_backend(out: &mut Vec<BackendRef>, b: &Node, rule: usize, index: usize) {
     let Some(name) = b.get("name").and_then(Spanned::from_str_node) else {
         return;
     };
@@ -175,5 +194,7 @@ fn push_backend(out: &mut Vec<BackendRef>, b: &Node) {
         name,
         port: port_of(b),
         span: b.span,
+        rule,
+        index,
     });
 }

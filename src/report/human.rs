@@ -165,7 +165,9 @@ pub fn render(report: &Report, style: Style) -> String {
             .expect("writing to a String cannot fail");
         out.push('\n');
     }
-    out.push_str(&summary_line(report));
+    if !style.quiet {
+        out.push_str(&summary_line(report));
+    }
     out
 }
 

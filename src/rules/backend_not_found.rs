@@ -52,6 +52,7 @@ fn finding(
         ),
     )
     .object(route)
+    .field(format!("{}.name", backend.path()))
     .label(format!("no Service `{name}` in {namespace}"))
     .condition(CONDITION);
 

@@ -33,6 +33,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         let target = Target {
             catalog,
             route: u.route,
+            field: format!("{}.port", u.backend.path()),
             svc_id,
             svc_obj,
             svc,
@@ -52,6 +53,8 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
 struct Target<'a> {
     catalog: &'a Catalog,
     route: &'a Object,
+    /// The backendRef's `port` path, also when it is missing.
+    field: String,
     svc_id: ObjectId,
     svc_obj: &'a Object,
     svc: &'a Service,
@@ -98,6 +101,7 @@ impl<'a> Target<'a> {
             ),
         )
         .object(self.route)
+        .field(&self.field)
         .label("no `port`")
         .condition("ResolvedRefs=False/InvalidKind")
         .help(format!(
@@ -155,6 +159,7 @@ impl<'a> Target<'a> {
             ),
         )
         .object(self.route)
+        .field(&self.field)
         .label(format!("not a port of Service `{name}`"))
         .help(format!(
             "{fix}. Cilium does not check backendRef ports: the route is accepted and requests \
@@ -342,7 +347,7 @@ mod tests {
             text: Arc::from(yaml),
         };
         let contents = crate::load::parse(FileId(0), &source, true, "default");
-        let catalog = Catalog::build(vec![(FileId(0), contents)], "default");
+        let catalog = Catalog::build(vec![(FileId(0), contents)], "default", &[]);
         let mut out = Vec::new();
         super::check(&catalog, &mut out);
         out.into_iter().map(|f| f.message).collect()

@@ -68,6 +68,7 @@ fn not_propagated(
         ),
     )
     .object(gw)
+    .field(format!("metadata.labels.{}", first.key))
     .label(format!("needed by {}", names.join(", ")))
     .help(help(gw, &svc.name, &gap.labels));
     if involved.iter().any(|s| s.kind == SelectorKind::Pool)

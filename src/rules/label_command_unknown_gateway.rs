@@ -72,6 +72,10 @@ fn unknown_gateway(
             target.name.text
         ),
     )
+    .field(format!(
+        "kubectl {verb} -n {namespace} service/{}",
+        target.name.text
+    ))
     .label(format!("services \"{}\" not found", target.name.text))
     .condition("NotFound");
 

@@ -14,6 +14,7 @@ mod route_parent_not_found;
 mod selector_matches_nothing;
 mod service_not_advertised;
 mod tls_secret_not_found;
+pub(crate) mod unused_suppression;
 mod yaml_syntax;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +64,7 @@ pub static RULES: &[Rule] = &[
     selector_matches_nothing::RULE,
     service_not_advertised::RULE,
     tls_secret_not_found::RULE,
+    unused_suppression::RULE,
     yaml_syntax::RULE,
 ];
 
@@ -95,5 +97,6 @@ docs!(
     "selector-matches-nothing",
     "service-not-advertised",
     "tls-secret-not-found",
+    "unused-suppression",
     "yaml-syntax",
 );

@@ -42,6 +42,8 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         };
         let mut finding = Finding::new(&META, location, message(&a, listeners))
             .object(a.route)
+            // Accepted is decided per parentRef: one finding per parentRef.
+            .field(a.parent.path())
             .label("matches no listener hostname")
             .condition(CONDITION)
             .help(help(catalog, &a, listeners));

@@ -50,6 +50,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(&META, location, message(&a, &miss))
                 .object(a.route)
+                .field(field(a.parent, &miss))
                 .label(label(&miss))
                 .condition(CONDITION)
                 .help(help(&miss, listeners))
@@ -84,6 +85,16 @@ fn miss<'a>(parent: &'a ParentRef, listeners: &'a [Listener]) -> (Miss<'a>, Span
         Some(port) => (Miss::PortOnly(port.value), port.span),
         None => (Miss::NoListeners, parent.name.span),
     }
+}
+
+/// The path of the node `miss` points at.
+fn field(parent: &ParentRef, miss: &Miss) -> String {
+    let key = match miss {
+        Miss::Name(_) => "sectionName",
+        Miss::Port { .. } | Miss::PortOnly(_) => "port",
+        Miss::NoListeners => "name",
+    };
+    format!("{}.{key}", parent.path())
 }
 
 fn message(a: &Attempt, miss: &Miss) -> String {

@@ -38,6 +38,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         };
         let mut finding = Finding::new(&META, location, message(&a, &ctx, refusals))
             .object(a.route)
+            .field(a.parent.path())
             .label("no listener admits this route")
             .condition(CONDITION)
             .help(help(&ctx, refusals));

@@ -36,6 +36,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             };
             let mut finding = Finding::new(&META, location, message(route, &parent.name.value, ns))
                 .object(route)
+                .field(format!("{}.name", parent.path()))
                 .label("no such Gateway")
                 .condition(format!("Accepted=False/Invalid{}", route.kind))
                 .help(help(catalog, route, parent, ns));

@@ -62,6 +62,7 @@ fn bgp_without_selector(catalog: &Catalog, s: &LbSelector) -> Option<Finding> {
             ),
         )
         .object(owner)
+        .field(selector_path(s))
         .label("no selector: selects nothing")
         .help(
             "add a `selector` naming the Services to advertise; to advertise every Service, use \
@@ -97,9 +98,18 @@ fn matches_nothing(
             ),
         )
         .object(owner)
+        .field(selector_path(s))
         .label("matches no Service")
         .help(hints.join("; ")),
     )
+}
+
+/// The selector's path in its object, written or not.
+fn selector_path(s: &LbSelector) -> String {
+    match s.kind {
+        SelectorKind::Bgp => format!("spec.advertisements[{}].selector", s.entry - 1),
+        SelectorKind::Pool | SelectorKind::L2 => "spec.serviceSelector".into(),
+    }
 }
 
 /// "Did you mean" for each term no Service satisfies: a close value of the same key, else a

@@ -100,6 +100,7 @@ fn not_advertised(
         ),
     )
     .object(svc)
+    .field("metadata.name")
     .label("not announced");
     let where_labels = match gateway {
         Some(gw) => format!("spec.infrastructure.labels of Gateway {}", gw.name),

@@ -35,7 +35,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             .annotations
             .iter()
             .any(|(k, _)| CERT_MANAGER_ANNOTATIONS.contains(&k.as_str()));
-        for listener in &spec.listeners {
+        for (li, listener) in spec.listeners.iter().enumerate() {
             // Refs to other kinds are InvalidCertificateRef for another reason.
             for r in listener
                 .certificate_refs
@@ -57,6 +57,10 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
                 };
                 out.push(
                     finding(catalog, gw, r, namespace, at(r.name.span))
+                        .field(format!(
+                            "spec.listeners[{li}].tls.certificateRefs[{}].name",
+                            r.index
+                        ))
                         .related(Some(at(listener.name.span)), listener_note(listener)),
                 );
             }

@@ -4,6 +4,8 @@
 //! split with their positions kept so findings can point at the exact word. Unquoting is done
 //! by the `shlex` crate.
 
+use std::ops::Range;
+
 use super::{FileId, FileKind, LineIndex, Location, Span};
 
 /// A word of a command, unquoted, with the span of its raw text.
@@ -120,7 +122,11 @@ impl Logical {
 }
 
 /// Physical lines of `text[start..end]` as `(line, offset)` without their line ending.
-fn physical_lines(text: &str, start: usize, end: usize) -> impl Iterator<Item = (&str, usize)> {
+pub(crate) fn physical_lines(
+    text: &str,
+    start: usize,
+    end: usize,
+) -> impl Iterator<Item = (&str, usize)> {
     let mut offset = start;
     text[start..end].split_inclusive('\n').map(move |raw| {
         let here = offset;
@@ -178,16 +184,45 @@ fn heredoc_delimiter(line: &str) -> Option<String> {
 
 /// Markdown: the contents of fenced and indented code blocks, read as shell.
 fn markdown_lines(text: &str, out: &mut Vec<Logical>) {
+    for part in markdown_parts(text) {
+        if let MarkdownPart::Code(range) = part {
+            shell_lines(text, range.start, range.end, out);
+        }
+    }
+}
+
+/// The parts of a Markdown file that hold commands or directives, as byte ranges.
+#[derive(Debug)]
+pub(crate) enum MarkdownPart {
+    /// A whole code block, fences included.
+    CodeBlock(Range<usize>),
+    /// Text inside the code block last announced.
+    Code(Range<usize>),
+    /// Raw HTML, a block or inline: where `<!-- … -->` comments are.
+    Html(Range<usize>),
+}
+
+/// One walk over a Markdown file's events, in document order.
+pub(crate) fn markdown_parts(text: &str) -> Vec<MarkdownPart> {
     use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut parts = Vec::new();
     let mut in_code = false;
     for (event, range) in Parser::new(text).into_offset_iter() {
         match event {
-            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_code = true;
+                parts.push(MarkdownPart::CodeBlock(range));
+            }
             Event::End(TagEnd::CodeBlock) => in_code = false,
-            Event::Text(_) if in_code => shell_lines(text, range.start, range.end, out),
+            Event::Text(_) if in_code => parts.push(MarkdownPart::Code(range)),
+            // A block's range covers all its lines, so a comment spanning lines stays whole.
+            Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_) => {
+                parts.push(MarkdownPart::Html(range))
+            }
             _ => {}
         }
     }
+    parts
 }
 
 /// YAML: comments, joined across continuation lines that are comments too.
@@ -224,8 +259,8 @@ fn comment_lines(text: &str, index: &LineIndex, out: &mut Vec<Logical>) {
     }
 }
 
-/// Byte index of the `#` that starts a comment on a YAML line, outside quotes.
-fn comment_start(line: &str) -> Option<usize> {
+/// Byte index of the `#` that starts a comment on a YAML or shell line, outside quotes.
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
     let (mut single, mut double) = (false, false);
     let mut prev = ' ';
     for (i, c) in line.char_indices() {

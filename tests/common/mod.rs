@@ -11,7 +11,7 @@ pub fn lint_ns(paths: &[&str], namespace: &str) -> Report {
         &paths,
         &Options {
             namespace: namespace.into(),
-            stdin: None,
+            ..Options::default()
         },
     )
 }
