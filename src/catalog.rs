@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::config::ExternalObject;
+use crate::layout::gitops::LayoutDoc;
 use crate::model::route::BackendRef;
 use crate::model::selector::LabelSelector;
 use crate::model::service::{Service, ServicePort};
@@ -44,7 +45,7 @@ pub struct BackendUse<'a> {
 }
 
 /// What one file contributed.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FileContents {
     pub objects: Vec<Object>,
     pub commands: Vec<Command>,
@@ -52,6 +53,8 @@ pub struct FileContents {
     pub yaml_error: Option<YamlError>,
     /// YAML documents that are not Kubernetes objects.
     pub skipped_documents: usize,
+    /// What the file says about where manifests are deployed (kustomize, Flux, Argo CD).
+    pub layout: Vec<LayoutDoc>,
 }
 
 #[derive(Default)]
@@ -69,6 +72,13 @@ pub struct Catalog {
     /// Services by `(label key, value)`, for selector queries.
     service_labels: HashMap<(String, String), Vec<ObjectId>>,
     generated_service: HashMap<ObjectId, ObjectId>,
+    /// Objects whose name or namespace holds an unresolved `${…}`, by (group, kind): a
+    /// reference that misses may still be one of them once substituted.
+    placeholder_named: HashMap<(String, String), Vec<ObjectId>>,
+    /// Namespaces a Helm chart is deployed into, with the first such chart as the reason.
+    helm_namespaces: HashMap<String, String>,
+    /// Report what may be created outside the tree as missing.
+    pub strict: bool,
     pub default_namespace: String,
     pub skipped_documents: usize,
     /// Objects written in manifests (not generated, not made by commands).
@@ -89,6 +99,9 @@ impl Catalog {
             kinds: HashMap::new(),
             service_labels: HashMap::new(),
             generated_service: HashMap::new(),
+            placeholder_named: HashMap::new(),
+            helm_namespaces: HashMap::new(),
+            strict: false,
             default_namespace: default_namespace.to_string(),
             skipped_documents: 0,
             manifest_objects: 0,
@@ -119,6 +132,10 @@ impl Catalog {
         }
         c.add_gateway_services();
         c.add_certificate_secrets();
+        c.add_external_secrets();
+        c.add_sealed_secrets();
+        c.add_gateway_shim_secrets();
+        c.index_helm_namespaces();
         c
     }
 
@@ -134,6 +151,13 @@ impl Catalog {
             .by_name
             .entry((o.namespace.clone(), o.name.clone()))
             .or_insert(id);
+        if placeholder(&o.name).is_some() || o.namespace.as_deref().and_then(placeholder).is_some()
+        {
+            self.placeholder_named
+                .entry((o.group.clone(), o.kind.clone()))
+                .or_default()
+                .push(id);
+        }
         if o.service().is_some() {
             for l in &o.labels {
                 self.service_labels
@@ -268,34 +292,128 @@ impl Catalog {
 
     /// The TLS Secret cert-manager creates for every Certificate.
     fn add_certificate_secrets(&mut self) {
-        let certificates: Vec<ObjectId> = self.of_kind("cert-manager.io", "Certificate").to_vec();
-        for id in certificates {
-            let cert = self.object(id);
-            let Spec::Certificate {
-                secret_name: Some(secret_name),
-            } = &cert.spec
-            else {
+        for id in self.of_kind("cert-manager.io", "Certificate").to_vec() {
+            if let Spec::Certificate {
+                secret_name: Some(name),
+            } = &self.object(id).spec
+            {
+                let name = name.value.clone();
+                self.add_generated_secret(id, name, tls_secret());
+            }
+        }
+    }
+
+    /// The Secret the External Secrets operator creates for every ExternalSecret (any version):
+    /// `spec.target.name`, else the ExternalSecret's name.
+    fn add_external_secrets(&mut self) {
+        for id in self
+            .of_kind("external-secrets.io", "ExternalSecret")
+            .to_vec()
+        {
+            let o = self.object(id);
+            if let Spec::ExternalSecret { target_name } = &o.spec {
+                let name = target_name.clone().unwrap_or_else(|| o.name.clone());
+                self.add_generated_secret(id, name, Secret::default());
+            }
+        }
+    }
+
+    /// The Secret the Sealed Secrets controller unseals from every SealedSecret:
+    /// `spec.template.metadata.name`, else the SealedSecret's name.
+    fn add_sealed_secrets(&mut self) {
+        for id in self.of_kind("bitnami.com", "SealedSecret").to_vec() {
+            let o = self.object(id);
+            if let Spec::SealedSecret { template_name } = &o.spec {
+                let name = template_name.clone().unwrap_or_else(|| o.name.clone());
+                self.add_generated_secret(id, name, Secret::default());
+            }
+        }
+    }
+
+    /// The TLS Secrets cert-manager's gateway-shim issues for a Gateway annotated with an issuer:
+    /// one per certificateRef of each listener with a hostname (the shim skips listeners without
+    /// one), and only for refs in the Gateway's own namespace (it skips cross-namespace refs).
+    fn add_gateway_shim_secrets(&mut self) {
+        for id in self.of_kind(GATEWAY_GROUP, "Gateway").to_vec() {
+            let gw = self.object(id);
+            let annotated = gw
+                .annotations
+                .iter()
+                .any(|(k, _)| CERT_MANAGER_ISSUER_ANNOTATIONS.contains(&k.as_str()));
+            let (true, Some(spec)) = (annotated, gw.gateway()) else {
                 continue;
             };
-            let secret = Object {
-                api_version: "v1".into(),
-                group: String::new(),
-                kind: "Secret".into(),
-                name: secret_name.value.clone(),
-                namespace: cert.namespace.clone(),
-                namespace_defaulted: cert.namespace_defaulted,
-                labels: Vec::new(),
-                annotations: Vec::new(),
-                origin: Origin::Generated { by: id },
-                location: None,
-                name_span: Span::default(),
-                labels_span: None,
-                spec: Spec::Secret(Secret {
-                    secret_type: Some("kubernetes.io/tls".into()),
-                    keys: vec!["tls.crt".into(), "tls.key".into()],
-                }),
+            let names: Vec<String> = spec
+                .listeners
+                .iter()
+                .filter(|l| l.hostname.is_some())
+                .flat_map(|l| &l.certificate_refs)
+                .filter(|r| r.group.is_empty() && r.kind == "Secret")
+                .filter(|r| {
+                    r.namespace
+                        .as_ref()
+                        .is_none_or(|n| Some(n.as_str()) == gw.namespace.as_deref())
+                })
+                .map(|r| r.name.value.clone())
+                .collect();
+            for name in names {
+                self.add_generated_secret(id, name, tls_secret());
+            }
+        }
+    }
+
+    /// A Secret a controller makes from object `by`, in `by`'s namespace; not added when the
+    /// tree already has it.
+    fn add_generated_secret(&mut self, by: ObjectId, name: String, secret: Secret) {
+        let owner = self.object(by);
+        let namespace = owner.namespace.clone();
+        let namespace_defaulted = owner.namespace_defaulted;
+        if self
+            .find("", "Secret", namespace.as_deref(), &name)
+            .is_some()
+        {
+            return;
+        }
+        self.insert(Object {
+            api_version: "v1".into(),
+            group: String::new(),
+            kind: "Secret".into(),
+            name,
+            namespace,
+            namespace_defaulted,
+            labels: Vec::new(),
+            annotations: Vec::new(),
+            origin: Origin::Generated { by },
+            location: None,
+            name_span: Span::default(),
+            labels_span: None,
+            spec: Spec::Secret(secret),
+        });
+    }
+
+    /// The namespaces Helm charts are deployed into, each with the first chart that is.
+    fn index_helm_namespaces(&mut self) {
+        for o in &self.objects {
+            let Spec::HelmCharts(charts) = &o.spec else {
+                continue;
             };
-            self.insert(secret);
+            for chart in charts {
+                let Some(ns) = chart.namespace.as_ref().or(o.namespace.as_ref()) else {
+                    continue;
+                };
+                let what = match &chart.chart {
+                    Some(c) => format!("Helm chart {c}"),
+                    None => "a Helm chart".into(),
+                };
+                let from = match &o.namespace {
+                    Some(_) if !o.name.is_empty() => format!("{} {}", o.kind, o.qualified_name()),
+                    _ if !o.name.is_empty() => format!("{} {}", o.kind, o.name),
+                    _ => o.kind.clone(),
+                };
+                self.helm_namespaces
+                    .entry(ns.clone())
+                    .or_insert_with(|| format!("namespace {ns} receives {what} ({from})"));
+            }
         }
     }
 
@@ -318,18 +436,94 @@ impl Catalog {
             .unwrap_or(&[])
     }
 
+    /// Whether an object exists: found, missing, or unverifiable when it is not in the tree but
+    /// may be created by something cilint cannot see (in strict mode that is missing too).
     pub fn lookup(&self, group: &str, kind: &str, namespace: Option<&str>, name: &str) -> Lookup {
-        let found = self
-            .kinds
+        if let Some(id) = self.find(group, kind, namespace, name) {
+            return Lookup::Found(id);
+        }
+        if self.strict {
+            return Lookup::Missing;
+        }
+        match self.unverified_reason(group, kind, namespace, name) {
+            Some(reason) => Lookup::Unverifiable(reason),
+            None => Lookup::Missing,
+        }
+    }
+
+    fn find(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<ObjectId> {
+        self.kinds
             .get(&(group.to_string(), kind.to_string()))
             .and_then(|k| {
                 k.by_name
                     .get(&(namespace.map(str::to_string), name.to_string()))
-            });
-        match found {
-            Some(id) => Lookup::Found(*id),
-            None => Lookup::Missing,
+            })
+            .copied()
+    }
+
+    /// Why an object that is not in the tree may still exist, whatever the strict setting: its
+    /// name or namespace holds an unresolved placeholder, a Helm chart is deployed into its
+    /// namespace, or an object whose name holds a placeholder may become it.
+    pub fn unverified_reason(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<String> {
+        if let Some(p) = placeholder(name) {
+            return Some(format!("the name holds the unresolved placeholder {p}"));
         }
+        if let Some(p) = namespace.and_then(placeholder) {
+            return Some(format!(
+                "the namespace holds the unresolved placeholder {p}"
+            ));
+        }
+        if let Some(reason) = namespace.and_then(|ns| self.helm_namespaces.get(ns)) {
+            return Some(reason.clone());
+        }
+        let candidates = self
+            .placeholder_named
+            .get(&(group.to_string(), kind.to_string()))?;
+        candidates.iter().find_map(|&id| {
+            let o = self.object(id);
+            let namespace_fits = match (o.namespace.as_deref(), namespace) {
+                (Some(pattern), Some(ns)) => may_become(pattern, ns),
+                (None, None) => true,
+                _ => false,
+            };
+            if !(namespace_fits && may_become(&o.name, name)) {
+                return None;
+            }
+            let p = placeholder(&o.name).or(o.namespace.as_deref().and_then(placeholder))?;
+            Some(format!(
+                "{kind} {} may be it once {p} is substituted",
+                o.qualified_name()
+            ))
+        })
+    }
+
+    /// For the help of a not-found finding in strict mode: why the object may exist after all.
+    pub fn strict_note(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<String> {
+        if !self.strict {
+            return None;
+        }
+        self.unverified_reason(group, kind, namespace, name)
+            .map(|r| {
+                format!("; reported in strict mode, though it may be created outside the tree: {r}")
+            })
     }
 
     /// Objects of that kind and name in other namespaces: the help for a reference that fails
@@ -492,6 +686,51 @@ impl Catalog {
     }
 }
 
+/// The annotations that make cert-manager's gateway-shim issue a Gateway's certificates.
+const CERT_MANAGER_ISSUER_ANNOTATIONS: &[&str] =
+    &["cert-manager.io/issuer", "cert-manager.io/cluster-issuer"];
+
+fn tls_secret() -> Secret {
+    Secret {
+        secret_type: Some("kubernetes.io/tls".into()),
+        keys: vec!["tls.crt".into(), "tls.key".into()],
+    }
+}
+
+/// The first `${…}` placeholder in a text (Flux's `${VAR}`, `${VAR:=default}`, `${VAR:-default}`).
+pub fn placeholder(text: &str) -> Option<&str> {
+    let start = text.find("${")?;
+    let len = text[start..].find('}')?;
+    Some(&text[start..=start + len])
+}
+
+/// Whether `text` may be what `pattern` becomes once each of its placeholders is replaced by
+/// some value (possibly empty).
+fn may_become(pattern: &str, text: &str) -> bool {
+    let mut literals = Vec::new();
+    let mut rest = pattern;
+    while let Some(p) = placeholder(rest) {
+        let at = rest.find(p).expect("the placeholder is in the text");
+        literals.push(&rest[..at]);
+        rest = &rest[at + p.len()..];
+    }
+    let (first, last) = match literals.first() {
+        Some(first) => (*first, rest),
+        None => return pattern == text,
+    };
+    let Some(mut middle) = text.strip_prefix(first).and_then(|t| t.strip_suffix(last)) else {
+        return false;
+    };
+    // Prefix and suffix must not overlap; strip_suffix on the remainder guarantees it.
+    for literal in &literals[1..] {
+        match middle.find(literal) {
+            Some(i) => middle = &middle[i + literal.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 fn generated_label(key: &str, value: &str) -> Label {
     Label {
         key: key.into(),
@@ -535,7 +774,42 @@ pub fn generated_service_name(gateway: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::generated_service_name;
+    use super::*;
+    use crate::source::{LineIndex, yaml};
+
+    fn catalog(text: &str) -> Catalog {
+        let loaded = yaml::load(text, &LineIndex::new(text));
+        let objects = loaded
+            .documents
+            .iter()
+            .flat_map(|d| Object::from_document(d, FileId(0), "default").unwrap())
+            .collect();
+        let contents = FileContents {
+            objects,
+            ..Default::default()
+        };
+        Catalog::build(vec![(FileId(0), contents)], "default", &[])
+    }
+
+    fn secret(c: &Catalog, ns: &str, name: &str) -> Lookup {
+        c.lookup("", "Secret", Some(ns), name)
+    }
+
+    fn generator_kind(c: &Catalog, ns: &str, name: &str) -> String {
+        let Lookup::Found(id) = secret(c, ns, name) else {
+            panic!("no Secret {ns}/{name}");
+        };
+        let by = c.generator(id).expect("generated");
+        c.object(by).kind.clone()
+    }
+
+    fn unverifiable(c: &Catalog, kind: &str, ns: &str, name: &str) -> String {
+        let group = if kind == "Gateway" { GATEWAY_GROUP } else { "" };
+        match c.lookup(group, kind, Some(ns), name) {
+            Lookup::Unverifiable(reason) => reason,
+            other => panic!("{kind} {ns}/{name}: {other:?}"),
+        }
+    }
 
     #[test]
     fn generated_names_follow_cilium() {
@@ -548,5 +822,203 @@ mod tests {
             generated_service_name(&"a".repeat(60)),
             format!("cilium-gateway-{}-b57746456m", "a".repeat(37))
         );
+    }
+
+    #[test]
+    fn external_secrets_create_their_target_or_their_own_name() {
+        let c = catalog(
+            "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n\
+             metadata: {name: db, namespace: shop}\nspec: {target: {name: db-credentials}}\n---\n\
+             apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n\
+             metadata: {name: api-token, namespace: shop}\nspec: {secretStoreRef: {name: vault}}\n",
+        );
+        assert_eq!(
+            generator_kind(&c, "shop", "db-credentials"),
+            "ExternalSecret"
+        );
+        assert_eq!(generator_kind(&c, "shop", "api-token"), "ExternalSecret");
+        assert_eq!(secret(&c, "shop", "db"), Lookup::Missing);
+        assert_eq!(secret(&c, "default", "db-credentials"), Lookup::Missing);
+    }
+
+    #[test]
+    fn sealed_secrets_create_their_template_name_or_their_own_name() {
+        let c = catalog(
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n\
+             metadata: {name: sealed, namespace: shop}\n\
+             spec: {template: {metadata: {name: shop-tls}}, encryptedData: {tls.crt: AgB}}\n---\n\
+             apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n\
+             metadata: {name: registry}\nspec: {encryptedData: {x: AgB}}\n",
+        );
+        assert_eq!(generator_kind(&c, "shop", "shop-tls"), "SealedSecret");
+        assert_eq!(generator_kind(&c, "default", "registry"), "SealedSecret");
+        assert_eq!(secret(&c, "shop", "sealed"), Lookup::Missing);
+    }
+
+    #[test]
+    fn gateway_shim_issues_same_namespace_refs_of_listeners_with_a_hostname() {
+        let c = catalog(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\
+             metadata: {name: web, namespace: infra, annotations: {cert-manager.io/issuer: le}}\n\
+             spec:\n  gatewayClassName: cilium\n  listeners:\n\
+             \x20 - {name: a, protocol: HTTPS, port: 443, hostname: a.example.com,\n\
+             \x20    tls: {certificateRefs: [{name: a-tls}, {name: x-tls, namespace: certs}]}}\n\
+             \x20 - {name: b, protocol: HTTPS, port: 443, hostname: b.example.com,\n\
+             \x20    tls: {certificateRefs: [{name: b-tls, namespace: infra}]}}\n\
+             \x20 - {name: c, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: c-tls}]}}\n\
+             ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\
+             metadata: {name: plain, namespace: infra}\nspec:\n  listeners:\n\
+             \x20 - {name: d, hostname: d.example.com, tls: {certificateRefs: [{name: d-tls}]}}\n",
+        );
+        assert_eq!(generator_kind(&c, "infra", "a-tls"), "Gateway");
+        assert_eq!(generator_kind(&c, "infra", "b-tls"), "Gateway");
+        // Cross-namespace refs and listeners without a hostname are skipped by the shim.
+        assert_eq!(secret(&c, "certs", "x-tls"), Lookup::Missing);
+        assert_eq!(secret(&c, "infra", "c-tls"), Lookup::Missing);
+        // No annotation, no Secret.
+        assert_eq!(secret(&c, "infra", "d-tls"), Lookup::Missing);
+    }
+
+    #[test]
+    fn a_secret_in_the_tree_is_not_generated_again() {
+        let c = catalog(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\n---\n\
+             apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n\
+             metadata: {name: db, namespace: shop}\n",
+        );
+        assert_eq!(c.of_kind("", "Secret").len(), 1);
+        let Lookup::Found(id) = secret(&c, "shop", "db") else {
+            panic!()
+        };
+        assert_eq!(c.generator(id), None);
+    }
+
+    #[test]
+    fn unresolved_placeholders_are_unverifiable_unless_they_match_exactly() {
+        let c = catalog(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\
+             metadata: {name: \"${GATEWAY_NAME}\", namespace: infra}\n",
+        );
+        assert!(matches!(
+            c.lookup(GATEWAY_GROUP, "Gateway", Some("infra"), "${GATEWAY_NAME}"),
+            Lookup::Found(_)
+        ));
+        assert_eq!(
+            unverifiable(&c, "Service", "shop", "${APP_NAME}-web"),
+            "the name holds the unresolved placeholder ${APP_NAME}"
+        );
+        assert_eq!(
+            unverifiable(&c, "Service", "${NS:=shop}", "web"),
+            "the namespace holds the unresolved placeholder ${NS:=shop}"
+        );
+        assert_eq!(
+            c.lookup("", "Service", Some("shop"), "web"),
+            Lookup::Missing
+        );
+    }
+
+    #[test]
+    fn an_object_named_with_a_placeholder_may_be_the_one_wanted() {
+        let c = catalog(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: \"${APP}-web\", namespace: shop}\n",
+        );
+        assert_eq!(
+            unverifiable(&c, "Service", "shop", "podinfo-web"),
+            "Service shop/${APP}-web may be it once ${APP} is substituted"
+        );
+        assert_eq!(
+            c.lookup("", "Service", Some("shop"), "podinfo-api"),
+            Lookup::Missing
+        );
+        assert_eq!(
+            c.lookup("", "Service", Some("prod"), "podinfo-web"),
+            Lookup::Missing
+        );
+    }
+
+    #[test]
+    fn placeholder_patterns() {
+        assert_eq!(placeholder("a-${X:-b}-c"), Some("${X:-b}"));
+        assert_eq!(placeholder("a-${X"), None);
+        assert!(may_become("${A}-web", "shop-web"));
+        assert!(may_become("${A}-${B}", "x-y"));
+        assert!(may_become("pre-${A}-mid-${B}-post", "pre-1-mid-2-post"));
+        assert!(!may_become("pre-${A}-mid-${B}-post", "pre-1-2-post"));
+        assert!(!may_become("ab${A}ba", "aba"));
+        assert!(!may_become("${A}-web", "shop-api"));
+        assert!(may_become("web", "web"));
+    }
+
+    #[test]
+    fn namespaces_that_receive_helm_charts_are_unverifiable() {
+        let c = catalog(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+             metadata: {name: podinfo, namespace: flux-system}\n\
+             spec: {targetNamespace: shop, chart: {spec: {chart: podinfo}}}\n---\n\
+             apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\n\
+             metadata: {name: redis, namespace: cache}\nspec: {chart: {spec: {chart: redis}}}\n---\n\
+             apiVersion: argoproj.io/v1alpha1\nkind: Application\n\
+             metadata: {name: grafana, namespace: argocd}\n\
+             spec:\n  destination: {namespace: monitoring}\n\
+             \x20 sources:\n  - {repoURL: https://grafana.github.io/helm-charts, chart: grafana}\n---\n\
+             apiVersion: argoproj.io/v1alpha1\nkind: Application\n\
+             metadata: {name: local, namespace: argocd}\n\
+             spec: {destination: {namespace: tools}, source: {path: charts/tools, helm: {}}}\n---\n\
+             apiVersion: argoproj.io/v1alpha1\nkind: Application\n\
+             metadata: {name: plain, namespace: argocd}\n\
+             spec: {destination: {namespace: plain}, source: {path: apps/plain}}\n---\n\
+             apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: data\n\
+             helmCharts:\n- {name: postgresql}\n- {name: minio, namespace: storage}\n",
+        );
+        let reason = |kind, ns, name| unverifiable(&c, kind, ns, name);
+        assert_eq!(
+            reason("Service", "shop", "podinfo"),
+            "namespace shop receives Helm chart podinfo (HelmRelease flux-system/podinfo)"
+        );
+        assert_eq!(
+            reason("Secret", "cache", "redis"),
+            "namespace cache receives Helm chart redis (HelmRelease cache/redis)"
+        );
+        assert_eq!(
+            reason("Gateway", "monitoring", "gw"),
+            "namespace monitoring receives Helm chart grafana (Application argocd/grafana)"
+        );
+        assert_eq!(
+            reason("Service", "tools", "x"),
+            "namespace tools receives Helm chart charts/tools (Application argocd/local)"
+        );
+        assert!(reason("Service", "data", "pg").contains("Helm chart postgresql"));
+        assert!(reason("Service", "storage", "minio").contains("Helm chart minio"));
+        assert_eq!(c.lookup("", "Service", Some("plain"), "x"), Lookup::Missing);
+        assert_eq!(
+            c.lookup("", "Service", Some("flux-system"), "x"),
+            Lookup::Missing
+        );
+        // Cluster-scoped objects are not in any namespace a chart is deployed into.
+        assert_eq!(
+            c.lookup(GATEWAY_GROUP, "GatewayClass", None, "x"),
+            Lookup::Missing
+        );
+    }
+
+    #[test]
+    fn strict_mode_makes_unverifiable_missing_and_says_why() {
+        let mut c = catalog(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+             metadata: {name: podinfo, namespace: shop}\nspec: {chart: {spec: {chart: podinfo}}}\n",
+        );
+        assert_eq!(c.strict_note("", "Service", Some("shop"), "podinfo"), None);
+        c.strict = true;
+        assert_eq!(
+            c.lookup("", "Service", Some("shop"), "podinfo"),
+            Lookup::Missing
+        );
+        assert_eq!(
+            c.strict_note("", "Service", Some("shop"), "podinfo")
+                .unwrap(),
+            "; reported in strict mode, though it may be created outside the tree: namespace \
+             shop receives Helm chart podinfo (HelmRelease shop/podinfo)"
+        );
+        assert_eq!(c.strict_note("", "Service", Some("prod"), "podinfo"), None);
     }
 }

@@ -51,6 +51,16 @@ pub struct Cli {
     /// pre-commit hook passes the staged files here).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub report_only: Option<Vec<String>>,
+
+    /// Report references that may be satisfied by something outside the tree (a Helm chart in
+    /// the namespace, an unresolved `${VAR}`) as not found [also: `strict: true` in the
+    /// configuration].
+    #[arg(long)]
+    pub strict: bool,
+
+    /// List the references that could not be verified, with the reason.
+    #[arg(long)]
+    pub show_unverified: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
 
 use crate::diagnostic::Severity;
+use crate::layout::ClusterSpec;
 use crate::model::suggest::closest;
 use crate::rules;
 
@@ -45,6 +46,11 @@ pub struct Config {
     /// Paths to skip, gitignore-style, relative to the configuration file's directory.
     pub exclude: Option<Gitignore>,
     pub external: Vec<ExternalObject>,
+    /// `strict: true`: report references that may be satisfied outside the tree as not found.
+    pub strict: bool,
+    /// The clusters the repository holds, when not detected from `clusters/<name>/`; paths
+    /// are absolute.
+    pub clusters: Vec<ClusterSpec>,
 }
 
 impl Config {
@@ -134,6 +140,17 @@ struct RawConfig {
     exclude: Vec<Spanned<String>>,
     #[serde(default)]
     external: Vec<RawExternal>,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default)]
+    clusters: Vec<RawCluster>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    name: String,
+    paths: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +183,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_default();
     config.exclude = exclude_matcher(&display, &text, &base, &exclude_patterns)?;
+    for c in &mut config.clusters {
+        for p in &mut c.paths {
+            *p = base.join(&*p);
+        }
+    }
     config.path = Some(path.to_path_buf());
     Ok(config)
 }
@@ -200,6 +222,8 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
         rules: HashMap::new(),
         exclude: Vec::new(),
         external: Vec::new(),
+        strict: false,
+        clusters: Vec::new(),
     });
     let at = |s: &serde_saphyr::Location, message: String| {
         error_at(path, text, s.line() as u32, s.column() as u32, message)
@@ -273,6 +297,16 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
             rules: rules_map,
             exclude: None,
             external,
+            strict: raw.strict,
+            clusters: raw
+                .clusters
+                .into_iter()
+                .map(|c| ClusterSpec {
+                    name: c.name,
+                    // Made absolute against the file's directory once it is known.
+                    paths: c.paths.into_iter().map(PathBuf::from).collect(),
+                })
+                .collect(),
         },
         exclude_patterns: raw.exclude,
     })

@@ -68,6 +68,8 @@ pub struct Finding {
     /// or, for commands, the command's target: with the rule and the object it identifies a
     /// finding across edits that move lines (SARIF partialFingerprints).
     pub field: Option<String>,
+    /// The cluster the finding belongs to, when the repository holds several.
+    pub cluster: Option<String>,
 }
 
 impl Finding {
@@ -83,6 +85,7 @@ impl Finding {
             help: None,
             related: Vec::new(),
             field: None,
+            cluster: None,
         }
     }
 
@@ -127,6 +130,7 @@ impl Finding {
             self.location.file,
             self.location.span.start,
             self.rule,
+            &self.cluster,
             &self.message,
             self.location.span.end,
         )

@@ -12,6 +12,9 @@ use crate::source::FileKind;
 pub struct Candidate {
     pub path: String,
     pub kind: FileKind,
+    /// A Helm chart template (under `templates/` next to a `Chart.yaml`): not YAML until
+    /// rendered, so it is counted and not parsed.
+    pub chart_template: bool,
 }
 
 /// A path the user named that cannot be used.
@@ -36,6 +39,7 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
             found.lock().unwrap().push(Candidate {
                 path: STDIN.into(),
                 kind: FileKind::Yaml,
+                chart_template: false,
             });
             continue;
         }
@@ -49,12 +53,14 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
             Ok(_) => found.lock().unwrap().push(Candidate {
                 path: p.clone(),
                 kind: FileKind::from_path(p).unwrap_or(FileKind::Yaml),
+                chart_template: false,
             }),
         }
     }
     let mut files = found.into_inner().unwrap();
     files.sort();
     files.dedup();
+    mark_chart_templates(&mut files);
     let mut errors = errors.into_inner().unwrap();
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     (files, errors)
@@ -81,7 +87,11 @@ fn walk(
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                         let path = display_path(e.path());
                         if let Some(kind) = FileKind::from_path(&path) {
-                            found.lock().unwrap().push(Candidate { path, kind });
+                            found.lock().unwrap().push(Candidate {
+                                path,
+                                kind,
+                                chart_template: false,
+                            });
                         }
                     }
                     Ok(_) => {}
@@ -99,4 +109,26 @@ fn walk(
 fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// Marks the files under a chart's `templates/` directory (one with a `Chart.yaml` beside it).
+fn mark_chart_templates(files: &mut [Candidate]) {
+    let mut charts: std::collections::HashMap<std::path::PathBuf, bool> =
+        std::collections::HashMap::new();
+    for c in files.iter_mut() {
+        if c.kind != FileKind::Yaml && c.kind != FileKind::Json {
+            continue;
+        }
+        let path = Path::new(&c.path);
+        c.chart_template = path
+            .ancestors()
+            .skip(1)
+            .filter(|a| a.file_name().is_some_and(|n| n == "templates"))
+            .any(|templates| {
+                let chart = templates.parent().unwrap_or(Path::new("")).to_path_buf();
+                *charts
+                    .entry(chart.clone())
+                    .or_insert_with(|| chart.join("Chart.yaml").is_file())
+            });
+    }
 }

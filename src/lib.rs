@@ -7,14 +7,16 @@ pub mod catalog;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod layout;
 pub mod load;
 pub mod model;
+pub mod references;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -38,6 +40,10 @@ pub struct Options {
     pub config: Config,
     /// Lint everything, but report only the findings located in these files (pre-commit).
     pub report_only: Option<Vec<String>>,
+    /// Report references that may be satisfied outside the tree (unverified) as not found.
+    pub strict: bool,
+    /// Keep the unverified references in the report, for listing.
+    pub show_unverified: bool,
 }
 
 impl Default for Options {
@@ -47,6 +53,8 @@ impl Default for Options {
             stdin: None,
             config: Config::default(),
             report_only: None,
+            strict: false,
+            show_unverified: false,
         }
     }
 }
@@ -56,7 +64,13 @@ pub struct Summary {
     pub files: usize,
     pub objects: usize,
     pub skipped_documents: usize,
+    /// Helm chart templates, which are not YAML until rendered.
+    pub templates: usize,
     pub commands: usize,
+    /// References the not-found rules resolve, unverified ones included.
+    pub references: usize,
+    /// References that may be satisfied by something cilint cannot see.
+    pub unverified: usize,
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
@@ -75,6 +89,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub input_errors: Vec<InputError>,
+    /// The unverified references, in file order, when `show_unverified` asked for them.
+    pub unverified: Option<Vec<references::Reference>>,
 }
 
 impl Report {
@@ -94,7 +110,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
 
     // load: read and parse every file in parallel; a panic in one file is that file's error.
     // An unreadable file keeps its place (and FileId) with empty text.
-    let loaded: Vec<(SourceFile, FileContents, Option<InputError>)> = candidates
+    let loaded: Vec<(SourceFile, bool, FileContents, Option<InputError>)> = candidates
         .par_iter()
         .enumerate()
         .map(|(i, c)| {
@@ -110,10 +126,13 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
                         kind: c.kind,
                         text: "".into(),
                     };
-                    return (empty, FileContents::default(), Some(error));
+                    return (empty, false, FileContents::default(), Some(error));
                 }
             };
             let file = FileId(i as u32);
+            if c.chart_template {
+                return (source, valid, FileContents::default(), None);
+            }
             let contents = catch_unwind(AssertUnwindSafe(|| {
                 load::parse(file, &source, valid, &options.namespace)
             }))
@@ -128,55 +147,94 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
                 }),
                 ..Default::default()
             });
-            (source, contents, None)
+            (source, valid, contents, None)
         })
         .collect();
 
     let mut files = Vec::with_capacity(loaded.len());
+    let mut valid = Vec::with_capacity(loaded.len());
     let mut contents = Vec::with_capacity(loaded.len());
     let mut unreadable = 0;
-    for (i, (source, c, error)) in loaded.into_iter().enumerate() {
+    for (source, ok, c, error) in loaded {
         if let Some(e) = error {
             unreadable += 1;
             input_errors.push(e);
         }
-        contents.push((FileId(i as u32), c));
+        contents.push(c);
+        valid.push(ok);
         files.push(source);
     }
+    let templates = candidates.iter().filter(|c| c.chart_template).count();
 
-    // index
-    let commands = contents.iter().map(|(_, c)| c.commands.len()).sum();
-    let catalog = Catalog::build(contents, &options.namespace, &options.config.external);
+    // place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
+    let root = layout_root(paths);
+    let worlds = layout::worlds(
+        &layout::Input {
+            sources: &files,
+            contents: &contents,
+            root: &root,
+            default_namespace: &options.namespace,
+            clusters: &options.config.clusters,
+        },
+        &|id, vars| {
+            let i = id.0 as usize;
+            load::parse_with(id, &files[i], valid[i], &options.namespace, Some(vars))
+        },
+    );
+    let world_count = worlds.len();
 
-    // check: the enabled rules in parallel, then one deterministic order.
-    let mut findings: Vec<Finding> = rules::RULES
-        .par_iter()
-        .filter(|rule| options.config.enabled(rule.meta.id))
-        .flat_map_iter(|rule| {
-            let mut out = Vec::new();
-            (rule.check)(&catalog, &mut out);
-            out
-        })
-        .collect();
-    findings = suppress::apply(findings, &catalog, &|id| options.config.enabled(id));
-    for f in &mut findings {
-        if let Some(severity) = options.config.severity(f.rule) {
-            f.severity = severity;
+    // index and check, world by world.
+    let wanted: Option<HashSet<PathBuf>> = options
+        .report_only
+        .as_ref()
+        .map(|only| only.iter().map(|p| comparable(p)).collect());
+    let reported = |file: FileId| {
+        wanted
+            .as_ref()
+            .is_none_or(|w| w.contains(&comparable(&files[file.0 as usize].path)))
+    };
+    let mut findings = Vec::new();
+    let mut references = Vec::new();
+    for world in worlds {
+        let mut catalog =
+            Catalog::build(world.contents, &options.namespace, &options.config.external);
+        catalog.strict = options.strict;
+        let mut found = check(&catalog, options);
+        for f in &mut found {
+            f.cluster = world.name.clone();
         }
+        findings.extend(found);
+        references.extend(references::references(&catalog));
     }
-    if let Some(only) = &options.report_only {
-        let wanted: HashSet<PathBuf> = only.iter().map(|p| comparable(p)).collect();
-        findings.retain(|f| wanted.contains(&comparable(&files[f.location.file.0 as usize].path)));
-    }
+    findings.retain(|f| reported(f.location.file));
+    let mut findings = merge_worlds(findings, world_count);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup();
+
+    references.retain(|r| reported(r.location.file));
+    references.sort_by(|a, b| {
+        (a.location.file, a.location.span.start, &a.target).cmp(&(
+            b.location.file,
+            b.location.span.start,
+            &b.target,
+        ))
+    });
+    // A shared base checked in each cluster is one reference.
+    references.dedup_by(|a, b| a.location == b.location && a.target == b.target);
+    let unverified: Vec<references::Reference> = references
+        .iter()
+        .filter(|r| r.unverified.is_some())
+        .cloned()
+        .collect();
 
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {
         files: files.len() - unreadable,
-        objects: catalog.manifest_objects,
-        skipped_documents: catalog.skipped_documents,
-        commands,
+        objects: contents.iter().map(|c| c.objects.len()).sum(),
+        skipped_documents: contents.iter().map(|c| c.skipped_documents).sum(),
+        templates,
+        commands: contents.iter().map(|c| c.commands.len()).sum(),
+        references: references.len(),
+        unverified: unverified.len(),
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         notes: count(Severity::Note),
@@ -186,7 +244,77 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         findings,
         summary,
         input_errors,
+        unverified: options.show_unverified.then_some(unverified),
     }
+}
+
+/// The enabled rules over one Catalog, suppressions and configured severities applied.
+fn check(catalog: &Catalog, options: &Options) -> Vec<Finding> {
+    let findings: Vec<Finding> = rules::RULES
+        .par_iter()
+        .filter(|rule| options.config.enabled(rule.meta.id))
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            (rule.check)(catalog, &mut out);
+            out
+        })
+        .collect();
+    let mut findings = suppress::apply(findings, catalog, &|id| options.config.enabled(id));
+    for f in &mut findings {
+        if let Some(severity) = options.config.severity(f.rule) {
+            f.severity = severity;
+        }
+    }
+    findings
+}
+
+/// One finding for what every cluster finds alike (a defect in a shared base, a script outside
+/// the clusters): it then names no cluster. What only some clusters find keeps their names.
+fn merge_worlds(findings: Vec<Finding>, worlds: usize) -> Vec<Finding> {
+    let mut groups: Vec<(Finding, Vec<Option<String>>)> = Vec::new();
+    let mut by_place: HashMap<(FileId, Pos, &'static str), Vec<usize>> = HashMap::new();
+    for mut f in findings {
+        let cluster = f.cluster.take();
+        let candidates = by_place
+            .entry((f.location.file, f.location.span.start, f.rule))
+            .or_default();
+        match candidates.iter().find(|&&i| groups[i].0 == f) {
+            Some(&i) => {
+                if !groups[i].1.contains(&cluster) {
+                    groups[i].1.push(cluster);
+                }
+            }
+            None => {
+                candidates.push(groups.len());
+                groups.push((f, vec![cluster]));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .flat_map(|(f, clusters)| {
+            if clusters.len() == worlds {
+                return vec![f];
+            }
+            clusters
+                .into_iter()
+                .map(|c| Finding {
+                    cluster: c,
+                    ..f.clone()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Where Flux and Argo CD paths start: the first directory given, else the working directory.
+fn layout_root(paths: &[String]) -> PathBuf {
+    paths
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_dir())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// A path in a form two spellings of the same file share (`./a.yaml`, `a.yaml`, `/repo/a.yaml`).

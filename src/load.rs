@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use crate::catalog::FileContents;
 use crate::discover::{Candidate, STDIN, STDIN_DISPLAY};
+use crate::layout::gitops;
+use crate::layout::substitute::Vars;
 use crate::model::{NotAnObject, Object};
 use crate::source::yaml::{self, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
@@ -46,6 +48,17 @@ pub fn parse(
     valid_utf8: bool,
     default_namespace: &str,
 ) -> FileContents {
+    parse_with(file, source, valid_utf8, default_namespace, None)
+}
+
+/// Parses one file's text with Flux variables substituted in every YAML scalar.
+pub fn parse_with(
+    file: FileId,
+    source: &SourceFile,
+    valid_utf8: bool,
+    default_namespace: &str,
+    vars: Option<&Vars>,
+) -> FileContents {
     let text: &str = &source.text;
     let index = LineIndex::new(text);
     let mut out = FileContents {
@@ -67,12 +80,21 @@ pub fn parse(
         });
         return out;
     }
-    let loaded = yaml::load(text, &index);
+    let substitute = |s: &str| vars.and_then(|v| v.apply(s));
+    let loaded = yaml::load_with(
+        text,
+        &index,
+        vars.map(|_| &substitute as yaml::Substitute<'_>),
+    );
     out.yaml_error = loaded.error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
         e
     });
+    let kustomization_file = gitops::is_kustomization_file(&source.path);
     for doc in &loaded.documents {
+        if let Some(layout) = gitops::read(doc, kustomization_file) {
+            out.layout.push(layout);
+        }
         match Object::from_document(doc, file, default_namespace) {
             Ok(objects) => out.objects.extend(objects),
             Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,

@@ -69,11 +69,14 @@ fn lint(cli: &Cli) -> ExitCode {
         .clone()
         .or_else(|| config.namespace.clone())
         .unwrap_or_else(|| "default".into());
+    let strict = cli.strict || config.strict;
     let mut options = cilint::Options {
         namespace,
         stdin: None,
         config,
         report_only: cli.report_only.clone(),
+        strict,
+        show_unverified: cli.show_unverified,
     };
     if cli.paths.iter().any(|p| p == cilint::discover::STDIN) {
         let mut text = String::new();

@@ -166,7 +166,14 @@ fn json_has_exactly_the_documented_shape() {
     assert_eq!(
         keys(&json["summary"]),
         [
-            "errors", "files", "findings", "notes", "objects", "warnings"
+            "errors",
+            "files",
+            "findings",
+            "notes",
+            "objects",
+            "references",
+            "unverified",
+            "warnings"
         ]
     );
     let f = &json["findings"][0];

@@ -4,6 +4,7 @@
 pub mod attachment;
 pub mod cilium;
 pub mod gateway;
+pub mod helm;
 pub mod hostname;
 pub mod lb;
 pub mod route;
@@ -89,6 +90,8 @@ pub enum Origin {
     Command,
     /// Declared in the configuration as living in the cluster but not in git.
     External,
+    /// Made by a kustomize generator (`configMapGenerator`, `secretGenerator`).
+    Generator,
 }
 
 /// Index of an object in the Catalog.
@@ -111,6 +114,19 @@ pub enum Spec {
     Certificate {
         secret_name: Option<Spanned<String>>,
     },
+    /// An External Secrets `ExternalSecret`: the operator creates the Secret `spec.target.name`,
+    /// else one named as the ExternalSecret.
+    ExternalSecret {
+        target_name: Option<String>,
+    },
+    /// A Bitnami `SealedSecret`: the controller creates the Secret
+    /// `spec.template.metadata.name`, else one named as the SealedSecret.
+    SealedSecret {
+        template_name: Option<String>,
+    },
+    /// Helm charts the object deploys (Flux HelmRelease, Argo CD Application or ApplicationSet,
+    /// kustomize helmCharts): their objects are invisible to cilint.
+    HelmCharts(Vec<helm::HelmChart>),
     Other,
 }
 
@@ -355,7 +371,31 @@ impl Spec {
                     .and_then(|s| s.get("secretName"))
                     .and_then(Spanned::from_str_node),
             },
+            ("external-secrets.io", "ExternalSecret") => Spec::ExternalSecret {
+                target_name: string_at(spec, &["target", "name"]),
+            },
+            ("bitnami.com", "SealedSecret") => Spec::SealedSecret {
+                template_name: string_at(spec, &["template", "metadata", "name"]),
+            },
+            ("helm.toolkit.fluxcd.io", "HelmRelease") => {
+                Spec::HelmCharts(helm::from_helm_release(spec))
+            }
+            ("argoproj.io", "Application") => Spec::HelmCharts(helm::from_argo_application(spec)),
+            ("argoproj.io", "ApplicationSet") => Spec::HelmCharts(helm::from_argo_application(
+                spec.and_then(|s| s.at(&["template", "spec"])),
+            )),
+            ("kustomize.config.k8s.io", "Kustomization") => {
+                Spec::HelmCharts(helm::from_kustomization(doc))
+            }
             _ => Spec::Other,
         }
     }
+}
+
+/// A non-empty string at a path under `spec`.
+fn string_at(spec: Option<&Node>, path: &[&str]) -> Option<String> {
+    spec.and_then(|s| s.at(path))
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }

@@ -124,7 +124,7 @@ fn rendered(report: &Report, f: &Finding) -> Rendered {
         (None, None) => None,
     };
     Rendered {
-        message: f.message.clone(),
+        message: super::message(f),
         code: f.rule,
         severity: match f.severity {
             Severity::Error => miette::Severity::Error,
@@ -165,6 +165,7 @@ pub fn render(report: &Report, style: Style) -> String {
             .expect("writing to a String cannot fail");
         out.push('\n');
     }
+    out.push_str(&unverified_section(report));
     if !style.quiet {
         out.push_str(&summary_line(report));
     }
@@ -183,10 +184,23 @@ pub fn summary_line(report: &Report) -> String {
     if s.commands > 0 {
         line.push_str(&format!(", {}", plural(s.commands, "kubectl command")));
     }
+    line.push_str(&format!(", {} checked", plural(s.references, "reference")));
+    if s.unverified > 0 {
+        line.push_str(&format!(
+            ", {} unverified: created outside the tree",
+            s.unverified
+        ));
+    }
     if s.skipped_documents > 0 {
         line.push_str(&format!(
             ", {} skipped: not Kubernetes objects",
             plural(s.skipped_documents, "document")
+        ));
+    }
+    if s.templates > 0 {
+        line.push_str(&format!(
+            ", {} skipped",
+            plural(s.templates, "Helm chart template")
         ));
     }
     line.push(')');
@@ -200,4 +214,25 @@ pub fn summary_line(report: &Report) -> String {
     }
     line.push('\n');
     line
+}
+
+/// `--show-unverified`: one line per reference cilint could not verify, and why.
+fn unverified_section(report: &Report) -> String {
+    let mut out = String::new();
+    for r in report.unverified.iter().flatten() {
+        let start = r.location.span.start;
+        out.push_str(&format!(
+            "unverified: {}:{}:{}: {} → {}: {}\n",
+            report.file(r.location.file).path,
+            start.line,
+            start.col,
+            r.from,
+            r.target,
+            r.unverified.as_deref().unwrap_or_default()
+        ));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }

@@ -11,6 +11,9 @@ struct Document<'a> {
     tool: Tool,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
+    /// Only with `--show-unverified`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unverified: Option<Vec<JsonUnverified<'a>>>,
 }
 
 #[derive(Serialize)]
@@ -27,6 +30,8 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    references: usize,
+    unverified: usize,
 }
 
 #[derive(Serialize)]
@@ -39,6 +44,16 @@ struct JsonFinding<'a> {
     condition: Option<&'a str>,
     help: Option<&'a str>,
     related: Vec<JsonRelated<'a>>,
+    /// The cluster, when the repository holds several; null otherwise.
+    cluster: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonUnverified<'a> {
+    location: JsonLocation<'a>,
+    object: Option<&'a ObjectRef>,
+    reference: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -83,6 +98,7 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
                 message: &r.message,
             })
             .collect(),
+        cluster: f.cluster.as_deref(),
     }
 }
 
@@ -100,8 +116,20 @@ pub fn render(report: &Report) -> String {
             errors: s.errors,
             warnings: s.warnings,
             notes: s.notes,
+            references: s.references,
+            unverified: s.unverified,
         },
         findings: report.findings.iter().map(|f| finding(report, f)).collect(),
+        unverified: report.unverified.as_ref().map(|refs| {
+            refs.iter()
+                .map(|r| JsonUnverified {
+                    location: location(report, &r.location),
+                    object: r.object.as_ref(),
+                    reference: &r.target,
+                    reason: r.unverified.as_deref().unwrap_or_default(),
+                })
+                .collect()
+        }),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("the report serialises");
     out.push('\n');

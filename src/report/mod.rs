@@ -54,7 +54,7 @@ pub fn render(report: &Report, format: Format, style: Style) -> String {
 /// A finding's message, then its help and the controller's condition on lines of their own: for
 /// formats that have one text per finding.
 fn full_message(f: &Finding) -> String {
-    let mut text = f.message.clone();
+    let mut text = message(f);
     if let Some(help) = &f.help {
         text.push_str("\nhelp: ");
         text.push_str(help);
@@ -64,6 +64,14 @@ fn full_message(f: &Finding) -> String {
         text.push_str(condition);
     }
     text
+}
+
+/// The finding's message, prefixed with its cluster when the repository holds several.
+pub fn message(f: &Finding) -> String {
+    match &f.cluster {
+        Some(c) => format!("[{c}] {}", f.message),
+        None => f.message.clone(),
+    }
 }
 
 /// The repository root (SARIF's `%SRCROOT%`) and where the current directory is in it: display

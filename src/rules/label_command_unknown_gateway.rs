@@ -33,19 +33,23 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             let Some(gateway) = target.name.text.strip_prefix(PREFIX) else {
                 continue;
             };
-            let exists = |group, kind, name| {
-                matches!(
-                    catalog.lookup(group, kind, Some(namespace), name),
-                    Lookup::Found(_)
-                )
+            // Either the Gateway or the Service itself will do; unverifiable ones may exist.
+            let missing = |group, kind, name| {
+                catalog.lookup(group, kind, Some(namespace), name) == Lookup::Missing
             };
-            if exists(GATEWAY_GROUP, "Gateway", gateway) || exists("", "Service", &target.name.text)
+            if !missing(GATEWAY_GROUP, "Gateway", gateway)
+                || !missing("", "Service", &target.name.text)
             {
                 continue;
             }
-            out.push(unknown_gateway(
-                catalog, cmd, target, *annotate, namespace, gateway,
-            ));
+            let mut f = unknown_gateway(catalog, cmd, target, *annotate, namespace, gateway);
+            let note = catalog
+                .strict_note(GATEWAY_GROUP, "Gateway", Some(namespace), gateway)
+                .or_else(|| catalog.strict_note("", "Service", Some(namespace), &target.name.text));
+            if let (Some(help), Some(note)) = (f.help.as_mut(), note) {
+                help.push_str(&note);
+            }
+            out.push(f);
         }
     }
 }

@@ -48,6 +48,10 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
                     format!("Gateway {} is here", elsewhere.qualified_name()),
                 );
             }
+            let note = catalog.strict_note(GATEWAY_GROUP, "Gateway", Some(ns), &parent.name.value);
+            if let (Some(help), Some(note)) = (finding.help.as_mut(), note) {
+                help.push_str(&note);
+            }
             out.push(finding);
         }
     }

@@ -18,11 +18,6 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-/// Annotations that make cert-manager's gateway-shim issue a Certificate whose Secret is each
-/// same-namespace certificateRef of the Gateway's listeners that have a hostname.
-const CERT_MANAGER_ANNOTATIONS: &[&str] =
-    &["cert-manager.io/issuer", "cert-manager.io/cluster-issuer"];
-
 fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
     for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
         let gw = catalog.object(gw_id);
@@ -31,10 +26,6 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let shim = gw
-            .annotations
-            .iter()
-            .any(|(k, _)| CERT_MANAGER_ANNOTATIONS.contains(&k.as_str()));
         for (li, listener) in spec.listeners.iter().enumerate() {
             // Refs to other kinds are InvalidCertificateRef for another reason.
             for r in listener
@@ -43,10 +34,8 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
                 .filter(|r| r.group.is_empty() && r.kind == "Secret")
             {
                 let namespace = r.namespace.as_ref().map_or(gw_ns, |n| n.as_str());
-                if shim && namespace == gw_ns && listener.hostname.is_some() {
-                    continue;
-                }
-                // Unverifiable Secrets may exist; only a definite miss is reported.
+                // The Secrets cert-manager's gateway-shim issues are in the Catalog. Unverifiable
+                // Secrets may exist; only a definite miss is reported.
                 if catalog.lookup("", "Secret", Some(namespace), r.name.as_str()) != Lookup::Missing
                 {
                     continue;
@@ -55,14 +44,17 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
                     file: location.file,
                     span,
                 };
-                out.push(
-                    finding(catalog, gw, r, namespace, at(r.name.span))
-                        .field(format!(
-                            "spec.listeners[{li}].tls.certificateRefs[{}].name",
-                            r.index
-                        ))
-                        .related(Some(at(listener.name.span)), listener_note(listener)),
-                );
+                let mut f = finding(catalog, gw, r, namespace, at(r.name.span))
+                    .field(format!(
+                        "spec.listeners[{li}].tls.certificateRefs[{}].name",
+                        r.index
+                    ))
+                    .related(Some(at(listener.name.span)), listener_note(listener));
+                let note = catalog.strict_note("", "Secret", Some(namespace), r.name.as_str());
+                if let (Some(help), Some(note)) = (f.help.as_mut(), note) {
+                    help.push_str(&note);
+                }
+                out.push(f);
             }
         }
     }

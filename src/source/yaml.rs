@@ -127,8 +127,12 @@ enum Frame {
     },
 }
 
+/// Rewrites a scalar's text (Flux variable substitution); `None` keeps it.
+pub type Substitute<'s> = &'s dyn Fn(&str) -> Option<String>;
+
 struct Builder<'i> {
     index: &'i LineIndex<'i>,
+    substitute: Option<Substitute<'i>>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
@@ -136,9 +140,20 @@ struct Builder<'i> {
 }
 
 pub fn load(text: &str, index: &LineIndex) -> Loaded {
+    load_with(text, index, None)
+}
+
+/// Like [`load`], with every scalar passed through `substitute`. Spans stay those of the text as
+/// written.
+pub fn load_with<'i>(
+    text: &str,
+    index: &'i LineIndex<'i>,
+    substitute: Option<Substitute<'i>>,
+) -> Loaded {
     let mut out = Loaded::default();
     let mut b = Builder {
         index,
+        substitute,
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
@@ -192,7 +207,10 @@ impl Builder<'_> {
                 let value = if style == ScalarStyle::Plain && is_null(&text) {
                     Value::Null
                 } else {
-                    Value::Str(text.into())
+                    match self.substitute.and_then(|f| f(&text)) {
+                        Some(replaced) => Value::Str(replaced.into()),
+                        None => Value::Str(text.into()),
+                    }
                 };
                 let node = Node {
                     span: self.span(&span),

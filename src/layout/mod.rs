@@ -1,0 +1,266 @@
+//! Stage 2b: where each loaded file is really deployed. kustomize, Flux and Argo CD decide the
+//! namespace and name of what a file holds, and a repository may hold several clusters: this
+//! stage turns loaded files into one set of placed objects per cluster ("world").
+
+pub mod gitops;
+pub mod place;
+pub mod substitute;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::catalog::FileContents;
+use crate::model::{Object, Origin, Secret, Spec};
+use crate::source::{FileId, Location, SourceFile};
+use gitops::LayoutDoc;
+use place::{Context, Placements, Tree, Walker, normalize};
+use substitute::Vars;
+
+/// One cluster's view of the repository: every object it deploys, placed.
+pub struct World {
+    /// The cluster's name; `None` when the repository is one cluster.
+    pub name: Option<String>,
+    pub contents: Vec<(FileId, FileContents)>,
+}
+
+/// A cluster declared in the configuration: its name and the paths that make it up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSpec {
+    pub name: String,
+    pub paths: Vec<PathBuf>,
+}
+
+pub struct Input<'a> {
+    pub sources: &'a [SourceFile],
+    pub contents: &'a [FileContents],
+    /// The repository root, where Flux and Argo CD paths start.
+    pub root: &'a Path,
+    pub default_namespace: &'a str,
+    /// Clusters from the configuration; empty means detect `clusters/<name>/`.
+    pub clusters: &'a [ClusterSpec],
+}
+
+/// Places every file of the repository in the clusters that deploy it. `reparse` loads a file
+/// again with Flux variables substituted.
+pub fn worlds(
+    input: &Input,
+    reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
+) -> Vec<World> {
+    let tree = Tree::new(input.sources, input.contents, input.root);
+    let mut config_maps: HashMap<String, Vec<(Option<String>, Vec<(String, String)>)>> =
+        HashMap::new();
+    for c in input.contents {
+        for l in &c.layout {
+            if let LayoutDoc::ConfigMap {
+                namespace,
+                name,
+                data,
+            } = l
+            {
+                config_maps
+                    .entry(name.clone())
+                    .or_default()
+                    .push((namespace.clone(), data.clone()));
+            }
+        }
+    }
+    let walker = Walker {
+        tree: &tree,
+        config_maps: &config_maps,
+        default_namespace: input.default_namespace,
+    };
+
+    let clusters: Vec<(Option<String>, Vec<PathBuf>)> = if !input.clusters.is_empty() {
+        input
+            .clusters
+            .iter()
+            .map(|c| {
+                (
+                    Some(c.name.clone()),
+                    c.paths.iter().map(|p| normalize(p)).collect(),
+                )
+            })
+            .collect()
+    } else {
+        let found = detect_clusters(input.sources, input.contents, &normalize(input.root));
+        if found.len() > 1 {
+            found
+                .into_iter()
+                .map(|(name, dir)| (Some(name), vec![dir]))
+                .collect()
+        } else {
+            vec![(None, Vec::new())]
+        }
+    };
+
+    let mut placements: Vec<Placements> = Vec::new();
+    for (_, paths) in &clusters {
+        let mut p = Placements::default();
+        if paths.is_empty() {
+            // One cluster: follow every entry point in the tree.
+            for (i, c) in input.contents.iter().enumerate() {
+                let entry = c.layout.iter().any(|l| {
+                    matches!(
+                        l,
+                        LayoutDoc::Flux(_)
+                            | LayoutDoc::Application(_)
+                            | LayoutDoc::ApplicationSet(_)
+                    )
+                });
+                if entry {
+                    walker.file(&mut p, FileId(i as u32), &Context::default());
+                }
+            }
+        } else {
+            for dir in paths {
+                walker.dir(&mut p, dir, &Context::default());
+            }
+        }
+        placements.push(p);
+    }
+
+    // What no entry point deploys is applied as it is (kubectl apply -f, or a kustomization
+    // built on its own), in every cluster.
+    let reached: std::collections::HashSet<FileId> =
+        placements.iter().flat_map(|p| p.reached()).collect();
+    let mut rest = Placements::default();
+    walker.unreached(&mut rest, &reached);
+    for p in &mut placements {
+        p.entries.extend(rest.entries.iter().cloned());
+    }
+
+    clusters
+        .into_iter()
+        .zip(placements)
+        .map(|((name, _), p)| World {
+            name,
+            contents: place_contents(input, &p, reparse),
+        })
+        .collect()
+}
+
+/// `clusters/<name>/` directories that hold a Flux or Argo CD entry point.
+fn detect_clusters(
+    sources: &[SourceFile],
+    contents: &[FileContents],
+    root: &Path,
+) -> Vec<(String, PathBuf)> {
+    let mut found = BTreeMap::new();
+    for (s, c) in sources.iter().zip(contents) {
+        let entry = c.layout.iter().any(|l| {
+            matches!(
+                l,
+                LayoutDoc::Flux(_) | LayoutDoc::Application(_) | LayoutDoc::ApplicationSet(_)
+            )
+        });
+        if !entry {
+            continue;
+        }
+        let path = normalize(Path::new(&s.path));
+        let Ok(rel) = path.strip_prefix(root) else {
+            continue;
+        };
+        let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
+        // `…/clusters/<name>/<more>`: the name must be a directory, not the file itself.
+        if let Some(i) = parts.iter().position(|p| *p == "clusters")
+            && i + 2 < parts.len()
+        {
+            let dir: PathBuf = root.join(parts[..=i + 1].iter().collect::<PathBuf>());
+            found.insert(parts[i + 1].to_string(), dir);
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// The objects of a world's placements: each file's objects as its context deploys them, and
+/// the ConfigMaps and Secrets kustomize generators make.
+fn place_contents(
+    input: &Input,
+    p: &Placements,
+    reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
+) -> Vec<(FileId, FileContents)> {
+    let entries: Vec<&(FileId, Context)> = p.entries.iter().collect();
+    let mut placed: Vec<(FileId, FileContents)> = entries
+        .par_iter()
+        .map(|(id, ctx)| {
+            let base = &input.contents[id.0 as usize];
+            let substituted = ctx
+                .vars
+                .as_ref()
+                .filter(|_| input.sources[id.0 as usize].text.contains("${"));
+            let mut c = match substituted {
+                Some(vars) => reparse(*id, vars),
+                None => base.clone(),
+            };
+            for o in &mut c.objects {
+                ctx.apply(o);
+            }
+            c.objects
+                .extend(generated(*id, base, ctx, input.default_namespace));
+            (*id, c)
+        })
+        .collect();
+    // A file placed twice in one world (a base included by two overlays) carries its commands,
+    // suppressions and errors once.
+    let mut seen = std::collections::HashSet::new();
+    for (id, c) in &mut placed {
+        if !seen.insert(*id) {
+            c.commands.clear();
+            c.suppressions.clear();
+            c.yaml_error = None;
+            c.skipped_documents = 0;
+        }
+    }
+    placed
+}
+
+/// The ConfigMaps and Secrets a kustomization file's generators make, in its context.
+fn generated(
+    id: FileId,
+    contents: &FileContents,
+    ctx: &Context,
+    default_namespace: &str,
+) -> Vec<Object> {
+    let mut out = Vec::new();
+    for l in &contents.layout {
+        let LayoutDoc::Kustomization(k) = l else {
+            continue;
+        };
+        let made = k
+            .config_maps
+            .iter()
+            .map(|n| (n, "ConfigMap"))
+            .chain(k.secrets.iter().map(|n| (n, "Secret")));
+        for (name, kind) in made {
+            let mut o = Object {
+                api_version: "v1".into(),
+                group: String::new(),
+                kind: kind.into(),
+                name: name.value.clone(),
+                // Without a namespace from its kustomization (or an outer one) the object
+                // lands in the run's namespace.
+                namespace: Some(default_namespace.to_string()),
+                namespace_defaulted: true,
+                labels: Vec::new(),
+                annotations: Vec::new(),
+                origin: Origin::Generator,
+                location: Some(Location {
+                    file: id,
+                    span: name.span,
+                }),
+                name_span: name.span,
+                labels_span: None,
+                spec: if kind == "Secret" {
+                    Spec::Secret(Secret::default())
+                } else {
+                    Spec::Other
+                },
+            };
+            ctx.apply(&mut o);
+            out.push(o);
+        }
+    }
+    out
+}

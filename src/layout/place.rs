@@ -1,0 +1,483 @@
+//! Following kustomize, Flux and Argo CD from their entry points to the files they deploy, and
+//! with which namespace, name prefix and suffix, and variables.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
+use super::substitute::Vars;
+use crate::catalog::FileContents;
+use crate::model::Object;
+use crate::source::{FileId, SourceFile};
+
+/// How one file is deployed: what kustomize, Flux or Argo CD do to its objects.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Context {
+    /// kustomize `namespace` or Flux `targetNamespace`: replaces every namespace.
+    pub namespace: Option<String>,
+    /// Argo CD `destination.namespace`: only for objects without one.
+    pub default_namespace: Option<String>,
+    pub prefix: String,
+    pub suffix: String,
+    /// Flux `postBuild` variables.
+    pub vars: Option<Vars>,
+}
+
+impl Context {
+    /// The context of what a kustomization includes: an outer `namespace` wins over an inner
+    /// one (kustomize runs the inner transformers first), prefixes and suffixes nest.
+    fn through(&self, k: &Kustomization) -> Context {
+        Context {
+            namespace: self.namespace.clone().or_else(|| k.namespace.clone()),
+            default_namespace: self.default_namespace.clone(),
+            prefix: format!("{}{}", self.prefix, k.name_prefix),
+            suffix: format!("{}{}", k.name_suffix, self.suffix),
+            vars: self.vars.clone(),
+        }
+    }
+
+    /// Places one object as this context deploys it.
+    pub fn apply(&self, o: &mut Object) {
+        if o.namespace.is_some() {
+            let placed = self.namespace.as_ref().or(self
+                .default_namespace
+                .as_ref()
+                .filter(|_| o.namespace_defaulted));
+            if let Some(ns) = placed {
+                o.namespace = Some(ns.clone());
+                o.namespace_defaulted = false;
+            }
+        }
+        // kustomize does not rename Namespaces or CRDs.
+        if !matches!(o.kind.as_str(), "Namespace" | "CustomResourceDefinition")
+            && (!self.prefix.is_empty() || !self.suffix.is_empty())
+        {
+            o.name = format!("{}{}{}", self.prefix, o.name, self.suffix);
+        }
+    }
+}
+
+/// The files of the repository by normalised absolute path, with their layout documents.
+pub struct Tree<'a> {
+    files: BTreeMap<PathBuf, FileId>,
+    contents: &'a [FileContents],
+    /// Directories holding a kustomization file, and that file.
+    kustomizations: BTreeMap<PathBuf, FileId>,
+    /// Files some kustomization uses as a patch: not resources.
+    pub patches: HashSet<FileId>,
+    /// Where Flux and Argo CD paths start: the repository root.
+    root: PathBuf,
+}
+
+/// Lexically normalised absolute path (no symlinks resolved: paths are what was walked).
+pub fn normalize(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl<'a> Tree<'a> {
+    pub fn new(sources: &[SourceFile], contents: &'a [FileContents], root: &Path) -> Tree<'a> {
+        let mut files = BTreeMap::new();
+        let mut kustomizations = BTreeMap::new();
+        for (i, s) in sources.iter().enumerate() {
+            let path = normalize(Path::new(&s.path));
+            let id = FileId(i as u32);
+            if super::gitops::is_kustomization_file(&s.path)
+                && let Some(dir) = path.parent()
+            {
+                kustomizations.insert(dir.to_path_buf(), id);
+            }
+            files.insert(path, id);
+        }
+        let mut tree = Tree {
+            files,
+            contents,
+            kustomizations,
+            patches: HashSet::new(),
+            root: normalize(root),
+        };
+        let mut patches = HashSet::new();
+        for (dir, &id) in &tree.kustomizations {
+            if let Some(k) = tree.kustomization(id) {
+                for p in &k.patches {
+                    if let Some(&f) = tree.files.get(&normalize(&dir.join(p))) {
+                        patches.insert(f);
+                    }
+                }
+            }
+        }
+        tree.patches = patches;
+        tree
+    }
+
+    fn kustomization(&self, id: FileId) -> Option<&'a Kustomization> {
+        self.contents[id.0 as usize]
+            .layout
+            .iter()
+            .find_map(|l| match l {
+                LayoutDoc::Kustomization(k) => Some(k),
+                _ => None,
+            })
+    }
+
+    /// Files under a directory, in path order.
+    fn under(&self, dir: &Path) -> impl Iterator<Item = (&PathBuf, FileId)> {
+        self.files
+            .range(dir.to_path_buf()..)
+            .take_while(move |(p, _)| p.starts_with(dir))
+            .map(|(p, &id)| (p, id))
+    }
+
+    fn is_manifest(path: &Path) -> bool {
+        matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        )
+    }
+
+    /// A Flux or Argo CD path: relative to the repository root.
+    fn repo_path(&self, path: &str) -> PathBuf {
+        normalize(&self.root.join(path.trim_start_matches("./")))
+    }
+}
+
+/// The placements of one world: every (file, context) it deploys.
+#[derive(Default)]
+pub struct Placements {
+    pub entries: BTreeSet<(FileId, Context)>,
+    visited_dirs: HashSet<(PathBuf, Context)>,
+    /// Entry points already followed.
+    followed: HashSet<(FileId, Context)>,
+}
+
+impl Placements {
+    pub fn reached(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.entries.iter().map(|(f, _)| *f)
+    }
+}
+
+pub struct Walker<'t, 'a> {
+    pub tree: &'t Tree<'a>,
+    /// ConfigMap data by name, with the namespace written on it, for Flux `substituteFrom`.
+    pub config_maps: &'t HashMap<String, Vec<(Option<String>, Vec<(String, String)>)>>,
+    pub default_namespace: &'t str,
+}
+
+impl Walker<'_, '_> {
+    /// Deploys a directory as Flux does: its kustomization if it has one, else every manifest
+    /// under it, with sub-directories that hold a kustomization deployed through it.
+    pub fn dir(&self, out: &mut Placements, dir: &Path, ctx: &Context) {
+        if !out.visited_dirs.insert((dir.to_path_buf(), ctx.clone())) {
+            return;
+        }
+        if let Some(&k) = self.tree.kustomizations.get(dir) {
+            self.kustomization(out, dir, k, ctx);
+            return;
+        }
+        let mut skip_under: Option<PathBuf> = None;
+        let under: Vec<(PathBuf, FileId)> = self
+            .tree
+            .under(dir)
+            .map(|(p, id)| (p.clone(), id))
+            .collect();
+        for (path, id) in under {
+            if skip_under.as_ref().is_some_and(|s| path.starts_with(s)) {
+                continue;
+            }
+            let parent = path.parent().unwrap_or(dir);
+            if parent != dir
+                && let Some(kdir) = parent
+                    .ancestors()
+                    .take_while(|a| *a != dir)
+                    .filter(|a| self.tree.kustomizations.contains_key(*a))
+                    .last()
+            {
+                let kdir = kdir.to_path_buf();
+                self.dir(out, &kdir, ctx);
+                skip_under = Some(kdir);
+                continue;
+            }
+            if Tree::is_manifest(&path) {
+                self.file(out, id, ctx);
+            }
+        }
+    }
+
+    fn kustomization(&self, out: &mut Placements, dir: &Path, id: FileId, ctx: &Context) {
+        let Some(k) = self.tree.kustomization(id) else {
+            return;
+        };
+        let inner = ctx.through(k);
+        // The kustomization file itself: its generators make objects in the inner context.
+        out.entries.insert((id, inner.clone()));
+        for r in &k.resources {
+            if r.contains("://") || r.starts_with("github.com/") {
+                continue; // remote bases cannot be seen
+            }
+            let path = normalize(&dir.join(r));
+            if let Some(&f) = self.tree.files.get(&path) {
+                self.file(out, f, &inner);
+            } else {
+                self.dir(out, &path, &inner);
+            }
+        }
+    }
+
+    /// What no entry point reached: kustomizations no other kustomization includes are built
+    /// on their own, every other file is applied as it is.
+    pub fn unreached(&self, out: &mut Placements, reached: &HashSet<FileId>) {
+        let mut included = HashSet::new();
+        for (dir, &id) in &self.tree.kustomizations {
+            for r in self
+                .tree
+                .kustomization(id)
+                .map_or(&[][..], |k| &k.resources)
+            {
+                let path = normalize(&dir.join(r));
+                if let Some(&k) = self.tree.kustomizations.get(&path) {
+                    included.insert(k);
+                }
+            }
+        }
+        for (dir, &id) in &self.tree.kustomizations {
+            if !reached.contains(&id) && !included.contains(&id) {
+                self.kustomization(out, dir, id, &Context::default());
+            }
+        }
+        let placed: HashSet<FileId> = out.reached().collect();
+        for &id in self.tree.files.values() {
+            if !reached.contains(&id) && !placed.contains(&id) {
+                self.file(out, id, &Context::default());
+            }
+        }
+    }
+
+    /// One file deployed in a context; the Flux and Argo CD entry points it holds are followed.
+    pub fn file(&self, out: &mut Placements, id: FileId, ctx: &Context) {
+        if self.tree.patches.contains(&id) || !out.entries.insert((id, ctx.clone())) {
+            return;
+        }
+        if !out.followed.insert((id, ctx.clone())) {
+            return;
+        }
+        for layout in &self.tree.contents[id.0 as usize].layout {
+            match layout {
+                LayoutDoc::Flux(f) => {
+                    let target = self.tree.repo_path(&f.path);
+                    let ctx = Context {
+                        namespace: f.target_namespace.clone(),
+                        vars: Some(self.vars(f)),
+                        ..Context::default()
+                    };
+                    self.dir(out, &target, &ctx);
+                }
+                LayoutDoc::Application(app) => {
+                    for p in &app.paths {
+                        let ctx = Context {
+                            default_namespace: app.destination_namespace.clone(),
+                            ..Context::default()
+                        };
+                        self.dir(out, &self.tree.repo_path(p), &ctx);
+                    }
+                }
+                LayoutDoc::ApplicationSet(set) => {
+                    for (path, namespace) in self.expand(set) {
+                        let ctx = Context {
+                            default_namespace: namespace,
+                            ..Context::default()
+                        };
+                        self.dir(out, &self.tree.repo_path(&path), &ctx);
+                    }
+                }
+                LayoutDoc::Kustomization(_) | LayoutDoc::ConfigMap { .. } => {}
+            }
+        }
+    }
+
+    /// The variables a Flux Kustomization substitutes: `substitute`, then the ConfigMaps of
+    /// `substituteFrom` found in the tree. Secrets are not read, so their variables stay
+    /// placeholders.
+    fn vars(&self, f: &FluxKustomization) -> Vars {
+        let mut vars = BTreeMap::new();
+        let ns = f.namespace.as_deref().unwrap_or(self.default_namespace);
+        for (kind, name) in &f.substitute_from {
+            if kind != "ConfigMap" {
+                continue;
+            }
+            // The ConfigMap in the Kustomization's namespace, else one whose namespace a
+            // kustomization sets (not written on it).
+            let candidates = self.config_maps.get(name).map(Vec::as_slice).unwrap_or(&[]);
+            let found = candidates
+                .iter()
+                .find(|(n, _)| n.as_deref() == Some(ns))
+                .or_else(|| candidates.iter().find(|(n, _)| n.is_none()));
+            if let Some((_, data)) = found {
+                vars.extend(data.iter().cloned());
+            }
+        }
+        // Inline values take precedence over substituteFrom.
+        vars.extend(f.substitute.iter().cloned());
+        Vars(vars)
+    }
+
+    /// The (path, destination namespace) of every Application an ApplicationSet generates.
+    fn expand(&self, set: &ArgoApplicationSet) -> Vec<(String, Option<String>)> {
+        let mut params: Vec<Vec<(String, String)>> = Vec::new();
+        for g in &set.generators {
+            match g {
+                Generator::List(elements) => params.extend(elements.iter().cloned()),
+                Generator::GitDirectories { include, exclude } => {
+                    for dir in self.directories(include, exclude) {
+                        let basename = dir.rsplit('/').next().unwrap_or(&dir).to_string();
+                        params.push(vec![
+                            ("path".into(), dir.clone()),
+                            ("path.path".into(), dir.clone()),
+                            ("path.basename".into(), basename),
+                        ]);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for p in &params {
+            let fill = |t: &str| render_template(t, p);
+            let namespace = set.template_namespace.as_deref().and_then(fill);
+            for path in &set.template_paths {
+                if let Some(path) = fill(path) {
+                    out.push((path, namespace.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Repository directories (relative, `/`-separated) matching the generator's globs.
+    fn directories(&self, include: &[String], exclude: &[String]) -> Vec<String> {
+        let matcher = |globs: &[String]| {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in globs {
+                if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+                    b.add(glob);
+                }
+            }
+            b.build().ok()
+        };
+        let (Some(inc), Some(exc)) = (matcher(include), matcher(exclude)) else {
+            return Vec::new();
+        };
+        let mut dirs = BTreeSet::new();
+        for path in self.tree.files.keys() {
+            let Ok(rel) = path.strip_prefix(&self.tree.root) else {
+                continue;
+            };
+            for dir in rel.ancestors().skip(1) {
+                if dir.as_os_str().is_empty() {
+                    break;
+                }
+                let d = dir.to_string_lossy().replace('\\', "/");
+                if inc.is_match(&d) && !exc.is_match(&d) {
+                    dirs.insert(d);
+                }
+            }
+        }
+        dirs.into_iter().collect()
+    }
+}
+
+/// Fills `{{name}}` and `{{.name}}` parameters of an ApplicationSet template; `None` when a
+/// parameter is unknown.
+fn render_template(template: &str, params: &[(String, String)]) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find("}}")? + at;
+        let key = rest[at + 2..end].trim().trim_start_matches('.');
+        let value = params.iter().find(|(k, _)| k == key).map(|(_, v)| v)?;
+        out.push_str(value);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(namespace: Option<&str>) -> Object {
+        let text = match namespace {
+            Some(ns) => format!(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: {ns}\n"
+            ),
+            None => "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n".to_string(),
+        };
+        let loaded = crate::source::yaml::load(&text, &crate::source::LineIndex::new(&text));
+        Object::from_document(&loaded.documents[0], FileId(0), "default")
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn outer_kustomization_wins_and_prefixes_nest() {
+        let base = Kustomization {
+            namespace: Some("base".into()),
+            name_prefix: "b-".into(),
+            name_suffix: "-b".into(),
+            ..Default::default()
+        };
+        let overlay = Kustomization {
+            namespace: Some("prod".into()),
+            name_prefix: "o-".into(),
+            name_suffix: "-o".into(),
+            ..Default::default()
+        };
+        let ctx = Context::default().through(&overlay).through(&base);
+        let mut o = object(Some("written"));
+        ctx.apply(&mut o);
+        assert_eq!(o.namespace.as_deref(), Some("prod"));
+        assert_eq!(o.name, "o-b-web-b-o");
+    }
+
+    #[test]
+    fn argo_destination_only_fills_missing_namespaces() {
+        let ctx = Context {
+            default_namespace: Some("shop".into()),
+            ..Default::default()
+        };
+        let mut written = object(Some("other"));
+        ctx.apply(&mut written);
+        assert_eq!(written.namespace.as_deref(), Some("other"));
+        let mut missing = object(None);
+        ctx.apply(&mut missing);
+        assert_eq!(missing.namespace.as_deref(), Some("shop"));
+        assert!(!missing.namespace_defaulted);
+    }
+
+    #[test]
+    fn templates_fill_both_syntaxes() {
+        let p = vec![
+            ("path".to_string(), "apps/shop".to_string()),
+            ("path.basename".to_string(), "shop".to_string()),
+        ];
+        assert_eq!(
+            render_template("{{path}}", &p).as_deref(),
+            Some("apps/shop")
+        );
+        assert_eq!(
+            render_template("{{ .path.basename }}-ns", &p).as_deref(),
+            Some("shop-ns")
+        );
+        assert_eq!(render_template("{{cluster}}", &p), None);
+    }
+}

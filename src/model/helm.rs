@@ -1,0 +1,74 @@
+//! Helm charts that objects deploy: a Flux `HelmRelease`, an Argo CD `Application` or
+//! `ApplicationSet` with a chart source, a kustomize `Kustomization` with `helmCharts`. cilint does
+//! not render charts, so whatever a chart creates in its namespace is invisible to it.
+
+use crate::source::yaml::Node;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelmChart {
+    /// The chart's name (or, for a chart in git, its path), for messages.
+    pub chart: Option<String>,
+    /// Where the chart's objects land; `None` means the deploying object's own namespace.
+    pub namespace: Option<String>,
+}
+
+/// A Flux `HelmRelease`: `spec.chart.spec.chart` (or `spec.chartRef`) into `spec.targetNamespace`,
+/// else the release's namespace.
+pub fn from_helm_release(spec: Option<&Node>) -> Vec<HelmChart> {
+    let Some(spec) = spec else {
+        return Vec::new();
+    };
+    let chart = spec
+        .at(&["chart", "spec", "chart"])
+        .or_else(|| spec.at(&["chartRef", "name"]))
+        .and_then(Node::as_str);
+    vec![HelmChart {
+        chart: chart.map(str::to_string),
+        namespace: text(spec.get("targetNamespace")),
+    }]
+}
+
+/// An Argo CD `Application` spec (or an `ApplicationSet`'s `spec.template.spec`): every source
+/// with a `chart` or `helm` key deploys a chart into `destination.namespace`. A destination that
+/// an ApplicationSet generator fills in (`{{…}}`) names no namespace cilint can know.
+pub fn from_argo_application(spec: Option<&Node>) -> Vec<HelmChart> {
+    let Some(spec) = spec else {
+        return Vec::new();
+    };
+    let Some(namespace) = text(spec.at(&["destination", "namespace"])) else {
+        return Vec::new();
+    };
+    if namespace.contains("{{") {
+        return Vec::new();
+    }
+    spec.get("source")
+        .into_iter()
+        .chain(spec.get("sources").map(Node::as_seq).unwrap_or(&[]))
+        .filter(|s| s.get("chart").is_some() || s.get("helm").is_some())
+        .map(|s| HelmChart {
+            chart: text(s.get("chart")).or_else(|| text(s.get("path"))),
+            namespace: Some(namespace.clone()),
+        })
+        .collect()
+}
+
+/// A kustomize `Kustomization`: each `helmCharts[]` entry into its `namespace`, else the
+/// kustomization's `namespace`.
+pub fn from_kustomization(doc: &Node) -> Vec<HelmChart> {
+    let own = text(doc.get("namespace"));
+    doc.get("helmCharts")
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .map(|c| HelmChart {
+            chart: text(c.get("name")),
+            namespace: text(c.get("namespace")).or_else(|| own.clone()),
+        })
+        .collect()
+}
+
+fn text(node: Option<&Node>) -> Option<String> {
+    node.and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
