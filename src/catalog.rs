@@ -405,10 +405,11 @@ impl Catalog {
                     Some(c) => format!("Helm chart {c}"),
                     None => "a Helm chart".into(),
                 };
-                let from = match &o.namespace {
-                    Some(_) if !o.name.is_empty() => format!("{} {}", o.kind, o.qualified_name()),
-                    _ if !o.name.is_empty() => format!("{} {}", o.kind, o.name),
-                    _ => o.kind.clone(),
+                // Kustomization files often have no name.
+                let from = if o.name.is_empty() {
+                    o.kind.clone()
+                } else {
+                    format!("{} {}", o.kind, o.qualified_name())
                 };
                 self.helm_namespaces
                     .entry(ns.clone())
@@ -613,7 +614,7 @@ impl Catalog {
         self.generated_service.get(&gw).copied()
     }
 
-    /// The Gateway that generated an object, if it was generated.
+    /// The object a controller made this one from (a Gateway, a Certificate, an ExternalSecret…).
     pub fn generator(&self, id: ObjectId) -> Option<ObjectId> {
         match self.object(id).origin {
             Origin::Generated { by } => Some(by),
@@ -721,7 +722,7 @@ fn may_become(pattern: &str, text: &str) -> bool {
     let Some(mut middle) = text.strip_prefix(first).and_then(|t| t.strip_suffix(last)) else {
         return false;
     };
-    // Prefix and suffix must not overlap; strip_suffix on the remainder guarantees it.
+    // The middle literals, in order, between the prefix and the suffix.
     for literal in &literals[1..] {
         match middle.find(literal) {
             Some(i) => middle = &middle[i + literal.len()..],

@@ -8,7 +8,7 @@ use crate::discover::{Candidate, STDIN, STDIN_DISPLAY};
 use crate::layout::gitops;
 use crate::layout::substitute::Vars;
 use crate::model::{NotAnObject, Object};
-use crate::source::yaml::{self, YamlError};
+use crate::source::yaml::{self, Node, Value, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 
 /// Reads a candidate's bytes into text. Invalid UTF-8 is replaced so positions still work; for
@@ -95,12 +95,34 @@ pub fn parse_with(
         if let Some(layout) = gitops::read(doc, kustomization_file) {
             out.layout.push(layout);
         }
+        // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
+        let typed;
+        let doc = if kustomization_file && doc.get("kind").is_none() {
+            typed = with_kustomization_kind(doc);
+            &typed
+        } else {
+            doc
+        };
         match Object::from_document(doc, file, default_namespace) {
             Ok(objects) => out.objects.extend(objects),
             Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
         }
     }
     out
+}
+
+/// A kustomization document with the `apiVersion` and `kind` kustomize assumes.
+fn with_kustomization_kind(doc: &Node) -> Node {
+    let mut doc = doc.clone();
+    if let Value::Map(entries) = &mut doc.value {
+        let scalar = |s: &str| Node {
+            span: doc.span,
+            value: Value::Str(s.into()),
+        };
+        entries.push((scalar("apiVersion"), scalar("kustomize.config.k8s.io/v1beta1")));
+        entries.push((scalar("kind"), scalar("Kustomization")));
+    }
+    doc
 }
 
 /// An error at the very end of the file (an unclosed bracket) is shown on the last character

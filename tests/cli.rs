@@ -180,6 +180,7 @@ fn json_has_exactly_the_documented_shape() {
     assert_eq!(
         keys(f),
         [
+            "cluster",
             "condition",
             "help",
             "location",

@@ -6,7 +6,7 @@ pub mod gitops;
 pub mod place;
 pub mod substitute;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -15,7 +15,7 @@ use crate::catalog::FileContents;
 use crate::model::{Object, Origin, Secret, Spec};
 use crate::source::{FileId, Location, SourceFile};
 use gitops::LayoutDoc;
-use place::{Context, Placements, Tree, Walker, normalize};
+use place::{ConfigMaps, Context, Placements, Tree, Walker, normalize};
 use substitute::Vars;
 
 /// One cluster's view of the repository: every object it deploys, placed.
@@ -49,8 +49,7 @@ pub fn worlds(
     reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
 ) -> Vec<World> {
     let tree = Tree::new(input.sources, input.contents, input.root);
-    let mut config_maps: HashMap<String, Vec<(Option<String>, Vec<(String, String)>)>> =
-        HashMap::new();
+    let mut config_maps = ConfigMaps::new();
     for c in input.contents {
         for l in &c.layout {
             if let LayoutDoc::ConfigMap {

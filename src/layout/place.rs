@@ -10,6 +10,9 @@ use crate::catalog::FileContents;
 use crate::model::Object;
 use crate::source::{FileId, SourceFile};
 
+/// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`.
+pub type ConfigMaps = HashMap<String, Vec<(Option<String>, Vec<(String, String)>)>>;
+
 /// How one file is deployed: what kustomize, Flux or Argo CD do to its objects.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Context {
@@ -168,8 +171,7 @@ impl Placements {
 
 pub struct Walker<'t, 'a> {
     pub tree: &'t Tree<'a>,
-    /// ConfigMap data by name, with the namespace written on it, for Flux `substituteFrom`.
-    pub config_maps: &'t HashMap<String, Vec<(Option<String>, Vec<(String, String)>)>>,
+    pub config_maps: &'t ConfigMaps,
     pub default_namespace: &'t str,
 }
 

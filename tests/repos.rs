@@ -1,0 +1,310 @@
+//! The fixture repositories under `fixtures/repos/`: GitOps trees laid out the way real teams lay
+//! them out (Flux with two clusters, an Argo CD ApplicationSet over kustomize directories, Cilium
+//! and Envoy Gateway side by side). Each has a few planted defects, listed with the reasons in
+//! its `EXPECTED.md`: exactly those must be found, everything else must draw nothing, and the
+//! whole human output (summary included) is snapshotted.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn cilint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cilint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("cilint runs")
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A finding as the tests compare it: rule, file relative to the repository, line, cluster.
+type Found = (String, String, u64, Option<String>);
+
+fn relative<'a>(file: &'a str, root: &str) -> &'a str {
+    file.strip_prefix(root)
+        .and_then(|f| f.strip_prefix('/'))
+        .unwrap_or_else(|| panic!("{file} is not under {root}"))
+}
+
+fn found(json: &Value, root: &str) -> Vec<Found> {
+    let mut f: Vec<Found> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                relative(f["location"]["file"].as_str().unwrap(), root).to_string(),
+                f["location"]["line"].as_u64().unwrap(),
+                f["cluster"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    f.sort();
+    f
+}
+
+fn expected(list: &[(&str, &str, u64, Option<&str>)]) -> Vec<Found> {
+    let mut e: Vec<Found> = list
+        .iter()
+        .map(|(r, f, l, c)| (r.to_string(), f.to_string(), *l, c.map(str::to_string)))
+        .collect();
+    e.sort();
+    e
+}
+
+fn summary(json: &Value, key: &str) -> u64 {
+    json["summary"][key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("summary.{key} missing: {json:#}"))
+}
+
+/// Lints `fixtures/repos/<name>`, checks the planted defects and the open-world accounting, and
+/// snapshots the human output.
+///
+/// `unverified_at`: the distinct (file, line) of the references that are unverified because a
+/// Helm chart or an unresolved placeholder may satisfy them; empty for a closed-world repository.
+fn check_repo(
+    name: &str,
+    planted: &[(&str, &str, u64, Option<&str>)],
+    unverified_at: &[(&str, u64)],
+) {
+    let root = format!("fixtures/repos/{name}");
+    assert!(
+        std::path::Path::new(&root).join("EXPECTED.md").is_file(),
+        "{root}/EXPECTED.md lists the planted defects"
+    );
+
+    // Exactly the planted defects, nothing else.
+    let out = cilint(&["--format", "json", &root]);
+    let json = json_of(&out);
+    assert_eq!(found(&json, &root), expected(planted), "{json:#}");
+    assert_eq!(out.status.code(), Some(1), "findings exit 1");
+    assert_eq!(summary(&json, "findings"), planted.len() as u64);
+    assert!(
+        json.get("unverified").is_none(),
+        "the unverified list is printed only with --show-unverified"
+    );
+
+    // Verified and unverified references are counted.
+    let references = summary(&json, "references");
+    let unverified = summary(&json, "unverified");
+    assert!(references > 0, "{json:#}");
+    assert!(unverified <= references, "{json:#}");
+    if unverified_at.is_empty() {
+        assert_eq!(unverified, 0, "closed world: {json:#}");
+    } else {
+        assert!(unverified > 0, "the repository relies on charts: {json:#}");
+    }
+
+    // --show-unverified lists them, each with where, what and why.
+    let shown = json_of(&cilint(&["--format", "json", "--show-unverified", &root]));
+    let list = shown["unverified"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no unverified list: {shown:#}"));
+    assert_eq!(list.len() as u64, unverified, "{shown:#}");
+    let mut at = BTreeSet::new();
+    for u in list {
+        let file = relative(u["location"]["file"].as_str().unwrap(), &root).to_string();
+        at.insert((file, u["location"]["line"].as_u64().unwrap()));
+        assert!(!u["reference"].as_str().unwrap_or("").is_empty(), "{u:#}");
+        assert!(!u["reason"].as_str().unwrap_or("").is_empty(), "{u:#}");
+        assert!(u["object"].is_object(), "{u:#}");
+    }
+    let want: BTreeSet<(String, u64)> = unverified_at
+        .iter()
+        .map(|(f, l)| (f.to_string(), *l))
+        .collect();
+    assert_eq!(at, want, "{shown:#}");
+    // Listing them changes no finding.
+    assert_eq!(found(&shown, &root), expected(planted));
+
+    // --strict reports every unverified reference as a finding.
+    let strict_out = cilint(&["--format", "json", "--strict", &root]);
+    let strict = json_of(&strict_out);
+    assert_eq!(
+        summary(&strict, "findings"),
+        planted.len() as u64 + unverified,
+        "{strict:#}"
+    );
+    assert_eq!(strict_out.status.code(), Some(1));
+
+    // The whole human output, summary included.
+    let human = cilint(&[&root]);
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert_eq!(human.status.code(), Some(1), "{text}");
+    if unverified > 0 {
+        assert!(
+            text.contains(&format!("{unverified} unverified")),
+            "the summary says what could not be verified:\n{text}"
+        );
+    }
+    insta::assert_snapshot!(format!("{name}-human"), text);
+}
+
+#[test]
+fn flux_cluster_template() {
+    check_repo(
+        "flux-cluster-template",
+        &[
+            // Shared by both clusters: reported in each.
+            (
+                "route-listener-not-found",
+                "kubernetes/apps/observability/grafana/app/httproute.yaml",
+                10,
+                Some("home"),
+            ),
+            (
+                "route-listener-not-found",
+                "kubernetes/apps/observability/grafana/app/httproute.yaml",
+                10,
+                Some("lab"),
+            ),
+            (
+                "backend-port-mismatch",
+                "kubernetes/apps/default/whoami/httproute.yaml",
+                15,
+                Some("home"),
+            ),
+            (
+                "gateway-labels-not-propagated",
+                "kubernetes/apps/network/gateway-internal/gateway.yaml",
+                9,
+                Some("home"),
+            ),
+            (
+                "label-command-unknown-gateway",
+                "clusters/lab/README.md",
+                13,
+                Some("lab"),
+            ),
+        ],
+        // The Services the app-template and Grafana charts create.
+        &[
+            ("kubernetes/apps/default/echo-server/app/httproute.yaml", 16),
+            ("kubernetes/apps/observability/grafana/app/httproute.yaml", 15),
+        ],
+    );
+}
+
+/// The objects of each cluster are placed where Flux puts them: the findings name the object in
+/// its target namespace, with its substituted name.
+#[test]
+fn flux_cluster_template_placement() {
+    let root = "fixtures/repos/flux-cluster-template";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    let mut objects: Vec<(String, String, String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["object"].is_null())
+        .map(|f| {
+            (
+                f["cluster"].as_str().unwrap_or("").to_string(),
+                f["object"]["kind"].as_str().unwrap().to_string(),
+                f["object"]["namespace"].as_str().unwrap_or("").to_string(),
+                f["object"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    objects.sort();
+    let s = |a: &str, b: &str, c: &str, d: &str| (a.into(), b.into(), c.into(), d.into());
+    assert_eq!(
+        objects,
+        [
+            s("home", "Gateway", "network", "internal"),
+            s("home", "HTTPRoute", "default", "whoami"),
+            s("home", "HTTPRoute", "observability", "grafana"),
+            s("lab", "HTTPRoute", "observability", "grafana"),
+        ],
+        "{json:#}"
+    );
+}
+
+#[test]
+fn argocd_appset() {
+    check_repo(
+        "argocd-appset",
+        &[
+            ("backend-not-found", "apps/shop/httproute.yaml", 19, None),
+            ("route-not-allowed", "apps/shop/httproute.yaml", 32, None),
+            (
+                "route-hostname-mismatch",
+                "apps/monitoring/httproute.yaml",
+                11,
+                None,
+            ),
+        ],
+        // blog-wordpress from the kustomize helmCharts entry, grafana from the Helm Application.
+        &[
+            ("apps/blog/httproute.yaml", 15),
+            ("apps/monitoring/httproute.yaml", 14),
+        ],
+    );
+}
+
+/// Placement in the Argo CD repository: kustomize `namespace:` (the overlay's, not the base's),
+/// `namePrefix`, and the Application's destination namespace where kustomize sets none.
+#[test]
+fn argocd_appset_placement() {
+    let root = "fixtures/repos/argocd-appset";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    let mut objects: Vec<(String, String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["object"]["namespace"].as_str().unwrap_or("").to_string(),
+                f["object"]["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    objects.sort();
+    let s = |a: &str, b: &str, c: &str| (a.into(), b.into(), c.into());
+    assert_eq!(
+        objects,
+        [
+            s("backend-not-found", "shop", "shop-storefront"),
+            s("route-hostname-mismatch", "monitoring", "grafana"),
+            s("route-not-allowed", "shop", "shop-admin"),
+        ],
+        "{json:#}"
+    );
+    // One world: no cluster names.
+    for f in json["findings"].as_array().unwrap() {
+        assert!(f["cluster"].is_null(), "{f:#}");
+    }
+}
+
+#[test]
+fn mixed_gateways() {
+    check_repo(
+        "mixed-gateways",
+        &[
+            ("backend-not-found", "apps/podinfo/podinfo.yaml", 62, None),
+            (
+                "label-command-unknown-gateway",
+                "docs/legacy-gateway.md",
+                11,
+                None,
+            ),
+            ("tls-secret-not-found", "gateways/envoy.yaml", 41, None),
+        ],
+        &[],
+    );
+}
