@@ -27,7 +27,7 @@ use config::Config;
 use diagnostic::{Finding, Severity};
 use discover::InputError;
 use source::yaml::YamlError;
-use source::{FileId, Pos, SourceFile};
+use source::{FileId, Location, Pos, SourceFile};
 
 /// What a run is asked to do.
 #[derive(Clone, Debug)]
@@ -168,7 +168,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
 
     // place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
     let root = layout_root(paths);
-    let worlds = layout::worlds(
+    let layout::Layout { worlds, shared } = layout::worlds(
         &layout::Input {
             sources: &files,
             contents: &contents,
@@ -204,22 +204,37 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             f.cluster = world.name.clone();
         }
         findings.extend(found);
-        references.extend(references::references(&catalog));
+        references.extend(references::references(&catalog).into_iter().map(|mut r| {
+            r.cluster = world.name.clone();
+            r
+        }));
     }
     findings.retain(|f| reported(f.location.file));
-    let mut findings = merge_worlds(findings, world_count);
+    let mut findings = merge_worlds(findings, world_count, &shared);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     references.retain(|r| reported(r.location.file));
+    // A file every cluster shares is one set of references, in no cluster.
+    if world_count > 1 {
+        merge_shared_references(&mut references, world_count, &shared);
+    }
     references.sort_by(|a, b| {
-        (a.location.file, a.location.span.start, &a.target).cmp(&(
-            b.location.file,
-            b.location.span.start,
-            &b.target,
-        ))
+        (
+            a.location.file,
+            a.location.span.start,
+            &a.target,
+            &a.cluster,
+        )
+            .cmp(&(
+                b.location.file,
+                b.location.span.start,
+                &b.target,
+                &b.cluster,
+            ))
     });
-    // A shared base checked in each cluster is one reference.
-    references.dedup_by(|a, b| a.location == b.location && a.target == b.target);
+    references.dedup_by(|a, b| {
+        a.location == b.location && a.target == b.target && a.cluster == b.cluster
+    });
     let unverified: Vec<references::Reference> = references
         .iter()
         .filter(|r| r.unverified.is_some())
@@ -268,9 +283,10 @@ fn check(catalog: &Catalog, options: &Options) -> Vec<Finding> {
     findings
 }
 
-/// One finding for what every cluster finds alike (a defect in a shared base, a script outside
-/// the clusters): it then names no cluster. What only some clusters find keeps their names.
-fn merge_worlds(findings: Vec<Finding>, worlds: usize) -> Vec<Finding> {
+/// Findings of several clusters together. A file no cluster deploys (a script outside the
+/// clusters) is checked in every world: what all of them find there is reported once, naming no
+/// cluster. Everything else keeps its cluster: a shared base is linted, and reported, in each.
+fn merge_worlds(findings: Vec<Finding>, worlds: usize, shared: &HashSet<FileId>) -> Vec<Finding> {
     let mut groups: Vec<(Finding, Vec<Option<String>>)> = Vec::new();
     let mut by_place: HashMap<(FileId, Pos, &'static str), Vec<usize>> = HashMap::new();
     for mut f in findings {
@@ -293,7 +309,7 @@ fn merge_worlds(findings: Vec<Finding>, worlds: usize) -> Vec<Finding> {
     groups
         .into_iter()
         .flat_map(|(f, clusters)| {
-            if clusters.len() == worlds {
+            if clusters.len() == worlds && (worlds == 1 || shared.contains(&f.location.file)) {
                 return vec![f];
             }
             clusters
@@ -305,6 +321,29 @@ fn merge_worlds(findings: Vec<Finding>, worlds: usize) -> Vec<Finding> {
                 .collect()
         })
         .collect()
+}
+
+/// References in files every cluster shares, found alike in all clusters, lose their cluster
+/// (as their findings do) so they count once.
+fn merge_shared_references(
+    references: &mut [references::Reference],
+    worlds: usize,
+    shared: &HashSet<FileId>,
+) {
+    let mut seen: HashMap<(Location, String, Option<String>), usize> = HashMap::new();
+    for r in references.iter() {
+        if shared.contains(&r.location.file) {
+            *seen
+                .entry((r.location, r.target.clone(), r.unverified.clone()))
+                .or_default() += 1;
+        }
+    }
+    for r in references.iter_mut() {
+        let key = (r.location, r.target.clone(), r.unverified.clone());
+        if seen.get(&key) == Some(&worlds) {
+            r.cluster = None;
+        }
+    }
 }
 
 /// Where Flux and Argo CD paths start: the first directory given, else the working directory.

@@ -119,7 +119,10 @@ fn with_kustomization_kind(doc: &Node) -> Node {
             span: doc.span,
             value: Value::Str(s.into()),
         };
-        entries.push((scalar("apiVersion"), scalar("kustomize.config.k8s.io/v1beta1")));
+        entries.push((
+            scalar("apiVersion"),
+            scalar("kustomize.config.k8s.io/v1beta1"),
+        ));
         entries.push((scalar("kind"), scalar("Kustomization")));
     }
     doc

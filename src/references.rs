@@ -23,6 +23,8 @@ pub struct Reference {
     pub target: String,
     /// `None` when verified (found, or definitely missing); else why it cannot be verified.
     pub unverified: Option<String>,
+    /// The cluster it was checked in, when the repository holds several.
+    pub cluster: Option<String>,
 }
 
 /// The references of a Catalog, in no particular order.
@@ -63,6 +65,7 @@ fn parent_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
                 from: format!("{} {}", route.kind, route.qualified_name()),
                 target: target("Gateway", ns, name),
                 unverified: unverified(catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), name)),
+                cluster: None,
             });
         }
     }
@@ -80,6 +83,7 @@ fn backend_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
             from: format!("{} {}", u.route.kind, u.route.qualified_name()),
             target: target("Service", u.namespace, name),
             unverified: unverified(catalog.lookup("", "Service", Some(u.namespace), name)),
+            cluster: None,
         });
     }
 }
@@ -109,6 +113,7 @@ fn certificate_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
                 from: format!("Gateway {}", gw.qualified_name()),
                 target: target("Secret", ns, name),
                 unverified: unverified(catalog.lookup("", "Secret", Some(ns), name)),
+                cluster: None,
             });
         }
     }
@@ -147,6 +152,7 @@ fn label_commands(catalog: &Catalog, out: &mut Vec<Reference>) {
                 from: format!("kubectl {}", if *annotate { "annotate" } else { "label" }),
                 target: target("Service", ns, service),
                 unverified: why,
+                cluster: None,
             });
         }
     }

@@ -477,7 +477,8 @@ fn show_unverified_lists_them_in_json() {
                 "name": "storefront"
             },
             "reference": "Service shop/podinfo",
-            "reason": "namespace shop receives Helm chart podinfo (HelmRelease shop/podinfo)"
+            "reason": "namespace shop receives Helm chart podinfo (HelmRelease shop/podinfo)",
+            "cluster": null
         })
     );
 }

@@ -195,7 +195,10 @@ fn flux_cluster_template() {
         // The Services the app-template and Grafana charts create.
         &[
             ("kubernetes/apps/default/echo-server/app/httproute.yaml", 16),
-            ("kubernetes/apps/observability/grafana/app/httproute.yaml", 15),
+            (
+                "kubernetes/apps/observability/grafana/app/httproute.yaml",
+                15,
+            ),
         ],
     );
 }

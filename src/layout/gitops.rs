@@ -16,6 +16,8 @@ pub struct Kustomization {
     /// Files used as patches, not resources.
     pub patches: Vec<String>,
     pub config_maps: Vec<Spanned<String>>,
+    /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
+    pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
     pub secrets: Vec<Spanned<String>>,
 }
 
@@ -153,6 +155,22 @@ fn kustomization(doc: &Node) -> Kustomization {
         resources,
         patches,
         config_maps: generated("configMapGenerator"),
+        config_map_literals: doc
+            .get("configMapGenerator")
+            .map(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|g| {
+                let literals = strings(g.get("literals"))
+                    .into_iter()
+                    .filter_map(|l| {
+                        let (k, v) = l.split_once('=')?;
+                        Some((k.to_string(), v.to_string()))
+                    })
+                    .collect();
+                Some((string(g.get("name"))?, literals))
+            })
+            .collect(),
         secrets: generated("secretGenerator"),
     }
 }

@@ -42,26 +42,39 @@ pub struct Input<'a> {
     pub clusters: &'a [ClusterSpec],
 }
 
+/// The clusters of a repository.
+pub struct Layout {
+    pub worlds: Vec<World>,
+    /// Files no cluster deploys (scripts and docs outside the clusters, manifests no entry point
+    /// reaches): they are in every world, and belong to none.
+    pub shared: std::collections::HashSet<FileId>,
+}
+
 /// Places every file of the repository in the clusters that deploy it. `reparse` loads a file
 /// again with Flux variables substituted.
-pub fn worlds(
-    input: &Input,
-    reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
-) -> Vec<World> {
+pub fn worlds(input: &Input, reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync)) -> Layout {
     let tree = Tree::new(input.sources, input.contents, input.root);
     let mut config_maps = ConfigMaps::new();
     for c in input.contents {
         for l in &c.layout {
-            if let LayoutDoc::ConfigMap {
-                namespace,
-                name,
-                data,
-            } = l
-            {
-                config_maps
+            match l {
+                LayoutDoc::ConfigMap {
+                    namespace,
+                    name,
+                    data,
+                } => config_maps
                     .entry(name.clone())
                     .or_default()
-                    .push((namespace.clone(), data.clone()));
+                    .push((namespace.clone(), data.clone())),
+                LayoutDoc::Kustomization(k) => {
+                    for (name, literals) in &k.config_map_literals {
+                        config_maps
+                            .entry(name.clone())
+                            .or_default()
+                            .push((k.namespace.clone(), literals.clone()));
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -115,6 +128,8 @@ pub fn worlds(
         } else {
             for dir in paths {
                 walker.dir(&mut p, dir, &Context::default());
+                // Scripts and docs in a cluster's directory belong to that cluster.
+                walker.scripts(&mut p, dir);
             }
         }
         placements.push(p);
@@ -130,14 +145,18 @@ pub fn worlds(
         p.entries.extend(rest.entries.iter().cloned());
     }
 
-    clusters
+    let worlds = clusters
         .into_iter()
         .zip(placements)
         .map(|((name, _), p)| World {
             name,
             contents: place_contents(input, &p, reparse),
         })
-        .collect()
+        .collect();
+    Layout {
+        worlds,
+        shared: rest.reached().collect(),
+    }
 }
 
 /// `clusters/<name>/` directories that hold a Flux or Argo CD entry point.

@@ -235,6 +235,20 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// The shell scripts and Markdown files under a directory, which no deployment tool reads
+    /// but whose commands act on the cluster the directory belongs to.
+    pub fn scripts(&self, out: &mut Placements, dir: &Path) {
+        let found: Vec<FileId> = self
+            .tree
+            .under(dir)
+            .filter(|(p, _)| !Tree::is_manifest(p))
+            .map(|(_, id)| id)
+            .collect();
+        for id in found {
+            out.entries.insert((id, Context::default()));
+        }
+    }
+
     /// What no entry point reached: kustomizations no other kustomization includes are built
     /// on their own, every other file is applied as it is.
     pub fn unreached(&self, out: &mut Placements, reached: &HashSet<FileId>) {

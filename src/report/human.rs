@@ -221,8 +221,13 @@ fn unverified_section(report: &Report) -> String {
     let mut out = String::new();
     for r in report.unverified.iter().flatten() {
         let start = r.location.span.start;
+        let cluster = r
+            .cluster
+            .as_ref()
+            .map(|c| format!("[{c}] "))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "unverified: {}:{}:{}: {} → {}: {}\n",
+            "unverified: {}:{}:{}: {cluster}{} → {}: {}\n",
             report.file(r.location.file).path,
             start.line,
             start.col,

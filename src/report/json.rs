@@ -54,6 +54,7 @@ struct JsonUnverified<'a> {
     object: Option<&'a ObjectRef>,
     reference: &'a str,
     reason: &'a str,
+    cluster: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -127,6 +128,7 @@ pub fn render(report: &Report) -> String {
                     object: r.object.as_ref(),
                     reference: &r.target,
                     reason: r.unverified.as_deref().unwrap_or_default(),
+                    cluster: r.cluster.as_deref(),
                 })
                 .collect()
         }),

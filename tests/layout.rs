@@ -1,0 +1,1444 @@
+//! Where objects really come from: one small pass/fail test per mechanism of kustomize, Flux and
+//! Argo CD placement, the open world (Helm charts, placeholders, controllers that make Secrets),
+//! several clusters in one repository, and the Cilium-only rules. Each test writes a tiny
+//! repository into a temporary directory and reads the JSON report.
+//!
+//! Placement is observed through a *probe*: an HTTPRoute without a namespace whose only backend
+//! does not exist. Its `backend-not-found` finding names the route as placed (`object.namespace`,
+//! `object.name`).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A repository in a temporary directory: `.git` marks its root (config discovery stops there).
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    dir
+}
+
+struct Run {
+    json: Value,
+    code: Option<i32>,
+}
+
+/// `cilint --format json [extra…] .` inside `dir`.
+fn lint(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(".");
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_cilint"))
+        .args(&args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("cilint runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Run {
+        json,
+        code: out.status.code(),
+    }
+}
+
+impl Run {
+    fn findings(&self) -> &Vec<Value> {
+        self.json["findings"].as_array().expect("findings")
+    }
+
+    /// `rule file:line`, sorted.
+    fn found(&self) -> Vec<String> {
+        let mut f: Vec<String> = self
+            .findings()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}:{}",
+                    f["rule"].as_str().unwrap(),
+                    f["location"]["file"].as_str().unwrap(),
+                    f["location"]["line"]
+                )
+            })
+            .collect();
+        f.sort();
+        f
+    }
+
+    fn rules(&self) -> BTreeSet<String> {
+        self.findings()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// `namespace/name` of the objects of this rule's findings, with the cluster when set.
+    fn objects(&self, rule: &str) -> Vec<String> {
+        let mut o: Vec<String> = self
+            .findings()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| {
+                let ns = f["object"]["namespace"].as_str().unwrap_or("-");
+                let name = f["object"]["name"].as_str().unwrap_or("-");
+                match f["cluster"].as_str() {
+                    Some(c) => format!("{c}: {ns}/{name}"),
+                    None => format!("{ns}/{name}"),
+                }
+            })
+            .collect();
+        o.sort();
+        o
+    }
+
+    /// Where the probes landed.
+    fn probes(&self) -> Vec<String> {
+        self.objects("backend-not-found")
+    }
+
+    fn summary(&self, key: &str) -> u64 {
+        self.json["summary"][key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("summary.{key}: {:#}", self.json))
+    }
+
+    fn unverified(&self) -> Vec<Value> {
+        self.json["unverified"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no unverified list: {:#}", self.json))
+            .clone()
+    }
+
+    fn assert_clean(&self) {
+        assert_eq!(self.found(), Vec::<String>::new(), "{:#}", self.json);
+        assert_eq!(self.code, Some(0), "{:#}", self.json);
+    }
+}
+
+/// An HTTPRoute without a namespace whose backend does not exist.
+fn probe(name: &str) -> String {
+    format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: {name}\n\
+         spec:\n  rules:\n  - backendRefs:\n    - name: probe-missing\n      port: 80\n"
+    )
+}
+
+/// The same, with an explicit namespace.
+fn probe_in(name: &str, namespace: &str) -> String {
+    probe(name).replacen(
+        &format!("  name: {name}\n"),
+        &format!("  name: {name}\n  namespace: {namespace}\n"),
+        1,
+    )
+}
+
+/// A route in `namespace` (or none) with one backend `backend` port 80 and no parent.
+fn route_to(name: &str, namespace: Option<&str>, backend: &str) -> String {
+    let ns = namespace
+        .map(|n| format!("  namespace: {n}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: {name}\n{ns}\
+         spec:\n  rules:\n  - backendRefs:\n    - name: {backend}\n      port: 80\n"
+    )
+}
+
+fn service(name: &str, namespace: Option<&str>) -> String {
+    let ns = namespace
+        .map(|n| format!("  namespace: {n}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n  \
+         selector: {{app: {name}}}\n  ports:\n  - name: http\n    port: 80\n"
+    )
+}
+
+/// A Cilium Gateway `web` with an HTTP listener that admits routes from every namespace.
+fn gateway(namespace: Option<&str>) -> String {
+    let ns = namespace
+        .map(|n| format!("  namespace: {n}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: web\n{ns}\
+         spec:\n  gatewayClassName: cilium\n  listeners:\n  - name: http\n    protocol: HTTP\n    \
+         port: 80\n    allowedRoutes:\n      namespaces:\n        from: All\n"
+    )
+}
+
+/// A route in `namespace` attached to Gateway `web` in `gw_namespace`.
+fn attached_route(name: &str, namespace: &str, gw_namespace: &str) -> String {
+    format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: {name}\n  \
+         namespace: {namespace}\nspec:\n  parentRefs:\n  - name: web\n    namespace: {gw_namespace}\n"
+    )
+}
+
+fn kustomization(body: &str) -> String {
+    format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{body}")
+}
+
+/// A Flux Kustomization in flux-system. `extra` is appended under `spec:` (two-space indent).
+fn flux_ks(name: &str, path: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  \
+         namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n  \
+         sourceRef:\n    kind: GitRepository\n    name: flux-system\n{extra}"
+    )
+}
+
+/// A Flux entry point for `clusters/<name>`, as `flux bootstrap` writes it.
+fn gotk_sync(cluster: &str) -> String {
+    format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  \
+         namespace: flux-system\nspec:\n  interval: 1m\n  ref: {{branch: main}}\n  \
+         url: ssh://git@example.com/ops\n---\n{}",
+        flux_ks("flux-system", &format!("./clusters/{cluster}"), "")
+    )
+}
+
+fn argo_app(name: &str, source: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  \
+         namespace: argocd\nspec:\n  project: default\n  source:\n{source}  destination:\n    \
+         server: https://kubernetes.default.svc\n    namespace: {namespace}\n"
+    )
+}
+
+fn git_source(path: &str) -> String {
+    format!(
+        "    repoURL: https://git.example.com/ops.git\n    targetRevision: HEAD\n    path: {path}\n"
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// kustomize
+
+#[test]
+fn kustomize_namespace_places_what_it_includes() {
+    // Through a file and a directory, recursively; an explicit metadata.namespace is overridden
+    // too, as kustomize's namespace transformer does.
+    let dir = repo(&[
+        (
+            "shop/kustomization.yaml",
+            &kustomization("namespace: shop\nresources:\n- probe.yaml\n- nested\n"),
+        ),
+        ("shop/probe.yaml", &probe("direct")),
+        (
+            "shop/nested/kustomization.yaml",
+            &kustomization("resources:\n- probe.yaml\n- explicit.yaml\n"),
+        ),
+        ("shop/nested/probe.yaml", &probe("nested")),
+        ("shop/nested/explicit.yaml", &probe_in("explicit", "other")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["shop/direct", "shop/explicit", "shop/nested"],
+        "{:#}",
+        run.json
+    );
+}
+
+#[test]
+fn kustomize_namespace_resolves_references() {
+    let tree = |ns: &str| {
+        repo(&[
+            (
+                "infra/kustomization.yaml",
+                &kustomization(&format!("namespace: {ns}\nresources:\n- gateway.yaml\n")),
+            ),
+            ("infra/gateway.yaml", &gateway(None)),
+            ("apps/route.yaml", &attached_route("shop", "shop", "infra")),
+        ])
+    };
+    lint(tree("infra").path(), &[]).assert_clean();
+    let fail = lint(tree("edge").path(), &[]);
+    assert_eq!(fail.found(), ["route-parent-not-found apps/route.yaml:8"]);
+}
+
+#[test]
+fn outer_overlay_namespace_overrides_the_base() {
+    let dir = repo(&[
+        (
+            "base/kustomization.yaml",
+            &kustomization("namespace: base-ns\nresources:\n- probe.yaml\n"),
+        ),
+        ("base/probe.yaml", &probe("probe")),
+        (
+            "overlays/prod/kustomization.yaml",
+            &kustomization("namespace: prod\nresources:\n- ../../base\n"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    // Only where the overlay deploys it: the base is part of the overlay, not a root of its own.
+    assert_eq!(run.probes(), ["prod/probe"], "{:#}", run.json);
+
+    // Without an overlay namespace, the base's own applies.
+    let dir = repo(&[
+        (
+            "base/kustomization.yaml",
+            &kustomization("namespace: base-ns\nresources:\n- probe.yaml\n"),
+        ),
+        ("base/probe.yaml", &probe("probe")),
+        (
+            "overlays/prod/kustomization.yaml",
+            &kustomization("resources:\n- ../../base\n"),
+        ),
+    ]);
+    assert_eq!(lint(dir.path(), &[]).probes(), ["base-ns/probe"]);
+}
+
+#[test]
+fn name_prefix_and_suffix_rename_what_they_include() {
+    // kustomize renames the objects, not the names inside HTTPRoute backendRefs: a route must
+    // name the deployed Service, shop-api-v2.
+    let dir = repo(&[
+        (
+            "shop/kustomization.yaml",
+            &kustomization(
+                "namespace: shop\nnamePrefix: shop-\nnameSuffix: -v2\nresources:\n- api.yaml\n\
+                 - good.yaml\n- bad.yaml\n",
+            ),
+        ),
+        ("shop/api.yaml", &service("api", None)),
+        ("shop/good.yaml", &route_to("good", None, "shop-api-v2")),
+        ("shop/bad.yaml", &route_to("bad", None, "api")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["backend-not-found shop/bad.yaml:8"],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.objects("backend-not-found"), ["shop/shop-bad-v2"]);
+}
+
+#[test]
+fn secret_generator_creates_the_secret() {
+    let tree = |generated: &str| {
+        repo(&[
+            (
+                "infra/kustomization.yaml",
+                &kustomization(&format!(
+                    "namespace: infra\nresources:\n- gateway.yaml\nsecretGenerator:\n\
+                     - name: {generated}\n  type: kubernetes.io/tls\n  files:\n  \
+                     - tls.crt=certs/tls.crt\n  - tls.key=certs/tls.key\n  options:\n    \
+                     disableNameSuffixHash: true\n"
+                )),
+            ),
+            (
+                "infra/gateway.yaml",
+                "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: web\n\
+                 spec:\n  gatewayClassName: cilium\n  listeners:\n  - name: https\n    \
+                 protocol: HTTPS\n    port: 443\n    tls:\n      certificateRefs:\n      \
+                 - name: web-tls\n",
+            ),
+            ("infra/certs/tls.crt", "placeholder\n"),
+            ("infra/certs/tls.key", "placeholder\n"),
+        ])
+    };
+    lint(tree("web-tls").path(), &["--strict"]).assert_clean();
+    let fail = lint(tree("web-cert").path(), &[]);
+    assert_eq!(fail.found(), ["tls-secret-not-found infra/gateway.yaml:13"]);
+    assert_eq!(fail.objects("tls-secret-not-found"), ["infra/web"]);
+}
+
+#[test]
+fn config_map_generator_feeds_flux_substitute_from() {
+    // The ConfigMap a kustomize generator makes is a substituteFrom source like any other.
+    let tree = |value: &str| {
+        repo(&[
+            (
+                "flux/vars/kustomization.yaml",
+                &kustomization(&format!(
+                    "namespace: flux-system\nconfigMapGenerator:\n- name: cluster-settings\n  \
+                     literals:\n  - BACKEND={value}\n  options:\n    disableNameSuffixHash: true\n"
+                )),
+            ),
+            (
+                "flux/apps.yaml",
+                &flux_ks(
+                    "shop",
+                    "./apps/shop",
+                    "  targetNamespace: shop\n  postBuild:\n    substituteFrom:\n    \
+                     - kind: ConfigMap\n      name: cluster-settings\n",
+                ),
+            ),
+            ("apps/shop/api.yaml", &service("api", None)),
+            ("apps/shop/route.yaml", &route_to("r", None, "${BACKEND}")),
+        ])
+    };
+    lint(tree("api").path(), &["--strict"]).assert_clean();
+    let fail = lint(tree("apx").path(), &[]);
+    assert_eq!(fail.found(), ["backend-not-found apps/shop/route.yaml:8"]);
+}
+
+#[test]
+fn patch_files_are_not_objects() {
+    // A partial Gateway with no listeners and a partial HTTPRoute with a parent that does not
+    // exist: as objects they would draw findings; as patches they change what they patch.
+    let gateway_patch = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  \
+                         name: web\nspec:\n  infrastructure:\n    annotations:\n      \
+                         lbipam.cilium.io/ips: 10.0.0.10\n";
+    let route_patch = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  \
+                       name: shop\nspec:\n  parentRefs:\n  - name: web-canary\n";
+    let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  \
+                 name: shop\nspec:\n  parentRefs:\n  - name: web\n    sectionName: http\n";
+    let dir = repo(&[
+        ("base/gateway.yaml", &gateway(None)),
+        ("base/route.yaml", route),
+        (
+            "base/kustomization.yaml",
+            &kustomization("resources:\n- gateway.yaml\n- route.yaml\n"),
+        ),
+        (
+            "prod/kustomization.yaml",
+            &kustomization(
+                "namespace: prod\nresources:\n- ../base\npatches:\n- path: gateway-ip.yaml\n\
+                 patchesStrategicMerge:\n- route-parent.yaml\n",
+            ),
+        ),
+        ("prod/gateway-ip.yaml", gateway_patch),
+        ("prod/route-parent.yaml", route_patch),
+    ]);
+    lint(dir.path(), &[]).assert_clean();
+
+    // The same file listed as a resource is an object, and draws its finding.
+    let dir = repo(&[
+        ("prod/gateway.yaml", &gateway(None)),
+        (
+            "prod/kustomization.yaml",
+            &kustomization("namespace: prod\nresources:\n- gateway.yaml\n- route-parent.yaml\n"),
+        ),
+        ("prod/route-parent.yaml", route_patch),
+    ]);
+    let fail = lint(dir.path(), &[]);
+    assert_eq!(
+        fail.found(),
+        ["route-parent-not-found prod/route-parent.yaml:7"],
+        "{:#}",
+        fail.json
+    );
+}
+
+#[test]
+fn kustomize_helm_charts_make_their_namespace_unverified() {
+    let tree = |route_ns: &str| {
+        repo(&[
+            (
+                "blog/kustomization.yaml",
+                &kustomization(
+                    "namespace: blog\nhelmCharts:\n- name: wordpress\n  \
+                     repo: oci://registry-1.docker.io/bitnamicharts\n  version: 24.1.7\n  \
+                     releaseName: blog\nresources:\n- route.yaml\n",
+                ),
+            ),
+            ("blog/route.yaml", &route_to("blog", None, "blog-wordpress")),
+            (
+                "other/route.yaml",
+                &route_to("other", Some(route_ns), "blog-wordpress"),
+            ),
+        ])
+    };
+    // Both routes in blog: the chart may make the Service.
+    let dir = tree("blog");
+    let run = lint(dir.path(), &[]);
+    run.assert_clean();
+    assert_eq!(run.summary("unverified"), 2, "{:#}", run.json);
+    let shown = lint(dir.path(), &["--show-unverified"]);
+    let namespaces: BTreeSet<String> = shown
+        .unverified()
+        .iter()
+        .map(|u| u["object"]["namespace"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(namespaces, BTreeSet::from(["blog".to_string()]));
+    // A namespace without a chart stays closed.
+    let fail = lint(tree("www").path(), &[]);
+    assert_eq!(fail.found(), ["backend-not-found other/route.yaml:9"]);
+    assert_eq!(fail.summary("unverified"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flux
+
+#[test]
+fn flux_target_namespace_places_everything_under_its_path() {
+    // No kustomization.yaml under the path: Flux applies every manifest in it, recursively.
+    // targetNamespace overrides a namespace written on the object, like kustomize's.
+    let dir = repo(&[
+        (
+            "clusters/apps.yaml",
+            &flux_ks("media", "./apps/media", "  targetNamespace: media\n"),
+        ),
+        ("apps/media/probe.yaml", &probe("top")),
+        ("apps/media/jellyfin/deep/probe.yaml", &probe("deep")),
+        ("apps/media/explicit.yaml", &probe_in("explicit", "other")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["media/deep", "media/explicit", "media/top"],
+        "{:#}",
+        run.json
+    );
+}
+
+#[test]
+fn flux_path_with_a_kustomization_yaml_deploys_only_its_resources() {
+    let dir = repo(&[
+        (
+            "clusters/apps.yaml",
+            &flux_ks("media", "./apps/media", "  targetNamespace: media\n"),
+        ),
+        (
+            "apps/media/kustomization.yaml",
+            &kustomization("resources:\n- listed.yaml\n"),
+        ),
+        ("apps/media/listed.yaml", &probe("listed")),
+        // Kept for reference, not deployed by anything.
+        ("apps/media/unused/old.yaml", &probe("old")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert!(
+        run.probes().contains(&"media/listed".to_string()),
+        "{:#}",
+        run.json
+    );
+    assert!(
+        !run.probes().contains(&"media/old".to_string()),
+        "{:#}",
+        run.json
+    );
+}
+
+/// A Flux tree whose route names its backend with `backend` (a placeholder expression), with
+/// `substitute` under postBuild.
+fn substitution_tree(backend: &str, substitute: &str) -> tempfile::TempDir {
+    repo(&[
+        (
+            "clusters/apps.yaml",
+            &flux_ks(
+                "shop",
+                "./apps/shop",
+                &format!(
+                    "  targetNamespace: shop\n  postBuild:\n    substitute:\n      \
+                     CLUSTER: home\n{substitute}"
+                ),
+            ),
+        ),
+        ("apps/shop/api.yaml", &service("api", None)),
+        ("apps/shop/route.yaml", &route_to("r", None, backend)),
+    ])
+}
+
+#[test]
+fn substitution_plain_variable() {
+    lint(
+        substitution_tree("${BACKEND}", "      BACKEND: api\n").path(),
+        &["--strict"],
+    )
+    .assert_clean();
+    let fail = lint(
+        substitution_tree("${BACKEND}", "      BACKEND: apx\n").path(),
+        &[],
+    );
+    assert_eq!(fail.found(), ["backend-not-found apps/shop/route.yaml:8"]);
+    assert_eq!(fail.objects("backend-not-found"), ["shop/r"]);
+}
+
+#[test]
+fn substitution_assign_default() {
+    // ${VAR:=default}: the default when VAR is unset, VAR's value when it is set.
+    lint(
+        substitution_tree("${BACKEND:=api}", "").path(),
+        &["--strict"],
+    )
+    .assert_clean();
+    lint(
+        substitution_tree("${BACKEND:=apx}", "      BACKEND: api\n").path(),
+        &["--strict"],
+    )
+    .assert_clean();
+    let fail = lint(substitution_tree("${BACKEND:=apx}", "").path(), &[]);
+    assert_eq!(fail.found(), ["backend-not-found apps/shop/route.yaml:8"]);
+}
+
+#[test]
+fn substitution_use_default() {
+    // ${VAR:-default}: the same for a value.
+    lint(
+        substitution_tree("${BACKEND:-api}", "").path(),
+        &["--strict"],
+    )
+    .assert_clean();
+    lint(
+        substitution_tree("${BACKEND:-apx}", "      BACKEND: api\n").path(),
+        &["--strict"],
+    )
+    .assert_clean();
+    let fail = lint(substitution_tree("${BACKEND:-apx}", "").path(), &[]);
+    assert_eq!(fail.found(), ["backend-not-found apps/shop/route.yaml:8"]);
+}
+
+#[test]
+fn substitute_from_config_map_and_secret() {
+    let tree = |value: &str| {
+        repo(&[
+            (
+                "clusters/settings.yaml",
+                &format!(
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  \
+                     namespace: flux-system\ndata:\n  BACKEND: {value}\n"
+                ),
+            ),
+            (
+                "clusters/secrets.yaml",
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\n  \
+                 namespace: flux-system\nstringData:\n  SECRET_BACKEND: ENC[PLACEHOLDER]\n",
+            ),
+            (
+                "clusters/apps.yaml",
+                &flux_ks(
+                    "shop",
+                    "./apps/shop",
+                    "  targetNamespace: shop\n  postBuild:\n    substituteFrom:\n    \
+                     - kind: ConfigMap\n      name: cluster-settings\n    - kind: Secret\n      \
+                     name: cluster-secrets\n",
+                ),
+            ),
+            ("apps/shop/api.yaml", &service("api", None)),
+            ("apps/shop/route.yaml", &route_to("r", None, "${BACKEND}")),
+            // A Secret's values are never read: this stays a placeholder, unverified.
+            (
+                "apps/shop/secret-route.yaml",
+                &route_to("s", None, "${SECRET_BACKEND}"),
+            ),
+        ])
+    };
+    let dir = tree("api");
+    let run = lint(dir.path(), &[]);
+    run.assert_clean();
+    assert_eq!(run.summary("unverified"), 1, "{:#}", run.json);
+    let strict = lint(dir.path(), &["--strict"]);
+    assert_eq!(
+        strict.found(),
+        ["backend-not-found apps/shop/secret-route.yaml:8"],
+        "{:#}",
+        strict.json
+    );
+    let fail = lint(tree("apx").path(), &[]);
+    assert_eq!(fail.found(), ["backend-not-found apps/shop/route.yaml:8"]);
+}
+
+fn helm_release(namespace: &str, target: Option<&str>) -> String {
+    let target = target
+        .map(|t| format!("  targetNamespace: {t}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: jellyfin\n  \
+         namespace: {namespace}\nspec:\n  interval: 30m\n{target}  chart:\n    spec:\n      \
+         chart: jellyfin\n      sourceRef:\n        kind: HelmRepository\n        name: jellyfin\n"
+    )
+}
+
+#[test]
+fn helm_release_into_its_target_namespace() {
+    let dir = repo(&[
+        (
+            "flux/jellyfin.yaml",
+            &helm_release("flux-system", Some("media")),
+        ),
+        (
+            "apps/media.yaml",
+            &route_to("jellyfin", Some("media"), "jellyfin"),
+        ),
+        // The release object lives in flux-system, but its chart goes to media only.
+        (
+            "apps/flux-system.yaml",
+            &route_to("oops", Some("flux-system"), "jellyfin"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["backend-not-found apps/flux-system.yaml:9"],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.summary("unverified"), 1);
+}
+
+#[test]
+fn helm_release_into_its_own_namespace() {
+    let dir = repo(&[
+        ("apps/media/jellyfin.yaml", &helm_release("media", None)),
+        (
+            "apps/media/route.yaml",
+            &route_to("jellyfin", Some("media"), "jellyfin"),
+        ),
+        (
+            "apps/other.yaml",
+            &route_to("jellyfin", Some("other"), "jellyfin"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["backend-not-found apps/other.yaml:9"],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.summary("unverified"), 1);
+}
+
+#[test]
+fn helm_release_placed_by_a_flux_target_namespace() {
+    // A HelmRelease without metadata.namespace, placed by its Flux Kustomization.
+    let release = helm_release("x", None).replace("  namespace: x\n", "");
+    let dir = repo(&[
+        (
+            "clusters/apps.yaml",
+            &flux_ks("media", "./apps/media", "  targetNamespace: media\n"),
+        ),
+        ("apps/media/helmrelease.yaml", &release),
+        (
+            "apps/media/route.yaml",
+            &route_to("jellyfin", None, "jellyfin"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    run.assert_clean();
+    assert_eq!(run.summary("unverified"), 1, "{:#}", run.json);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argo CD
+
+#[test]
+fn argo_application_destination_namespace() {
+    // The destination namespace applies to objects without metadata.namespace only.
+    let dir = repo(&[
+        (
+            "argocd/shop.yaml",
+            &argo_app("shop", &git_source("apps/shop"), "shop"),
+        ),
+        ("apps/shop/probe.yaml", &probe("placed")),
+        ("apps/shop/explicit.yaml", &probe_in("explicit", "other")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["other/explicit", "shop/placed"],
+        "{:#}",
+        run.json
+    );
+
+    // A kustomization namespace is written on the objects, so it wins over the destination.
+    let dir = repo(&[
+        (
+            "argocd/shop.yaml",
+            &argo_app("shop", &git_source("apps/shop"), "shop"),
+        ),
+        (
+            "apps/shop/kustomization.yaml",
+            &kustomization("namespace: store\nresources:\n- probe.yaml\n"),
+        ),
+        ("apps/shop/probe.yaml", &probe("placed")),
+    ]);
+    assert_eq!(lint(dir.path(), &[]).probes(), ["store/placed"]);
+}
+
+#[test]
+fn argo_helm_application_makes_its_namespace_unverified() {
+    let chart = "    repoURL: https://grafana.github.io/helm-charts\n    chart: grafana\n    \
+                 targetRevision: 9.2.1\n";
+    let dir = repo(&[
+        (
+            "argocd/grafana.yaml",
+            &argo_app("grafana", chart, "monitoring"),
+        ),
+        (
+            "apps/route.yaml",
+            &route_to("grafana", Some("monitoring"), "grafana"),
+        ),
+        (
+            "apps/other.yaml",
+            &route_to("grafana", Some("other"), "grafana"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["backend-not-found apps/other.yaml:9"],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.summary("unverified"), 1);
+}
+
+#[test]
+fn application_set_git_directories() {
+    let appset = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\n  \
+                  namespace: argocd\nspec:\n  generators:\n  - git:\n      \
+                  repoURL: https://git.example.com/ops.git\n      revision: HEAD\n      \
+                  directories:\n      - path: apps/*\n  template:\n    metadata:\n      \
+                  name: '{{path.basename}}'\n    spec:\n      project: default\n      source:\n        \
+                  repoURL: https://git.example.com/ops.git\n        targetRevision: HEAD\n        \
+                  path: '{{path}}'\n      destination:\n        server: https://kubernetes.default.svc\n        \
+                  namespace: '{{path.basename}}'\n";
+    let dir = repo(&[
+        ("argocd/appset.yaml", appset),
+        ("apps/alpha/probe.yaml", &probe("a")),
+        ("apps/beta/probe.yaml", &probe("b")),
+        (
+            "apps/gamma/kustomization.yaml",
+            &kustomization("resources:\n- probe.yaml\n"),
+        ),
+        ("apps/gamma/probe.yaml", &probe("c")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["alpha/a", "beta/b", "gamma/c"],
+        "{:#}",
+        run.json
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents that are not Kubernetes objects
+
+#[test]
+fn helm_chart_templates_are_skipped() {
+    let template = "{{- if .Values.route.enabled }}\napiVersion: gateway.networking.k8s.io/v1\n\
+                    kind: HTTPRoute\nmetadata:\n  name: {{ include \"app.fullname\" . }}\nspec:\n  \
+                    parentRefs:\n  - name: {{ .Values.gateway }}\n{{- end }}\n";
+    let dir = repo(&[
+        (
+            "charts/app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        ),
+        (
+            "charts/app/values.yaml",
+            "gateway: web\nroute:\n  enabled: true\n",
+        ),
+        ("charts/app/templates/route.yaml", template),
+        ("charts/app/templates/sub/more.yaml", template),
+    ]);
+    let run = lint(dir.path(), &[]);
+    run.assert_clean();
+    assert_eq!(run.summary("files"), 4, "counted: {:#}", run.json);
+    assert_eq!(run.summary("errors"), 0);
+
+    // A templates/ folder with no Chart.yaml beside it is just YAML, and this one is broken.
+    let dir = repo(&[("deploy/templates/route.yaml", template)]);
+    let fail = lint(dir.path(), &[]);
+    assert_eq!(fail.rules(), BTreeSet::from(["yaml-syntax".to_string()]));
+}
+
+#[test]
+fn custom_tags_parse_as_plain_values() {
+    let dir = repo(&[
+        (
+            "home-assistant/configuration.yaml",
+            "homeassistant:\n  name: Home\n  latitude: !secret home_latitude\n\
+             http:\n  server_port: !env_var HA_PORT 8123\nautomation: !include automations.yaml\n",
+        ),
+        (
+            "cloudformation/template.yaml",
+            "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      \
+             BucketName: !Find [Names, !Ref Env, bucket]\n",
+        ),
+        (
+            "ansible/site.yml",
+            "- hosts: all\n  vars:\n    token: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      \
+             3030\n  roles: [k3s]\n",
+        ),
+        // A real object using a tag is still an object.
+        (
+            "apps/service.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: !!str api\n  namespace: shop\n\
+             spec:\n  ports:\n  - port: 80\n",
+        ),
+        ("apps/route.yaml", &route_to("r", Some("shop"), "api")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    run.assert_clean();
+    assert_eq!(run.summary("files"), 5);
+    assert_eq!(run.summary("objects"), 2, "{:#}", run.json);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open world: controllers that make Secrets, placeholders, --strict and --show-unverified
+
+#[test]
+fn controllers_create_certificate_secrets() {
+    let gateway_refs = |names: &[&str]| {
+        let refs: String = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                format!(
+                    "  - name: l{i}\n    protocol: HTTPS\n    port: {}\n    tls:\n      \
+                     certificateRefs:\n      - name: {n}\n",
+                    8443 + i
+                )
+            })
+            .collect();
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: web\n  \
+             namespace: infra\nspec:\n  gatewayClassName: cilium\n  listeners:\n{refs}"
+        )
+    };
+    let makers = "\
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: from-certificate
+  namespace: infra
+spec:
+  secretName: certificate-tls
+  issuerRef: {kind: ClusterIssuer, name: letsencrypt}
+  dnsNames: [a.example.com]
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: external-secret
+  namespace: infra
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: vault}
+  target:
+    name: external-tls
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: external-untargeted-tls
+  namespace: infra
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: vault}
+---
+apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: sealed-secret
+  namespace: infra
+spec:
+  encryptedData:
+    tls.crt: PLACEHOLDER
+  template:
+    metadata:
+      name: sealed-tls
+---
+apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: sealed-untemplated-tls
+  namespace: infra
+spec:
+  encryptedData:
+    tls.crt: PLACEHOLDER
+";
+    let made = [
+        "certificate-tls",
+        "external-tls",
+        "external-untargeted-tls",
+        "sealed-tls",
+        "sealed-untemplated-tls",
+    ];
+    let dir = repo(&[
+        ("infra/makers.yaml", makers),
+        ("infra/gateway.yaml", &gateway_refs(&made)),
+    ]);
+    lint(dir.path(), &["--strict"]).assert_clean();
+
+    // The object's own name where the target names another Secret is not made.
+    let dir = repo(&[
+        ("infra/makers.yaml", makers),
+        (
+            "infra/gateway.yaml",
+            &gateway_refs(&["from-certificate", "external-secret", "sealed-secret"]),
+        ),
+    ]);
+    let fail = lint(dir.path(), &[]);
+    assert_eq!(
+        fail.found(),
+        [
+            "tls-secret-not-found infra/gateway.yaml:14",
+            "tls-secret-not-found infra/gateway.yaml:20",
+            "tls-secret-not-found infra/gateway.yaml:26",
+        ],
+        "{:#}",
+        fail.json
+    );
+}
+
+#[test]
+fn cert_manager_gateway_annotation_creates_listener_secrets() {
+    let gateway = |annotation: &str| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: web\n  \
+             namespace: infra\n{annotation}spec:\n  gatewayClassName: cilium\n  listeners:\n  \
+             - name: https\n    protocol: HTTPS\n    port: 443\n    hostname: shop.example.com\n    \
+             tls:\n      certificateRefs:\n      - name: shop-tls\n"
+        )
+    };
+    let pass = repo(&[(
+        "gateway.yaml",
+        &gateway("  annotations:\n    cert-manager.io/cluster-issuer: letsencrypt\n"),
+    )]);
+    lint(pass.path(), &["--strict"]).assert_clean();
+    let fail = repo(&[("gateway.yaml", &gateway(""))]);
+    assert_eq!(
+        lint(fail.path(), &[]).rules(),
+        BTreeSet::from(["tls-secret-not-found".to_string()])
+    );
+}
+
+#[test]
+fn unresolved_placeholder_is_unverified_strict_reports_it() {
+    let dir = repo(&[
+        ("infra/gateway.yaml", &gateway(Some("infra"))),
+        (
+            "apps/route.yaml",
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: shop\n  \
+             namespace: infra\nspec:\n  parentRefs:\n  - name: web\n  rules:\n  - backendRefs:\n    \
+             - name: ${BACKEND}\n      port: 80\n",
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    run.assert_clean();
+    assert_eq!(run.summary("unverified"), 1, "{:#}", run.json);
+    assert!(run.summary("references") >= 2, "{:#}", run.json);
+    assert!(run.json.get("unverified").is_none(), "{:#}", run.json);
+
+    let shown = lint(dir.path(), &["--show-unverified"]);
+    let list = shown.unverified();
+    assert_eq!(list.len(), 1, "{:#}", shown.json);
+    assert_eq!(list[0]["location"]["file"], "apps/route.yaml");
+    assert_eq!(list[0]["location"]["line"], 11);
+    assert_eq!(list[0]["object"]["name"], "shop");
+    assert!(
+        list[0]["reference"]
+            .as_str()
+            .unwrap()
+            .contains("${BACKEND}"),
+        "{:#}",
+        list[0]
+    );
+    assert!(!list[0]["reason"].as_str().unwrap().is_empty());
+    assert_eq!(shown.code, Some(0));
+
+    let strict = lint(dir.path(), &["--strict"]);
+    assert_eq!(
+        strict.found(),
+        ["backend-not-found apps/route.yaml:11"],
+        "{:#}",
+        strict.json
+    );
+    assert_eq!(strict.code, Some(1));
+
+    // `strict: true` in the configuration does the same.
+    write(dir.path(), ".cilint.yaml", "strict: true\n");
+    let configured = lint(dir.path(), &[]);
+    assert_eq!(configured.found(), ["backend-not-found apps/route.yaml:11"]);
+}
+
+#[test]
+fn human_summary_counts_unverified_references() {
+    let dir = repo(&[("route.yaml", &route_to("shop", Some("shop"), "${BACKEND}"))]);
+    let out = Command::new(env!("CARGO_BIN_EXE_cilint"))
+        .arg(".")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("1 references checked, 1 unverified: created outside the tree")
+            || text.contains("1 reference checked, 1 unverified: created outside the tree"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn the_same_placeholder_on_both_ends_resolves() {
+    let tree = |parent: &str| {
+        repo(&[
+            (
+                "infra/gateway.yaml",
+                "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  \
+                 name: ${GATEWAY_NAME}\n  namespace: infra\nspec:\n  gatewayClassName: cilium\n  \
+                 listeners:\n  - name: https\n    protocol: HTTPS\n    port: 443\n    \
+                 allowedRoutes: {namespaces: {from: All}}\n    tls:\n      certificateRefs:\n      \
+                 - name: ${CERT_SECRET}\n",
+            ),
+            (
+                "infra/certificate.yaml",
+                "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: wildcard\n  \
+                 namespace: infra\nspec:\n  secretName: ${CERT_SECRET}\n  \
+                 issuerRef: {kind: ClusterIssuer, name: letsencrypt}\n",
+            ),
+            (
+                "apps/route.yaml",
+                &format!(
+                    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  \
+                     name: shop\n  namespace: shop\nspec:\n  parentRefs:\n  - name: {parent}\n    \
+                     namespace: infra\n"
+                ),
+            ),
+        ])
+    };
+    let run = lint(tree("${GATEWAY_NAME}").path(), &["--strict"]);
+    run.assert_clean();
+    // A different placeholder is not the same name: unverified, a finding under --strict.
+    let dir = tree("${GATEWAY}");
+    let other = lint(dir.path(), &[]);
+    other.assert_clean();
+    assert_eq!(other.summary("unverified"), 1, "{:#}", other.json);
+    assert_eq!(
+        lint(dir.path(), &["--strict"]).found(),
+        ["route-parent-not-found apps/route.yaml:8"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several clusters
+
+#[test]
+fn two_flux_clusters_are_separate_worlds() {
+    let dir = repo(&[
+        (
+            "clusters/home/flux-system/gotk-sync.yaml",
+            &gotk_sync("home"),
+        ),
+        ("clusters/lab/flux-system/gotk-sync.yaml", &gotk_sync("lab")),
+        // The Gateway exists in home only.
+        ("clusters/home/gateway.yaml", &gateway(Some("infra"))),
+        // A route of lab's own, and a shared one both clusters deploy.
+        (
+            "clusters/lab/route.yaml",
+            &attached_route("lab-only", "shop", "infra"),
+        ),
+        (
+            "clusters/home/apps.yaml",
+            &flux_ks("shared", "./kubernetes/shared", ""),
+        ),
+        (
+            "clusters/lab/apps.yaml",
+            &flux_ks("shared", "./kubernetes/shared", ""),
+        ),
+        (
+            "kubernetes/shared/route.yaml",
+            &attached_route("shared", "shop", "infra"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.found(),
+        [
+            "route-parent-not-found clusters/lab/route.yaml:8",
+            "route-parent-not-found kubernetes/shared/route.yaml:8",
+        ],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(
+        run.objects("route-parent-not-found"),
+        ["lab: shop/lab-only", "lab: shop/shared"]
+    );
+}
+
+#[test]
+fn a_defect_in_a_shared_base_is_reported_in_each_cluster() {
+    // The JSON contract: `cluster` is null only when the run has a single world. A shared file
+    // broken in both clusters is a finding of each, each saying its cluster.
+    let dir = repo(&[
+        (
+            "clusters/home/flux-system/gotk-sync.yaml",
+            &gotk_sync("home"),
+        ),
+        ("clusters/lab/flux-system/gotk-sync.yaml", &gotk_sync("lab")),
+        (
+            "clusters/home/apps.yaml",
+            &flux_ks("shared", "./kubernetes/shared", "  targetNamespace: shop\n"),
+        ),
+        (
+            "clusters/lab/apps.yaml",
+            &flux_ks("shared", "./kubernetes/shared", "  targetNamespace: shop\n"),
+        ),
+        ("kubernetes/shared/probe.yaml", &probe("p")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["home: shop/p", "lab: shop/p"],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.summary("findings"), 2);
+}
+
+#[test]
+fn clusters_do_not_collide() {
+    // The same Gateway in both clusters is not a duplicate, and each route finds its own.
+    let dir = repo(&[
+        (
+            "clusters/home/flux-system/gotk-sync.yaml",
+            &gotk_sync("home"),
+        ),
+        ("clusters/lab/flux-system/gotk-sync.yaml", &gotk_sync("lab")),
+        ("clusters/home/gateway.yaml", &gateway(Some("infra"))),
+        ("clusters/lab/gateway.yaml", &gateway(Some("infra"))),
+        (
+            "clusters/home/route.yaml",
+            &attached_route("r", "shop", "infra"),
+        ),
+        (
+            "clusters/lab/route.yaml",
+            &attached_route("r", "shop", "infra"),
+        ),
+    ]);
+    lint(dir.path(), &[]).assert_clean();
+}
+
+#[test]
+fn config_declares_clusters() {
+    let files = |shared_in: &str| {
+        vec![
+            ("east/gateway.yaml".to_string(), gateway(Some("infra"))),
+            (
+                "west/route.yaml".to_string(),
+                attached_route("west", "shop", "infra"),
+            ),
+            (
+                "shared/route.yaml".to_string(),
+                attached_route("shared", "shop", "infra"),
+            ),
+            (
+                ".cilint.yaml".to_string(),
+                format!(
+                    "clusters:\n- name: east\n  paths: [east{shared_in}]\n- name: west\n  \
+                     paths: [west, shared]\n"
+                ),
+            ),
+        ]
+    };
+    let make = |shared_in: &str| {
+        let f = files(shared_in);
+        let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        repo(&refs)
+    };
+    let run = lint(make("").path(), &[]);
+    assert_eq!(
+        run.found(),
+        [
+            "route-parent-not-found shared/route.yaml:8",
+            "route-parent-not-found west/route.yaml:8",
+        ],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(
+        run.objects("route-parent-not-found"),
+        ["west: shop/shared", "west: shop/west"]
+    );
+    // shared is also part of east, where the Gateway is: only west's copy fails.
+    let run = lint(make(", shared").path(), &[]);
+    assert_eq!(
+        run.objects("route-parent-not-found"),
+        ["west: shop/shared", "west: shop/west"]
+    );
+}
+
+#[test]
+fn one_world_has_no_cluster_name() {
+    let dir = repo(&[("route.yaml", &attached_route("r", "shop", "infra"))]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(run.findings().len(), 1);
+    assert!(run.findings()[0]["cluster"].is_null(), "{:#}", run.json);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cilium only where Cilium applies
+
+const POOL_LAN: &str = "\
+apiVersion: cilium.io/v2alpha1
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: lan
+spec:
+  blocks: [{cidr: 192.168.10.0/24}]
+  serviceSelector:
+    matchLabels:
+      pool: lan
+";
+
+fn classed_gateway(name: &str, class: &str, metadata_labels: &str, infra_labels: &str) -> String {
+    format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: {name}\n  \
+         namespace: edge\n{metadata_labels}spec:\n  gatewayClassName: {class}\n{infra_labels}  \
+         listeners:\n  - name: http\n    protocol: HTTP\n    port: 80\n    \
+         allowedRoutes: {{namespaces: {{from: All}}}}\n"
+    )
+}
+
+#[test]
+fn cilium_rules_only_on_cilium_gateways() {
+    let classes = "\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: eg
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: istio
+spec:
+  controllerName: istio.io/gateway-controller
+";
+    let labels = "  labels:\n    pool: lan\n";
+    let infra = "  infrastructure:\n    labels:\n      pool: lan\n";
+    let tree = |envoy_class: &str| {
+        repo(&[
+            ("classes.yaml", classes),
+            ("pool.yaml", POOL_LAN),
+            // The Cilium Gateway that the pool is for.
+            (
+                "cilium.yaml",
+                &classed_gateway("internal", "cilium", "", infra),
+            ),
+            // Not Cilium's: their metadata.labels are no concern of Cilium's pool.
+            (
+                "envoy.yaml",
+                &classed_gateway("eg", envoy_class, labels, ""),
+            ),
+            ("istio.yaml", &classed_gateway("mesh", "istio", labels, "")),
+            // Gateway API rules still apply to them.
+            (
+                "route.yaml",
+                "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\n  \
+                 namespace: edge\nspec:\n  parentRefs:\n  - name: eg\n    sectionName: htp\n",
+            ),
+        ])
+    };
+    let run = lint(tree("eg").path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["route-listener-not-found route.yaml:9"],
+        "{:#}",
+        run.json
+    );
+    // The same Gateway of Cilium's class draws the Cilium rule.
+    let fail = lint(tree("cilium").path(), &[]);
+    assert!(
+        fail.rules().contains("gateway-labels-not-propagated"),
+        "{:#}",
+        fail.json
+    );
+    assert_eq!(fail.objects("gateway-labels-not-propagated"), ["edge/eg"]);
+}
+
+#[test]
+fn select_everything_idioms() {
+    let cilium = |l2_selector: &str, bgp_selector: &str| {
+        format!(
+            "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: all\n\
+             spec:\n  blocks: [{{cidr: 10.0.0.0/24}}]\n---\n\
+             apiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata:\n  name: all\n\
+             spec:\n{l2_selector}  loadBalancerIPs: true\n---\n\
+             apiVersion: cilium.io/v2\nkind: CiliumBGPAdvertisement\nmetadata:\n  name: all\n\
+             spec:\n  advertisements:\n  - advertisementType: Service\n    service:\n      \
+             addresses: [LoadBalancerIP]\n{bgp_selector}"
+        )
+    };
+    let lb = "apiVersion: v1\nkind: Service\nmetadata:\n  name: dns\n  namespace: dns\n\
+              spec:\n  type: LoadBalancer\n  ports: [{port: 53, protocol: UDP}]\n";
+    let everything = cilium(
+        "  serviceSelector: {}\n",
+        "    selector:\n      matchExpressions:\n      \
+         - {key: somekey, operator: NotIn, values: [value-nobody-uses]}\n",
+    );
+    let dir = repo(&[
+        ("cilium.yaml", &everything),
+        ("dns.yaml", lb),
+        ("gateway.yaml", &classed_gateway("web", "cilium", "", "")),
+    ]);
+    lint(dir.path(), &[]).assert_clean();
+
+    // A BGP entry without a selector selects nothing.
+    let nothing = cilium("  serviceSelector: {}\n", "");
+    let dir = repo(&[
+        ("cilium.yaml", &nothing),
+        ("dns.yaml", lb),
+        ("gateway.yaml", &classed_gateway("web", "cilium", "", "")),
+    ]);
+    let fail = lint(dir.path(), &[]);
+    assert_eq!(
+        fail.rules(),
+        BTreeSet::from(["selector-matches-nothing".to_string()]),
+        "{:#}",
+        fail.json
+    );
+}
+
+#[test]
+fn gateway_named_cilium_gateway_something() {
+    let tree = |service: &str| {
+        repo(&[
+            (
+                "gateway.yaml",
+                &classed_gateway("cilium-gateway-legacy", "cilium", "", "")
+                    .replace("namespace: edge", "namespace: legacy"),
+            ),
+            (
+                "scripts/label.sh",
+                &format!("#!/bin/sh\nkubectl -n legacy label service {service} pool=lan\n"),
+            ),
+            (
+                "docs/legacy.md",
+                &format!(
+                    "# Legacy\n\n```sh\nkubectl -n legacy annotate service {service} owner=web\n```\n"
+                ),
+            ),
+        ])
+    };
+    lint(tree("cilium-gateway-cilium-gateway-legacy").path(), &[]).assert_clean();
+    let fail = lint(tree("cilium-gateway-legacy").path(), &[]);
+    assert_eq!(
+        fail.found(),
+        [
+            "label-command-unknown-gateway docs/legacy.md:4",
+            "label-command-unknown-gateway scripts/label.sh:2",
+        ],
+        "{:#}",
+        fail.json
+    );
+}
