@@ -283,6 +283,7 @@ impl Catalog {
                         .collect(),
                     load_balancer_class: None,
                     external_traffic_policy: None,
+                    requested_ips: spec.requested_ips.clone(),
                 }),
             };
             let svc_id = self.insert(service);

@@ -1,5 +1,8 @@
 //! Gateway, its listeners, and GatewayClass.
 
+use std::net::IpAddr;
+
+use super::cilium::{LB_IPAM_IPS_ANNOTATIONS, parse_ips};
 use super::route::RouteKind;
 use super::selector::LabelSelector;
 use super::{GATEWAY_GROUP, Label, Spanned, labels_from};
@@ -12,6 +15,10 @@ pub struct Gateway {
     pub listeners: Vec<Listener>,
     /// `spec.infrastructure.labels`: the only labels Cilium copies to the generated Service.
     pub infrastructure_labels: Vec<Label>,
+    /// Addresses the Gateway asks LB-IPAM for: an `lbipam.cilium.io/ips` (or
+    /// `io.cilium/lb-ipam-ips`) infrastructure annotation, which Cilium lets win, else
+    /// `spec.addresses` of type IPAddress.
+    pub requested_ips: Vec<IpAddr>,
     /// Span of `spec.infrastructure` if written, else of `spec`.
     pub infrastructure_span: Option<Span>,
     pub spec_span: Option<Span>,
@@ -76,6 +83,7 @@ impl Gateway {
                 .map(Listener::from_node)
                 .collect(),
             infrastructure_labels: labels_from(infrastructure.and_then(|i| i.get("labels"))),
+            requested_ips: requested_ips(spec),
             infrastructure_span: infrastructure.map(|n| n.span),
             spec_span: Some(spec.span),
         }
@@ -84,6 +92,27 @@ impl Gateway {
     pub fn class(&self) -> Option<&str> {
         self.class_name.as_ref().map(|c| c.value.as_str())
     }
+}
+
+fn requested_ips(spec: &Node) -> Vec<IpAddr> {
+    let annotations = spec.at(&["infrastructure", "annotations"]);
+    if let Some(value) = LB_IPAM_IPS_ANNOTATIONS
+        .iter()
+        .find_map(|key| annotations.and_then(|a| a.get(key)).and_then(Node::as_str))
+    {
+        return parse_ips(value);
+    }
+    spec.get("addresses")
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|a| {
+            a.get("type")
+                .and_then(Node::as_str)
+                .is_none_or(|t| t == "IPAddress")
+        })
+        .filter_map(|a| a.get("value").and_then(Node::as_str)?.parse().ok())
+        .collect()
 }
 
 impl Listener {

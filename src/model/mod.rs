@@ -295,7 +295,7 @@ impl Object {
             (!is_cluster_scoped(kind)).then(|| written.unwrap_or(default_namespace).to_string());
         let namespace_defaulted = namespace.is_some() && written.is_none();
         let labels_node = metadata.and_then(|m| m.get("labels"));
-        let annotations = metadata
+        let annotations: Vec<(String, Spanned<String>)> = metadata
             .and_then(|m| m.get("annotations"))
             .map(Node::as_map)
             .unwrap_or(&[])
@@ -311,7 +311,10 @@ impl Object {
             })
             .collect();
         let group = group_of(api_version);
-        let spec = Spec::from_document(group, kind, doc);
+        let mut spec = Spec::from_document(group, kind, doc);
+        if let Spec::Service(svc) = &mut spec {
+            svc.request_from_annotations(&annotations);
+        }
         Ok(vec![Object {
             api_version: api_version.to_string(),
             group: group.to_string(),

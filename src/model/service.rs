@@ -1,5 +1,7 @@
 //! Service: type, selector, ports.
 
+use std::net::IpAddr;
+
 use super::Spanned;
 use crate::source::Span;
 use crate::source::yaml::Node;
@@ -38,6 +40,9 @@ pub struct Service {
     pub ports: Vec<ServicePort>,
     pub load_balancer_class: Option<Spanned<String>>,
     pub external_traffic_policy: Option<String>,
+    /// Addresses requested from LB-IPAM: the `lbipam.cilium.io/ips` annotation (or its alias),
+    /// else `spec.loadBalancerIP`.
+    pub requested_ips: Vec<IpAddr>,
 }
 
 impl Service {
@@ -86,6 +91,19 @@ impl Service {
                 .get("loadBalancerClass")
                 .and_then(Spanned::from_str_node),
             external_traffic_policy: str_of("externalTrafficPolicy"),
+            requested_ips: str_of("loadBalancerIP")
+                .map(|ip| super::cilium::parse_ips(&ip))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The LB-IPAM annotation wins over `spec.loadBalancerIP`.
+    pub fn request_from_annotations(&mut self, annotations: &[(String, Spanned<String>)]) {
+        if let Some((_, value)) = annotations
+            .iter()
+            .find(|(k, _)| super::cilium::LB_IPAM_IPS_ANNOTATIONS.contains(&k.as_str()))
+        {
+            self.requested_ips = super::cilium::parse_ips(&value.value);
         }
     }
 

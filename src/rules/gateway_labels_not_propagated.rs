@@ -6,7 +6,7 @@ use super::{Category, Rule, RuleMeta};
 use crate::catalog::{Catalog, GATEWAY_NAME_LABEL, SERVICE_NAME_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind, UnpropagatedLabels};
-use crate::model::{Label, Object, ObjectId};
+use crate::model::{Label, Object, ObjectId, Spec};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -71,12 +71,8 @@ fn not_propagated(
     .field(format!("metadata.labels.{}", first.key))
     .label(format!("needed by {}", names.join(", ")))
     .help(help(gw, &svc.name, &gap.labels));
-    if involved.iter().any(|s| s.kind == SelectorKind::Pool)
-        && !selectors
-            .iter()
-            .any(|s| s.kind == SelectorKind::Pool && s.effective && s.selects(catalog, svc))
-    {
-        finding = finding.condition("cilium.io/IPAMRequestSatisfied=False/no_pool");
+    if let Some(reason) = ipam_reason(catalog, selectors, &involved, svc) {
+        finding = finding.condition(format!("cilium.io/IPAMRequestSatisfied=False/{reason}"));
     }
     for (i, labels) in &gap.selectors {
         let s = &selectors[*i];
@@ -86,6 +82,37 @@ fn not_propagated(
         );
     }
     finding
+}
+
+/// Why LB-IPAM gives the Service no address, when a pool needs the missing labels: an address
+/// the Gateway requests lies in such a pool (`pool_selector_mismatch`), or no pool selects the
+/// Service at all (`no_pool`).
+fn ipam_reason(
+    catalog: &Catalog,
+    selectors: &[LbSelector],
+    involved: &[&LbSelector],
+    svc: &Object,
+) -> Option<&'static str> {
+    let pools: Vec<&LbSelector> = involved
+        .iter()
+        .copied()
+        .filter(|s| s.kind == SelectorKind::Pool)
+        .collect();
+    if pools.is_empty() {
+        return None;
+    }
+    let requested = svc.service().map_or(&[][..], |s| &s.requested_ips[..]);
+    let in_needing_pool = pools.iter().any(|p| match &catalog.object(p.owner).spec {
+        Spec::LbIpPool(pool) => requested.iter().any(|ip| pool.contains(*ip)),
+        _ => false,
+    });
+    if in_needing_pool {
+        return Some("pool_selector_mismatch");
+    }
+    let selected = selectors
+        .iter()
+        .any(|s| s.kind == SelectorKind::Pool && s.effective && s.selects(catalog, svc));
+    (!selected).then_some("no_pool")
 }
 
 /// `` `a: b` `` or `` `a: b` and `c: d` ``.
