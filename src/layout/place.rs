@@ -39,7 +39,10 @@ impl Context {
         }
     }
 
-    /// Places one object as this context deploys it.
+    /// Places one object as this context deploys it. kustomize's namespace transformer (also
+    /// what Flux's `targetNamespace` runs) sets every namespace and renames Namespace objects
+    /// themselves; its prefix/suffix transformer renames every object (its default fieldSpec is
+    /// `metadata/name` of all kinds).
     pub fn apply(&self, o: &mut Object) {
         if o.namespace.is_some() {
             let placed = self.namespace.as_ref().or(self
@@ -50,11 +53,13 @@ impl Context {
                 o.namespace = Some(ns.clone());
                 o.namespace_defaulted = false;
             }
-        }
-        // kustomize does not rename Namespaces or CRDs.
-        if !matches!(o.kind.as_str(), "Namespace" | "CustomResourceDefinition")
-            && (!self.prefix.is_empty() || !self.suffix.is_empty())
+        } else if o.kind == "Namespace"
+            && o.group.is_empty()
+            && let Some(ns) = &self.namespace
         {
+            o.name = ns.clone();
+        }
+        if !self.prefix.is_empty() || !self.suffix.is_empty() {
             o.name = format!("{}{}{}", self.prefix, o.name, self.suffix);
         }
     }
@@ -463,6 +468,21 @@ mod tests {
         ctx.apply(&mut o);
         assert_eq!(o.namespace.as_deref(), Some("prod"));
         assert_eq!(o.name, "o-b-web-b-o");
+    }
+
+    #[test]
+    fn the_namespace_transformer_renames_namespace_objects() {
+        let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: original\n";
+        let loaded = crate::source::yaml::load(text, &crate::source::LineIndex::new(text));
+        let mut ns = Object::from_document(&loaded.documents[0], FileId(0), "default")
+            .unwrap()
+            .remove(0);
+        let ctx = Context::default().through(&Kustomization {
+            namespace: Some("shop".into()),
+            ..Default::default()
+        });
+        ctx.apply(&mut ns);
+        assert_eq!(ns.name, "shop");
     }
 
     #[test]
