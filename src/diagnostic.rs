@@ -109,6 +109,14 @@ impl Finding {
         self
     }
 
+    /// Appends to the help (a note on why a reference is reported in strict mode).
+    pub fn help_note(mut self, note: Option<String>) -> Self {
+        if let (Some(help), Some(note)) = (self.help.as_mut(), note) {
+            help.push_str(&note);
+        }
+        self
+    }
+
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self

@@ -30,12 +30,9 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             file: u.file,
             span: u.backend.name.span,
         };
-        let mut f = finding(catalog, u.route, u.backend, u.namespace, at);
+        let f = finding(catalog, u.route, u.backend, u.namespace, at);
         let note = catalog.strict_note("", "Service", Some(u.namespace), name);
-        if let (Some(help), Some(note)) = (f.help.as_mut(), note) {
-            help.push_str(&note);
-        }
-        out.push(f);
+        out.push(f.help_note(note));
     }
 }
 

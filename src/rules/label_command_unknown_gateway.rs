@@ -42,14 +42,11 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             {
                 continue;
             }
-            let mut f = unknown_gateway(catalog, cmd, target, *annotate, namespace, gateway);
+            let f = unknown_gateway(catalog, cmd, target, *annotate, namespace, gateway);
             let note = catalog
                 .strict_note(GATEWAY_GROUP, "Gateway", Some(namespace), gateway)
                 .or_else(|| catalog.strict_note("", "Service", Some(namespace), &target.name.text));
-            if let (Some(help), Some(note)) = (f.help.as_mut(), note) {
-                help.push_str(&note);
-            }
-            out.push(f);
+            out.push(f.help_note(note));
         }
     }
 }

@@ -49,10 +49,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
                 );
             }
             let note = catalog.strict_note(GATEWAY_GROUP, "Gateway", Some(ns), &parent.name.value);
-            if let (Some(help), Some(note)) = (finding.help.as_mut(), note) {
-                help.push_str(&note);
-            }
-            out.push(finding);
+            out.push(finding.help_note(note));
         }
     }
 }

@@ -44,17 +44,14 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
                     file: location.file,
                     span,
                 };
-                let mut f = finding(catalog, gw, r, namespace, at(r.name.span))
+                let f = finding(catalog, gw, r, namespace, at(r.name.span))
                     .field(format!(
                         "spec.listeners[{li}].tls.certificateRefs[{}].name",
                         r.index
                     ))
                     .related(Some(at(listener.name.span)), listener_note(listener));
                 let note = catalog.strict_note("", "Secret", Some(namespace), r.name.as_str());
-                if let (Some(help), Some(note)) = (f.help.as_mut(), note) {
-                    help.push_str(&note);
-                }
-                out.push(f);
+                out.push(f.help_note(note));
             }
         }
     }
