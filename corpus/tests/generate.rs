@@ -1,0 +1,131 @@
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cilint_corpus::{Shape, Spec, Stats, generate};
+
+fn spec(shape: Shape, objects: usize, seed: u64) -> Spec {
+    Spec {
+        shape,
+        objects,
+        seed,
+        bytes: 2_000_000,
+    }
+}
+
+/// Every file under `root`, by relative path, with its bytes.
+fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn gen_tree(spec: &Spec) -> (Stats, BTreeMap<PathBuf, Vec<u8>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("corpus");
+    let stats = generate(spec, &out).unwrap();
+    (stats, tree(&out))
+}
+
+#[test]
+fn same_seed_same_bytes() {
+    for s in [
+        spec(Shape::Gitops, 1_500, 7),
+        spec(Shape::BigFile, 0, 7),
+        spec(Shape::Ns20kServices, 0, 7),
+    ] {
+        let (stats_a, a) = gen_tree(&s);
+        let (stats_b, b) = gen_tree(&s);
+        assert_eq!(stats_a, stats_b, "{s:?}");
+        assert_eq!(
+            a.keys().collect::<Vec<_>>(),
+            b.keys().collect::<Vec<_>>(),
+            "{s:?}"
+        );
+        for (path, bytes) in &a {
+            assert!(b[path] == *bytes, "{s:?}: {} differs", path.display());
+        }
+        assert_eq!(stats_a.files, a.len());
+        assert_eq!(
+            stats_a.bytes,
+            a.values().map(|v| v.len() as u64).sum::<u64>()
+        );
+    }
+    let (_, other) = gen_tree(&spec(Shape::Gitops, 1_500, 8));
+    let (_, first) = gen_tree(&spec(Shape::Gitops, 1_500, 7));
+    assert_ne!(first, other, "another seed gives another tree");
+}
+
+/// Top-level `kind:` lines: one per object (nested `kind:` keys are indented).
+fn count_objects(files: &BTreeMap<PathBuf, Vec<u8>>) -> usize {
+    files
+        .iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|(_, b)| {
+            std::str::from_utf8(b)
+                .unwrap()
+                .lines()
+                .filter(|l| l.starts_with("kind: "))
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn gitops_object_count_is_exact() {
+    for n in [0, 1, 40, 57, 333, 1_000, 4_321] {
+        let (stats, files) = gen_tree(&spec(Shape::Gitops, n, 3));
+        assert_eq!(stats.objects, n);
+        assert_eq!(count_objects(&files), n, "objects in the files for {n}");
+    }
+}
+
+#[test]
+fn adversarial_shapes_have_their_shape() {
+    let (stats, files) = gen_tree(&spec(Shape::BigFile, 0, 1));
+    assert_eq!(stats.files, 1);
+    assert!(stats.bytes >= 2_000_000 && stats.bytes < 2_010_000);
+    assert_eq!(count_objects(&files), stats.objects);
+
+    let (stats, _) = gen_tree(&spec(Shape::Ns20kServices, 0, 1));
+    assert_eq!(stats.objects, 1 + 20_000 + 34 + 33 + 2 + 33);
+
+    // Filler beyond the shape's own objects.
+    let (stats, files) = gen_tree(&spec(Shape::Ns20kServices, 21_000, 1));
+    assert_eq!(stats.objects, 21_000);
+    assert!(files.keys().any(|p| p.starts_with("filler")));
+}
+
+#[test]
+fn small_corpus_lints_with_exactly_the_planted_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("corpus");
+    let stats = generate(&spec(Shape::Gitops, 1_000, 1), &out).unwrap();
+    assert!(stats.defects_total() >= 12, "{stats}");
+
+    let report = cilint::lint(
+        &[out.to_string_lossy().into_owned()],
+        &cilint::Options::default(),
+    );
+    assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
+    assert_eq!(report.summary.objects, 1_000);
+    let mut found: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &report.findings {
+        *found.entry(f.rule).or_default() += 1;
+    }
+    assert!(!found.contains_key("yaml-syntax"), "{found:?}");
+    assert!(found.len() >= 8, "{found:?}");
+    // One planted defect, one finding: nothing else in the tree draws one.
+    assert_eq!(found, stats.defects);
+}
