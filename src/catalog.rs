@@ -51,16 +51,59 @@ pub struct FileContents {
     pub commands: Vec<Command>,
     pub suppressions: Vec<Suppression>,
     pub yaml_error: Option<YamlError>,
+    /// YAML documents read, objects or not.
+    pub documents: usize,
     /// YAML documents that are not Kubernetes objects.
     pub skipped_documents: usize,
     /// What the file says about where manifests are deployed (kustomize, Flux, Argo CD).
     pub layout: Vec<LayoutDoc>,
 }
 
+/// Objects of one kind in one namespace (or cluster-scoped).
+#[derive(Default)]
+struct Names {
+    /// The first object of each name.
+    first: HashMap<String, ObjectId>,
+    /// Every object, in load order.
+    ids: Vec<ObjectId>,
+}
+
+/// Objects of one kind, indexed for every question rules ask so none scans the kind.
 #[derive(Default)]
 struct KindIndex {
     ids: Vec<ObjectId>,
-    by_name: HashMap<(Option<String>, String), ObjectId>,
+    cluster_scoped: Names,
+    namespaced: HashMap<String, Names>,
+    /// Every object of a name, in any namespace, in load order.
+    named: HashMap<String, Vec<ObjectId>>,
+}
+
+impl KindIndex {
+    fn names(&self, namespace: Option<&str>) -> Option<&Names> {
+        match namespace {
+            None => Some(&self.cluster_scoped),
+            Some(ns) => self.namespaced.get(ns),
+        }
+    }
+}
+
+/// A map keyed by (group, kind) that answers `&str` queries without building owned keys.
+type ByKind<T> = HashMap<String, HashMap<String, T>>;
+
+fn by_kind<'m, T>(map: &'m ByKind<T>, group: &str, kind: &str) -> Option<&'m T> {
+    map.get(group).and_then(|kinds| kinds.get(kind))
+}
+
+fn by_kind_mut<'m, T: Default>(map: &'m mut ByKind<T>, group: &str, kind: &str) -> &'m mut T {
+    entry(entry(map, group), kind)
+}
+
+/// `map.entry(key).or_default()` that copies the key only when it is new.
+fn entry<'m, T: Default>(map: &'m mut HashMap<String, T>, key: &str) -> &'m mut T {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), T::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 pub struct Catalog {
@@ -68,13 +111,15 @@ pub struct Catalog {
     commands: Vec<(FileId, Command)>,
     suppressions: Vec<(FileId, Suppression)>,
     yaml_errors: Vec<(FileId, YamlError)>,
-    kinds: HashMap<(String, String), KindIndex>,
-    /// Services by `(label key, value)`, for selector queries.
-    service_labels: HashMap<(String, String), Vec<ObjectId>>,
+    kinds: ByKind<KindIndex>,
+    /// Services by label key, then value, for selector queries.
+    service_labels: HashMap<String, HashMap<String, Vec<ObjectId>>>,
     generated_service: HashMap<ObjectId, ObjectId>,
+    /// Pod-bearing workloads by namespace, for what a Service selects.
+    workloads: HashMap<Option<String>, Vec<ObjectId>>,
     /// Objects whose name or namespace holds an unresolved `${…}`, by (group, kind): a
     /// reference that misses may still be one of them once substituted.
-    placeholder_named: HashMap<(String, String), Vec<ObjectId>>,
+    placeholder_named: ByKind<Vec<ObjectId>>,
     /// Namespaces a Helm chart is deployed into, with the first such chart as the reason.
     helm_namespaces: HashMap<String, String>,
     /// Report what may be created outside the tree as missing.
@@ -99,6 +144,7 @@ impl Catalog {
             kinds: HashMap::new(),
             service_labels: HashMap::new(),
             generated_service: HashMap::new(),
+            workloads: HashMap::new(),
             placeholder_named: HashMap::new(),
             helm_namespaces: HashMap::new(),
             strict: false,
@@ -141,29 +187,31 @@ impl Catalog {
 
     fn insert(&mut self, o: Object) -> ObjectId {
         let id = ObjectId(self.objects.len() as u32);
-        let index = self
-            .kinds
-            .entry((o.group.clone(), o.kind.clone()))
-            .or_default();
+        let index = by_kind_mut(&mut self.kinds, &o.group, &o.kind);
         index.ids.push(id);
+        let names = match &o.namespace {
+            None => &mut index.cluster_scoped,
+            Some(ns) => entry(&mut index.namespaced, ns),
+        };
+        names.ids.push(id);
         // The first object of a name wins; a duplicate is still listed by kind.
-        index
-            .by_name
-            .entry((o.namespace.clone(), o.name.clone()))
-            .or_insert(id);
+        if !names.first.contains_key(o.name.as_str()) {
+            names.first.insert(o.name.clone(), id);
+        }
+        entry(&mut index.named, &o.name).push(id);
         if placeholder(&o.name).is_some() || o.namespace.as_deref().and_then(placeholder).is_some()
         {
-            self.placeholder_named
-                .entry((o.group.clone(), o.kind.clone()))
+            by_kind_mut(&mut self.placeholder_named, &o.group, &o.kind).push(id);
+        }
+        if let Spec::Workload(_) = o.spec {
+            self.workloads
+                .entry(o.namespace.clone())
                 .or_default()
                 .push(id);
         }
         if o.service().is_some() {
             for l in &o.labels {
-                self.service_labels
-                    .entry((l.key.clone(), l.value.clone()))
-                    .or_default()
-                    .push(id);
+                entry(entry(&mut self.service_labels, &l.key), &l.value).push(id);
             }
         }
         self.objects.push(o);
@@ -432,8 +480,7 @@ impl Catalog {
 
     /// Every object of a kind, in load order (duplicates included).
     pub fn of_kind(&self, group: &str, kind: &str) -> &[ObjectId] {
-        self.kinds
-            .get(&(group.to_string(), kind.to_string()))
+        by_kind(&self.kinds, group, kind)
             .map(|k| k.ids.as_slice())
             .unwrap_or(&[])
     }
@@ -460,12 +507,9 @@ impl Catalog {
         namespace: Option<&str>,
         name: &str,
     ) -> Option<ObjectId> {
-        self.kinds
-            .get(&(group.to_string(), kind.to_string()))
-            .and_then(|k| {
-                k.by_name
-                    .get(&(namespace.map(str::to_string), name.to_string()))
-            })
+        by_kind(&self.kinds, group, kind)
+            .and_then(|k| k.names(namespace))
+            .and_then(|n| n.first.get(name))
             .copied()
     }
 
@@ -490,9 +534,7 @@ impl Catalog {
         if let Some(reason) = namespace.and_then(|ns| self.helm_namespaces.get(ns)) {
             return Some(reason.clone());
         }
-        let candidates = self
-            .placeholder_named
-            .get(&(group.to_string(), kind.to_string()))?;
+        let candidates = by_kind(&self.placeholder_named, group, kind)?;
         candidates.iter().find_map(|&id| {
             let o = self.object(id);
             let namespace_fits = match (o.namespace.as_deref(), namespace) {
@@ -531,10 +573,12 @@ impl Catalog {
     /// Objects of that kind and name in other namespaces: the help for a reference that fails
     /// only because of its namespace.
     pub fn same_name_elsewhere(&self, group: &str, kind: &str, name: &str) -> Vec<&Object> {
-        self.of_kind(group, kind)
+        by_kind(&self.kinds, group, kind)
+            .and_then(|k| k.named.get(name))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
             .iter()
             .map(|&id| self.object(id))
-            .filter(|o| o.name == name)
             .collect()
     }
 
@@ -545,11 +589,12 @@ impl Catalog {
         kind: &str,
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a str> + 'a {
-        self.of_kind(group, kind)
+        by_kind(&self.kinds, group, kind)
+            .and_then(|k| k.names(namespace))
+            .map(|n| n.ids.as_slice())
+            .unwrap_or(&[])
             .iter()
-            .map(|&id| self.object(id))
-            .filter(move |o| o.namespace.as_deref() == namespace)
-            .map(|o| o.name.as_str())
+            .map(|&id| self.object(id).name.as_str())
     }
 
     /// Every backendRef to a core Service written in a route, with the namespace it resolves in.
@@ -577,6 +622,14 @@ impl Catalog {
                     })
                 })
         })
+    }
+
+    /// The pod-bearing workloads of a namespace, in load order.
+    pub fn workloads_in(&self, namespace: &Option<String>) -> &[ObjectId] {
+        self.workloads
+            .get(namespace)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn commands(&self) -> impl Iterator<Item = &Command> {
@@ -668,7 +721,8 @@ impl Catalog {
             .filter(|t| t.key != SERVICE_NAME_KEY && t.key != SERVICE_NAMESPACE_KEY)
             .map(|t| {
                 self.service_labels
-                    .get(&(t.key.clone(), t.value.clone()))
+                    .get(t.key.as_str())
+                    .and_then(|values| values.get(t.value.as_str()))
                     .map(Vec::as_slice)
                     .unwrap_or(empty)
             })

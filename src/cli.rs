@@ -61,6 +61,15 @@ pub struct Cli {
     /// List the references that could not be verified, with the reason.
     #[arg(long)]
     pub show_unverified: bool,
+
+    /// Print each stage's wall time and counts to standard error [also: CILINT_TIMINGS=1].
+    #[arg(long)]
+    pub timings: bool,
+
+    /// Benchmark baseline: only walk, read and parse the YAML of PATHs, print counts to
+    /// standard error, and exit.
+    #[arg(long, hide = true)]
+    pub floor: bool,
 }
 
 #[derive(Subcommand, Debug)]

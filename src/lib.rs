@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod floor;
 pub mod layout;
 pub mod load;
 pub mod model;
@@ -15,10 +16,12 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod timings;
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -28,6 +31,7 @@ use diagnostic::{Finding, Severity};
 use discover::InputError;
 use source::yaml::YamlError;
 use source::{FileId, Location, Pos, SourceFile};
+use timings::{Timings, lap};
 
 /// What a run is asked to do.
 #[derive(Clone, Debug)]
@@ -91,6 +95,8 @@ pub struct Report {
     pub input_errors: Vec<InputError>,
     /// The unverified references, in file order, when `show_unverified` asked for them.
     pub unverified: Option<Vec<references::Reference>>,
+    /// Each stage's wall time and counts (`render` is left for the renderer to fill).
+    pub timings: Timings,
 }
 
 impl Report {
@@ -106,7 +112,10 @@ impl Report {
 
 /// Lints the given paths (files, directories, `-` for standard input).
 pub fn lint(paths: &[String], options: &Options) -> Report {
+    let mut timings = Timings::default();
+    let mut clock = Instant::now();
     let (candidates, mut input_errors) = discover::discover(paths, &options.config);
+    lap(&mut clock, &mut timings.discover);
 
     // load: read and parse every file in parallel; a panic in one file is that file's error.
     // An unreadable file keeps its place (and FileId) with empty text.
@@ -165,23 +174,29 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         files.push(source);
     }
     let templates = candidates.iter().filter(|c| c.chart_template).count();
+    let objects = contents.iter().map(|c| c.objects.len()).sum();
+    let skipped_documents = contents.iter().map(|c| c.skipped_documents).sum();
+    let commands = contents.iter().map(|c| c.commands.len()).sum();
+    timings.documents = contents.iter().map(|c| c.documents).sum();
+    lap(&mut clock, &mut timings.load);
 
     // place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
     let root = layout_root(paths);
     let layout::Layout { worlds, shared } = layout::worlds(
         &layout::Input {
             sources: &files,
-            contents: &contents,
             root: &root,
             default_namespace: &options.namespace,
             clusters: &options.config.clusters,
         },
+        contents,
         &|id, vars| {
             let i = id.0 as usize;
             load::parse_with(id, &files[i], valid[i], &options.namespace, Some(vars))
         },
     );
     let world_count = worlds.len();
+    lap(&mut clock, &mut timings.layout);
 
     // index and check, world by world.
     let wanted: Option<HashSet<PathBuf>> = options
@@ -199,7 +214,9 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         let mut catalog =
             Catalog::build(world.contents, &options.namespace, &options.config.external);
         catalog.strict = options.strict;
-        let mut found = check(&catalog, options);
+        timings.catalog_objects += catalog.objects().count();
+        lap(&mut clock, &mut timings.index);
+        let mut found = check(&catalog, options, &mut timings, &mut clock);
         for f in &mut found {
             f.cluster = world.name.clone();
         }
@@ -208,6 +225,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             r.cluster = world.name.clone();
             r
         }));
+        lap(&mut clock, &mut timings.check);
     }
     findings.retain(|f| reported(f.location.file));
     let mut findings = merge_worlds(findings, world_count, &shared);
@@ -240,46 +258,65 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         .filter(|r| r.unverified.is_some())
         .cloned()
         .collect();
+    lap(&mut clock, &mut timings.sort);
 
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {
         files: files.len() - unreadable,
-        objects: contents.iter().map(|c| c.objects.len()).sum(),
-        skipped_documents: contents.iter().map(|c| c.skipped_documents).sum(),
+        objects,
+        skipped_documents,
         templates,
-        commands: contents.iter().map(|c| c.commands.len()).sum(),
+        commands,
         references: references.len(),
         unverified: unverified.len(),
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         notes: count(Severity::Note),
     };
+    timings.files = summary.files;
+    timings.bytes = files.iter().map(|f| f.text.len()).sum();
+    timings.objects = summary.objects;
+    timings.commands = summary.commands;
+    timings.worlds = world_count;
+    timings.findings = findings.len();
     Report {
         files,
         findings,
         summary,
         input_errors,
         unverified: options.show_unverified.then_some(unverified),
+        timings,
     }
 }
 
 /// The enabled rules over one Catalog, suppressions and configured severities applied.
-fn check(catalog: &Catalog, options: &Options) -> Vec<Finding> {
-    let findings: Vec<Finding> = rules::RULES
-        .par_iter()
+fn check(
+    catalog: &Catalog,
+    options: &Options,
+    timings: &mut Timings,
+    clock: &mut Instant,
+) -> Vec<Finding> {
+    let enabled: Vec<_> = rules::RULES
+        .iter()
         .filter(|rule| options.config.enabled(rule.meta.id))
+        .collect();
+    timings.rules_run += enabled.len();
+    let findings: Vec<Finding> = enabled
+        .par_iter()
         .flat_map_iter(|rule| {
             let mut out = Vec::new();
             (rule.check)(catalog, &mut out);
             out
         })
         .collect();
+    lap(clock, &mut timings.check);
     let mut findings = suppress::apply(findings, catalog, &|id| options.config.enabled(id));
     for f in &mut findings {
         if let Some(severity) = options.config.severity(f.rule) {
             f.severity = severity;
         }
     }
+    lap(clock, &mut timings.suppress);
     findings
 }
 

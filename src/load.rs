@@ -90,6 +90,7 @@ pub fn parse_with(
         e.pos = visible(text, &index, e.pos);
         e
     });
+    out.documents = loaded.documents.len();
     let kustomization_file = gitops::is_kustomization_file(&source.path);
     for doc in &loaded.documents {
         if let Some(layout) = gitops::read(doc, kustomization_file) {

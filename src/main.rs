@@ -20,8 +20,24 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Rules) => print_rules(),
         Some(Command::Explain { rule }) => explain(rule),
+        None if cli.floor => floor(&cli),
         None => lint(&cli),
     }
+}
+
+fn floor(cli: &Cli) -> ExitCode {
+    let s = cilint::floor::run(&cli.paths);
+    eprintln!(
+        "floor: files {} bytes {} yaml-files {} events {} errors {} walk {:.1} ms parse {:.1} ms",
+        s.files,
+        s.bytes,
+        s.yaml_files,
+        s.events,
+        s.errors,
+        s.walk.as_secs_f64() * 1000.0,
+        s.parse.as_secs_f64() * 1000.0
+    );
+    ExitCode::SUCCESS
 }
 
 fn print_rules() -> ExitCode {
@@ -86,7 +102,7 @@ fn lint(cli: &Cli) -> ExitCode {
         }
         options.stdin = Some(text);
     }
-    let report = cilint::lint(&cli.paths, &options);
+    let mut report = cilint::lint(&cli.paths, &options);
     for e in &report.input_errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
@@ -115,6 +131,7 @@ fn lint(cli: &Cli) -> ExitCode {
             .map(|cwd| SrcRoot::find(&cwd))
             .unwrap_or_default(),
     };
+    let start = std::time::Instant::now();
     let text = report::render(&report, format, style);
     let written = match &cli.output {
         Some(path) => std::fs::write(path, text).map_err(|e| {
@@ -122,6 +139,10 @@ fn lint(cli: &Cli) -> ExitCode {
         }),
         None => write_stdout(&text),
     };
+    report.timings.render = start.elapsed();
+    if cli.timings || std::env::var_os("CILINT_TIMINGS").is_some_and(|v| v == "1") {
+        eprint!("{}", report.timings);
+    }
     if written.is_err() {
         return ExitCode::from(2);
     }

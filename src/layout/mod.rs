@@ -34,7 +34,6 @@ pub struct ClusterSpec {
 
 pub struct Input<'a> {
     pub sources: &'a [SourceFile],
-    pub contents: &'a [FileContents],
     /// The repository root, where Flux and Argo CD paths start.
     pub root: &'a Path,
     pub default_namespace: &'a str,
@@ -50,12 +49,16 @@ pub struct Layout {
     pub shared: std::collections::HashSet<FileId>,
 }
 
-/// Places every file of the repository in the clusters that deploy it. `reparse` loads a file
-/// again with Flux variables substituted.
-pub fn worlds(input: &Input, reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync)) -> Layout {
-    let tree = Tree::new(input.sources, input.contents, input.root);
+/// Places every file of the repository (`contents`, by FileId) in the clusters that deploy it.
+/// `reparse` loads a file again with Flux variables substituted.
+pub fn worlds(
+    input: &Input,
+    contents: Vec<FileContents>,
+    reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
+) -> Layout {
+    let tree = Tree::new(input.sources, &contents, input.root);
     let mut config_maps = ConfigMaps::new();
-    for c in input.contents {
+    for c in &contents {
         for l in &c.layout {
             match l {
                 LayoutDoc::ConfigMap {
@@ -96,7 +99,7 @@ pub fn worlds(input: &Input, reparse: &(dyn Fn(FileId, &Vars) -> FileContents + 
             })
             .collect()
     } else {
-        let found = detect_clusters(input.sources, input.contents, &normalize(input.root));
+        let found = detect_clusters(input.sources, &contents, &normalize(input.root));
         if found.len() > 1 {
             found
                 .into_iter()
@@ -112,7 +115,7 @@ pub fn worlds(input: &Input, reparse: &(dyn Fn(FileId, &Vars) -> FileContents + 
         let mut p = Placements::default();
         if paths.is_empty() {
             // One cluster: follow every entry point in the tree.
-            for (i, c) in input.contents.iter().enumerate() {
+            for (i, c) in contents.iter().enumerate() {
                 let entry = c.layout.iter().any(|l| {
                     matches!(
                         l,
@@ -145,18 +148,25 @@ pub fn worlds(input: &Input, reparse: &(dyn Fn(FileId, &Vars) -> FileContents + 
         p.entries.extend(rest.entries.iter().cloned());
     }
 
+    let shared = rest.reached().collect();
+    drop(tree);
+    // Each file's contents move into the last world entry that uses them; earlier ones clone.
+    let mut uses_left = vec![0usize; contents.len()];
+    for p in &placements {
+        for (id, _) in &p.entries {
+            uses_left[id.0 as usize] += 1;
+        }
+    }
+    let mut slots: Vec<Option<FileContents>> = contents.into_iter().map(Some).collect();
     let worlds = clusters
         .into_iter()
         .zip(placements)
         .map(|((name, _), p)| World {
             name,
-            contents: place_contents(input, &p, reparse),
+            contents: place_contents(input, &mut slots, &mut uses_left, &p, reparse),
         })
         .collect();
-    Layout {
-        worlds,
-        shared: rest.reached().collect(),
-    }
+    Layout { worlds, shared }
 }
 
 /// `clusters/<name>/` directories that hold a Flux or Argo CD entry point.
@@ -196,28 +206,56 @@ fn detect_clusters(
 /// the ConfigMaps and Secrets kustomize generators make.
 fn place_contents(
     input: &Input,
+    slots: &mut [Option<FileContents>],
+    uses_left: &mut [usize],
     p: &Placements,
     reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
 ) -> Vec<(FileId, FileContents)> {
-    let entries: Vec<&(FileId, Context)> = p.entries.iter().collect();
-    let mut placed: Vec<(FileId, FileContents)> = entries
-        .par_iter()
+    let mut in_world = std::collections::HashMap::new();
+    for (id, _) in &p.entries {
+        *in_world.entry(*id).or_insert(0usize) += 1;
+    }
+    // A file this world places once and no later world places is moved, not cloned.
+    let entries: Vec<(FileId, &Context, Option<FileContents>)> = p
+        .entries
+        .iter()
         .map(|(id, ctx)| {
-            let base = &input.contents[id.0 as usize];
+            let i = id.0 as usize;
+            let owned = (in_world[id] == 1 && uses_left[i] == 1)
+                .then(|| slots[i].take())
+                .flatten();
+            (*id, ctx, owned)
+        })
+        .collect();
+    for (id, n) in in_world {
+        uses_left[id.0 as usize] -= n;
+    }
+    let slots: &[Option<FileContents>] = slots;
+    let mut placed: Vec<(FileId, FileContents)> = entries
+        .into_par_iter()
+        .map(|(id, ctx, owned)| {
+            let i = id.0 as usize;
+            let base = owned.as_ref().or(slots[i].as_ref());
+            let made = generated(
+                id,
+                base.expect("a file's contents"),
+                ctx,
+                input.default_namespace,
+            );
             let substituted = ctx
                 .vars
                 .as_ref()
-                .filter(|_| input.sources[id.0 as usize].text.contains("${"));
-            let mut c = match substituted {
-                Some(vars) => reparse(*id, vars),
-                None => base.clone(),
+                .filter(|_| input.sources[i].text.contains("${"));
+            let mut c = match (substituted, owned) {
+                (Some(vars), _) => reparse(id, vars),
+                (None, Some(owned)) => owned,
+                (None, None) => slots[i].clone().expect("a file's contents"),
             };
             for o in &mut c.objects {
                 ctx.apply(o);
             }
-            c.objects
-                .extend(generated(*id, base, ctx, input.default_namespace));
-            (*id, c)
+            c.objects.extend(made);
+            (id, c)
         })
         .collect();
     // A file placed twice in one world (a base included by two overlays) carries its commands,

@@ -269,9 +269,9 @@ impl<'a> Target<'a> {
             return Vec::new();
         };
         self.catalog
-            .objects()
-            .filter(|(_, o)| o.namespace == self.svc_obj.namespace)
-            .filter_map(|(id, o)| match &o.spec {
+            .workloads_in(&self.svc_obj.namespace)
+            .iter()
+            .filter_map(|&id| match &self.catalog.object(id).spec {
                 Spec::Workload(w) if w.selected_by(selector) => Some((id, w)),
                 _ => None,
             })

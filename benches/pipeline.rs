@@ -1,0 +1,86 @@
+//! The floor (walk + read + YAML event parse, nothing kept) against cilint end to end (every
+//! rule, human and SARIF rendered) on generated trees, side by side.
+//!
+//! `cargo bench` runs the 1k and 10k GitOps trees and the adversarial shapes;
+//! `CILINT_BENCH_100K=1 cargo bench` adds the 100k-object tree. Trees are generated once, from
+//! seed 1, under the target directory.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cilint::report::{self, Format, Style};
+use cilint_corpus::{Shape, Spec};
+use criterion::{Criterion, Throughput};
+
+/// A generated tree, made once and reused by later runs.
+fn corpus(shape: Shape, objects: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-corpus")
+        .join(format!("{shape}-{objects}-seed1"));
+    let done = dir.with_extension("done");
+    if !done.exists() {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).expect("remove a half-written tree");
+        }
+        let spec = Spec {
+            shape,
+            objects,
+            ..Spec::default()
+        };
+        cilint_corpus::generate(&spec, &dir).expect("generate the tree");
+        std::fs::write(&done, "").expect("mark the tree complete");
+    }
+    dir
+}
+
+/// What `cilint PATH` and `cilint --format sarif PATH` both do, in one process.
+fn cilint_end_to_end(paths: &[String]) -> usize {
+    let report = cilint::lint(paths, &cilint::Options::default());
+    let human = report::render(&report, Format::Human, Style::default());
+    let sarif = report::render(&report, Format::Sarif, Style::default());
+    human.len() + sarif.len()
+}
+
+fn bench_tree(c: &mut Criterion, name: &str, dir: &Path) {
+    let paths = vec![dir.to_string_lossy().into_owned()];
+    let bytes = cilint::floor::run(&paths).bytes;
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("floor", |b| {
+        b.iter(|| black_box(cilint::floor::run(black_box(&paths))))
+    });
+    group.bench_function("cilint", |b| {
+        b.iter(|| black_box(cilint_end_to_end(black_box(&paths))))
+    });
+    group.finish();
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let mut trees = vec![(Shape::Gitops, 1_000), (Shape::Gitops, 10_000)];
+    if std::env::var_os("CILINT_BENCH_100K").is_some_and(|v| v == "1") {
+        trees.push((Shape::Gitops, 100_000));
+    }
+    // The adversarial shapes on their own (objects: 1 asks for no GitOps filler).
+    trees.extend(
+        [
+            Shape::OneGateway10kRoutes,
+            Shape::Ns20kServices,
+            Shape::BigFile,
+            Shape::TinyFiles,
+        ]
+        .map(|s| (s, 1)),
+    );
+    for (shape, objects) in trees {
+        let name = match shape {
+            Shape::Gitops => format!("{shape}-{objects}"),
+            _ => shape.to_string(),
+        };
+        bench_tree(&mut c, &name, &corpus(shape, objects));
+    }
+    c.final_summary();
+}
