@@ -5,20 +5,21 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::Style;
 use crate::Report;
 use crate::diagnostic::{Finding, Severity};
-use crate::source::Location;
+use crate::source::{FileId, Location};
 
 struct Rendered {
     message: String,
     code: &'static str,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<Arc<str>>,
+    source: Snippets,
     span: SourceSpan,
     label: Option<String>,
     related: Vec<RelatedNote>,
@@ -26,7 +27,7 @@ struct Rendered {
 
 struct RelatedNote {
     message: String,
-    source: NamedSource<Arc<str>>,
+    source: Snippets,
     span: SourceSpan,
 }
 
@@ -110,12 +111,93 @@ fn source_span(text: &str, l: &Location) -> SourceSpan {
     SourceSpan::new(start.into(), end - start)
 }
 
-fn named(report: &Report, l: &Location) -> NamedSource<Arc<str>> {
-    let file = report.file(l.file);
-    NamedSource::new(&file.path, file.text.clone())
+/// A file's text as miette reads it, the lines around a span found by binary search over the
+/// line starts. miette's own `SourceCode` for text scans from the start of the file for every
+/// span, which made a large file with many findings quadratic.
+struct Snippets {
+    name: String,
+    text: Arc<str>,
+    line_starts: Arc<[usize]>,
 }
 
-fn rendered(report: &Report, f: &Finding) -> Rendered {
+impl SourceCode for Snippets {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if end > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let line_of = |b: usize| self.line_starts.partition_point(|&s| s <= b) - 1;
+        let span_line = line_of(start);
+        let first = span_line.saturating_sub(context_lines_before);
+        let last = (line_of(end.saturating_sub(1).max(start)) + context_lines_after)
+            .min(self.line_starts.len() - 1);
+        let window_start = if context_lines_before == 0 {
+            start
+        } else {
+            self.line_starts[first]
+        };
+        let window_end = self
+            .line_starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(self.text.len())
+            .max(end);
+        // As miette counts them: line breaks up to the end of the window, and the column in
+        // bytes when the window starts at the span.
+        let line_count = last + usize::from(window_end > self.line_starts[last]);
+        let column = if context_lines_before == 0 {
+            start - self.line_starts[span_line]
+        } else {
+            0
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &self.text.as_bytes()[window_start..window_end],
+            SourceSpan::new(window_start.into(), window_end - window_start),
+            if context_lines_before == 0 {
+                span_line
+            } else {
+                first
+            },
+            column,
+            line_count,
+        )))
+    }
+}
+
+/// The snippet sources of the files findings point at, each file's line starts computed once.
+struct Sources<'r> {
+    report: &'r Report,
+    lines: std::cell::RefCell<std::collections::HashMap<FileId, Arc<[usize]>>>,
+}
+
+impl Sources<'_> {
+    fn get(&self, l: &Location) -> Snippets {
+        let file = self.report.file(l.file);
+        let line_starts = self
+            .lines
+            .borrow_mut()
+            .entry(l.file)
+            .or_insert_with(|| {
+                std::iter::once(0)
+                    .chain(file.text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect()
+            })
+            .clone();
+        Snippets {
+            name: file.path.clone(),
+            text: file.text.clone(),
+            line_starts,
+        }
+    }
+}
+
+fn rendered(report: &Report, sources: &Sources, f: &Finding) -> Rendered {
     let text = &report.file(f.location.file).text;
     let help = match (&f.help, &f.condition) {
         (Some(h), Some(c)) => Some(format!("{h}\ncontroller: {c}")),
@@ -132,7 +214,7 @@ fn rendered(report: &Report, f: &Finding) -> Rendered {
             Severity::Note => miette::Severity::Advice,
         },
         help,
-        source: named(report, &f.location),
+        source: sources.get(&f.location),
         span: source_span(text, &f.location),
         label: f.label.clone(),
         related: f
@@ -140,7 +222,7 @@ fn rendered(report: &Report, f: &Finding) -> Rendered {
             .iter()
             .map(|r| RelatedNote {
                 message: r.message.clone(),
-                source: named(report, &r.location),
+                source: sources.get(&r.location),
                 span: source_span(&report.file(r.location.file).text, &r.location),
             })
             .collect(),
@@ -158,10 +240,14 @@ pub fn render(report: &Report, style: Style) -> String {
         .with_links(false)
         .with_context_lines(1)
         .with_show_related_as_nested(true);
+    let sources = Sources {
+        report,
+        lines: Default::default(),
+    };
     let mut out = String::new();
     for f in &report.findings {
         handler
-            .render_report(&mut out, &rendered(report, f))
+            .render_report(&mut out, &rendered(report, &sources, f))
             .expect("writing to a String cannot fail");
         out.push('\n');
     }
