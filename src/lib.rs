@@ -229,14 +229,14 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     }
     findings.retain(|f| reported(f.location.file));
     let mut findings = merge_worlds(findings, world_count, &shared);
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     references.retain(|r| reported(r.location.file));
     // A file every cluster shares is one set of references, in no cluster.
     if world_count > 1 {
         merge_shared_references(&mut references, world_count, &shared);
     }
-    references.sort_by(|a, b| {
+    references.par_sort_by(|a, b| {
         (
             a.location.file,
             a.location.span.start,
