@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::config::ExternalObject;
 use crate::layout::gitops::LayoutDoc;
 use crate::model::route::BackendRef;
-use crate::model::selector::LabelSelector;
+use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
 use crate::model::{
     CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec,
@@ -698,35 +698,95 @@ impl Catalog {
     /// The Services (LoadBalancers Cilium handles, generated ones included) a Cilium selector
     /// selects. `None` as selector selects all of them.
     pub fn cilium_services_matching(&self, selector: Option<&LabelSelector>) -> Vec<ObjectId> {
-        let candidates: Vec<ObjectId> = match selector.and_then(|s| self.narrowest_term(s)) {
-            Some(ids) => ids.to_vec(),
+        let is_cilium_lb = |&id: &ObjectId| {
+            self.object(id)
+                .service()
+                .is_some_and(Service::is_cilium_load_balancer)
+        };
+        match selector {
+            Some(s) => self
+                .services_matching(s)
+                .into_iter()
+                .filter(is_cilium_lb)
+                .collect(),
+            None => self
+                .of_kind("", "Service")
+                .iter()
+                .copied()
+                .filter(is_cilium_lb)
+                .collect(),
+        }
+    }
+
+    /// The Services of any type whose labels (as [`Catalog::service_label`] reads them) a
+    /// selector matches, in load order. Candidates come from the label index.
+    pub fn services_matching(&self, selector: &LabelSelector) -> Vec<ObjectId> {
+        let candidates = match self.narrowest_term(selector) {
+            Some(ids) => ids,
             None => self.of_kind("", "Service").to_vec(),
         };
         candidates
             .into_iter()
             .filter(|&id| {
                 let o = self.object(id);
-                o.service().is_some_and(Service::is_cilium_load_balancer)
-                    && selector.is_none_or(|s| s.matches(self.service_label(o)))
+                o.service().is_some() && selector.matches(self.service_label(o))
             })
             .collect()
     }
 
-    /// The smallest posting list among a selector's equality terms, so a query never scans every
-    /// Service when one term narrows it.
-    fn narrowest_term(&self, s: &LabelSelector) -> Option<&[ObjectId]> {
-        let empty: &[ObjectId] = &[];
-        s.match_labels
+    /// The fewest candidates any one term of a selector admits, in load order, so a query never
+    /// scans every Service when one term narrows it: a `matchLabels` entry or an `In` requirement
+    /// through the label index (the special keys through names and namespaces), an `Exists` through
+    /// every value of its key. `NotIn` and `DoesNotExist` admit Services without the key, so they
+    /// narrow nothing.
+    fn narrowest_term(&self, s: &LabelSelector) -> Option<Vec<ObjectId>> {
+        let labels = s
+            .match_labels
             .iter()
-            .filter(|t| t.key != SERVICE_NAME_KEY && t.key != SERVICE_NAMESPACE_KEY)
-            .map(|t| {
-                self.service_labels
-                    .get(t.key.as_str())
-                    .and_then(|values| values.get(t.value.as_str()))
-                    .map(Vec::as_slice)
-                    .unwrap_or(empty)
-            })
-            .min_by_key(|ids| ids.len())
+            .map(|t| vec![self.services_labelled(&t.key, &t.value)]);
+        let expressions = s.match_expressions.iter().filter_map(|r| match r.operator {
+            Operator::In => Some(
+                r.values
+                    .iter()
+                    .map(|v| self.services_labelled(&r.key, v))
+                    .collect(),
+            ),
+            Operator::Exists if r.key != SERVICE_NAME_KEY && r.key != SERVICE_NAMESPACE_KEY => {
+                Some(
+                    self.service_labels
+                        .get(r.key.as_str())
+                        .map(|values| values.values().map(Vec::as_slice).collect())
+                        .unwrap_or_default(),
+                )
+            }
+            _ => None,
+        });
+        let lists: Vec<&[ObjectId]> = labels
+            .chain(expressions)
+            .min_by_key(|lists: &Vec<&[ObjectId]>| lists.iter().map(|l| l.len()).sum::<usize>())?;
+        let mut ids = lists.concat();
+        // Several lists (values of an `In`, of a key) are merged back into load order.
+        if lists.len() > 1 {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        Some(ids)
+    }
+
+    /// The Services with `key: value` as selectors see them.
+    fn services_labelled(&self, key: &str, value: &str) -> &[ObjectId] {
+        let services = by_kind(&self.kinds, "", "Service");
+        let ids = match key {
+            SERVICE_NAME_KEY => services.and_then(|k| k.named.get(value)),
+            SERVICE_NAMESPACE_KEY => services
+                .and_then(|k| k.namespaced.get(value))
+                .map(|names| &names.ids),
+            _ => self
+                .service_labels
+                .get(key)
+                .and_then(|values| values.get(value)),
+        };
+        ids.map_or(&[], Vec::as_slice)
     }
 
     /// The labels of a Namespace as selectors see them, the automatic

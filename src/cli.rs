@@ -58,6 +58,11 @@ pub struct Cli {
     #[arg(long)]
     pub strict: bool,
 
+    /// Refuse files larger than BYTES instead of reading them [default: the configuration's
+    /// `max-file-size`, else 64 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+
     /// List the references that could not be verified, with the reason.
     #[arg(long)]
     pub show_unverified: bool,

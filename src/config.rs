@@ -48,6 +48,8 @@ pub struct Config {
     pub external: Vec<ExternalObject>,
     /// `strict: true`: report references that may be satisfied outside the tree as not found.
     pub strict: bool,
+    /// `max-file-size: BYTES`: refuse larger files instead of reading them.
+    pub max_file_size: Option<u64>,
     /// The clusters the repository holds, when not detected from `clusters/<name>/`; paths
     /// are absolute.
     pub clusters: Vec<ClusterSpec>,
@@ -142,6 +144,8 @@ struct RawConfig {
     external: Vec<RawExternal>,
     #[serde(default)]
     strict: bool,
+    #[serde(default, rename = "max-file-size")]
+    max_file_size: Option<u64>,
     #[serde(default)]
     clusters: Vec<RawCluster>,
 }
@@ -223,6 +227,7 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
         exclude: Vec::new(),
         external: Vec::new(),
         strict: false,
+        max_file_size: None,
         clusters: Vec::new(),
     });
     let at = |s: &serde_saphyr::Location, message: String| {
@@ -298,6 +303,7 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
             exclude: None,
             external,
             strict: raw.strict,
+            max_file_size: raw.max_file_size,
             clusters: raw
                 .clusters
                 .into_iter()

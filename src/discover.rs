@@ -47,9 +47,14 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
         match std::fs::metadata(path) {
             Err(e) => errors.lock().unwrap().push(InputError {
                 path: p.clone(),
-                message: e.to_string(),
+                message: unusable(path, e),
             }),
             Ok(m) if m.is_dir() => walk(p, &config, &found, &errors),
+            // Reading a FIFO would block until something writes to it.
+            Ok(m) if !m.is_file() => errors.lock().unwrap().push(InputError {
+                path: p.clone(),
+                message: not_regular(&m.file_type()),
+            }),
             Ok(_) => found.lock().unwrap().push(Candidate {
                 path: p.clone(),
                 kind: FileKind::from_path(p).unwrap_or(FileKind::Yaml),
@@ -94,15 +99,66 @@ fn walk(
                             });
                         }
                     }
+                    // Symlinks are not followed (broken or looping ones included), and FIFOs,
+                    // sockets and devices are not source files.
                     Ok(_) => {}
-                    Err(err) => errors.lock().unwrap().push(InputError {
-                        path: root.to_string(),
-                        message: err.to_string(),
-                    }),
+                    Err(err) => errors.lock().unwrap().push(walk_error(root, &err)),
                 }
                 ignore::WalkState::Continue
             })
         });
+}
+
+/// Why a named path cannot be used, saying so when it is a symlink to nothing.
+fn unusable(path: &Path, e: std::io::Error) -> String {
+    let dangling = e.kind() == std::io::ErrorKind::NotFound
+        && path.symlink_metadata().is_ok_and(|m| m.is_symlink());
+    if dangling {
+        "broken symbolic link (its target does not exist)".into()
+    } else {
+        e.to_string()
+    }
+}
+
+/// The message for a path that exists but is neither a file nor a directory.
+pub fn not_regular(file_type: &std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if file_type.is_fifo() {
+            "a FIFO"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else if file_type.is_block_device() || file_type.is_char_device() {
+            "a device"
+        } else {
+            "an unknown kind of file"
+        };
+        format!("not a regular file ({what}); cilint does not read it")
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file_type;
+        "not a regular file; cilint does not read it".into()
+    }
+}
+
+/// A walk error at the path it happened (an unreadable directory inside the tree), not at the
+/// root the walk started from.
+fn walk_error(root: &str, err: &ignore::Error) -> InputError {
+    match err {
+        ignore::Error::WithPath { path, err } => InputError {
+            path: display_path(path),
+            message: err.to_string(),
+        },
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(root, err)
+        }
+        _ => InputError {
+            path: root.to_string(),
+            message: err.to_string(),
+        },
+    }
 }
 
 /// The path as shown in reports: as reached from the input path, without a leading `./`.

@@ -48,7 +48,12 @@ pub struct Options {
     pub strict: bool,
     /// Keep the unverified references in the report, for listing.
     pub show_unverified: bool,
+    /// Files larger than this many bytes are refused, not read.
+    pub max_file_size: u64,
 }
+
+/// The default file size limit: far above any manifest, below what would exhaust memory.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 impl Default for Options {
     fn default() -> Self {
@@ -59,6 +64,7 @@ impl Default for Options {
             report_only: None,
             strict: false,
             show_unverified: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -123,21 +129,22 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         .par_iter()
         .enumerate()
         .map(|(i, c)| {
-            let (source, valid) = match load::read(c, options.stdin.as_deref()) {
-                Ok(read) => read,
-                Err(message) => {
-                    let error = InputError {
-                        path: c.path.clone(),
-                        message,
-                    };
-                    let empty = SourceFile {
-                        path: c.path.clone(),
-                        kind: c.kind,
-                        text: "".into(),
-                    };
-                    return (empty, false, FileContents::default(), Some(error));
-                }
-            };
+            let (source, valid) =
+                match load::read(c, options.stdin.as_deref(), options.max_file_size) {
+                    Ok(read) => read,
+                    Err(message) => {
+                        let error = InputError {
+                            path: c.path.clone(),
+                            message,
+                        };
+                        let empty = SourceFile {
+                            path: c.path.clone(),
+                            kind: c.kind,
+                            text: "".into(),
+                        };
+                        return (empty, false, FileContents::default(), Some(error));
+                    }
+                };
             let file = FileId(i as u32);
             if c.chart_template {
                 return (source, valid, FileContents::default(), None);

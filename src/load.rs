@@ -1,36 +1,36 @@
 //! Stage 2: read and parse one file into objects and commands. Runs in parallel, one call per
 //! file; a file that fails to load becomes a finding for that file and the run goes on.
 
+use std::io::Read;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::catalog::FileContents;
-use crate::discover::{Candidate, STDIN, STDIN_DISPLAY};
+use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
 use crate::layout::gitops;
 use crate::layout::substitute::Vars;
 use crate::model::{NotAnObject, Object};
 use crate::source::yaml::{self, Node, Value, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 
-/// Reads a candidate's bytes into text. Invalid UTF-8 is replaced so positions still work; for
-/// YAML it is also an error, since kubectl would refuse the file.
-pub fn read(candidate: &Candidate, stdin: Option<&str>) -> Result<(SourceFile, bool), String> {
+/// Reads a candidate's bytes into text. UTF-16 with a byte-order mark is decoded. Invalid text
+/// is replaced so positions still work; for YAML it is also an error, since kubectl would refuse
+/// the file. A file larger than `max_size` bytes is refused, not read.
+pub fn read(
+    candidate: &Candidate,
+    stdin: Option<&str>,
+    max_size: u64,
+) -> Result<(SourceFile, bool), String> {
     let (display, bytes) = if candidate.path == STDIN {
         (
             STDIN_DISPLAY.to_string(),
             stdin.unwrap_or_default().as_bytes().to_vec(),
         )
     } else {
-        let bytes = std::fs::read(&candidate.path).map_err(|e| e.to_string())?;
+        let bytes = read_regular(Path::new(&candidate.path), max_size)?;
         (candidate.path.clone(), bytes)
     };
-    let (text, valid) = match String::from_utf8(bytes) {
-        Ok(s) => (s, true),
-        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
-    };
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
+    let (text, valid) = decode(bytes);
     Ok((
         SourceFile {
             path: display,
@@ -39,6 +39,65 @@ pub fn read(candidate: &Candidate, stdin: Option<&str>) -> Result<(SourceFile, b
         },
         valid,
     ))
+}
+
+/// The bytes of a regular file of at most `max_size` bytes. The type is checked before opening:
+/// opening a FIFO blocks until something writes to it.
+fn read_regular(path: &Path, max_size: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(discover::not_regular(&meta.file_type()));
+    }
+    let too_big = |size: u64| {
+        format!(
+            "the file is {size} bytes, over the {max_size}-byte limit (--max-file-size, \
+             `max-file-size` in .cilint.yaml); not linted"
+        )
+    };
+    if meta.len() > max_size {
+        return Err(too_big(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // The file may have grown since its size was read: never take more than the limit.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max_size {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Bytes to text: UTF-16 when a byte-order mark says so (editors on Windows write it), else
+/// UTF-8 with its optional mark dropped. `false` when something had to be replaced.
+fn decode(bytes: Vec<u8>) -> (String, bool) {
+    let unit: Option<fn([u8; 2]) -> u16> = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes),
+        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes),
+        _ => None,
+    };
+    if let Some(unit) = unit {
+        let pairs = bytes[2..].chunks_exact(2);
+        let mut valid = pairs.remainder().is_empty();
+        let text = char::decode_utf16(pairs.map(|p| unit([p[0], p[1]])))
+            .map(|c| {
+                c.unwrap_or_else(|_| {
+                    valid = false;
+                    char::REPLACEMENT_CHARACTER
+                })
+            })
+            .collect();
+        return (text, valid);
+    }
+    let (text, valid) = match String::from_utf8(bytes) {
+        Ok(s) => (s, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+    };
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest.to_string(), valid),
+        None => (text, valid),
+    }
 }
 
 /// Parses one file's text.
@@ -81,43 +140,43 @@ pub fn parse_with(
         return out;
     }
     let substitute = |s: &str| vars.and_then(|v| v.apply(s));
-    let loaded = yaml::load_with(
+    let kustomization_file = gitops::is_kustomization_file(&source.path);
+    // Each document becomes objects as soon as it is loaded and its tree is dropped: a large
+    // file never holds the trees of all its documents.
+    let error = yaml::load_each(
         text,
         &index,
         vars.map(|_| &substitute as yaml::Substitute<'_>),
+        |doc| {
+            out.documents += 1;
+            if let Some(layout) = gitops::read(&doc, kustomization_file) {
+                out.layout.push(layout);
+            }
+            // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
+            let doc = if kustomization_file && doc.get("kind").is_none() {
+                with_kustomization_kind(doc)
+            } else {
+                doc
+            };
+            match Object::from_document(&doc, file, default_namespace) {
+                Ok(objects) => out.objects.extend(objects),
+                Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
+            }
+        },
     );
-    out.yaml_error = loaded.error.map(|mut e| {
+    out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
         e
     });
-    out.documents = loaded.documents.len();
-    let kustomization_file = gitops::is_kustomization_file(&source.path);
-    for doc in &loaded.documents {
-        if let Some(layout) = gitops::read(doc, kustomization_file) {
-            out.layout.push(layout);
-        }
-        // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
-        let typed;
-        let doc = if kustomization_file && doc.get("kind").is_none() {
-            typed = with_kustomization_kind(doc);
-            &typed
-        } else {
-            doc
-        };
-        match Object::from_document(doc, file, default_namespace) {
-            Ok(objects) => out.objects.extend(objects),
-            Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
-        }
-    }
     out
 }
 
 /// A kustomization document with the `apiVersion` and `kind` kustomize assumes.
-fn with_kustomization_kind(doc: &Node) -> Node {
-    let mut doc = doc.clone();
+fn with_kustomization_kind(mut doc: Node) -> Node {
+    let span = doc.span;
     if let Value::Map(entries) = &mut doc.value {
         let scalar = |s: &str| Node {
-            span: doc.span,
+            span,
             value: Value::Str(s.into()),
         };
         entries.push((

@@ -86,6 +86,10 @@ fn lint(cli: &Cli) -> ExitCode {
         .or_else(|| config.namespace.clone())
         .unwrap_or_else(|| "default".into());
     let strict = cli.strict || config.strict;
+    let max_file_size = cli
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(cilint::DEFAULT_MAX_FILE_SIZE);
     let mut options = cilint::Options {
         namespace,
         stdin: None,
@@ -93,6 +97,7 @@ fn lint(cli: &Cli) -> ExitCode {
         report_only: cli.report_only.clone(),
         strict,
         show_unverified: cli.show_unverified,
+        max_file_size,
     };
     if cli.paths.iter().any(|p| p == cilint::discover::STDIN) {
         let mut text = String::new();

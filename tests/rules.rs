@@ -51,6 +51,7 @@ rule_tests! {
     backend_not_found => "backend-not-found",
     backend_port_mismatch => "backend-port-mismatch",
     gateway_labels_not_propagated => "gateway-labels-not-propagated",
+    invalid_object => "invalid-object",
     label_command_unknown_gateway => "label-command-unknown-gateway",
     route_hostname_mismatch => "route-hostname-mismatch",
     route_listener_not_found => "route-listener-not-found",

@@ -13,7 +13,7 @@ pub mod service;
 pub mod suggest;
 pub mod workload;
 
-use crate::source::yaml::Node;
+use crate::source::yaml::{Node, Value};
 use crate::source::{Location, Span};
 
 pub use cilium::{BgpAdvertisement, L2Policy, LbIpPool};
@@ -270,10 +270,18 @@ impl Object {
         file: crate::source::FileId,
         default_namespace: &str,
     ) -> Result<Vec<Object>, NotAnObject> {
-        let api_version = doc.get("apiVersion").and_then(Node::as_str);
-        let kind = doc.get("kind").and_then(Node::as_str);
-        let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        let Some(api_version) = doc.get("apiVersion").and_then(Node::as_str) else {
             return Err(NotAnObject::NotKubernetes);
+        };
+        // `apiVersion` and a `metadata` map without `kind` is an object kubectl refuses
+        // ("Object 'Kind' is missing"): kept with an empty kind for invalid-object to report.
+        let has_metadata = doc
+            .get("metadata")
+            .is_some_and(|m| matches!(m.value, Value::Map(_)));
+        let kind = match doc.get("kind").and_then(Node::as_str) {
+            Some(kind) => kind,
+            None if has_metadata => "",
+            None => return Err(NotAnObject::NotKubernetes),
         };
         if kind.ends_with("List") && doc.get("items").is_some() {
             let mut out = Vec::new();
@@ -285,7 +293,8 @@ impl Object {
             return Ok(out);
         }
         let metadata = doc.get("metadata");
-        let name_node = metadata.and_then(|m| m.get("name"));
+        // An object named by `generateName` (for `kubectl create`) is known by its prefix.
+        let name_node = metadata.and_then(|m| m.get("name").or_else(|| m.get("generateName")));
         let name = name_node.and_then(Node::as_str).unwrap_or_default();
         let written = metadata
             .and_then(|m| m.get("namespace"))

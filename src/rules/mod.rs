@@ -6,6 +6,7 @@ use crate::diagnostic::{Finding, Severity};
 mod backend_not_found;
 mod backend_port_mismatch;
 mod gateway_labels_not_propagated;
+mod invalid_object;
 mod label_command_unknown_gateway;
 mod route_hostname_mismatch;
 mod route_listener_not_found;
@@ -56,6 +57,7 @@ pub static RULES: &[Rule] = &[
     backend_not_found::RULE,
     backend_port_mismatch::RULE,
     gateway_labels_not_propagated::RULE,
+    invalid_object::RULE,
     label_command_unknown_gateway::RULE,
     route_hostname_mismatch::RULE,
     route_listener_not_found::RULE,
@@ -89,6 +91,7 @@ docs!(
     "backend-not-found",
     "backend-port-mismatch",
     "gateway-labels-not-propagated",
+    "invalid-object",
     "label-command-unknown-gateway",
     "route-hostname-mismatch",
     "route-listener-not-found",

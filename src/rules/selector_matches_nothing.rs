@@ -1,6 +1,7 @@
 //! selector-matches-nothing: an IP pool, L2 announcement policy or BGP advertisement selector
 //! that selects no LoadBalancer Service Cilium handles.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Category, Rule, RuleMeta};
@@ -25,7 +26,12 @@ const LISTED_LABELS: usize = 8;
 
 fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
     let selectors = lb::selectors(catalog);
-    let services = ServiceLabels::of(catalog);
+    let any_service = catalog.of_kind("", "Service").iter().any(|&id| {
+        let svc = catalog.object(id).service();
+        svc.is_some_and(Service::is_cilium_load_balancer)
+    });
+    // Only the help of a selector that matches nothing reads every Service's labels.
+    let services = OnceCell::new();
     let gateways: Vec<_> = lb::cilium_gateways(catalog).collect();
     for s in &selectors {
         let Some(selector) = s.selector else {
@@ -36,7 +42,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             continue;
         };
         // Without any Service the tree holds only the Cilium setup; the apps live elsewhere.
-        if services.names.is_empty() || !s.matching(catalog).is_empty() {
+        if !any_service || !s.matching(catalog).is_empty() {
             continue;
         }
         // A Gateway whose labels are not propagated is reported once, by that rule.
@@ -46,7 +52,8 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        out.extend(matches_nothing(catalog, s, selector, &services));
+        let services = services.get_or_init(|| ServiceLabels::of(catalog));
+        out.extend(matches_nothing(catalog, s, selector, services));
     }
 }
 
@@ -167,26 +174,26 @@ fn did_you_mean(selector: &LabelSelector, services: &ServiceLabels) -> Vec<Strin
 /// handle: not a LoadBalancer, or of another `loadBalancerClass`. Only run for selectors that
 /// already match nothing.
 fn ineligible_match(catalog: &Catalog, s: &LbSelector, selector: &LabelSelector) -> Option<String> {
-    catalog.of_kind("", "Service").iter().find_map(|&id| {
-        let o = catalog.object(id);
-        let svc = o.service()?;
-        if !selector.matches(catalog.service_label(o)) {
-            return None;
-        }
-        let why = match &svc.load_balancer_class {
-            _ if !svc.is_load_balancer() => format!("is of type {}", svc.service_type),
-            Some(class) => format!(
-                "has loadBalancerClass `{}`, which {} does not handle",
-                class.value,
-                s.kind.kind()
-            ),
-            None => return None,
-        };
-        Some(format!(
-            "Service {} matches the labels but {why}",
-            o.qualified_name()
-        ))
-    })
+    catalog
+        .services_matching(selector)
+        .into_iter()
+        .find_map(|id| {
+            let o = catalog.object(id);
+            let svc = o.service()?;
+            let why = match &svc.load_balancer_class {
+                _ if !svc.is_load_balancer() => format!("is of type {}", svc.service_type),
+                Some(class) => format!(
+                    "has loadBalancerClass `{}`, which {} does not handle",
+                    class.value,
+                    s.kind.kind()
+                ),
+                None => return None,
+            };
+            Some(format!(
+                "Service {} matches the labels but {why}",
+                o.qualified_name()
+            ))
+        })
 }
 
 /// The labels (and names, namespaces) of the LoadBalancer Services Cilium handles.

@@ -135,23 +135,29 @@ struct Builder<'i> {
     index: &'i LineIndex<'i>,
     substitute: Option<Substitute<'i>>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Each anchored node with its node count and nesting depth, charged when it is aliased.
+    anchors: HashMap<usize, (Node, Size)>,
     alias_nodes: usize,
     root: Option<Node>,
 }
 
+/// Every document of a file at once, for callers that want them all.
 pub fn load(text: &str, index: &LineIndex) -> Loaded {
-    load_with(text, index, None)
+    let mut documents = Vec::new();
+    let error = load_each(text, index, None, |doc| documents.push(doc));
+    Loaded { documents, error }
 }
 
-/// Like [`load`], with every scalar passed through `substitute`. Spans stay those of the text as
-/// written.
-pub fn load_with<'i>(
+/// Hands each non-null document to `each` as soon as it is complete, so a large file never holds
+/// more than one document's tree. Every scalar is passed through `substitute`; spans stay those of
+/// the text as written. Returns the error that stopped loading, if any, after the documents
+/// completed before it.
+pub fn load_each<'i>(
     text: &str,
     index: &'i LineIndex<'i>,
     substitute: Option<Substitute<'i>>,
-) -> Loaded {
-    let mut out = Loaded::default();
+    mut each: impl FnMut(Node),
+) -> Option<YamlError> {
     let mut b = Builder {
         index,
         substitute,
@@ -165,25 +171,24 @@ pub fn load_with<'i>(
             Ok(pair) => pair,
             Err(e) => {
                 let m = e.marker();
-                out.error = Some(YamlError {
+                return Some(YamlError {
                     pos: index.pos(m.line(), m.col()),
                     message: e.info().to_string(),
                 });
-                break;
             }
         };
         if let Err(error) = b.event(event, span) {
-            out.error = Some(error);
-            break;
+            return Some(error);
         }
         if let Some(root) = b.root.take() {
-            if !root.is_null() {
-                out.documents.push(root);
-            }
+            // Anchors do not cross documents; free them before the next one grows.
             b.anchors.clear();
+            if !root.is_null() {
+                each(root);
+            }
         }
     }
-    out
+    None
 }
 
 impl Builder<'_> {
@@ -220,11 +225,22 @@ impl Builder<'_> {
                 self.complete(node, anchor)
             }
             Event::Alias(id) => {
-                let Some((node, count)) = self.anchors.get(&id) else {
-                    return Err(self.error(self.pos(&span.start), "unknown alias".into()));
+                let at = self.pos(&span.start);
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return Err(self.error(
+                        at,
+                        "unknown alias: no anchor of that name earlier in this document \
+                         (anchors do not carry across `---`)"
+                            .into(),
+                    ));
                 };
-                let (node, count) = (node.clone(), *count);
-                self.count_alias(count, self.pos(&span.start))?;
+                let (node, size) = (node.clone(), *size);
+                // An alias nests its anchor's whole tree here: a chain of aliases could otherwise
+                // build a tree deep enough to overflow the stack when it is dropped.
+                if self.stack.len() + size.depth > MAX_DEPTH {
+                    return Err(self.too_deep(at));
+                }
+                self.count_alias(size.nodes, at)?;
                 self.complete(node, 0)
             }
             Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
@@ -265,7 +281,7 @@ impl Builder<'_> {
                     }) => (
                         Node {
                             span: Span { start, end },
-                            value: Value::Map(merge_keys(entries)),
+                            value: Value::Map(merge_keys(self.unique_keys(entries)?)),
                         },
                         anchor,
                     ),
@@ -293,13 +309,38 @@ impl Builder<'_> {
             let pos = match &frame {
                 Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
             };
-            return Err(self.error(
-                pos,
-                format!("nesting deeper than {MAX_DEPTH} levels; cilint does not load it"),
-            ));
+            return Err(self.too_deep(pos));
         }
         self.stack.push(frame);
         Ok(())
+    }
+
+    fn too_deep(&self, pos: Pos) -> YamlError {
+        self.error(
+            pos,
+            format!("nesting deeper than {MAX_DEPTH} levels; cilint does not load it"),
+        )
+    }
+
+    /// Refuses a mapping that repeats a key, at the repeat: kubectl's strict decoding rejects
+    /// the file ("mapping key already defined"), and which value wins is unclear to readers.
+    fn unique_keys(&self, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, YamlError> {
+        let mut seen: HashMap<&str, &Node> = HashMap::with_capacity(entries.len());
+        for (k, _) in &entries {
+            let Some(key) = k.as_str().filter(|&key| key != "<<") else {
+                continue;
+            };
+            if let Some(first) = seen.insert(key, k) {
+                return Err(self.error(
+                    k.span.start,
+                    format!(
+                        "duplicate key `{key}` (first at line {}); kubectl rejects the file",
+                        first.span.start.line
+                    ),
+                ));
+            }
+        }
+        Ok(entries)
     }
 
     fn count_alias(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
@@ -318,8 +359,8 @@ impl Builder<'_> {
 
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
         if anchor > 0 {
-            let count = count_nodes(&node);
-            self.anchors.insert(anchor, (node.clone(), count));
+            let size = measure(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -337,17 +378,27 @@ fn is_null(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
 }
 
-fn count_nodes(node: &Node) -> usize {
-    match &node.value {
-        Value::Null | Value::Str(_) => 1,
-        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|(k, v)| count_nodes(k) + count_nodes(v))
-                .sum::<usize>()
-        }
-    }
+/// A tree's node count and how many collections deep it nests.
+#[derive(Clone, Copy)]
+struct Size {
+    nodes: usize,
+    depth: usize,
+}
+
+/// Recursion is safe here: every tree the builder makes, aliases included, nests at most
+/// [`MAX_DEPTH`] deep.
+fn measure(node: &Node) -> Size {
+    let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
+        Value::Null | Value::Str(_) => return Size { nodes: 1, depth: 0 },
+        Value::Seq(items) => Box::new(items.iter()),
+        Value::Map(entries) => Box::new(entries.iter().flat_map(|(k, v)| [k, v])),
+    };
+    children
+        .map(measure)
+        .fold(Size { nodes: 1, depth: 1 }, |acc, c| Size {
+            nodes: acc.nodes + c.nodes,
+            depth: acc.depth.max(c.depth + 1),
+        })
 }
 
 /// Expands YAML 1.1 `<<` merge keys: entries of the merged maps fill in keys the map lacks.
