@@ -141,34 +141,75 @@ pub fn parse_with(
     }
     let substitute = |s: &str| vars.and_then(|v| v.apply(s));
     let kustomization_file = gitops::is_kustomization_file(&source.path);
-    // Each document becomes objects as soon as it is loaded and its tree is dropped: a large
-    // file never holds the trees of all its documents.
+    // Documents become objects a batch at a time and the batch's trees are then dropped, so a
+    // large file never holds the trees of all its documents. Not one document at a time: objects
+    // allocated between freed trees scatter through the freed space, and that fragmentation
+    // raised peak RSS by a fifth on trees of many small files.
+    let mut batch = Vec::new();
+    let mut batch_start = 0;
     let error = yaml::load_each(
         text,
         &index,
         vars.map(|_| &substitute as yaml::Substitute<'_>),
         |doc| {
-            out.documents += 1;
-            if let Some(layout) = gitops::read(&doc, kustomization_file) {
-                out.layout.push(layout);
-            }
-            // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
-            let doc = if kustomization_file && doc.get("kind").is_none() {
-                with_kustomization_kind(doc)
-            } else {
-                doc
-            };
-            match Object::from_document(&doc, file, default_namespace) {
-                Ok(objects) => out.objects.extend(objects),
-                Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
+            let end = doc.span.end.byte as usize;
+            batch.push(doc);
+            if end.saturating_sub(batch_start) >= BATCH_BYTES {
+                add_documents(
+                    &mut out,
+                    &batch,
+                    file,
+                    default_namespace,
+                    kustomization_file,
+                );
+                batch.clear();
+                batch_start = end;
             }
         },
+    );
+    add_documents(
+        &mut out,
+        &batch,
+        file,
+        default_namespace,
+        kustomization_file,
     );
     out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
         e
     });
     out
+}
+
+/// Text per batch of documents in [`parse_with`]: the batch's trees take some tens of MB.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Turns documents into objects (or skipped documents) and what they say about layout.
+fn add_documents(
+    out: &mut FileContents,
+    docs: &[Node],
+    file: FileId,
+    default_namespace: &str,
+    kustomization_file: bool,
+) {
+    out.documents += docs.len();
+    for doc in docs {
+        if let Some(layout) = gitops::read(doc, kustomization_file) {
+            out.layout.push(layout);
+        }
+        // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
+        let typed;
+        let doc = if kustomization_file && doc.get("kind").is_none() {
+            typed = with_kustomization_kind(doc.clone());
+            &typed
+        } else {
+            doc
+        };
+        match Object::from_document(doc, file, default_namespace) {
+            Ok(objects) => out.objects.extend(objects),
+            Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
+        }
+    }
 }
 
 /// A kustomization document with the `apiVersion` and `kind` kustomize assumes.

@@ -141,19 +141,19 @@ fn did_you_mean(selector: &LabelSelector, services: &ServiceLabels) -> Vec<Strin
     let mut out = Vec::new();
     for (key, values) in terms {
         let Some(existing) = services.values(key) else {
-            if let Some(k) = suggest::closest(key, services.labels.keys().map(String::as_str)) {
+            if let Some(k) = suggest::closest(key, services.labels.keys().copied()) {
                 out.push(format!(
                     "did you mean the label key `{k}`? no Service has `{key}`"
                 ));
             }
             continue;
         };
-        if values.is_empty() || values.iter().any(|v| existing.contains(*v)) {
+        if values.is_empty() || values.iter().any(|v| existing.contains(v)) {
             continue;
         }
         let close = values
             .iter()
-            .find_map(|v| suggest::closest(v, existing.iter().map(String::as_str)));
+            .find_map(|v| suggest::closest(v, existing.iter().copied()));
         match close {
             Some(v) => out.push(format!("did you mean `{key}: {v}`?")),
             None => out.push(format!(
@@ -196,15 +196,16 @@ fn ineligible_match(catalog: &Catalog, s: &LbSelector, selector: &LabelSelector)
         })
 }
 
-/// The labels (and names, namespaces) of the LoadBalancer Services Cilium handles.
-struct ServiceLabels {
-    labels: BTreeMap<String, BTreeSet<String>>,
-    names: BTreeSet<String>,
-    namespaces: BTreeSet<String>,
+/// The labels (and names, namespaces) of the LoadBalancer Services Cilium handles, borrowed from
+/// the Catalog.
+struct ServiceLabels<'c> {
+    labels: BTreeMap<&'c str, BTreeSet<&'c str>>,
+    names: BTreeSet<&'c str>,
+    namespaces: BTreeSet<&'c str>,
 }
 
-impl ServiceLabels {
-    fn of(catalog: &Catalog) -> ServiceLabels {
+impl<'c> ServiceLabels<'c> {
+    fn of(catalog: &'c Catalog) -> ServiceLabels<'c> {
         let mut s = ServiceLabels {
             labels: BTreeMap::new(),
             names: BTreeSet::new(),
@@ -221,18 +222,15 @@ impl ServiceLabels {
         s
     }
 
-    fn add(&mut self, o: &Object) {
-        self.names.insert(o.name.clone());
-        self.namespaces.extend(o.namespace.clone());
+    fn add(&mut self, o: &'c Object) {
+        self.names.insert(&o.name);
+        self.namespaces.extend(o.namespace.as_deref());
         for l in &o.labels {
-            self.labels
-                .entry(l.key.clone())
-                .or_default()
-                .insert(l.value.clone());
+            self.labels.entry(&l.key).or_default().insert(&l.value);
         }
     }
 
-    fn values(&self, key: &str) -> Option<&BTreeSet<String>> {
+    fn values(&self, key: &str) -> Option<&BTreeSet<&'c str>> {
         match key {
             SERVICE_NAME_KEY => Some(&self.names),
             SERVICE_NAMESPACE_KEY => Some(&self.namespaces),

@@ -57,20 +57,25 @@ fn nearest_miss<'s>(
     announcers: &[&'s LbSelector<'s>],
 ) -> Option<(&'s LbSelector<'s>, Vec<String>)> {
     let get = catalog.service_label(svc);
-    announcers
+    let ((failing, _), s) = announcers
         .iter()
         .filter_map(|s| {
             if s.selects(catalog, svc) {
-                return Some(((0, 0), *s, Vec::new()));
+                return Some(((0, 0), *s));
             }
             let sel = s.selector?;
-            let failures = sel.describe_failures(&get);
+            let failing = sel.failing_terms(&get);
             let terms = sel.match_labels.len() + sel.match_expressions.len();
             // A selector failing only on the Service's class is no useful hint.
-            (!failures.is_empty()).then(|| ((failures.len(), terms - failures.len()), *s, failures))
+            (failing > 0).then(|| ((failing, terms - failing), *s))
         })
-        .min_by_key(|((failing, met), _, _)| (*failing, std::cmp::Reverse(*met)))
-        .map(|(_, s, f)| (s, f))
+        .min_by_key(|((failing, met), _)| (*failing, std::cmp::Reverse(*met)))?;
+    // Terms are counted for every announcer but written out for the nearest only.
+    let failures = match s.selector {
+        Some(sel) if failing > 0 => sel.describe_failures(&get),
+        _ => Vec::new(),
+    };
+    Some((s, failures))
 }
 
 fn not_advertised(
