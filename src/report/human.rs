@@ -10,6 +10,7 @@ use miette::{
 };
 
 use super::Style;
+use super::redact::redact;
 use crate::Report;
 use crate::diagnostic::{Finding, Severity};
 use crate::source::{FileId, Location};
@@ -170,28 +171,32 @@ impl SourceCode for Snippets {
     }
 }
 
-/// The snippet sources of the files findings point at, each file's line starts computed once.
+/// A file's text with its secrets masked, and its line starts.
+type Masked = (Arc<str>, Arc<[usize]>);
+
+/// The snippet sources of the files findings point at, each file masked once.
 struct Sources<'r> {
     report: &'r Report,
-    lines: std::cell::RefCell<std::collections::HashMap<FileId, Arc<[usize]>>>,
+    files: std::cell::RefCell<std::collections::HashMap<FileId, Masked>>,
 }
 
 impl Sources<'_> {
     fn get(&self, l: &Location) -> Snippets {
         let file = self.report.file(l.file);
-        let line_starts = self
-            .lines
+        let (text, line_starts) = self
+            .files
             .borrow_mut()
             .entry(l.file)
             .or_insert_with(|| {
-                std::iter::once(0)
+                let line_starts = std::iter::once(0)
                     .chain(file.text.match_indices('\n').map(|(i, _)| i + 1))
-                    .collect()
+                    .collect();
+                (redact(&file.text, file.kind).into(), line_starts)
             })
             .clone();
         Snippets {
             name: file.path.clone(),
-            text: file.text.clone(),
+            text,
             line_starts,
         }
     }
@@ -242,7 +247,7 @@ pub fn render(report: &Report, style: Style) -> String {
         .with_show_related_as_nested(true);
     let sources = Sources {
         report,
-        lines: Default::default(),
+        files: Default::default(),
     };
     let mut out = String::new();
     for f in &report.findings {

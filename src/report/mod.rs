@@ -3,6 +3,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+mod redact;
 pub mod sarif;
 
 use std::path::{Component, Path, PathBuf};

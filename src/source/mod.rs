@@ -83,8 +83,11 @@ impl<'a> LineIndex<'a> {
         let mut line_starts = vec![0u32];
         let mut ascii = Vec::new();
         let mut line_ascii = true;
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
+        let bytes = text.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            // A lone CR ends a line too, as YAML (and saphyr's line numbers) have it; found by
+            // fuzzing, where it put spans on the wrong line.
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
                 line_starts.push(i as u32 + 1);
                 ascii.push(line_ascii);
                 line_ascii = true;
@@ -102,7 +105,12 @@ impl<'a> LineIndex<'a> {
 
     /// Position of 1-based `line` and 0-based character column `col0`.
     pub fn pos(&self, line: usize, col0: usize) -> Pos {
-        let li = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        // saphyr puts the end of a text without a final newline on the line after the last:
+        // that is the end of the text, not the start of its last line (found by fuzzing).
+        if line > self.line_starts.len() {
+            return self.pos_of_byte(self.text.len());
+        }
+        let li = line.saturating_sub(1);
         let start = self.line_starts[li] as usize;
         let byte = if self.ascii[li] {
             start + col0
