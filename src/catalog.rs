@@ -467,6 +467,18 @@ impl Catalog {
         }
     }
 
+    /// A Catalog of one YAML text, loaded as a file would be (tests).
+    #[cfg(test)]
+    pub(crate) fn of_yaml(text: &str, namespace: &str) -> Catalog {
+        let source = crate::source::SourceFile {
+            path: "test.yaml".into(),
+            kind: crate::source::FileKind::Yaml,
+            text: text.into(),
+        };
+        let contents = crate::load::parse(FileId(0), &source, true, namespace);
+        Catalog::build(vec![(FileId(0), contents)], namespace, &[])
+    }
+
     pub fn object(&self, id: ObjectId) -> &Object {
         &self.objects[id.0 as usize]
     }
@@ -891,20 +903,9 @@ pub fn generated_service_name(gateway: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{LineIndex, yaml};
 
     fn catalog(text: &str) -> Catalog {
-        let loaded = yaml::load(text, &LineIndex::new(text));
-        let objects = loaded
-            .documents
-            .iter()
-            .flat_map(|d| Object::from_document(d, FileId(0), "default").unwrap())
-            .collect();
-        let contents = FileContents {
-            objects,
-            ..Default::default()
-        };
-        Catalog::build(vec![(FileId(0), contents)], "default", &[])
+        Catalog::of_yaml(text, "default")
     }
 
     fn secret(c: &Catalog, ns: &str, name: &str) -> Lookup {

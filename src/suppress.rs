@@ -157,20 +157,11 @@ pub fn apply(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::load;
-    use crate::source::{FileKind, SourceFile};
 
     fn catalog(text: &str) -> Catalog {
-        let source = SourceFile {
-            path: "t.yaml".into(),
-            kind: FileKind::Yaml,
-            text: Arc::from(text),
-        };
-        let contents = load::parse(FileId(0), &source, true, "default");
-        Catalog::build(vec![(FileId(0), contents)], "default", &[])
+        Catalog::of_yaml(text, "default")
     }
 
     #[test]

@@ -262,16 +262,9 @@ fn check_selector(catalog: &Catalog, sel: &LabelSelector, namespace: &str) -> Na
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{FileId, FileKind, SourceFile};
 
     fn catalog(yaml: &str) -> Catalog {
-        let source = SourceFile {
-            path: "test.yaml".into(),
-            kind: FileKind::Yaml,
-            text: yaml.into(),
-        };
-        let contents = crate::load::parse(FileId(0), &source, true, "default");
-        Catalog::build(vec![(FileId(0), contents)], "default", &[])
+        Catalog::of_yaml(yaml, "default")
     }
 
     /// A Gateway `infra/web` with the given listeners YAML, the route YAML, and extra documents.

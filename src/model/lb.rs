@@ -261,21 +261,9 @@ pub fn cilium_gateways(catalog: &Catalog) -> impl Iterator<Item = ObjectId> + '_
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::FileContents;
-    use crate::source::{FileId, LineIndex, yaml};
 
     fn catalog(text: &str) -> Catalog {
-        let loaded = yaml::load(text, &LineIndex::new(text));
-        let objects = loaded
-            .documents
-            .iter()
-            .flat_map(|d| Object::from_document(d, FileId(0), "prod").unwrap())
-            .collect();
-        let contents = FileContents {
-            objects,
-            ..Default::default()
-        };
-        Catalog::build(vec![(FileId(0), contents)], "prod", &[])
+        Catalog::of_yaml(text, "prod")
     }
 
     const GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\
