@@ -10,7 +10,7 @@ use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
 use crate::layout::gitops;
 use crate::layout::substitute::Vars;
 use crate::model::{NotAnObject, Object};
-use crate::source::yaml::{self, Node, Value, YamlError};
+use crate::source::yaml::{self, Node, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 
 /// Reads a candidate's bytes into text. UTF-16 with a byte-order mark is decoded. Invalid text
@@ -141,38 +141,11 @@ pub fn parse_with(
     }
     let substitute = |s: &str| vars.and_then(|v| v.apply(s));
     let kustomization_file = gitops::is_kustomization_file(&source.path);
-    // Documents become objects a batch at a time and the batch's trees are then dropped, so a
-    // large file never holds the trees of all its documents. Not one document at a time: objects
-    // allocated between freed trees scatter through the freed space, and that fragmentation
-    // raised peak RSS by a fifth on trees of many small files.
-    let mut batch = Vec::new();
-    let mut batch_start = 0;
     let error = yaml::load_each(
         text,
         &index,
         vars.map(|_| &substitute as yaml::Substitute<'_>),
-        |doc| {
-            let end = doc.span.end.byte as usize;
-            batch.push(doc);
-            if end.saturating_sub(batch_start) >= BATCH_BYTES {
-                add_documents(
-                    &mut out,
-                    &batch,
-                    file,
-                    default_namespace,
-                    kustomization_file,
-                );
-                batch.clear();
-                batch_start = end;
-            }
-        },
-    );
-    add_documents(
-        &mut out,
-        &batch,
-        file,
-        default_namespace,
-        kustomization_file,
+        |doc| add_document(&mut out, doc, file, default_namespace, kustomization_file),
     );
     out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
@@ -181,52 +154,25 @@ pub fn parse_with(
     out
 }
 
-/// Text per batch of documents in [`parse_with`]: the batch's trees take some tens of MB.
-const BATCH_BYTES: usize = 1 << 20;
-
-/// Turns documents into objects (or skipped documents) and what they say about layout.
-fn add_documents(
+/// Turns a document into objects (or a skipped document) and what it says about layout.
+fn add_document(
     out: &mut FileContents,
-    docs: &[Node],
+    doc: Node<'_>,
     file: FileId,
     default_namespace: &str,
     kustomization_file: bool,
 ) {
-    out.documents += docs.len();
-    for doc in docs {
-        if let Some(layout) = gitops::read(doc, kustomization_file) {
-            out.layout.push(layout);
-        }
-        // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
-        let typed;
-        let doc = if kustomization_file && doc.get("kind").is_none() {
-            typed = with_kustomization_kind(doc.clone());
-            &typed
-        } else {
-            doc
-        };
-        match Object::from_document(doc, file, default_namespace) {
-            Ok(objects) => out.objects.extend(objects),
-            Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
-        }
+    out.documents += 1;
+    if let Some(layout) = gitops::read(doc, kustomization_file) {
+        out.layout.push(layout);
     }
-}
-
-/// A kustomization document with the `apiVersion` and `kind` kustomize assumes.
-fn with_kustomization_kind(mut doc: Node) -> Node {
-    let span = doc.span;
-    if let Value::Map(entries) = &mut doc.value {
-        let scalar = |s: &str| Node {
-            span,
-            value: Value::Str(s.into()),
-        };
-        entries.push((
-            scalar("apiVersion"),
-            scalar("kustomize.config.k8s.io/v1beta1"),
-        ));
-        entries.push((scalar("kind"), scalar("Kustomization")));
+    // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
+    let assumed = (kustomization_file && doc.get("kind").is_none())
+        .then_some(("kustomize.config.k8s.io/v1beta1", "Kustomization"));
+    match Object::from_document_as(doc, file, default_namespace, assumed) {
+        Ok(objects) => out.objects.extend(objects),
+        Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
     }
-    doc
 }
 
 /// An error at the very end of the file (an unclosed bracket) is shown on the last character

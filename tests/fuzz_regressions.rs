@@ -3,7 +3,7 @@
 
 use cilint::model::selector::LabelSelector;
 use cilint::report::{self, Format, Style};
-use cilint::source::yaml::{self, Node};
+use cilint::source::yaml;
 use cilint::source::{FileId, FileKind, LineIndex, commands};
 use cilint::{Options, lint};
 
@@ -34,8 +34,9 @@ fn yaml_load(data: &[u8]) {
         assert!(error.pos.byte as usize <= text.len());
     }
     for doc in &loaded.documents {
-        assert!(doc.span.start.byte <= doc.span.end.byte);
-        assert!(doc.span.end.byte as usize <= text.len());
+        let span = doc.root().span();
+        assert!(span.start.byte <= span.end.byte);
+        assert!(span.end.byte as usize <= text.len());
     }
 }
 
@@ -66,12 +67,13 @@ fn label_selector(data: &[u8]) {
     };
     let text = String::from_utf8_lossy(data);
     let index = LineIndex::new(&text);
-    for doc in yaml::load(&text, &index).documents {
-        for node in [Some(&doc), doc.at(&["spec", "selector"])]
+    for arena in yaml::load(&text, &index).documents {
+        let doc = arena.root();
+        for node in [Some(doc), doc.at(&["spec", "selector"])]
             .into_iter()
             .flatten()
         {
-            let selector = LabelSelector::from_node(node as &Node);
+            let selector = LabelSelector::from_node(node);
             assert!(!selector.matches(label) || selector.describe_failures(label).is_empty());
         }
     }

@@ -20,10 +20,11 @@ fn label(key: &str) -> Option<&'static str> {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let index = LineIndex::new(&text);
-    for doc in yaml::load(&text, &index).documents {
+    for arena in yaml::load(&text, &index).documents {
+        let doc = arena.root();
         // The document itself, and the places a real object keeps its selectors.
-        let nodes: Vec<&Node> = [
-            Some(&doc),
+        let nodes: Vec<Node> = [
+            Some(doc),
             doc.at(&["spec", "selector"]),
             doc.at(&["spec", "serviceSelector"]),
             doc.at(&["spec", "endpointSelector"]),

@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(error.pos.byte as usize <= text.len());
     }
     for doc in &loaded.documents {
-        assert!(doc.span.start.byte <= doc.span.end.byte);
-        assert!(doc.span.end.byte as usize <= text.len());
+        let span = doc.root().span();
+        assert!(span.start.byte <= span.end.byte);
+        assert!(span.end.byte as usize <= text.len());
     }
 });

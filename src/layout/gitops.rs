@@ -84,15 +84,14 @@ pub fn is_kustomization_file(path: &str) -> bool {
     )
 }
 
-fn strings(node: Option<&Node>) -> Vec<String> {
+fn strings(node: Option<Node<'_>>) -> Vec<String> {
     node.map(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
+        .unwrap_or_default()
         .filter_map(|n| n.as_str().map(str::to_string))
         .collect()
 }
 
-fn string(node: Option<&Node>) -> Option<String> {
+fn string(node: Option<Node<'_>>) -> Option<String> {
     node.and_then(Node::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
@@ -100,7 +99,7 @@ fn string(node: Option<&Node>) -> Option<String> {
 
 /// The layout a document declares, if any. `kustomization_file` says the document is in a
 /// kustomization file.
-pub fn read(doc: &Node, kustomization_file: bool) -> Option<LayoutDoc> {
+pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
     let api_version = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
@@ -118,8 +117,7 @@ pub fn read(doc: &Node, kustomization_file: bool) -> Option<LayoutDoc> {
             data: doc
                 .get("data")
                 .map(Node::as_map)
-                .unwrap_or(&[])
-                .iter()
+                .unwrap_or_default()
                 .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
                 .collect(),
         }),
@@ -128,13 +126,13 @@ pub fn read(doc: &Node, kustomization_file: bool) -> Option<LayoutDoc> {
     }
 }
 
-fn kustomization(doc: &Node) -> Kustomization {
+fn kustomization(doc: Node<'_>) -> Kustomization {
     let mut resources = strings(doc.get("resources"));
     resources.extend(strings(doc.get("bases")));
     resources.extend(strings(doc.get("components")));
     let mut patches = strings(doc.get("patchesStrategicMerge"));
     for key in ["patches", "patchesJson6902"] {
-        for p in doc.get(key).map(Node::as_seq).unwrap_or(&[]) {
+        for p in doc.get(key).map(Node::as_seq).unwrap_or_default() {
             if let Some(path) = string(p.get("path")) {
                 patches.push(path);
             }
@@ -143,8 +141,7 @@ fn kustomization(doc: &Node) -> Kustomization {
     let generated = |key: &str| -> Vec<Spanned<String>> {
         doc.get(key)
             .map(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
+            .unwrap_or_default()
             .filter_map(|g| g.get("name").and_then(Spanned::from_str_node))
             .collect()
     };
@@ -158,8 +155,7 @@ fn kustomization(doc: &Node) -> Kustomization {
         config_map_literals: doc
             .get("configMapGenerator")
             .map(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
+            .unwrap_or_default()
             .filter_map(|g| {
                 let literals = strings(g.get("literals"))
                     .into_iter()
@@ -175,7 +171,7 @@ fn kustomization(doc: &Node) -> Kustomization {
     }
 }
 
-fn flux(doc: &Node) -> FluxKustomization {
+fn flux(doc: Node<'_>) -> FluxKustomization {
     let spec = doc.get("spec");
     let post = spec.and_then(|s| s.get("postBuild"));
     FluxKustomization {
@@ -184,28 +180,26 @@ fn flux(doc: &Node) -> FluxKustomization {
         substitute: post
             .and_then(|p| p.get("substitute"))
             .map(Node::as_map)
-            .unwrap_or(&[])
-            .iter()
+            .unwrap_or_default()
             .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
             .collect(),
         substitute_from: post
             .and_then(|p| p.get("substituteFrom"))
             .map(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
+            .unwrap_or_default()
             .filter_map(|r| Some((string(r.get("kind"))?, string(r.get("name"))?)))
             .collect(),
         namespace: string(doc.at(&["metadata", "namespace"])),
     }
 }
 
-fn sources(spec: &Node) -> Vec<&Node> {
-    let mut out: Vec<&Node> = spec.get("source").into_iter().collect();
-    out.extend(spec.get("sources").map(Node::as_seq).unwrap_or(&[]));
+fn sources(spec: Node<'_>) -> Vec<Node<'_>> {
+    let mut out: Vec<Node<'_>> = spec.get("source").into_iter().collect();
+    out.extend(spec.get("sources").map(Node::as_seq).unwrap_or_default());
     out
 }
 
-fn application(spec: &Node) -> ArgoApplication {
+fn application(spec: Node<'_>) -> ArgoApplication {
     ArgoApplication {
         // A source with `chart` is a chart from a Helm repository, not a path of this one.
         paths: sources(spec)
@@ -217,17 +211,16 @@ fn application(spec: &Node) -> ArgoApplication {
     }
 }
 
-fn application_set(spec: &Node) -> ArgoApplicationSet {
+fn application_set(spec: Node<'_>) -> ArgoApplicationSet {
     let template = spec.at(&["template", "spec"]);
     let generators = spec
         .get("generators")
         .map(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
+        .unwrap_or_default()
         .filter_map(|g| {
             if let Some(git) = g.get("git") {
                 let (mut include, mut exclude) = (Vec::new(), Vec::new());
-                for d in git.get("directories").map(Node::as_seq).unwrap_or(&[]) {
+                for d in git.get("directories").map(Node::as_seq).unwrap_or_default() {
                     let Some(path) = string(d.get("path")) else {
                         continue;
                     };
@@ -243,10 +236,8 @@ fn application_set(spec: &Node) -> ArgoApplicationSet {
             Some(Generator::List(
                 elements
                     .as_seq()
-                    .iter()
                     .map(|e| {
                         e.as_map()
-                            .iter()
                             .filter_map(|(k, v)| {
                                 Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
                             })

@@ -444,7 +444,7 @@ mod tests {
             None => "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n".to_string(),
         };
         let loaded = crate::source::yaml::load(&text, &crate::source::LineIndex::new(&text));
-        Object::from_document(&loaded.documents[0], FileId(0), "default")
+        Object::from_document(loaded.documents[0].root(), FileId(0), "default")
             .unwrap()
             .remove(0)
     }
@@ -474,7 +474,7 @@ mod tests {
     fn the_namespace_transformer_renames_namespace_objects() {
         let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: original\n";
         let loaded = crate::source::yaml::load(text, &crate::source::LineIndex::new(text));
-        let mut ns = Object::from_document(&loaded.documents[0], FileId(0), "default")
+        let mut ns = Object::from_document(loaded.documents[0].root(), FileId(0), "default")
             .unwrap()
             .remove(0);
         let ctx = Context::default().through(&Kustomization {

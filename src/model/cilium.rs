@@ -34,7 +34,7 @@ impl IpBlock {
 }
 
 impl LbIpPool {
-    pub fn from_spec(spec: Option<&Node>) -> LbIpPool {
+    pub fn from_spec(spec: Option<Node<'_>>) -> LbIpPool {
         let blocks = ["blocks", "cidrs"]
             .iter()
             .filter_map(|key| spec.and_then(|s| s.get(key)))
@@ -89,7 +89,7 @@ pub struct L2Policy {
 }
 
 impl L2Policy {
-    pub fn from_spec(spec: Option<&Node>) -> L2Policy {
+    pub fn from_spec(spec: Option<Node<'_>>) -> L2Policy {
         let flag = |key: &str| {
             spec.and_then(|s| s.get(key))
                 .and_then(Node::as_bool)
@@ -130,13 +130,12 @@ pub struct BgpAdvertisement {
 }
 
 impl BgpAdvertisement {
-    pub fn from_spec(spec: Option<&Node>) -> BgpAdvertisement {
+    pub fn from_spec(spec: Option<Node<'_>>) -> BgpAdvertisement {
         BgpAdvertisement {
             advertisements: spec
                 .and_then(|s| s.get("advertisements"))
                 .map(Node::as_seq)
-                .unwrap_or(&[])
-                .iter()
+                .unwrap_or_default()
                 .map(|a| BgpAdvertisementEntry {
                     advertisement_type: a
                         .get("advertisementType")
@@ -146,15 +145,14 @@ impl BgpAdvertisement {
                     addresses: a
                         .at(&["service", "addresses"])
                         .map(Node::as_seq)
-                        .unwrap_or(&[])
-                        .iter()
+                        .unwrap_or_default()
                         .filter_map(|n| n.as_str().map(str::to_string))
                         .collect(),
                     selector: a
                         .get("selector")
                         .filter(|n| !n.is_null())
                         .map(LabelSelector::from_node),
-                    span: a.span,
+                    span: a.span(),
                 })
                 .collect(),
         }
@@ -167,7 +165,7 @@ mod tests {
 
     fn object(text: &str) -> crate::model::Object {
         let loaded = yaml::load(text, &LineIndex::new(text));
-        crate::model::Object::from_document(&loaded.documents[0], FileId(0), "default")
+        crate::model::Object::from_document(loaded.documents[0].root(), FileId(0), "default")
             .unwrap()
             .remove(0)
     }

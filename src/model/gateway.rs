@@ -66,7 +66,7 @@ pub struct SecretRef {
 }
 
 impl Gateway {
-    pub fn from_spec(spec: Option<&Node>) -> Gateway {
+    pub fn from_spec(spec: Option<Node<'_>>) -> Gateway {
         let Some(spec) = spec else {
             return Gateway::default();
         };
@@ -78,14 +78,13 @@ impl Gateway {
             listeners: spec
                 .get("listeners")
                 .map(Node::as_seq)
-                .unwrap_or(&[])
-                .iter()
+                .unwrap_or_default()
                 .map(Listener::from_node)
                 .collect(),
             infrastructure_labels: labels_from(infrastructure.and_then(|i| i.get("labels"))),
             requested_ips: requested_ips(spec),
-            infrastructure_span: infrastructure.map(|n| n.span),
-            spec_span: Some(spec.span),
+            infrastructure_span: infrastructure.map(|n| n.span()),
+            spec_span: Some(spec.span()),
         }
     }
 
@@ -94,7 +93,7 @@ impl Gateway {
     }
 }
 
-fn requested_ips(spec: &Node) -> Vec<IpAddr> {
+fn requested_ips(spec: Node<'_>) -> Vec<IpAddr> {
     let annotations = spec.at(&["infrastructure", "annotations"]);
     if let Some(value) = LB_IPAM_IPS_ANNOTATIONS
         .iter()
@@ -104,8 +103,7 @@ fn requested_ips(spec: &Node) -> Vec<IpAddr> {
     }
     spec.get("addresses")
         .map(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
+        .unwrap_or_default()
         .filter(|a| {
             a.get("type")
                 .and_then(Node::as_str)
@@ -116,7 +114,7 @@ fn requested_ips(spec: &Node) -> Vec<IpAddr> {
 }
 
 impl Listener {
-    fn from_node(node: &Node) -> Listener {
+    fn from_node(node: Node<'_>) -> Listener {
         let port_node = node.get("port");
         let allowed = node.get("allowedRoutes");
         let namespaces = allowed.and_then(|a| a.get("namespaces"));
@@ -131,8 +129,7 @@ impl Listener {
         let kinds = allowed
             .and_then(|a| a.get("kinds"))
             .map(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
+            .unwrap_or_default()
             .filter_map(|k| {
                 let kind = k.get("kind").and_then(Node::as_str)?;
                 let group = k
@@ -145,8 +142,7 @@ impl Listener {
         let certificate_refs = node
             .at(&["tls", "certificateRefs"])
             .map(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
+            .unwrap_or_default()
             .enumerate()
             .filter_map(|(index, r)| {
                 Some(SecretRef {
@@ -162,7 +158,7 @@ impl Listener {
                         .to_string(),
                     namespace: r.get("namespace").and_then(Spanned::from_str_node),
                     name: r.get("name").and_then(Spanned::from_str_node)?,
-                    span: r.span,
+                    span: r.span(),
                     index,
                 })
             })
@@ -173,10 +169,10 @@ impl Listener {
                 .and_then(Spanned::from_str_node)
                 .unwrap_or(Spanned {
                     value: String::new(),
-                    span: node.span,
+                    span: node.span(),
                 }),
             port: port_node.and_then(Node::as_u32),
-            port_span: port_node.map(|n| n.span).unwrap_or(node.span),
+            port_span: port_node.map(|n| n.span()).unwrap_or(node.span()),
             protocol: node
                 .get("protocol")
                 .and_then(Node::as_str)
@@ -189,10 +185,10 @@ impl Listener {
                     .and_then(|n| n.get("selector"))
                     .map(LabelSelector::from_node),
                 kinds,
-                span: allowed.map(|a| a.span),
+                span: allowed.map(|a| a.span()),
             },
             certificate_refs,
-            span: node.span,
+            span: node.span(),
         }
     }
 
@@ -226,7 +222,7 @@ pub struct GatewayClass {
 }
 
 impl GatewayClass {
-    pub fn from_spec(spec: Option<&Node>) -> GatewayClass {
+    pub fn from_spec(spec: Option<Node<'_>>) -> GatewayClass {
         GatewayClass {
             controller_name: spec
                 .and_then(|s| s.get("controllerName"))

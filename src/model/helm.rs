@@ -14,7 +14,7 @@ pub struct HelmChart {
 
 /// A Flux `HelmRelease`: `spec.chart.spec.chart` (or `spec.chartRef`) into `spec.targetNamespace`,
 /// else the release's namespace.
-pub fn from_helm_release(spec: Option<&Node>) -> Vec<HelmChart> {
+pub fn from_helm_release(spec: Option<Node<'_>>) -> Vec<HelmChart> {
     let Some(spec) = spec else {
         return Vec::new();
     };
@@ -31,7 +31,7 @@ pub fn from_helm_release(spec: Option<&Node>) -> Vec<HelmChart> {
 /// An Argo CD `Application` spec (or an `ApplicationSet`'s `spec.template.spec`): every source
 /// with a `chart` or `helm` key deploys a chart into `destination.namespace`. A destination that
 /// an ApplicationSet generator fills in (`{{…}}`) names no namespace cilint can know.
-pub fn from_argo_application(spec: Option<&Node>) -> Vec<HelmChart> {
+pub fn from_argo_application(spec: Option<Node<'_>>) -> Vec<HelmChart> {
     let Some(spec) = spec else {
         return Vec::new();
     };
@@ -43,7 +43,7 @@ pub fn from_argo_application(spec: Option<&Node>) -> Vec<HelmChart> {
     }
     spec.get("source")
         .into_iter()
-        .chain(spec.get("sources").map(Node::as_seq).unwrap_or(&[]))
+        .chain(spec.get("sources").map(Node::as_seq).unwrap_or_default())
         .filter(|s| s.get("chart").is_some() || s.get("helm").is_some())
         .map(|s| HelmChart {
             chart: text(s.get("chart")).or_else(|| text(s.get("path"))),
@@ -54,12 +54,11 @@ pub fn from_argo_application(spec: Option<&Node>) -> Vec<HelmChart> {
 
 /// A kustomize `Kustomization`: each `helmCharts[]` entry into its `namespace`, else the
 /// kustomization's `namespace`.
-pub fn from_kustomization(doc: &Node) -> Vec<HelmChart> {
+pub fn from_kustomization(doc: Node<'_>) -> Vec<HelmChart> {
     let own = text(doc.get("namespace"));
     doc.get("helmCharts")
         .map(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
+        .unwrap_or_default()
         .map(|c| HelmChart {
             chart: text(c.get("name")),
             namespace: text(c.get("namespace")).or_else(|| own.clone()),
@@ -67,7 +66,7 @@ pub fn from_kustomization(doc: &Node) -> Vec<HelmChart> {
         .collect()
 }
 
-fn text(node: Option<&Node>) -> Option<String> {
+fn text(node: Option<Node<'_>>) -> Option<String> {
     node.and_then(Node::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string)

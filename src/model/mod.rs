@@ -13,7 +13,7 @@ pub mod service;
 pub mod suggest;
 pub mod workload;
 
-use crate::source::yaml::{Node, Value};
+use crate::source::yaml::Node;
 use crate::source::{Location, Span};
 
 pub use cilium::{BgpAdvertisement, L2Policy, LbIpPool};
@@ -35,10 +35,10 @@ pub struct Spanned<T> {
 }
 
 impl Spanned<String> {
-    pub fn from_str_node(node: &Node) -> Option<Spanned<String>> {
+    pub fn from_str_node(node: Node<'_>) -> Option<Spanned<String>> {
         Some(Spanned {
             value: node.as_str()?.to_string(),
-            span: node.span,
+            span: node.span(),
         })
     }
 
@@ -55,17 +55,16 @@ pub struct Label {
     pub span: Span,
 }
 
-pub fn labels_from(node: Option<&Node>) -> Vec<Label> {
+pub fn labels_from(node: Option<Node<'_>>) -> Vec<Label> {
     node.map(Node::as_map)
-        .unwrap_or(&[])
-        .iter()
+        .unwrap_or_default()
         .filter_map(|(k, v)| {
             Some(Label {
                 key: k.as_str()?.to_string(),
                 value: v.as_str().unwrap_or_default().to_string(),
                 span: Span {
-                    start: k.span.start,
-                    end: v.span.end.max(k.span.end),
+                    start: k.span().start,
+                    end: v.span().end.max(k.span().end),
                 },
             })
         })
@@ -266,26 +265,40 @@ impl Object {
     /// Turns a document into objects: one, or the items of a `kind: List`. `default_namespace`
     /// is where objects without `metadata.namespace` land.
     pub fn from_document(
-        doc: &Node,
+        doc: Node<'_>,
         file: crate::source::FileId,
         default_namespace: &str,
     ) -> Result<Vec<Object>, NotAnObject> {
-        let Some(api_version) = doc.get("apiVersion").and_then(Node::as_str) else {
+        Object::from_document_as(doc, file, default_namespace, None)
+    }
+
+    /// [`Object::from_document`] for a document that may lack `apiVersion` and `kind`, with the
+    /// `(apiVersion, kind)` assumed then (kustomize reads kustomization files so).
+    pub fn from_document_as(
+        doc: Node<'_>,
+        file: crate::source::FileId,
+        default_namespace: &str,
+        assumed: Option<(&str, &str)>,
+    ) -> Result<Vec<Object>, NotAnObject> {
+        let written_api_version = doc.get("apiVersion").and_then(Node::as_str);
+        let Some(api_version) = written_api_version.or(assumed.map(|a| a.0)) else {
             return Err(NotAnObject::NotKubernetes);
         };
         // `apiVersion` and a `metadata` map without `kind` is an object kubectl refuses
         // ("Object 'Kind' is missing"): kept with an empty kind for invalid-object to report.
-        let has_metadata = doc
-            .get("metadata")
-            .is_some_and(|m| matches!(m.value, Value::Map(_)));
-        let kind = match doc.get("kind").and_then(Node::as_str) {
+        let has_metadata = doc.get("metadata").is_some_and(Node::is_map);
+        let kind = match doc
+            .get("kind")
+            .and_then(Node::as_str)
+            .or(assumed.map(|a| a.1))
+        {
             Some(kind) => kind,
             None if has_metadata => "",
             None => return Err(NotAnObject::NotKubernetes),
         };
         if kind.ends_with("List") && doc.get("items").is_some() {
             let mut out = Vec::new();
-            for item in doc.get("items").map(Node::as_seq).unwrap_or(&[]) {
+            for item in doc.get("items").map(Node::as_seq).unwrap_or_default() {
                 if let Ok(objs) = Object::from_document(item, file, default_namespace) {
                     out.extend(objs);
                 }
@@ -307,14 +320,13 @@ impl Object {
         let annotations: Vec<(String, Spanned<String>)> = metadata
             .and_then(|m| m.get("annotations"))
             .map(Node::as_map)
-            .unwrap_or(&[])
-            .iter()
+            .unwrap_or_default()
             .filter_map(|(k, v)| {
                 Some((
                     k.as_str()?.to_string(),
                     Spanned {
                         value: v.as_str().unwrap_or_default().to_string(),
-                        span: v.span,
+                        span: v.span(),
                     },
                 ))
             })
@@ -336,17 +348,17 @@ impl Object {
             origin: Origin::Manifest,
             location: Some(Location {
                 file,
-                span: doc.span,
+                span: doc.span(),
             }),
-            name_span: name_node.map(|n| n.span).unwrap_or(doc.span),
-            labels_span: labels_node.map(|n| n.span),
+            name_span: name_node.map(|n| n.span()).unwrap_or(doc.span()),
+            labels_span: labels_node.map(|n| n.span()),
             spec,
         }])
     }
 }
 
 impl Spec {
-    fn from_document(group: &str, kind: &str, doc: &Node) -> Spec {
+    fn from_document(group: &str, kind: &str, doc: Node<'_>) -> Spec {
         let spec = doc.get("spec");
         match (group, kind) {
             (GATEWAY_GROUP, "Gateway") => Spec::Gateway(Gateway::from_spec(spec)),
@@ -405,7 +417,7 @@ impl Spec {
 }
 
 /// A non-empty string at a path under `spec`.
-fn string_at(spec: Option<&Node>, path: &[&str]) -> Option<String> {
+fn string_at(spec: Option<Node<'_>>, path: &[&str]) -> Option<String> {
     spec.and_then(|s| s.at(path))
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty())

@@ -111,23 +111,22 @@ impl BackendRef {
     }
 }
 
-fn port_of(node: &Node) -> Option<Spanned<u32>> {
+fn port_of(node: Node<'_>) -> Option<Spanned<u32>> {
     let p = node.get("port")?;
     Some(Spanned {
         value: p.as_u32()?,
-        span: p.span,
+        span: p.span(),
     })
 }
 
 impl Route {
-    pub fn from_spec(kind: RouteKind, spec: Option<&Node>) -> Route {
+    pub fn from_spec(kind: RouteKind, spec: Option<Node<'_>>) -> Route {
         let seq = |key: &str| {
             spec.and_then(|s| s.get(key))
                 .map(Node::as_seq)
-                .unwrap_or(&[])
+                .unwrap_or_default()
         };
         let parent_refs = seq("parentRefs")
-            .iter()
             .enumerate()
             .filter_map(|(index, p)| {
                 Some(ParentRef {
@@ -145,19 +144,18 @@ impl Route {
                     name: p.get("name").and_then(Spanned::from_str_node)?,
                     section_name: p.get("sectionName").and_then(Spanned::from_str_node),
                     port: port_of(p),
-                    span: p.span,
+                    span: p.span(),
                     index,
                 })
             })
             .collect();
         let hostnames = seq("hostnames")
-            .iter()
             .filter_map(Spanned::from_str_node)
             .collect();
         let mut backend_refs = Vec::new();
-        for (rule, r) in seq("rules").iter().enumerate() {
-            let refs = r.get("backendRefs").map(Node::as_seq).unwrap_or(&[]);
-            for (index, b) in refs.iter().enumerate() {
+        for (rule, r) in seq("rules").enumerate() {
+            let refs = r.get("backendRefs").map(Node::as_seq).unwrap_or_default();
+            for (index, b) in refs.enumerate() {
                 push_backend(&mut backend_refs, b, rule, index);
             }
         }
@@ -165,7 +163,7 @@ impl Route {
             kind,
             parent_refs,
             hostnames,
-            hostnames_span: spec.and_then(|s| s.get("hostnames")).map(|n| n.span),
+            hostnames_span: spec.and_then(|s| s.get("hostnames")).map(|n| n.span()),
             backend_refs,
         }
     }
@@ -175,7 +173,7 @@ impl Route {
     }
 }
 
-fn push_backend(out: &mut Vec<BackendRef>, b: &Node, rule: usize, index: usize) {
+fn push_backend(out: &mut Vec<BackendRef>, b: Node<'_>, rule: usize, index: usize) {
     let Some(name) = b.get("name").and_then(Spanned::from_str_node) else {
         return;
     };
@@ -193,7 +191,7 @@ fn push_backend(out: &mut Vec<BackendRef>, b: &Node, rule: usize, index: usize) 
         namespace: b.get("namespace").and_then(Spanned::from_str_node),
         name,
         port: port_of(b),
-        span: b.span,
+        span: b.span(),
         rule,
         index,
     });

@@ -39,9 +39,9 @@ pub struct LabelSelector {
 }
 
 impl LabelSelector {
-    pub fn from_node(node: &Node) -> LabelSelector {
+    pub fn from_node(node: Node<'_>) -> LabelSelector {
         let mut sel = LabelSelector {
-            span: node.span,
+            span: node.span(),
             ..Default::default()
         };
         if let Some(labels) = node.get("matchLabels") {
@@ -51,8 +51,8 @@ impl LabelSelector {
                         key: key.to_string(),
                         value: v.as_str().unwrap_or_default().to_string(),
                         span: Span {
-                            start: k.span.start,
-                            end: v.span.end.max(k.span.end),
+                            start: k.span().start,
+                            end: v.span().end.max(k.span().end),
                         },
                     });
                 }
@@ -61,7 +61,7 @@ impl LabelSelector {
         for expr in node
             .get("matchExpressions")
             .map(Node::as_seq)
-            .unwrap_or(&[])
+            .unwrap_or_default()
         {
             let key = expr.get("key").and_then(Node::as_str).unwrap_or_default();
             let operator = match expr.get("operator").and_then(Node::as_str) {
@@ -77,15 +77,14 @@ impl LabelSelector {
             let values = expr
                 .get("values")
                 .map(Node::as_seq)
-                .unwrap_or(&[])
-                .iter()
+                .unwrap_or_default()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect();
             sel.match_expressions.push(Requirement {
                 key: key.to_string(),
                 operator,
                 values,
-                span: expr.span,
+                span: expr.span(),
             });
         }
         sel
@@ -159,7 +158,7 @@ mod tests {
 
     fn selector(text: &str) -> LabelSelector {
         let loaded = yaml::load(text, &LineIndex::new(text));
-        LabelSelector::from_node(&loaded.documents[0])
+        LabelSelector::from_node(loaded.documents[0].root())
     }
 
     fn labels<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<&'a str> {

@@ -46,7 +46,7 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn from_spec(spec: Option<&Node>) -> Service {
+    pub fn from_spec(spec: Option<Node<'_>>) -> Service {
         let Some(spec) = spec else {
             return Service {
                 service_type: "ClusterIP".into(),
@@ -58,15 +58,13 @@ impl Service {
             service_type: str_of("type").unwrap_or_else(|| "ClusterIP".into()),
             selector: spec.get("selector").map(|s| {
                 s.as_map()
-                    .iter()
                     .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
                     .collect()
             }),
             ports: spec
                 .get("ports")
                 .map(Node::as_seq)
-                .unwrap_or(&[])
-                .iter()
+                .unwrap_or_default()
                 .filter_map(|p| {
                     Some(ServicePort {
                         name: p.get("name").and_then(Node::as_str).map(str::to_string),
@@ -83,7 +81,7 @@ impl Service {
                             .and_then(Node::as_str)
                             .unwrap_or("TCP")
                             .to_string(),
-                        span: p.span,
+                        span: p.span(),
                     })
                 })
                 .collect(),

@@ -19,7 +19,7 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn from_template(template: Option<&Node>) -> Workload {
+    pub fn from_template(template: Option<Node<'_>>) -> Workload {
         let Some(t) = template else {
             return Workload::default();
         };
@@ -29,7 +29,7 @@ impl Workload {
         }
     }
 
-    pub fn from_pod(doc: &Node) -> Workload {
+    pub fn from_pod(doc: Node<'_>) -> Workload {
         Workload {
             pod_labels: labels_from(doc.at(&["metadata", "labels"])),
             ports: ports_of(doc.get("spec")),
@@ -45,15 +45,15 @@ impl Workload {
     }
 }
 
-fn ports_of(pod_spec: Option<&Node>) -> Vec<ContainerPort> {
+fn ports_of(pod_spec: Option<Node<'_>>) -> Vec<ContainerPort> {
     let Some(spec) = pod_spec else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for list in ["containers", "initContainers"] {
-        for c in spec.get(list).map(Node::as_seq).unwrap_or(&[]) {
+        for c in spec.get(list).map(Node::as_seq).unwrap_or_default() {
             let container = c.get("name").and_then(Node::as_str).unwrap_or_default();
-            for p in c.get("ports").map(Node::as_seq).unwrap_or(&[]) {
+            for p in c.get("ports").map(Node::as_seq).unwrap_or_default() {
                 let Some(port) = p.get("containerPort").and_then(Node::as_u32) else {
                     continue;
                 };

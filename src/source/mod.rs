@@ -74,33 +74,41 @@ pub struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset of the start of each line (0-based line number).
     line_starts: Vec<u32>,
-    /// Whether each line is pure ASCII, where char column == byte column.
+    /// Whether each line is pure ASCII, where char column == byte column; empty when the whole
+    /// text is.
     ascii: Vec<bool>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0u32];
-        let mut ascii = Vec::new();
-        let mut line_ascii = true;
         let bytes = text.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            // A lone CR ends a line too, as YAML (and saphyr's line numbers) have it; found by
-            // fuzzing, where it put spans on the wrong line.
-            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+        let mut line_starts = vec![0u32];
+        // A lone CR ends a line too, as YAML (and saphyr's line numbers) have it; found by
+        // fuzzing, where it put spans on the wrong line.
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
                 line_starts.push(i as u32 + 1);
-                ascii.push(line_ascii);
-                line_ascii = true;
-            } else if b >= 0x80 {
-                line_ascii = false;
             }
         }
-        ascii.push(line_ascii);
+        let ascii = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let ends = line_starts[1..].iter().map(|&e| e as usize);
+            line_starts
+                .iter()
+                .zip(ends.chain([bytes.len()]))
+                .map(|(&start, end)| bytes[start as usize..end].is_ascii())
+                .collect()
+        };
         LineIndex {
             text,
             line_starts,
             ascii,
         }
+    }
+
+    fn is_ascii(&self, li: usize) -> bool {
+        self.ascii.get(li).copied().unwrap_or(true)
     }
 
     /// Position of 1-based `line` and 0-based character column `col0`.
@@ -112,7 +120,7 @@ impl<'a> LineIndex<'a> {
         }
         let li = line.saturating_sub(1);
         let start = self.line_starts[li] as usize;
-        let byte = if self.ascii[li] {
+        let byte = if self.is_ascii(li) {
             start + col0
         } else {
             let line_text = &self.text[start..];
@@ -138,7 +146,7 @@ impl<'a> LineIndex<'a> {
             Err(i) => i - 1,
         };
         let start = self.line_starts[li] as usize;
-        let col0 = if self.ascii[li] {
+        let col0 = if self.is_ascii(li) {
             byte - start
         } else {
             self.text[start..byte].chars().count()

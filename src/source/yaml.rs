@@ -2,8 +2,10 @@
 //!
 //! saphyr's own tree loader recurses without a bound (deep nesting overflows a worker's stack) and
 //! costs about 25x the source in memory. This builder keeps an explicit stack with a depth limit,
-//! caps alias expansion, expands `<<` merge keys, and produces a small tree that the model turns
-//! into typed objects before it is dropped.
+//! caps alias expansion and expands `<<` merge keys. A document lives in an [`Arena`]: flat nodes
+//! whose children are contiguous, and one buffer for every scalar's text. The loader reuses one
+//! arena for all the documents of a file, so a document costs no allocation once the arena has
+//! grown, and dropping it is free; [`Node`] is a copyable view into it.
 
 use std::collections::HashMap;
 
@@ -12,77 +14,154 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as SaphyrSpan};
 use super::{LineIndex, Pos, Span};
 
 /// Deeper nesting than this is refused: no Kubernetes object comes near it, and it keeps every
-/// recursive walk over the tree (drop, clone) far from the stack limit.
+/// recursive walk over the tree far from the stack limit.
 pub const MAX_DEPTH: usize = 256;
 
 /// Nodes one file may materialise by expanding aliases: bounds billion-laughs documents. Nodes
 /// written out are bounded by the file's size instead.
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Node {
-    pub span: Span,
-    pub value: Value,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
     Null,
-    Str(Box<str>),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Str,
+    Seq,
+    Map,
 }
 
-impl Node {
-    /// The value under `key` in a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(key))
-                .map(|(_, v)| v),
-            _ => None,
+/// One node. For a scalar, `start..start+len` is its text in [`Arena::strings`]; for a sequence,
+/// its items are `nodes[start..start+len]`; for a mapping, its entries are the `len` key/value
+/// pairs from `nodes[start]`.
+#[derive(Clone, Copy, Debug)]
+struct Raw {
+    span: Span,
+    kind: Kind,
+    start: u32,
+    len: u32,
+}
+
+/// The nodes and scalar text of one document; its root is the last node.
+#[derive(Debug, Default)]
+pub struct Arena {
+    nodes: Vec<Raw>,
+    strings: String,
+}
+
+static EMPTY: Arena = Arena {
+    nodes: Vec::new(),
+    strings: String::new(),
+};
+
+impl Arena {
+    /// The document's root.
+    pub fn root(&self) -> Node<'_> {
+        match self.nodes.last() {
+            Some(raw) => Node { arena: self, raw },
+            None => Node {
+                arena: &EMPTY,
+                raw: &NULL,
+            },
         }
+    }
+
+    fn clear(&mut self) {
+        self.nodes.clear();
+        self.strings.clear();
+    }
+}
+
+static NULL: Raw = Raw {
+    span: Span {
+        start: Pos {
+            line: 1,
+            col: 1,
+            byte: 0,
+        },
+        end: Pos {
+            line: 1,
+            col: 1,
+            byte: 0,
+        },
+    },
+    kind: Kind::Null,
+    start: 0,
+    len: 0,
+};
+
+/// A node of a loaded document.
+#[derive(Clone, Copy)]
+pub struct Node<'a> {
+    arena: &'a Arena,
+    raw: &'a Raw,
+}
+
+impl std::fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let span = self.span();
+        write!(
+            f,
+            "{:?}@{}:{}",
+            self.raw.kind, span.start.line, span.start.col
+        )
+    }
+}
+
+impl<'a> Node<'a> {
+    pub fn span(self) -> Span {
+        self.raw.span
+    }
+
+    /// The value under `key` in a mapping.
+    pub fn get(self, key: &str) -> Option<Node<'a>> {
+        self.get_entry(key).map(|(_, v)| v)
     }
 
     /// The key node (for its span) and the value under `key`.
-    pub fn get_entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(key))
-                .map(|(k, v)| (k, v)),
-            _ => None,
-        }
+    pub fn get_entry(self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
+        self.as_map().find(|(k, _)| k.as_str() == Some(key))
     }
 
     /// Walks a path of mapping keys.
-    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+    pub fn at(self, path: &[&str]) -> Option<Node<'a>> {
         path.iter().try_fold(self, |node, key| node.get(key))
     }
 
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            Value::Str(s) => Some(s),
-            _ => None,
+    pub fn as_str(self) -> Option<&'a str> {
+        let r = self.raw;
+        (r.kind == Kind::Str)
+            .then(|| &self.arena.strings[r.start as usize..(r.start + r.len) as usize])
+    }
+
+    /// A sequence's items; nothing for anything else.
+    pub fn as_seq(self) -> Items<'a> {
+        Items {
+            arena: self.arena,
+            raws: self.children(Kind::Seq, 1).iter(),
         }
     }
 
-    pub fn as_seq(&self) -> &[Node] {
-        match &self.value {
-            Value::Seq(items) => items,
-            _ => &[],
+    /// A mapping's key/value pairs; nothing for anything else.
+    pub fn as_map(self) -> Entries<'a> {
+        Entries {
+            arena: self.arena,
+            pairs: self.children(Kind::Map, 2).chunks_exact(2),
         }
     }
 
-    pub fn as_map(&self) -> &[(Node, Node)] {
-        match &self.value {
-            Value::Map(entries) => entries,
-            _ => &[],
+    fn children(self, kind: Kind, per_entry: usize) -> &'a [Raw] {
+        let r = self.raw;
+        if r.kind != kind {
+            return &[];
         }
+        let start = r.start as usize;
+        &self.arena.nodes[start..start + r.len as usize * per_entry]
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
+    pub fn is_map(self) -> bool {
+        self.raw.kind == Kind::Map
+    }
+
+    pub fn as_bool(self) -> Option<bool> {
         match self.as_str()? {
             "true" | "True" | "TRUE" => Some(true),
             "false" | "False" | "FALSE" => Some(false),
@@ -90,14 +169,99 @@ impl Node {
         }
     }
 
-    pub fn as_u32(&self) -> Option<u32> {
+    pub fn as_u32(self) -> Option<u32> {
         self.as_str()?.parse().ok()
     }
 
-    pub fn is_null(&self) -> bool {
-        matches!(self.value, Value::Null)
+    pub fn is_null(self) -> bool {
+        self.raw.kind == Kind::Null
+    }
+
+    /// Whether two nodes hold the same scalar text, or are the same collection.
+    fn same_value(self, other: Node<'_>) -> bool {
+        match (self.as_str(), other.as_str()) {
+            (Some(a), Some(b)) => a == b,
+            _ => {
+                self.raw.kind == other.raw.kind
+                    && (self.raw.kind == Kind::Null
+                        || (self.raw.start, self.raw.len) == (other.raw.start, other.raw.len))
+            }
+        }
     }
 }
+
+/// The items of a sequence.
+#[derive(Clone, Debug)]
+pub struct Items<'a> {
+    arena: &'a Arena,
+    raws: std::slice::Iter<'a, Raw>,
+}
+
+impl Default for Items<'_> {
+    fn default() -> Self {
+        Items {
+            arena: &EMPTY,
+            raws: EMPTY_RAWS.iter(),
+        }
+    }
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Node<'a>;
+
+    fn next(&mut self) -> Option<Node<'a>> {
+        let arena = self.arena;
+        self.raws.next().map(|raw| Node { arena, raw })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raws.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Items<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let arena = self.arena;
+        self.raws.next_back().map(|raw| Node { arena, raw })
+    }
+}
+
+impl ExactSizeIterator for Items<'_> {}
+
+/// The key/value pairs of a mapping.
+#[derive(Clone, Debug)]
+pub struct Entries<'a> {
+    arena: &'a Arena,
+    pairs: std::slice::ChunksExact<'a, Raw>,
+}
+
+impl Default for Entries<'_> {
+    fn default() -> Self {
+        Entries {
+            arena: &EMPTY,
+            pairs: EMPTY_RAWS.chunks_exact(2),
+        }
+    }
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (Node<'a>, Node<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let arena = self.arena;
+        self.pairs
+            .next()
+            .map(|p| (Node { arena, raw: &p[0] }, Node { arena, raw: &p[1] }))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.pairs.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+const EMPTY_RAWS: &[Raw] = &[];
 
 /// Why a file's YAML could not be loaded.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,26 +270,21 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// The documents of one file. Documents completed before a syntax error are kept; the error, if
-/// any, says where loading stopped.
+/// The documents of one file, each in its own arena. Documents completed before a syntax error
+/// are kept; the error, if any, says where loading stopped.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    pub documents: Vec<Node>,
+    pub documents: Vec<Arena>,
     pub error: Option<YamlError>,
 }
 
-enum Frame {
-    Seq {
-        start: Pos,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        start: Pos,
-        anchor: usize,
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
-    },
+/// An open collection: where it starts and its children so far (keys and values alternate in a
+/// mapping).
+struct Frame {
+    kind: Kind,
+    start: Pos,
+    anchor: usize,
+    children: Vec<Raw>,
 }
 
 /// Rewrites a scalar's text (Flux variable substitution); `None` keeps it.
@@ -134,37 +293,56 @@ pub type Substitute<'s> = &'s dyn Fn(&str) -> Option<String>;
 struct Builder<'i> {
     index: &'i LineIndex<'i>,
     substitute: Option<Substitute<'i>>,
+    arena: Arena,
     stack: Vec<Frame>,
+    /// Children buffers of closed frames, reused by the next ones.
+    spare: Vec<Vec<Raw>>,
     /// Each anchored node with its node count and nesting depth, charged when it is aliased.
-    anchors: HashMap<usize, (Node, Size)>,
+    anchors: HashMap<usize, (Raw, Size)>,
     alias_nodes: usize,
-    root: Option<Node>,
+    /// Set when a document's root is complete (and the last node of the arena).
+    done: bool,
 }
 
-/// Every document of a file at once, for callers that want them all.
+/// Every document of a file at once, each in its own arena, for callers that want them all.
 pub fn load(text: &str, index: &LineIndex) -> Loaded {
     let mut documents = Vec::new();
-    let error = load_each(text, index, None, |doc| documents.push(doc));
+    let error = run(text, index, None, |arena| {
+        documents.push(std::mem::take(arena))
+    });
     Loaded { documents, error }
 }
 
-/// Hands each non-null document to `each` as soon as it is complete, so a large file never holds
-/// more than one document's tree. Every scalar is passed through `substitute`; spans stay those of
-/// the text as written. Returns the error that stopped loading, if any, after the documents
-/// completed before it.
+/// Hands each non-null document to `each` as soon as it is complete; its arena is then reused
+/// for the next one, so a file costs the memory of its largest document. Every scalar is passed
+/// through `substitute`; spans stay those of the text as written. Returns the error that stopped
+/// loading, if any, after the documents completed before it.
 pub fn load_each<'i>(
     text: &str,
     index: &'i LineIndex<'i>,
     substitute: Option<Substitute<'i>>,
-    mut each: impl FnMut(Node),
+    mut each: impl FnMut(Node<'_>),
+) -> Option<YamlError> {
+    run(text, index, substitute, |arena| each(arena.root()))
+}
+
+/// Loads documents one by one; `each` gets the arena of each non-null one, which is cleared
+/// afterwards unless `each` took it.
+fn run<'i>(
+    text: &str,
+    index: &'i LineIndex<'i>,
+    substitute: Option<Substitute<'i>>,
+    mut each: impl FnMut(&mut Arena),
 ) -> Option<YamlError> {
     let mut b = Builder {
         index,
         substitute,
+        arena: Arena::default(),
         stack: Vec::new(),
+        spare: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
-        root: None,
+        done: false,
     };
     for item in Parser::new_from_str(text) {
         let (event, span) = match item {
@@ -180,12 +358,14 @@ pub fn load_each<'i>(
         if let Err(error) = b.event(event, span) {
             return Some(error);
         }
-        if let Some(root) = b.root.take() {
-            // Anchors do not cross documents; free them before the next one grows.
+        if b.done {
+            b.done = false;
+            // Anchors do not cross documents.
             b.anchors.clear();
-            if !root.is_null() {
-                each(root);
+            if !b.arena.root().is_null() {
+                each(&mut b.arena);
             }
+            b.arena.clear();
         }
     }
     None
@@ -210,23 +390,31 @@ impl Builder<'_> {
     fn event(&mut self, event: Event, span: SaphyrSpan) -> Result<(), YamlError> {
         match event {
             Event::Scalar(text, style, anchor, _tag) => {
-                let value = if style == ScalarStyle::Plain && is_null(&text) {
-                    Value::Null
+                let span = self.span(&span);
+                let raw = if style == ScalarStyle::Plain && is_null(&text) {
+                    Raw {
+                        span,
+                        kind: Kind::Null,
+                        start: 0,
+                        len: 0,
+                    }
                 } else {
-                    match self.substitute.and_then(|f| f(&text)) {
-                        Some(replaced) => Value::Str(replaced.into()),
-                        None => Value::Str(text.into()),
+                    let replaced = self.substitute.and_then(|f| f(&text));
+                    let text = replaced.as_deref().unwrap_or(&text);
+                    let start = self.arena.strings.len();
+                    self.arena.strings.push_str(text);
+                    Raw {
+                        span,
+                        kind: Kind::Str,
+                        start: start as u32,
+                        len: text.len() as u32,
                     }
                 };
-                let node = Node {
-                    span: self.span(&span),
-                    value,
-                };
-                self.complete(node, anchor)
+                self.complete(raw, anchor)
             }
             Event::Alias(id) => {
                 let at = self.pos(&span.start);
-                let Some((node, size)) = self.anchors.get(&id) else {
+                let Some(&(raw, size)) = self.anchors.get(&id) else {
                     return Err(self.error(
                         at,
                         "unknown alias: no anchor of that name earlier in this document \
@@ -234,60 +422,30 @@ impl Builder<'_> {
                             .into(),
                     ));
                 };
-                let (node, size) = (node.clone(), *size);
-                // An alias nests its anchor's whole tree here: a chain of aliases could otherwise
-                // build a tree deep enough to overflow the stack when it is dropped.
+                // An alias nests its anchor's whole tree here: bound the depth so walks over the
+                // tree stay far from the stack limit.
                 if self.stack.len() + size.depth > MAX_DEPTH {
                     return Err(self.too_deep(at));
                 }
                 self.count_alias(size.nodes, at)?;
-                self.complete(node, 0)
+                // The anchored node's children are already in the arena: the alias shares them.
+                self.complete(raw, 0)
             }
-            Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
-                start: self.pos(&span.start),
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(anchor, _) => self.open(Frame::Map {
-                start: self.pos(&span.start),
-                anchor,
-                entries: Vec::new(),
-                key: None,
-            }),
+            Event::SequenceStart(anchor, _) => self.open(Kind::Seq, anchor, &span),
+            Event::MappingStart(anchor, _) => self.open(Kind::Map, anchor, &span),
             Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Ok(());
+                };
                 // A block collection ends where the next token starts (a zero-width span on a
                 // later line): end it at its last child instead, so underlines stay on it.
                 let block_end = (span.start.index() == span.end.index())
-                    .then(|| self.last_child_end())
+                    .then(|| frame.children.last().map(|c| c.span.end))
                     .flatten();
                 let end = block_end.unwrap_or_else(|| self.pos(&span.end));
-                let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq {
-                        start,
-                        anchor,
-                        items,
-                    }) => (
-                        Node {
-                            span: Span { start, end },
-                            value: Value::Seq(items),
-                        },
-                        anchor,
-                    ),
-                    Some(Frame::Map {
-                        start,
-                        anchor,
-                        entries,
-                        ..
-                    }) => (
-                        Node {
-                            span: Span { start, end },
-                            value: Value::Map(merge_keys(self.unique_keys(entries)?)),
-                        },
-                        anchor,
-                    ),
-                    None => return Ok(()),
-                };
-                self.complete(node, anchor)
+                let anchor = frame.anchor;
+                let raw = self.close(frame, end)?;
+                self.complete(raw, anchor)
             }
             Event::StreamStart
             | Event::StreamEnd
@@ -297,22 +455,47 @@ impl Builder<'_> {
         }
     }
 
-    fn last_child_end(&self) -> Option<Pos> {
-        match self.stack.last()? {
-            Frame::Seq { items, .. } => items.last().map(|n| n.span.end),
-            Frame::Map { entries, .. } => entries.last().map(|(_, v)| v.span.end),
+    fn open(&mut self, kind: Kind, anchor: usize, span: &SaphyrSpan) -> Result<(), YamlError> {
+        let start = self.pos(&span.start);
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.too_deep(start));
         }
+        let children = self.spare.pop().unwrap_or_default();
+        self.stack.push(Frame {
+            kind,
+            start,
+            anchor,
+            children,
+        });
+        Ok(())
     }
 
-    fn open(&mut self, frame: Frame) -> Result<(), YamlError> {
-        if self.stack.len() >= MAX_DEPTH {
-            let pos = match &frame {
-                Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
-            };
-            return Err(self.too_deep(pos));
-        }
-        self.stack.push(frame);
-        Ok(())
+    /// Moves a finished collection's children into the arena, after checking a mapping's keys
+    /// and expanding its merge keys.
+    fn close(&mut self, mut frame: Frame, end: Pos) -> Result<Raw, YamlError> {
+        let per_entry = match frame.kind {
+            Kind::Map => {
+                // A key without its value cannot come from the parser; drop it all the same.
+                frame.children.truncate(frame.children.len() & !1);
+                self.unique_keys(&frame.children)?;
+                self.merge_keys(&mut frame.children);
+                2
+            }
+            _ => 1,
+        };
+        let start = self.arena.nodes.len();
+        let len = frame.children.len() / per_entry;
+        self.arena.nodes.extend(frame.children.drain(..));
+        self.spare.push(frame.children);
+        Ok(Raw {
+            span: Span {
+                start: frame.start,
+                end,
+            },
+            kind: frame.kind,
+            start: start as u32,
+            len: len as u32,
+        })
     }
 
     fn too_deep(&self, pos: Pos) -> YamlError {
@@ -322,25 +505,88 @@ impl Builder<'_> {
         )
     }
 
+    fn str_of<'a>(&'a self, raw: &'a Raw) -> Option<&'a str> {
+        Node {
+            arena: &self.arena,
+            raw,
+        }
+        .as_str()
+    }
+
     /// Refuses a mapping that repeats a key, at the repeat: kubectl's strict decoding rejects
     /// the file ("mapping key already defined"), and which value wins is unclear to readers.
-    fn unique_keys(&self, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, YamlError> {
-        let mut seen: HashMap<&str, &Node> = HashMap::with_capacity(entries.len());
-        for (k, _) in &entries {
-            let Some(key) = k.as_str().filter(|&key| key != "<<") else {
+    fn unique_keys(&self, pairs: &[Raw]) -> Result<(), YamlError> {
+        let keys = pairs.iter().step_by(2);
+        let duplicate = |first: &Raw, again: &Raw, key: &str| {
+            self.error(
+                again.span.start,
+                format!(
+                    "duplicate key `{key}` (first at line {}); kubectl rejects the file",
+                    first.span.start.line
+                ),
+            )
+        };
+        // Most mappings have a handful of keys: comparing each with the earlier ones is cheaper
+        // than hashing them.
+        if pairs.len() <= 32 {
+            for (i, k) in keys.clone().enumerate() {
+                let Some(key) = self.str_of(k).filter(|&key| key != "<<") else {
+                    continue;
+                };
+                if let Some(first) = keys.clone().take(i).find(|f| self.str_of(f) == Some(key)) {
+                    return Err(duplicate(first, k, key));
+                }
+            }
+            return Ok(());
+        }
+        let mut seen: HashMap<&str, &Raw> = HashMap::with_capacity(pairs.len() / 2);
+        for k in keys {
+            let Some(key) = self.str_of(k).filter(|&key| key != "<<") else {
                 continue;
             };
             if let Some(first) = seen.insert(key, k) {
-                return Err(self.error(
-                    k.span.start,
-                    format!(
-                        "duplicate key `{key}` (first at line {}); kubectl rejects the file",
-                        first.span.start.line
-                    ),
-                ));
+                return Err(duplicate(first, k, key));
             }
         }
-        Ok(entries)
+        Ok(())
+    }
+
+    /// Expands YAML 1.1 `<<` merge keys: entries of the merged maps fill in keys the map lacks.
+    fn merge_keys(&self, pairs: &mut Vec<Raw>) {
+        let is_merge = |k: &Raw| self.str_of(k) == Some("<<");
+        if !pairs.iter().step_by(2).any(is_merge) {
+            return;
+        }
+        let mut own = Vec::with_capacity(pairs.len());
+        let mut merges = Vec::new();
+        for pair in pairs.chunks_exact(2) {
+            if is_merge(&pair[0]) {
+                merges.push(pair[1]);
+            } else {
+                own.extend_from_slice(pair);
+            }
+        }
+        let arena = &self.arena;
+        for value in merges {
+            let value = Node { arena, raw: &value };
+            let sources: Vec<Node> = match value.raw.kind {
+                Kind::Map => vec![value],
+                Kind::Seq => value.as_seq().collect(),
+                _ => continue,
+            };
+            for source in sources {
+                for (k, v) in source.as_map() {
+                    let present = own
+                        .chunks_exact(2)
+                        .any(|p| Node { arena, raw: &p[0] }.same_value(k));
+                    if !present {
+                        own.push(*k.raw);
+                        own.push(*v.raw);
+                    }
+                }
+            }
+        }
+        *pairs = own;
     }
 
     fn count_alias(&mut self, n: usize, at: Pos) -> Result<(), YamlError> {
@@ -357,18 +603,20 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+    fn complete(&mut self, raw: Raw, anchor: usize) -> Result<(), YamlError> {
         if anchor > 0 {
-            let size = measure(&node);
-            self.anchors.insert(anchor, (node.clone(), size));
+            let size = measure(Node {
+                arena: &self.arena,
+                raw: &raw,
+            });
+            self.anchors.insert(anchor, (raw, size));
         }
         match self.stack.last_mut() {
-            None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(node),
-                Some(k) => entries.push((k, node)),
-            },
+            Some(frame) => frame.children.push(raw),
+            None => {
+                self.arena.nodes.push(raw);
+                self.done = true;
+            }
         }
         Ok(())
     }
@@ -387,11 +635,11 @@ struct Size {
 
 /// Recursion is safe here: every tree the builder makes, aliases included, nests at most
 /// [`MAX_DEPTH`] deep.
-fn measure(node: &Node) -> Size {
-    let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
-        Value::Null | Value::Str(_) => return Size { nodes: 1, depth: 0 },
-        Value::Seq(items) => Box::new(items.iter()),
-        Value::Map(entries) => Box::new(entries.iter().flat_map(|(k, v)| [k, v])),
+fn measure(node: Node<'_>) -> Size {
+    let children: Box<dyn Iterator<Item = Node<'_>>> = match node.raw.kind {
+        Kind::Null | Kind::Str => return Size { nodes: 1, depth: 0 },
+        Kind::Seq => Box::new(node.as_seq()),
+        Kind::Map => Box::new(node.as_map().flat_map(|(k, v)| [k, v])),
     };
     children
         .map(measure)
@@ -399,33 +647,6 @@ fn measure(node: &Node) -> Size {
             nodes: acc.nodes + c.nodes,
             depth: acc.depth.max(c.depth + 1),
         })
-}
-
-/// Expands YAML 1.1 `<<` merge keys: entries of the merged maps fill in keys the map lacks.
-fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    if !entries.iter().any(|(k, _)| k.as_str() == Some("<<")) {
-        return entries;
-    }
-    let (merges, mut own): (Vec<_>, Vec<_>) = entries
-        .into_iter()
-        .partition(|(k, _)| k.as_str() == Some("<<"));
-    for (_, value) in merges {
-        let sources: Vec<Node> = match value.value {
-            Value::Map(_) => vec![value],
-            Value::Seq(items) => items,
-            _ => continue,
-        };
-        for source in sources {
-            if let Value::Map(src) = source.value {
-                for (k, v) in src {
-                    if !own.iter().any(|(ok, _)| ok.value == k.value) {
-                        own.push((k, v));
-                    }
-                }
-            }
-        }
-    }
-    own
 }
 
 #[cfg(test)]
@@ -440,12 +661,12 @@ mod tests {
     fn spans_are_one_based_and_count_characters() {
         let text = "a: b\nnamé: välue\n";
         let loaded = load_str(text);
-        let doc = &loaded.documents[0];
+        let doc = loaded.documents[0].root();
         let v = doc.get("namé").unwrap();
         assert_eq!(v.as_str(), Some("välue"));
-        assert_eq!((v.span.start.line, v.span.start.col), (2, 7));
+        assert_eq!((v.span().start.line, v.span().start.col), (2, 7));
         assert_eq!(
-            &text[v.span.start.byte as usize..v.span.end.byte as usize],
+            &text[v.span().start.byte as usize..v.span().end.byte as usize],
             "välue"
         );
     }
@@ -454,8 +675,8 @@ mod tests {
     fn block_collections_end_at_their_last_child() {
         let text = "a:\n  b: 1\n  c: [x, y]\n  d: {e: f}\nz:\n- 1\n- 2\nq: r\n";
         let loaded = load_str(text);
-        let doc = &loaded.documents[0];
-        let slice = |n: &Node| &text[n.span.start.byte as usize..n.span.end.byte as usize];
+        let doc = loaded.documents[0].root();
+        let slice = |n: Node| &text[n.span().start.byte as usize..n.span().end.byte as usize];
         assert_eq!(
             slice(doc.get("a").unwrap()),
             "b: 1\n  c: [x, y]\n  d: {e: f}"
@@ -470,7 +691,7 @@ mod tests {
         let text = "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n---\nk: v\n";
         let loaded = load_str(text);
         assert_eq!(loaded.documents.len(), 2);
-        let m = loaded.documents[0].get("m").unwrap();
+        let m = loaded.documents[0].root().get("m").unwrap();
         assert_eq!(m.get("x").and_then(Node::as_str), Some("1"));
         assert_eq!(m.get("y").and_then(Node::as_str), Some("3"));
     }
