@@ -485,7 +485,7 @@ impl Builder<'_> {
         };
         let start = self.arena.nodes.len();
         let len = frame.children.len() / per_entry;
-        self.arena.nodes.extend(frame.children.drain(..));
+        self.arena.nodes.append(&mut frame.children);
         self.spare.push(frame.children);
         Ok(Raw {
             span: Span {
