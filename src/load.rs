@@ -151,6 +151,10 @@ pub fn parse_with(
         e.pos = visible(text, &index, e.pos);
         e
     });
+    // Most files hold one or two objects, and a Vec grows to four at once: the slack of every
+    // file would add up to a fifth of the run's memory.
+    out.objects.shrink_to_fit();
+    out.layout.shrink_to_fit();
     out
 }
 
