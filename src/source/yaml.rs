@@ -697,6 +697,67 @@ mod tests {
     }
 
     #[test]
+    fn aliases_share_their_anchor_and_merge_lists_fill_missing_keys() {
+        let text = "a: &a {x: 1, y: [p, q]}\nb: *a\nm:\n  <<: [*a, {z: 3, x: 9}]\n  y: own\n";
+        let loaded = load_str(text);
+        let doc = loaded.documents[0].root();
+        let b = doc.get("b").unwrap();
+        assert_eq!(b.at(&["x"]).and_then(Node::as_str), Some("1"));
+        let items: Vec<_> = b
+            .get("y")
+            .unwrap()
+            .as_seq()
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(items, ["p", "q"]);
+        let m = doc.get("m").unwrap();
+        let keys: Vec<_> = m.as_map().filter_map(|(k, _)| k.as_str()).collect();
+        // Own keys first, then merged ones in order; the first merged map wins over the second.
+        assert_eq!(keys, ["y", "x", "z"]);
+        assert_eq!(m.get("y").and_then(Node::as_str), Some("own"));
+        assert_eq!(m.get("x").and_then(Node::as_str), Some("1"));
+        assert_eq!(m.get("z").and_then(Node::as_str), Some("3"));
+    }
+
+    #[test]
+    fn each_document_is_handed_over_alone() {
+        let text = "a: 1\n---\n~\n---\nb: [2, 3]\n";
+        let index = LineIndex::new(text);
+        let mut seen = Vec::new();
+        let error = load_each(text, &index, None, |doc| {
+            let keys: Vec<String> = doc
+                .as_map()
+                .filter_map(|(k, _)| k.as_str())
+                .map(String::from)
+                .collect();
+            seen.push(keys);
+        });
+        assert!(error.is_none());
+        // The null document is skipped; the arena reused for the third holds only its nodes.
+        assert_eq!(seen, [vec!["a".to_string()], vec!["b".to_string()]]);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_small_and_large_mappings() {
+        let small = load_str("a: 1\nb: 2\na: 3\n");
+        assert!(
+            small
+                .error
+                .unwrap()
+                .message
+                .contains("duplicate key `a` (first at line 1)")
+        );
+        let mut large: String = (0..40).map(|i| format!("k{i}: v\n")).collect();
+        large.push_str("k7: again\n");
+        let err = load_str(&large).error.unwrap();
+        assert!(
+            err.message.contains("duplicate key `k7` (first at line 8)"),
+            "{err:?}"
+        );
+        assert_eq!(err.pos.line, 41);
+    }
+
+    #[test]
     fn syntax_error_keeps_earlier_documents() {
         let loaded = load_str("a: 1\n---\nb: [1, 2\nc: d\n");
         assert_eq!(loaded.documents.len(), 1);
