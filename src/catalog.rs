@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use crate::config::ExternalObject;
 use crate::layout::gitops::LayoutDoc;
 use crate::model::route::BackendRef;
@@ -79,6 +81,20 @@ struct KindIndex {
 }
 
 impl KindIndex {
+    fn add(&mut self, id: ObjectId, o: &Object) {
+        self.ids.push(id);
+        let names = match &o.namespace {
+            None => &mut self.cluster_scoped,
+            Some(ns) => entry(&mut self.namespaced, ns),
+        };
+        names.ids.push(id);
+        // The first object of a name wins; a duplicate is still listed by kind.
+        if !names.first.contains_key(o.name.as_str()) {
+            names.first.insert(o.name.clone(), id);
+        }
+        entry(&mut self.named, &o.name).push(id);
+    }
+
     fn names(&self, namespace: Option<&str>) -> Option<&Names> {
         match namespace {
             None => Some(&self.cluster_scoped),
@@ -98,6 +114,27 @@ fn by_kind_mut<'m, T: Default>(map: &'m mut ByKind<T>, group: &str, kind: &str) 
     entry(entry(map, group), kind)
 }
 
+/// Every object's id by kind, each list in load order; ranges of objects are grouped in
+/// parallel, then their lists joined in order.
+fn ids_by_kind(objects: &Objects) -> ByKind<Vec<ObjectId>> {
+    (0..objects.len() as u32)
+        .into_par_iter()
+        .map(ObjectId)
+        .fold(HashMap::new, |mut ids: ByKind<Vec<ObjectId>>, id| {
+            let o = objects.get(id);
+            by_kind_mut(&mut ids, &o.group, &o.kind).push(id);
+            ids
+        })
+        .reduce(HashMap::new, |mut earlier, later| {
+            for (group, kinds) in later {
+                for (kind, mut ids) in kinds {
+                    by_kind_mut(&mut earlier, &group, &kind).append(&mut ids);
+                }
+            }
+            earlier
+        })
+}
+
 /// `map.entry(key).or_default()` that copies the key only when it is new.
 fn entry<'m, T: Default>(map: &'m mut HashMap<String, T>, key: &str) -> &'m mut T {
     if !map.contains_key(key) {
@@ -106,20 +143,99 @@ fn entry<'m, T: Default>(map: &'m mut HashMap<String, T>, key: &str) -> &'m mut 
     map.get_mut(key).expect("inserted above")
 }
 
-pub struct Catalog {
-    objects: Vec<Object>,
-    commands: Vec<(FileId, Command)>,
-    suppressions: Vec<(FileId, Suppression)>,
-    yaml_errors: Vec<(FileId, YamlError)>,
-    kinds: ByKind<KindIndex>,
+/// Every object, in load order: each file's objects in the Vec loading put them in, then the
+/// objects the Catalog adds, appended to the last chunk. Moving them all into one Vec would copy
+/// tens of MB into freshly mapped pages on large trees, which took longer than building every
+/// index.
+#[derive(Default)]
+struct Objects {
+    chunks: Vec<Vec<Object>>,
+    /// The chunk and position of each object, by ObjectId.
+    at: Vec<(u32, u32)>,
+}
+
+impl Objects {
+    /// Adds a file's objects, as a chunk of their own.
+    fn extend(&mut self, objects: Vec<Object>) {
+        if objects.is_empty() {
+            return;
+        }
+        let chunk = self.chunks.len() as u32;
+        self.at
+            .extend((0..objects.len() as u32).map(|i| (chunk, i)));
+        self.chunks.push(objects);
+    }
+
+    /// Adds one object at the end, in the last chunk.
+    fn push(&mut self, o: Object) {
+        if self.chunks.is_empty() {
+            self.chunks.push(Vec::new());
+        }
+        let chunk = self.chunks.len() - 1;
+        self.at
+            .push((chunk as u32, self.chunks[chunk].len() as u32));
+        self.chunks[chunk].push(o);
+    }
+
+    fn get(&self, id: ObjectId) -> &Object {
+        let (chunk, i) = self.at[id.0 as usize];
+        &self.chunks[chunk as usize][i as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Object> {
+        self.chunks.iter().flatten()
+    }
+}
+
+/// The indexes across kinds.
+#[derive(Default)]
+struct Across {
     /// Services by label key, then value, for selector queries.
     service_labels: HashMap<String, HashMap<String, Vec<ObjectId>>>,
-    generated_service: HashMap<ObjectId, ObjectId>,
     /// Pod-bearing workloads by namespace, for what a Service selects.
     workloads: HashMap<Option<String>, Vec<ObjectId>>,
     /// Objects whose name or namespace holds an unresolved `${…}`, by (group, kind): a
     /// reference that misses may still be one of them once substituted.
     placeholder_named: ByKind<Vec<ObjectId>>,
+    /// Objects with a route spec, for their backendRefs without a scan of every object.
+    routes: Vec<ObjectId>,
+}
+
+impl Across {
+    fn add(&mut self, id: ObjectId, o: &Object) {
+        if placeholder(&o.name).is_some() || o.namespace.as_deref().and_then(placeholder).is_some()
+        {
+            by_kind_mut(&mut self.placeholder_named, &o.group, &o.kind).push(id);
+        }
+        if o.route().is_some() {
+            self.routes.push(id);
+        }
+        if let Spec::Workload(_) = o.spec {
+            self.workloads
+                .entry(o.namespace.clone())
+                .or_default()
+                .push(id);
+        }
+        if o.service().is_some() {
+            for l in &o.labels {
+                entry(entry(&mut self.service_labels, &l.key), &l.value).push(id);
+            }
+        }
+    }
+}
+
+pub struct Catalog {
+    objects: Objects,
+    commands: Vec<(FileId, Command)>,
+    suppressions: Vec<(FileId, Suppression)>,
+    yaml_errors: Vec<(FileId, YamlError)>,
+    kinds: ByKind<KindIndex>,
+    across: Across,
+    generated_service: HashMap<ObjectId, ObjectId>,
     /// Namespaces a Helm chart is deployed into, with the first such chart as the reason.
     helm_namespaces: HashMap<String, String>,
     /// Report what may be created outside the tree as missing.
@@ -137,15 +253,13 @@ impl Catalog {
         external: &[ExternalObject],
     ) -> Catalog {
         let mut c = Catalog {
-            objects: Vec::new(),
+            objects: Objects::default(),
             commands: Vec::new(),
             suppressions: Vec::new(),
             yaml_errors: Vec::new(),
             kinds: HashMap::new(),
-            service_labels: HashMap::new(),
+            across: Across::default(),
             generated_service: HashMap::new(),
-            workloads: HashMap::new(),
-            placeholder_named: HashMap::new(),
             helm_namespaces: HashMap::new(),
             strict: false,
             default_namespace: default_namespace.to_string(),
@@ -158,14 +272,13 @@ impl Catalog {
             if let Some(e) = contents.yaml_error {
                 c.yaml_errors.push((file, e));
             }
-            for o in contents.objects {
-                c.manifest_objects += 1;
-                c.insert(o);
-            }
+            c.objects.extend(contents.objects);
             commands.extend(contents.commands.into_iter().map(|cmd| (file, cmd)));
             c.suppressions
                 .extend(contents.suppressions.into_iter().map(|s| (file, s)));
         }
+        c.manifest_objects = c.objects.len();
+        c.index_manifests();
         for (_, cmd) in &commands {
             if let Some(o) = c.object_of_command(cmd) {
                 c.insert(o);
@@ -185,35 +298,50 @@ impl Catalog {
         c
     }
 
+    /// Indexes the objects of the manifests, all in the Catalog and none indexed yet, as
+    /// `insert` one by one would (each list in load order), but in parallel: the indexes across
+    /// kinds in one task, and the objects grouped by kind, then one task per kind.
+    fn index_manifests(&mut self) {
+        let objects = &self.objects;
+        let (indexes, across) = rayon::join(
+            || {
+                let per_kind: Vec<(String, String, Vec<ObjectId>)> = ids_by_kind(objects)
+                    .into_iter()
+                    .flat_map(|(group, kinds)| {
+                        kinds
+                            .into_iter()
+                            .map(move |(kind, ids)| (group.clone(), kind, ids))
+                    })
+                    .collect();
+                per_kind
+                    .into_par_iter()
+                    .map(|(group, kind, ids)| {
+                        let mut index = KindIndex::default();
+                        for id in ids {
+                            index.add(id, objects.get(id));
+                        }
+                        (group, kind, index)
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || {
+                let mut across = Across::default();
+                for (i, o) in objects.iter().enumerate() {
+                    across.add(ObjectId(i as u32), o);
+                }
+                across
+            },
+        );
+        for (group, kind, index) in indexes {
+            self.kinds.entry(group).or_default().insert(kind, index);
+        }
+        self.across = across;
+    }
+
     fn insert(&mut self, o: Object) -> ObjectId {
         let id = ObjectId(self.objects.len() as u32);
-        let index = by_kind_mut(&mut self.kinds, &o.group, &o.kind);
-        index.ids.push(id);
-        let names = match &o.namespace {
-            None => &mut index.cluster_scoped,
-            Some(ns) => entry(&mut index.namespaced, ns),
-        };
-        names.ids.push(id);
-        // The first object of a name wins; a duplicate is still listed by kind.
-        if !names.first.contains_key(o.name.as_str()) {
-            names.first.insert(o.name.clone(), id);
-        }
-        entry(&mut index.named, &o.name).push(id);
-        if placeholder(&o.name).is_some() || o.namespace.as_deref().and_then(placeholder).is_some()
-        {
-            by_kind_mut(&mut self.placeholder_named, &o.group, &o.kind).push(id);
-        }
-        if let Spec::Workload(_) = o.spec {
-            self.workloads
-                .entry(o.namespace.clone())
-                .or_default()
-                .push(id);
-        }
-        if o.service().is_some() {
-            for l in &o.labels {
-                entry(entry(&mut self.service_labels, &l.key), &l.value).push(id);
-            }
-        }
+        by_kind_mut(&mut self.kinds, &o.group, &o.kind).add(id, &o);
+        self.across.add(id, &o);
         self.objects.push(o);
         id
     }
@@ -442,7 +570,7 @@ impl Catalog {
 
     /// The namespaces Helm charts are deployed into, each with the first chart that is.
     fn index_helm_namespaces(&mut self) {
-        for o in &self.objects {
+        for o in self.objects.iter() {
             let Spec::HelmCharts(charts) = &o.spec else {
                 continue;
             };
@@ -480,7 +608,7 @@ impl Catalog {
     }
 
     pub fn object(&self, id: ObjectId) -> &Object {
-        &self.objects[id.0 as usize]
+        self.objects.get(id)
     }
 
     pub fn objects(&self) -> impl Iterator<Item = (ObjectId, &Object)> {
@@ -546,7 +674,7 @@ impl Catalog {
         if let Some(reason) = namespace.and_then(|ns| self.helm_namespaces.get(ns)) {
             return Some(reason.clone());
         }
-        let candidates = by_kind(&self.placeholder_named, group, kind)?;
+        let candidates = by_kind(&self.across.placeholder_named, group, kind)?;
         candidates.iter().find_map(|&id| {
             let o = self.object(id);
             let namespace_fits = match (o.namespace.as_deref(), namespace) {
@@ -611,7 +739,8 @@ impl Catalog {
 
     /// Every backendRef to a core Service written in a route, with the namespace it resolves in.
     pub fn service_backend_refs(&self) -> impl Iterator<Item = BackendUse<'_>> {
-        self.objects.iter().flat_map(|route_obj| {
+        self.across.routes.iter().flat_map(|&id| {
+            let route_obj = self.object(id);
             let file = route_obj.location.map(|l| l.file);
             let route_ns = route_obj.namespace.as_deref();
             route_obj
@@ -638,7 +767,8 @@ impl Catalog {
 
     /// The pod-bearing workloads of a namespace, in load order.
     pub fn workloads_in(&self, namespace: &Option<String>) -> &[ObjectId] {
-        self.workloads
+        self.across
+            .workloads
             .get(namespace)
             .map(Vec::as_slice)
             .unwrap_or(&[])
@@ -765,7 +895,8 @@ impl Catalog {
             ),
             Operator::Exists if r.key != SERVICE_NAME_KEY && r.key != SERVICE_NAMESPACE_KEY => {
                 Some(
-                    self.service_labels
+                    self.across
+                        .service_labels
                         .get(r.key.as_str())
                         .map(|values| values.values().map(Vec::as_slice).collect())
                         .unwrap_or_default(),
@@ -794,6 +925,7 @@ impl Catalog {
                 .and_then(|k| k.namespaced.get(value))
                 .map(|names| &names.ids),
             _ => self
+                .across
                 .service_labels
                 .get(key)
                 .and_then(|values| values.get(value)),

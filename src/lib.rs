@@ -223,16 +223,29 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         catalog.strict = options.strict;
         timings.catalog_objects += catalog.objects().count();
         lap(&mut clock, &mut timings.index);
-        let mut found = check(&catalog, options, &mut timings, &mut clock);
-        for f in &mut found {
-            f.cluster = world.name.clone();
-        }
-        findings.extend(found);
-        references.extend(references::references(&catalog).into_iter().map(|mut r| {
-            r.cluster = world.name.clone();
-            r
-        }));
+        // The references need no finding: they are resolved while the rules run.
+        let (found, mut resolved) = rayon::join(
+            || check(&catalog, options),
+            || references::references(&catalog),
+        );
+        timings.rules_run += found.rules_run;
         lap(&mut clock, &mut timings.check);
+        let found = configure(found.findings, &catalog, options);
+        lap(&mut clock, &mut timings.suppress);
+        findings.extend(found.into_iter().map(|mut f| {
+            f.cluster = world.name.clone();
+            f
+        }));
+        for r in &mut resolved {
+            r.cluster = world.name.clone();
+        }
+        // One world's references are kept where they are, not copied into a new Vec.
+        if references.is_empty() {
+            references = resolved;
+        } else {
+            references.append(&mut resolved);
+        }
+        drop_in_background(catalog);
     }
     findings.retain(|f| reported(f.location.file));
     let mut findings = merge_worlds(findings, world_count, &shared);
@@ -243,7 +256,10 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     if world_count > 1 {
         merge_shared_references(&mut references, world_count, &shared);
     }
-    references.par_sort_by(|a, b| {
+    // Sorted and deduplicated as indexes: only their count and the unverified ones are kept.
+    let mut order: Vec<usize> = (0..references.len()).collect();
+    order.par_sort_by(|&a, &b| {
+        let (a, b) = (&references[a], &references[b]);
         (
             a.location.file,
             a.location.span.start,
@@ -257,14 +273,16 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
                 &b.cluster,
             ))
     });
-    references.dedup_by(|a, b| {
+    order.dedup_by(|a, b| {
+        let (a, b) = (&references[*a], &references[*b]);
         a.location == b.location && a.target == b.target && a.cluster == b.cluster
     });
-    let unverified: Vec<references::Reference> = references
+    let unverified: Vec<references::Reference> = order
         .iter()
-        .filter(|r| r.unverified.is_some())
-        .cloned()
+        .filter_map(|&i| references[i].unverified_reference())
         .collect();
+    let reference_count = order.len();
+    drop_in_background(references);
     lap(&mut clock, &mut timings.sort);
 
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
@@ -274,7 +292,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         skipped_documents,
         templates,
         commands,
-        references: references.len(),
+        references: reference_count,
         unverified: unverified.len(),
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
@@ -296,19 +314,19 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     }
 }
 
-/// The enabled rules over one Catalog, suppressions and configured severities applied.
-fn check(
-    catalog: &Catalog,
-    options: &Options,
-    timings: &mut Timings,
-    clock: &mut Instant,
-) -> Vec<Finding> {
+/// What the enabled rules found in one Catalog.
+struct Checked {
+    findings: Vec<Finding>,
+    rules_run: usize,
+}
+
+/// The enabled rules over one Catalog, in parallel, their findings in rule order.
+fn check(catalog: &Catalog, options: &Options) -> Checked {
     let enabled: Vec<_> = rules::RULES
         .iter()
         .filter(|rule| options.config.enabled(rule.meta.id))
         .collect();
-    timings.rules_run += enabled.len();
-    let findings: Vec<Finding> = enabled
+    let findings = enabled
         .par_iter()
         .flat_map_iter(|rule| {
             let mut out = Vec::new();
@@ -316,15 +334,27 @@ fn check(
             out
         })
         .collect();
-    lap(clock, &mut timings.check);
+    Checked {
+        findings,
+        rules_run: enabled.len(),
+    }
+}
+
+/// Findings with suppressions and configured severities applied.
+fn configure(findings: Vec<Finding>, catalog: &Catalog, options: &Options) -> Vec<Finding> {
     let mut findings = suppress::apply(findings, catalog, &|id| options.config.enabled(id));
     for f in &mut findings {
         if let Some(severity) = options.config.severity(f.rule) {
             f.severity = severity;
         }
     }
-    lap(clock, &mut timings.suppress);
     findings
+}
+
+/// Drops `value` on a thread of its own: freeing a Catalog of a large tree takes tens of
+/// milliseconds nothing waits for. Without a thread, it is dropped here.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// Findings of several clusters together. A file no cluster deploys (a script outside the
@@ -370,20 +400,22 @@ fn merge_worlds(findings: Vec<Finding>, worlds: usize, shared: &HashSet<FileId>)
 /// References in files every cluster shares, found alike in all clusters, lose their cluster
 /// (as their findings do) so they count once.
 fn merge_shared_references(
-    references: &mut [references::Reference],
+    references: &mut [references::Resolved],
     worlds: usize,
     shared: &HashSet<FileId>,
 ) {
+    let key = |r: &references::Resolved| {
+        let reason = r.reason().map(str::to_string);
+        (r.location, r.target.clone(), reason)
+    };
     let mut seen: HashMap<(Location, String, Option<String>), usize> = HashMap::new();
     for r in references.iter() {
         if shared.contains(&r.location.file) {
-            *seen
-                .entry((r.location, r.target.clone(), r.unverified.clone()))
-                .or_default() += 1;
+            *seen.entry(key(r)).or_default() += 1;
         }
     }
     for r in references.iter_mut() {
-        let key = (r.location, r.target.clone(), r.unverified.clone());
+        let key = key(r);
         if seen.get(&key) == Some(&worlds) {
             r.cluster = None;
         }

@@ -5,8 +5,8 @@
 
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::ObjectRef;
-use crate::model::GATEWAY_GROUP;
 use crate::model::attachment::{parent_namespace, routes};
+use crate::model::{GATEWAY_GROUP, Object};
 use crate::source::Location;
 use crate::source::commands::Action;
 
@@ -27,8 +27,70 @@ pub struct Reference {
     pub cluster: Option<String>,
 }
 
+/// A reference as a run counts it. Who refers is written out only for one that cannot be
+/// verified, the only kind listed: a large tree has tens of thousands of references, nearly all
+/// verified.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolved {
+    pub location: Location,
+    pub target: String,
+    pub cluster: Option<String>,
+    /// Set when it cannot be verified.
+    pub unverified: Option<Box<Unverified>>,
+}
+
+/// What a listing shows of a reference that cannot be verified.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unverified {
+    pub reason: String,
+    pub object: Option<ObjectRef>,
+    pub from: String,
+}
+
+impl Resolved {
+    /// `who` gives the referring object and who refers, only asked for when `reason` is set.
+    fn new(
+        location: Location,
+        target: String,
+        reason: Option<String>,
+        who: impl FnOnce() -> (Option<ObjectRef>, String),
+    ) -> Resolved {
+        Resolved {
+            location,
+            target,
+            cluster: None,
+            unverified: reason.map(|reason| {
+                let (object, from) = who();
+                Box::new(Unverified {
+                    reason,
+                    object,
+                    from,
+                })
+            }),
+        }
+    }
+
+    /// Why it cannot be verified, if it cannot.
+    pub fn reason(&self) -> Option<&str> {
+        self.unverified.as_ref().map(|u| u.reason.as_str())
+    }
+
+    /// The whole reference, when it cannot be verified.
+    pub fn unverified_reference(&self) -> Option<Reference> {
+        let u = self.unverified.as_ref()?;
+        Some(Reference {
+            location: self.location,
+            object: u.object.clone(),
+            from: u.from.clone(),
+            target: self.target.clone(),
+            unverified: Some(u.reason.clone()),
+            cluster: self.cluster.clone(),
+        })
+    }
+}
+
 /// The references of a Catalog, in no particular order.
-pub fn references(catalog: &Catalog) -> Vec<Reference> {
+pub fn references(catalog: &Catalog) -> Vec<Resolved> {
     let mut out = Vec::new();
     parent_refs(catalog, &mut out);
     backend_refs(catalog, &mut out);
@@ -44,11 +106,17 @@ fn unverified(lookup: Lookup) -> Option<String> {
     }
 }
 
+/// `Service shop/podinfo`. Joined rather than formatted: there is one per reference.
 fn target(kind: &str, namespace: &str, name: &str) -> String {
-    format!("{kind} {namespace}/{name}")
+    [kind, " ", namespace, "/", name].concat()
 }
 
-fn parent_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
+/// `HTTPRoute shop/storefront`: who refers.
+fn referrer(o: &Object) -> String {
+    format!("{} {}", o.kind, o.qualified_name())
+}
+
+fn parent_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
     for (route, spec) in routes(catalog) {
         let Some(at) = route.location else {
             continue;
@@ -56,39 +124,35 @@ fn parent_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
         for parent in spec.parent_refs.iter().filter(|p| p.is_gateway()) {
             let ns = parent_namespace(catalog, route, parent);
             let name = parent.name.as_str();
-            out.push(Reference {
-                location: Location {
+            out.push(Resolved::new(
+                Location {
                     file: at.file,
                     span: parent.name.span,
                 },
-                object: Some(ObjectRef::of(route)),
-                from: format!("{} {}", route.kind, route.qualified_name()),
-                target: target("Gateway", ns, name),
-                unverified: unverified(catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), name)),
-                cluster: None,
-            });
+                target("Gateway", ns, name),
+                unverified(catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), name)),
+                || (Some(ObjectRef::of(route)), referrer(route)),
+            ));
         }
     }
 }
 
-fn backend_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
+fn backend_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
     for u in catalog.service_backend_refs() {
         let name = u.backend.name.as_str();
-        out.push(Reference {
-            location: Location {
+        out.push(Resolved::new(
+            Location {
                 file: u.file,
                 span: u.backend.name.span,
             },
-            object: Some(ObjectRef::of(u.route)),
-            from: format!("{} {}", u.route.kind, u.route.qualified_name()),
-            target: target("Service", u.namespace, name),
-            unverified: unverified(catalog.lookup("", "Service", Some(u.namespace), name)),
-            cluster: None,
-        });
+            target("Service", u.namespace, name),
+            unverified(catalog.lookup("", "Service", Some(u.namespace), name)),
+            || (Some(ObjectRef::of(u.route)), referrer(u.route)),
+        ));
     }
 }
 
-fn certificate_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
+fn certificate_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
     for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
         let gw = catalog.object(gw_id);
         let (Some(spec), Some(at), Some(gw_ns)) =
@@ -104,24 +168,25 @@ fn certificate_refs(catalog: &Catalog, out: &mut Vec<Reference>) {
         for r in refs {
             let ns = r.namespace.as_ref().map_or(gw_ns, |n| n.as_str());
             let name = r.name.as_str();
-            out.push(Reference {
-                location: Location {
+            out.push(Resolved::new(
+                Location {
                     file: at.file,
                     span: r.name.span,
                 },
-                object: Some(ObjectRef::of(gw)),
-                from: format!("Gateway {}", gw.qualified_name()),
-                target: target("Secret", ns, name),
-                unverified: unverified(catalog.lookup("", "Secret", Some(ns), name)),
-                cluster: None,
-            });
+                target("Secret", ns, name),
+                unverified(catalog.lookup("", "Secret", Some(ns), name)),
+                || {
+                    let from = format!("Gateway {}", gw.qualified_name());
+                    (Some(ObjectRef::of(gw)), from)
+                },
+            ));
         }
     }
 }
 
 /// `kubectl label|annotate service cilium-gateway-<name>`: satisfied by the Gateway `<name>` or
 /// by the Service itself, so unverified only when neither is found and one is unverifiable.
-fn label_commands(catalog: &Catalog, out: &mut Vec<Reference>) {
+fn label_commands(catalog: &Catalog, out: &mut Vec<Resolved>) {
     for cmd in catalog.commands() {
         let Action::Label { annotate, targets } = &cmd.action else {
             continue;
@@ -143,17 +208,18 @@ fn label_commands(catalog: &Catalog, out: &mut Vec<Reference>) {
             } else {
                 unverified(by_gateway).or_else(|| unverified(by_service))
             };
-            out.push(Reference {
-                location: Location {
+            out.push(Resolved::new(
+                Location {
                     file: cmd.location.file,
                     span: t.name.span,
                 },
-                object: None,
-                from: format!("kubectl {}", if *annotate { "annotate" } else { "label" }),
-                target: target("Service", ns, service),
-                unverified: why,
-                cluster: None,
-            });
+                target("Service", ns, service),
+                why,
+                || {
+                    let verb = if *annotate { "annotate" } else { "label" };
+                    (None, format!("kubectl {verb}"))
+                },
+            ));
         }
     }
 }

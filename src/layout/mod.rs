@@ -15,7 +15,7 @@ use crate::catalog::FileContents;
 use crate::model::{Object, Origin, Secret, Spec};
 use crate::source::{FileId, Location, SourceFile};
 use gitops::LayoutDoc;
-use place::{ConfigMaps, Context, Placements, Tree, Walker, normalize};
+use place::{ConfigMaps, Context, FileSet, Placements, Tree, Walker, normalize};
 use substitute::Vars;
 
 /// One cluster's view of the repository: every object it deploys, placed.
@@ -66,15 +66,15 @@ pub fn worlds(
                     name,
                     data,
                 } => config_maps
-                    .entry(name.clone())
+                    .entry(name.as_str())
                     .or_default()
-                    .push((namespace.clone(), data.clone())),
+                    .push((namespace.as_deref(), data.as_slice())),
                 LayoutDoc::Kustomization(k) => {
                     for (name, literals) in &k.config_map_literals {
                         config_maps
-                            .entry(name.clone())
+                            .entry(name.as_str())
                             .or_default()
-                            .push((k.namespace.clone(), literals.clone()));
+                            .push((k.namespace.as_deref(), literals.as_slice()));
                     }
                 }
                 _ => {}
@@ -140,15 +140,17 @@ pub fn worlds(
 
     // What no entry point deploys is applied as it is (kubectl apply -f, or a kustomization
     // built on its own), in every cluster.
-    let reached: std::collections::HashSet<FileId> =
-        placements.iter().flat_map(|p| p.reached()).collect();
+    let reached: FileSet = placements.iter().flat_map(|p| p.reached()).collect();
     let mut rest = Placements::default();
     walker.unreached(&mut rest, &reached);
-    for p in &mut placements {
-        p.entries.extend(rest.entries.iter().cloned());
+    let shared = rest.reached().collect();
+    if let Some((last, others)) = placements.split_last_mut() {
+        for p in others {
+            p.entries.extend(rest.entries.iter().cloned());
+        }
+        last.entries.append(&mut rest.entries);
     }
 
-    let shared = rest.reached().collect();
     drop(tree);
     // Each file's contents move into the last world entry that uses them; earlier ones clone.
     let mut uses_left = vec![0usize; contents.len()];
@@ -211,9 +213,10 @@ fn place_contents(
     p: &Placements,
     reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
 ) -> Vec<(FileId, FileContents)> {
-    let mut in_world = std::collections::HashMap::new();
+    // How many times this world places each file.
+    let mut in_world = vec![0usize; slots.len()];
     for (id, _) in &p.entries {
-        *in_world.entry(*id).or_insert(0usize) += 1;
+        in_world[id.0 as usize] += 1;
     }
     // A file this world places once and no later world places is moved, not cloned.
     let entries: Vec<(FileId, &Context, Option<FileContents>)> = p
@@ -221,14 +224,14 @@ fn place_contents(
         .iter()
         .map(|(id, ctx)| {
             let i = id.0 as usize;
-            let owned = (in_world[id] == 1 && uses_left[i] == 1)
+            let owned = (in_world[i] == 1 && uses_left[i] == 1)
                 .then(|| slots[i].take())
                 .flatten();
             (*id, ctx, owned)
         })
         .collect();
-    for (id, n) in in_world {
-        uses_left[id.0 as usize] -= n;
+    for (left, n) in uses_left.iter_mut().zip(in_world) {
+        *left -= n;
     }
     let slots: &[Option<FileContents>] = slots;
     let mut placed: Vec<(FileId, FileContents)> = entries
@@ -260,7 +263,7 @@ fn place_contents(
         .collect();
     // A file placed twice in one world (a base included by two overlays) carries its commands,
     // suppressions and errors once.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FileSet::default();
     for (id, c) in &mut placed {
         if !seen.insert(*id) {
             c.commands.clear();

@@ -1,8 +1,11 @@
 //! Following kustomize, Flux and Argo CD from their entry points to the files they deploy, and
 //! with which namespace, name prefix and suffix, and variables.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
 
 use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
 use super::substitute::Vars;
@@ -11,7 +14,7 @@ use crate::model::Object;
 use crate::source::{FileId, SourceFile};
 
 /// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`.
-pub type ConfigMaps = HashMap<String, Vec<(Option<String>, Vec<(String, String)>)>>;
+pub type ConfigMaps<'a> = HashMap<&'a str, Vec<(Option<&'a str>, &'a [(String, String)])>>;
 
 /// How one file is deployed: what kustomize, Flux or Argo CD do to its objects.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,11 +80,53 @@ pub struct Tree<'a> {
     root: PathBuf,
 }
 
+/// The map of `entries`, the last of equal paths winning as with `insert`. `Path` comparisons
+/// parse components, so inserting one by one made building the map most of the layout stage
+/// on large trees; sorted first by a cheap order that agrees with `Path`'s, the entries are
+/// already in order for `from_iter`'s own (stable) sort, which then only checks them.
+fn sorted_map(mut entries: Vec<(PathBuf, FileId)>) -> BTreeMap<PathBuf, FileId> {
+    entries.par_sort_by(|(a, _), (b, _)| component_order(a, b));
+    entries.into_iter().collect()
+}
+
+/// `Path` order of normalised paths, from their bytes: a separator sorts before every other
+/// byte, as the end of a component does.
+fn component_order(a: &Path, b: &Path) -> Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    let rank = |byte: u8| {
+        if std::path::is_separator(byte as char) {
+            0
+        } else {
+            byte
+        }
+    };
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => rank(a[i]).cmp(&rank(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
 /// Lexically normalised absolute path (no symlinks resolved: paths are what was walked).
 pub fn normalize(path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    lexical(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// `normalize` with the working directory `cwd` asked for once, not once per path: on Unix,
+/// `std::path::absolute` of a relative path is the working directory joined with it.
+fn normalize_in(cwd: Option<&Path>, path: &Path) -> PathBuf {
+    match cwd {
+        Some(cwd) if cfg!(unix) && !path.as_os_str().is_empty() => lexical(&cwd.join(path)),
+        _ => normalize(path),
+    }
+}
+
+/// `path` with `.` dropped and `..` resolved, lexically.
+fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
-    for c in abs.components() {
+    for c in path.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
@@ -95,22 +140,27 @@ pub fn normalize(path: &Path) -> PathBuf {
 
 impl<'a> Tree<'a> {
     pub fn new(sources: &[SourceFile], contents: &'a [FileContents], root: &Path) -> Tree<'a> {
-        let mut files = BTreeMap::new();
-        let mut kustomizations = BTreeMap::new();
-        for (i, s) in sources.iter().enumerate() {
-            let path = normalize(Path::new(&s.path));
-            let id = FileId(i as u32);
-            if super::gitops::is_kustomization_file(&s.path)
-                && let Some(dir) = path.parent()
-            {
-                kustomizations.insert(dir.to_path_buf(), id);
-            }
-            files.insert(path, id);
-        }
+        let cwd = std::env::current_dir().ok();
+        let files: Vec<(PathBuf, FileId)> = sources
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    normalize_in(cwd.as_deref(), Path::new(&s.path)),
+                    FileId(i as u32),
+                )
+            })
+            .collect();
+        let kustomizations: Vec<(PathBuf, FileId)> = sources
+            .iter()
+            .zip(&files)
+            .filter(|(s, _)| super::gitops::is_kustomization_file(&s.path))
+            .filter_map(|(_, (path, id))| Some((path.parent()?.to_path_buf(), *id)))
+            .collect();
         let mut tree = Tree {
-            files,
+            files: sorted_map(files),
             contents,
-            kustomizations,
+            kustomizations: sorted_map(kustomizations),
             patches: HashSet::new(),
             root: normalize(root),
         };
@@ -164,8 +214,6 @@ impl<'a> Tree<'a> {
 pub struct Placements {
     pub entries: BTreeSet<(FileId, Context)>,
     visited_dirs: HashSet<(PathBuf, Context)>,
-    /// Entry points already followed.
-    followed: HashSet<(FileId, Context)>,
 }
 
 impl Placements {
@@ -174,9 +222,39 @@ impl Placements {
     }
 }
 
+/// A set of files. FileIds are dense, so it is a flag per file: no hashing for the tens of
+/// thousands of files of a large tree.
+#[derive(Default)]
+pub struct FileSet(Vec<bool>);
+
+impl FileSet {
+    /// Adds a file; whether it was not in the set.
+    pub fn insert(&mut self, id: FileId) -> bool {
+        let i = id.0 as usize;
+        if i >= self.0.len() {
+            self.0.resize(i + 1, false);
+        }
+        !std::mem::replace(&mut self.0[i], true)
+    }
+
+    pub fn contains(&self, id: FileId) -> bool {
+        self.0.get(id.0 as usize).copied().unwrap_or(false)
+    }
+}
+
+impl FromIterator<FileId> for FileSet {
+    fn from_iter<I: IntoIterator<Item = FileId>>(ids: I) -> Self {
+        let mut set = FileSet::default();
+        for id in ids {
+            set.insert(id);
+        }
+        set
+    }
+}
+
 pub struct Walker<'t, 'a> {
     pub tree: &'t Tree<'a>,
-    pub config_maps: &'t ConfigMaps,
+    pub config_maps: &'t ConfigMaps<'a>,
     pub default_namespace: &'t str,
 }
 
@@ -256,8 +334,8 @@ impl Walker<'_, '_> {
 
     /// What no entry point reached: kustomizations no other kustomization includes are built
     /// on their own, every other file is applied as it is.
-    pub fn unreached(&self, out: &mut Placements, reached: &HashSet<FileId>) {
-        let mut included = HashSet::new();
+    pub fn unreached(&self, out: &mut Placements, reached: &FileSet) {
+        let mut included = FileSet::default();
         for (dir, &id) in &self.tree.kustomizations {
             for r in self
                 .tree
@@ -271,13 +349,13 @@ impl Walker<'_, '_> {
             }
         }
         for (dir, &id) in &self.tree.kustomizations {
-            if !reached.contains(&id) && !included.contains(&id) {
+            if !reached.contains(id) && !included.contains(id) {
                 self.kustomization(out, dir, id, &Context::default());
             }
         }
-        let placed: HashSet<FileId> = out.reached().collect();
+        let placed: FileSet = out.reached().collect();
         for &id in self.tree.files.values() {
-            if !reached.contains(&id) && !placed.contains(&id) {
+            if !reached.contains(id) && !placed.contains(id) {
                 self.file(out, id, &Context::default());
             }
         }
@@ -285,10 +363,8 @@ impl Walker<'_, '_> {
 
     /// One file deployed in a context; the Flux and Argo CD entry points it holds are followed.
     pub fn file(&self, out: &mut Placements, id: FileId, ctx: &Context) {
+        // Entries are never removed: a new entry is an entry point not yet followed.
         if self.tree.patches.contains(&id) || !out.entries.insert((id, ctx.clone())) {
-            return;
-        }
-        if !out.followed.insert((id, ctx.clone())) {
             return;
         }
         for layout in &self.tree.contents[id.0 as usize].layout {
@@ -337,10 +413,14 @@ impl Walker<'_, '_> {
             }
             // The ConfigMap in the Kustomization's namespace, else one whose namespace a
             // kustomization sets (not written on it).
-            let candidates = self.config_maps.get(name).map(Vec::as_slice).unwrap_or(&[]);
+            let candidates = self
+                .config_maps
+                .get(name.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             let found = candidates
                 .iter()
-                .find(|(n, _)| n.as_deref() == Some(ns))
+                .find(|(n, _)| *n == Some(ns))
                 .or_else(|| candidates.iter().find(|(n, _)| n.is_none()));
             if let Some((_, data)) = found {
                 vars.extend(data.iter().cloned());

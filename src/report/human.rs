@@ -1,6 +1,7 @@
 //! Human output through miette: the file, a snippet with the offending node underlined,
 //! related locations in other files, and a help line.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,6 +9,8 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
+
+use rayon::prelude::*;
 
 use super::Style;
 use super::redact::redact;
@@ -117,8 +120,8 @@ fn source_span(text: &str, l: &Location) -> SourceSpan {
 /// span, which made a large file with many findings quadratic.
 struct Snippets {
     name: String,
-    text: Arc<str>,
-    line_starts: Arc<[usize]>,
+    text: Arc<String>,
+    line_starts: Arc<Vec<usize>>,
 }
 
 impl SourceCode for Snippets {
@@ -171,29 +174,48 @@ impl SourceCode for Snippets {
     }
 }
 
-/// A file's text with its secrets masked, and its line starts.
-type Masked = (Arc<str>, Arc<[usize]>);
+/// A file's text with its secrets masked, and its line starts (not copied again into an
+/// `Arc<str>`: a file may be tens of MB).
+type Masked = (Arc<String>, Arc<Vec<usize>>);
 
 /// The snippet sources of the files findings point at, each file masked once.
 struct Sources<'r> {
     report: &'r Report,
-    files: std::cell::RefCell<std::collections::HashMap<FileId, Masked>>,
+    files: HashMap<FileId, Masked>,
 }
 
-impl Sources<'_> {
+impl<'r> Sources<'r> {
+    /// The files of every finding and related location, masked in parallel.
+    fn of(report: &'r Report) -> Self {
+        let mut ids: Vec<FileId> = report
+            .findings
+            .iter()
+            .flat_map(|f| std::iter::once(&f.location).chain(f.related.iter().map(|r| &r.location)))
+            .map(|l| l.file)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let files = ids
+            .into_par_iter()
+            .map(|id| {
+                let file = report.file(id);
+                let (masked, line_starts) = rayon::join(
+                    || redact(&file.text, file.kind),
+                    || {
+                        std::iter::once(0)
+                            .chain(file.text.match_indices('\n').map(|(i, _)| i + 1))
+                            .collect()
+                    },
+                );
+                (id, (Arc::new(masked), Arc::new(line_starts)))
+            })
+            .collect();
+        Sources { report, files }
+    }
+
     fn get(&self, l: &Location) -> Snippets {
         let file = self.report.file(l.file);
-        let (text, line_starts) = self
-            .files
-            .borrow_mut()
-            .entry(l.file)
-            .or_insert_with(|| {
-                let line_starts = std::iter::once(0)
-                    .chain(file.text.match_indices('\n').map(|(i, _)| i + 1))
-                    .collect();
-                (redact(&file.text, file.kind).into(), line_starts)
-            })
-            .clone();
+        let (text, line_starts) = self.files[&l.file].clone();
         Snippets {
             name: file.path.clone(),
             text,
@@ -245,17 +267,21 @@ pub fn render(report: &Report, style: Style) -> String {
         .with_links(false)
         .with_context_lines(1)
         .with_show_related_as_nested(true);
-    let sources = Sources {
-        report,
-        files: Default::default(),
-    };
-    let mut out = String::new();
-    for f in &report.findings {
-        handler
-            .render_report(&mut out, &rendered(report, &sources, f))
-            .expect("writing to a String cannot fail");
-        out.push('\n');
-    }
+    let sources = Sources::of(report);
+    // Each finding is rendered on its own, so in parallel; then they are joined in order.
+    let findings: Vec<String> = report
+        .findings
+        .par_iter()
+        .map(|f| {
+            let mut out = String::new();
+            handler
+                .render_report(&mut out, &rendered(report, &sources, f))
+                .expect("writing to a String cannot fail");
+            out.push('\n');
+            out
+        })
+        .collect();
+    let mut out = findings.concat();
     out.push_str(&unverified_section(report));
     if !style.quiet {
         out.push_str(&summary_line(report));

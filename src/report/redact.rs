@@ -4,6 +4,8 @@
 //!
 //! Masking keeps every byte offset and line break, so spans into the original text still fit.
 
+use rayon::prelude::*;
+
 use crate::source::FileKind;
 
 /// Key names whose values are credentials, compared case-insensitively with `-`/`_` dropped.
@@ -20,12 +22,23 @@ const FLAGS: &[&str] = &[
 /// The text with secret values replaced, byte for byte, by mask characters.
 pub fn redact(text: &str, kind: FileKind) -> String {
     let mut out = text.as_bytes().to_vec();
-    let mut ranges = Vec::new();
-    if matches!(kind, FileKind::Yaml | FileKind::Json) {
-        structured(text, &mut ranges);
-    }
-    flags(text, &mut ranges);
-    for (start, end) in ranges {
+    // Each is a pass over the whole text: in parallel for a large file. Masks do not depend on
+    // the order of the ranges.
+    let (structured, flags) = rayon::join(
+        || {
+            let mut ranges = Vec::new();
+            if matches!(kind, FileKind::Yaml | FileKind::Json) {
+                structured(text, &mut ranges);
+            }
+            ranges
+        },
+        || {
+            let mut ranges = Vec::new();
+            flags(text, &mut ranges);
+            ranges
+        },
+    );
+    for (start, end) in structured.into_iter().chain(flags) {
         mask(text, &mut out, start, end);
     }
     String::from_utf8(out).expect("masking replaces whole characters")
@@ -72,6 +85,20 @@ fn key_of(line: &str) -> Option<(&str, usize)> {
 
 fn is_sensitive(key: &str) -> bool {
     let last = key.rsplit(['/', '.']).next().unwrap_or(key);
+    // Every line of a large file has its key tested: short ASCII keys (nearly all) are
+    // flattened on the stack.
+    let mut buf = [0u8; 64];
+    if last.is_ascii() && last.len() <= buf.len() {
+        let mut n = 0;
+        for b in last.bytes().filter(|b| !matches!(b, b'-' | b'_')) {
+            buf[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        let flat = &buf[..n];
+        return SENSITIVE
+            .iter()
+            .any(|s| flat.windows(s.len()).any(|w| w == s.as_bytes()));
+    }
     let flat: String = last
         .chars()
         .filter(|c| !matches!(c, '-' | '_'))
@@ -84,49 +111,62 @@ fn is_sensitive(key: &str) -> bool {
 /// document, the value (and the block below it) of a key that names a credential, and such keys
 /// inside flow mappings.
 fn structured(text: &str, ranges: &mut Vec<(usize, usize)>) {
-    let mut docs: Vec<Vec<(usize, &str)>> = vec![Vec::new()];
-    for (at, line) in lines(text) {
-        if line.starts_with("---") {
-            docs.push(Vec::new());
-        }
-        docs.last_mut()
-            .expect("one document at least")
-            .push((at, line));
-    }
-    for doc in docs {
-        let secret = doc.iter().any(|(_, l)| {
-            key_of(l).is_some_and(|(k, v)| {
-                k == "kind" && l[v..].trim().trim_matches([',', '"', '\'']) == "Secret"
-            })
-        });
-        // The indentation of the key whose block is being masked.
-        let mut block: Option<usize> = None;
-        for &(at, line) in &doc {
-            let content = line.trim_start();
-            if let Some(level) = block {
-                if content.is_empty() || indent(line) > level {
-                    ranges.push((at, at + line.len()));
-                    continue;
-                }
-                block = None;
+    // Where each document starts: at a line that starts with `---`, and at the start.
+    let mut starts = vec![0];
+    starts.extend(
+        lines(text)
+            .filter(|(_, line)| line.starts_with("---"))
+            .map(|(at, _)| at),
+    );
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let docs: Vec<(usize, usize)> = starts.iter().copied().zip(ends).collect();
+    // Documents are masked independently, so a file of many is masked in parallel.
+    let per_doc: Vec<Vec<(usize, usize)>> = docs
+        .into_par_iter()
+        .map(|(start, end)| {
+            let mut ranges = Vec::new();
+            document(&text[start..end], start, &mut ranges);
+            ranges
+        })
+        .collect();
+    ranges.extend(per_doc.into_iter().flatten());
+}
+
+/// One document of `structured`, whose text starts at byte `offset` of the file.
+fn document(doc: &str, offset: usize, ranges: &mut Vec<(usize, usize)>) {
+    let doc_lines = || lines(doc).map(|(at, line)| (offset + at, line));
+    let secret = doc_lines().any(|(_, l)| {
+        key_of(l).is_some_and(|(k, v)| {
+            k == "kind" && l[v..].trim().trim_matches([',', '"', '\'']) == "Secret"
+        })
+    });
+    // The indentation of the key whose block is being masked.
+    let mut block: Option<usize> = None;
+    for (at, line) in doc_lines() {
+        let content = line.trim_start();
+        if let Some(level) = block {
+            if content.is_empty() || indent(line) > level {
+                ranges.push((at, at + line.len()));
+                continue;
             }
-            // A credential commented out is still a credential.
-            let comment = content.strip_prefix('#');
-            let (at, line) = match comment {
-                Some(body) => (at + line.len() - body.len(), body),
-                None => (at, line),
-            };
-            if let Some((key, value)) = key_of(line) {
-                let data = secret && matches!(key, "data" | "stringData");
-                if data || is_sensitive(key) {
-                    ranges.push((at + value, at + line.len()));
-                    // The block below a comment is not the comment's.
-                    block = comment.is_none().then(|| indent(line));
-                    continue;
-                }
-            }
-            flow_keys(line, at, ranges);
+            block = None;
         }
+        // A credential commented out is still a credential.
+        let comment = content.strip_prefix('#');
+        let (at, line) = match comment {
+            Some(body) => (at + line.len() - body.len(), body),
+            None => (at, line),
+        };
+        if let Some((key, value)) = key_of(line) {
+            let data = secret && matches!(key, "data" | "stringData");
+            if data || is_sensitive(key) {
+                ranges.push((at + value, at + line.len()));
+                // The block below a comment is not the comment's.
+                block = comment.is_none().then(|| indent(line));
+                continue;
+            }
+        }
+        flow_keys(line, at, ranges);
     }
 }
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -33,24 +34,35 @@ const ABSENCE_RULES: &[&str] = &[
     "tls-secret-not-found",
 ];
 
+// `json!` copies every `Value` it is given (through `to_value`), so the parts built apart are
+// put in place afterwards, in the slots a `null` keeps for them.
+
 pub fn render(report: &Report, root: &SrcRoot) -> String {
+    let (rules, results) = rayon::join(
+        || RULES.par_iter().map(|r| rule(r.meta)).collect(),
+        || results(report, root),
+    );
     let mut run = json!({
         "tool": {"driver": {
             "name": "cilint",
             "version": env!("CARGO_PKG_VERSION"),
             "semanticVersion": env!("CARGO_PKG_VERSION"),
             "informationUri": INFORMATION_URI,
-            "rules": RULES.iter().map(|r| rule(r.meta)).collect::<Vec<_>>(),
+            "rules": null,
         }},
-        "invocations": [invocation(report)],
+        "invocations": [null],
         // cilint's columns count characters.
         "columnKind": "unicodeCodePoints",
-        "results": results(report, root),
+        "results": null,
     });
+    run["tool"]["driver"]["rules"] = Value::Array(rules);
+    run["invocations"][0] = invocation(report);
+    run["results"] = Value::Array(results);
     if let Some(uri) = root.dir_uri() {
         run["originalUriBaseIds"] = json!({SRCROOT: {"uri": uri}});
     }
-    let log = json!({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]});
+    let mut log = json!({"$schema": SCHEMA, "version": "2.1.0", "runs": [null]});
+    log["runs"][0] = run;
     let mut out = serde_json::to_string_pretty(&log).expect("the log serialises");
     out.push('\n');
     out
@@ -100,20 +112,30 @@ fn invocation(report: &Report) -> Value {
 /// The results in report order. Findings that share a fingerprint (the same stale suppression
 /// twice in one file) are told apart by their occurrence, as code scanning itself does.
 fn results(report: &Report, root: &SrcRoot) -> Vec<Value> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut prints: Vec<String> = report
+        .findings
+        .par_iter()
+        .map(|f| fingerprint(f, &root.uri(&report.file(f.location.file).path).0))
+        .collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let occurrences: Vec<usize> = prints
+        .iter()
+        .map(|print| {
+            let n = seen.entry(print).or_default();
+            *n += 1;
+            *n
+        })
+        .collect();
+    for (print, n) in prints.iter_mut().zip(occurrences) {
+        if n > 1 {
+            print.push_str(&format!(":{n}"));
+        }
+    }
     report
         .findings
-        .iter()
-        .map(|f| {
-            let (uri, _) = root.uri(&report.file(f.location.file).path);
-            let mut print = fingerprint(f, &uri);
-            let n = seen.entry(print.clone()).or_default();
-            *n += 1;
-            if *n > 1 {
-                print.push_str(&format!(":{n}"));
-            }
-            result(report, root, f, print)
-        })
+        .par_iter()
+        .zip(prints)
+        .map(|(f, print)| result(report, root, f, print))
         .collect()
 }
 
@@ -127,22 +149,27 @@ fn result(report: &Report, root: &SrcRoot, f: &Finding, fingerprint: String) -> 
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            json!({
+            let mut related = json!({
                 "id": i + 1,
-                "physicalLocation": physical(report, root, &r.location),
+                "physicalLocation": null,
                 "message": {"text": r.message},
-            })
+            });
+            related["physicalLocation"] = physical(report, root, &r.location);
+            related
         })
         .collect();
-    json!({
+    let mut result = json!({
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": f.severity.as_str(),
         "message": {"text": super::full_message(f)},
-        "locations": [{"physicalLocation": physical(report, root, &f.location)}],
-        "relatedLocations": related,
+        "locations": [{"physicalLocation": null}],
+        "relatedLocations": null,
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
-    })
+    });
+    result["locations"][0]["physicalLocation"] = physical(report, root, &f.location);
+    result["relatedLocations"] = Value::Array(related);
+    result
 }
 
 fn physical(report: &Report, root: &SrcRoot, l: &Location) -> Value {
@@ -152,8 +179,8 @@ fn physical(report: &Report, root: &SrcRoot, l: &Location) -> Value {
         artifact["uriBaseId"] = json!(SRCROOT);
     }
     let (start, end) = (l.span.start, l.span.end);
-    json!({
-        "artifactLocation": artifact,
+    let mut physical = json!({
+        "artifactLocation": null,
         // 1-based; cilint's end column is exclusive, as SARIF's.
         "region": {
             "startLine": start.line,
@@ -161,7 +188,9 @@ fn physical(report: &Report, root: &SrcRoot, l: &Location) -> Value {
             "endLine": end.line,
             "endColumn": end.col,
         },
-    })
+    });
+    physical["artifactLocation"] = artifact;
+    physical
 }
 
 /// What identifies a finding across edits that move lines: the rule, the object (API group,

@@ -4,6 +4,7 @@
 use super::{Category, Rule, RuleMeta};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::route::BackendRef;
 use crate::model::service::{ServicePort, TargetPort};
 use crate::model::workload::ContainerPort;
 use crate::model::{Object, ObjectId, Service, Spec};
@@ -33,7 +34,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         let target = Target {
             catalog,
             route: u.route,
-            field: format!("{}.port", u.backend.path()),
+            backend: u.backend,
             svc_id,
             svc_obj,
             svc,
@@ -53,8 +54,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
 struct Target<'a> {
     catalog: &'a Catalog,
     route: &'a Object,
-    /// The backendRef's `port` path, also when it is missing.
-    field: String,
+    backend: &'a BackendRef,
     svc_id: ObjectId,
     svc_obj: &'a Object,
     svc: &'a Service,
@@ -74,6 +74,12 @@ enum Relation<'a> {
 }
 
 impl<'a> Target<'a> {
+    /// The backendRef's `port` path, also when it is missing; written only for a finding, as
+    /// nearly every backendRef matches.
+    fn field(&self) -> String {
+        format!("{}.port", self.backend.path())
+    }
+
     fn subject(&self) -> String {
         format!("{} {}", self.route.kind, self.route.qualified_name())
     }
@@ -101,7 +107,7 @@ impl<'a> Target<'a> {
             ),
         )
         .object(self.route)
-        .field(&self.field)
+        .field(self.field())
         .label("no `port`")
         .condition("ResolvedRefs=False/InvalidKind")
         .help(format!(
@@ -159,7 +165,7 @@ impl<'a> Target<'a> {
             ),
         )
         .object(self.route)
-        .field(&self.field)
+        .field(self.field())
         .label(format!("not a port of Service `{name}`"))
         .help(format!(
             "{fix}. Cilium does not check backendRef ports: the route is accepted and requests \

@@ -8,6 +8,7 @@ mod backend_port_mismatch;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod label_command_unknown_gateway;
+mod label_gaps;
 mod route_hostname_mismatch;
 mod route_listener_not_found;
 mod route_not_allowed;

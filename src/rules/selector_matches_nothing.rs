@@ -4,7 +4,7 @@
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Rule, RuleMeta, label_gaps};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind};
@@ -32,7 +32,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
     });
     // Only the help of a selector that matches nothing reads every Service's labels.
     let services = OnceCell::new();
-    let gateways: Vec<_> = lb::cilium_gateways(catalog).collect();
+    let gateways = label_gaps::gateways_by_key(catalog, lb::cilium_gateways(catalog));
     for s in &selectors {
         let Some(selector) = s.selector else {
             // Absent selects every Service for pools and L2 policies, none for BGP.
@@ -46,9 +46,9 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             continue;
         }
         // A Gateway whose labels are not propagated is reported once, by that rule.
-        if gateways
-            .iter()
-            .any(|&gw| !s.needs_gateway_labels(catalog, gw).is_empty())
+        if label_gaps::gateways_for(&gateways, s)
+            .into_iter()
+            .any(|gw| !s.needs_gateway_labels(catalog, gw).is_empty())
         {
             continue;
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Rule, RuleMeta, label_gaps};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind};
@@ -34,6 +34,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         .filter(|s| s.effective)
         .flat_map(|s| s.matching(catalog))
         .collect();
+    let by_key = label_gaps::selectors_by_key(&selectors);
     for &id in catalog.of_kind("", "Service") {
         let svc = catalog.object(id);
         if announced.contains(&id) || !svc.service().is_some_and(Service::is_cilium_load_balancer) {
@@ -41,7 +42,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
         }
         // A Gateway whose labels are not propagated is reported once, by that rule.
         if let Some(gw) = catalog.generator(id)
-            && lb::unpropagated_labels(catalog, &selectors, gw).is_some()
+            && label_gaps::unpropagated_labels(catalog, &selectors, &by_key, gw).is_some()
         {
             continue;
         }
