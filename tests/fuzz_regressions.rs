@@ -1,11 +1,8 @@
-//! Inputs the fuzzers in `fuzz/` found, replayed through the same code paths as their targets so
-//! they stay fixed in `cargo test`.
+//! Inputs the fuzzers in `fuzz/` found, replayed through the targets' own checks
+//! (`fuzz/checks.rs`) so they stay fixed in `cargo test`.
 
-use cilint::model::selector::LabelSelector;
-use cilint::report::{self, Format, Style};
-use cilint::source::yaml;
-use cilint::source::{FileId, FileKind, LineIndex, commands};
-use cilint::{Options, lint};
+#[path = "../fuzz/checks.rs"]
+mod checks;
 
 /// Each crash input as libFuzzer saved it (in `tests/fuzz-regressions/`), with what was wrong.
 macro_rules! crash {
@@ -25,82 +22,15 @@ const CRASHES: &[(&str, &[u8])] = &[
     crash!("crash-a3e18ab572d54b919e5e39b15d31f46e1dbbb339"),
 ];
 
-/// The `yaml_load` target: every span inside the text and not reversed.
-fn yaml_load(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let index = LineIndex::new(&text);
-    let loaded = yaml::load(&text, &index);
-    if let Some(error) = &loaded.error {
-        assert!(error.pos.byte as usize <= text.len());
-    }
-    for doc in &loaded.documents {
-        let span = doc.root().span();
-        assert!(span.start.byte <= span.end.byte);
-        assert!(span.end.byte as usize <= text.len());
-    }
-}
-
-/// The `commands` target.
-fn commands(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let index = LineIndex::new(&text);
-    for kind in [
-        FileKind::Yaml,
-        FileKind::Json,
-        FileKind::Shell,
-        FileKind::Markdown,
-    ] {
-        for command in commands::extract(FileId(0), kind, &text, &index) {
-            let span = command.location.span;
-            assert!(span.start.byte <= span.end.byte);
-            assert!(span.end.byte as usize <= text.len());
-        }
-    }
-}
-
-/// The `label_selector` target.
-fn label_selector(data: &[u8]) {
-    let label = |key: &str| match key {
-        "app" => Some("web"),
-        "tier" => Some("frontend"),
-        _ => None,
-    };
-    let text = String::from_utf8_lossy(data);
-    let index = LineIndex::new(&text);
-    for arena in yaml::load(&text, &index).documents {
-        let doc = arena.root();
-        for node in [Some(doc), doc.at(&["spec", "selector"])]
-            .into_iter()
-            .flatten()
-        {
-            let selector = LabelSelector::from_node(node);
-            assert!(!selector.matches(label) || selector.describe_failures(label).is_empty());
-        }
-    }
-}
-
-/// The `pipeline` target.
-fn pipeline(data: &[u8]) {
-    let options = Options {
-        stdin: Some(String::from_utf8_lossy(data).into_owned()),
-        show_unverified: true,
-        ..Options::default()
-    };
-    let report = lint(&["-".into()], &options);
-    for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
-        report::render(&report, format, Style::default());
-    }
-}
-
 /// Every input goes through every target: a crash in one stage is worth checking in the others.
 #[test]
 fn fuzz_crashes_stay_fixed() {
     for (name, data) in CRASHES {
         for (target, run) in [
-            ("yaml_load", yaml_load as fn(&[u8])),
-            ("commands", commands),
-            ("label_selector", label_selector),
-            ("pipeline", pipeline),
+            ("yaml_load", checks::yaml_load as fn(&[u8])),
+            ("commands", checks::commands),
+            ("label_selector", checks::label_selector),
+            ("pipeline", checks::pipeline),
         ] {
             let outcome = std::panic::catch_unwind(|| run(data));
             assert!(outcome.is_ok(), "{name} crashes the {target} target again");
