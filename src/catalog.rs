@@ -365,7 +365,7 @@ impl Catalog {
                 .iter()
                 .map(|(k, v)| generated_label(k, v))
                 .collect(),
-            annotations: Vec::new(),
+            annotations: Box::default(),
             origin: Origin::External,
             location: None,
             name_span: Span::default(),
@@ -392,8 +392,8 @@ impl Catalog {
             name: name.text.clone(),
             namespace: Some(namespace),
             namespace_defaulted: cmd.namespace.is_none(),
-            labels: Vec::new(),
-            annotations: Vec::new(),
+            labels: Box::default(),
+            annotations: Box::default(),
             origin: Origin::Command,
             location: Some(Location {
                 file: cmd.location.file,
@@ -404,7 +404,7 @@ impl Catalog {
             spec: match kind.secret_type() {
                 Some(t) => Spec::Secret(Secret {
                     secret_type: Some(t.into()),
-                    keys: Vec::new(),
+                    keys: Box::default(),
                 }),
                 None => Spec::Other,
             },
@@ -438,8 +438,8 @@ impl Catalog {
                 name: generated_service_name(&gw.name),
                 namespace: gw.namespace.clone(),
                 namespace_defaulted: gw.namespace_defaulted,
-                labels,
-                annotations: Vec::new(),
+                labels: labels.into(),
+                annotations: Box::default(),
                 origin: Origin::Generated { by: gw_id },
                 location: None,
                 name_span: Span::default(),
@@ -558,8 +558,8 @@ impl Catalog {
             name,
             namespace,
             namespace_defaulted,
-            labels: Vec::new(),
-            annotations: Vec::new(),
+            labels: Box::default(),
+            annotations: Box::default(),
             origin: Origin::Generated { by },
             location: None,
             name_span: Span::default(),
@@ -745,7 +745,7 @@ impl Catalog {
             let route_ns = route_obj.namespace.as_deref();
             route_obj
                 .route()
-                .map(|r| r.backend_refs.as_slice())
+                .map(|r| &r.backend_refs[..])
                 .unwrap_or(&[])
                 .iter()
                 .filter(|b| b.is_service())
@@ -939,7 +939,7 @@ impl Catalog {
         let Lookup::Found(id) = self.lookup("", "Namespace", None, namespace) else {
             return None;
         };
-        let mut labels = self.object(id).labels.clone();
+        let mut labels = self.object(id).labels.to_vec();
         labels.retain(|l| l.key != NAMESPACE_NAME_LABEL);
         labels.push(generated_label(NAMESPACE_NAME_LABEL, namespace));
         Some(labels)
@@ -953,7 +953,7 @@ const CERT_MANAGER_ISSUER_ANNOTATIONS: &[&str] =
 fn tls_secret() -> Secret {
     Secret {
         secret_type: Some("kubernetes.io/tls".into()),
-        keys: vec!["tls.crt".into(), "tls.key".into()],
+        keys: Box::new(["tls.crt".into(), "tls.key".into()]),
     }
 }
 

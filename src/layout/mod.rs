@@ -302,8 +302,8 @@ fn generated(
                 // lands in the run's namespace.
                 namespace: Some(default_namespace.to_string()),
                 namespace_defaulted: true,
-                labels: Vec::new(),
-                annotations: Vec::new(),
+                labels: Box::default(),
+                annotations: Box::default(),
                 origin: Origin::Generator,
                 location: Some(Location {
                     file: id,

@@ -13,7 +13,7 @@ use crate::source::yaml::Node;
 pub struct LbIpPool {
     pub service_selector: Option<LabelSelector>,
     pub disabled: bool,
-    pub blocks: Vec<IpBlock>,
+    pub blocks: Box<[IpBlock]>,
 }
 
 /// One `spec.blocks` entry (or a `spec.cidrs` entry of older pools).
@@ -111,7 +111,7 @@ impl L2Policy {
 pub struct BgpAdvertisementEntry {
     pub advertisement_type: String,
     /// `service.addresses`: `LoadBalancerIP`, `ClusterIP`, `ExternalIP`.
-    pub addresses: Vec<String>,
+    pub addresses: Box<[String]>,
     /// No selector selects nothing (unlike pools and L2 policies).
     pub selector: Option<LabelSelector>,
     pub span: Span,
@@ -126,7 +126,7 @@ impl BgpAdvertisementEntry {
 
 #[derive(Clone, Debug, Default)]
 pub struct BgpAdvertisement {
-    pub advertisements: Vec<BgpAdvertisementEntry>,
+    pub advertisements: Box<[BgpAdvertisementEntry]>,
 }
 
 impl BgpAdvertisement {

@@ -12,13 +12,13 @@ use crate::source::yaml::Node;
 #[derive(Clone, Debug, Default)]
 pub struct Gateway {
     pub class_name: Option<Spanned<String>>,
-    pub listeners: Vec<Listener>,
+    pub listeners: Box<[Listener]>,
     /// `spec.infrastructure.labels`: the only labels Cilium copies to the generated Service.
-    pub infrastructure_labels: Vec<Label>,
+    pub infrastructure_labels: Box<[Label]>,
     /// Addresses the Gateway asks LB-IPAM for: an `lbipam.cilium.io/ips` (or
     /// `io.cilium/lb-ipam-ips`) infrastructure annotation, which Cilium lets win, else
     /// `spec.addresses` of type IPAddress.
-    pub requested_ips: Vec<IpAddr>,
+    pub requested_ips: Box<[IpAddr]>,
     /// Span of `spec.infrastructure` if written, else of `spec`.
     pub infrastructure_span: Option<Span>,
     pub spec_span: Option<Span>,
@@ -32,7 +32,7 @@ pub struct Listener {
     pub protocol: String,
     pub hostname: Option<Spanned<String>>,
     pub allowed_routes: AllowedRoutes,
-    pub certificate_refs: Vec<SecretRef>,
+    pub certificate_refs: Box<[SecretRef]>,
     pub span: Span,
 }
 
@@ -48,7 +48,7 @@ pub struct AllowedRoutes {
     pub from: FromNamespaces,
     pub selector: Option<LabelSelector>,
     /// `(group, kind)` pairs; empty means the protocol's defaults.
-    pub kinds: Vec<(String, String)>,
+    pub kinds: Box<[(String, String)]>,
     /// Span of `allowedRoutes`, if written.
     pub span: Option<Span>,
 }
@@ -93,13 +93,13 @@ impl Gateway {
     }
 }
 
-fn requested_ips(spec: Node<'_>) -> Vec<IpAddr> {
+fn requested_ips(spec: Node<'_>) -> Box<[IpAddr]> {
     let annotations = spec.at(&["infrastructure", "annotations"]);
     if let Some(value) = LB_IPAM_IPS_ANNOTATIONS
         .iter()
         .find_map(|key| annotations.and_then(|a| a.get(key)).and_then(Node::as_str))
     {
-        return parse_ips(value);
+        return parse_ips(value).into();
     }
     spec.get("addresses")
         .map(Node::as_seq)

@@ -14,9 +14,9 @@ pub struct HelmChart {
 
 /// A Flux `HelmRelease`: `spec.chart.spec.chart` (or `spec.chartRef`) into `spec.targetNamespace`,
 /// else the release's namespace.
-pub fn from_helm_release(spec: Option<Node<'_>>) -> Vec<HelmChart> {
+pub fn from_helm_release(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
     let Some(spec) = spec else {
-        return Vec::new();
+        return Box::default();
     };
     let chart = spec
         .at(&["chart", "spec", "chart"])
@@ -26,20 +26,21 @@ pub fn from_helm_release(spec: Option<Node<'_>>) -> Vec<HelmChart> {
         chart: chart.map(str::to_string),
         namespace: text(spec.get("targetNamespace")),
     }]
+    .into()
 }
 
 /// An Argo CD `Application` spec (or an `ApplicationSet`'s `spec.template.spec`): every source
 /// with a `chart` or `helm` key deploys a chart into `destination.namespace`. A destination that
 /// an ApplicationSet generator fills in (`{{…}}`) names no namespace cilint can know.
-pub fn from_argo_application(spec: Option<Node<'_>>) -> Vec<HelmChart> {
+pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
     let Some(spec) = spec else {
-        return Vec::new();
+        return Box::default();
     };
     let Some(namespace) = text(spec.at(&["destination", "namespace"])) else {
-        return Vec::new();
+        return Box::default();
     };
     if namespace.contains("{{") {
-        return Vec::new();
+        return Box::default();
     }
     spec.get("source")
         .into_iter()
@@ -54,7 +55,7 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Vec<HelmChart> {
 
 /// A kustomize `Kustomization`: each `helmCharts[]` entry into its `namespace`, else the
 /// kustomization's `namespace`.
-pub fn from_kustomization(doc: Node<'_>) -> Vec<HelmChart> {
+pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
     let own = text(doc.get("namespace"));
     doc.get("helmCharts")
         .map(Node::as_seq)

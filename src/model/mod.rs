@@ -55,7 +55,7 @@ pub struct Label {
     pub span: Span,
 }
 
-pub fn labels_from(node: Option<Node<'_>>) -> Vec<Label> {
+pub fn labels_from(node: Option<Node<'_>>) -> Box<[Label]> {
     node.map(Node::as_map)
         .unwrap_or_default()
         .filter_map(|(k, v)| {
@@ -125,7 +125,7 @@ pub enum Spec {
     },
     /// Helm charts the object deploys (Flux HelmRelease, Argo CD Application or ApplicationSet,
     /// kustomize helmCharts): their objects are invisible to cilint.
-    HelmCharts(Vec<helm::HelmChart>),
+    HelmCharts(Box<[helm::HelmChart]>),
     Other,
 }
 
@@ -133,7 +133,7 @@ pub enum Spec {
 #[derive(Clone, Debug, Default)]
 pub struct Secret {
     pub secret_type: Option<String>,
-    pub keys: Vec<String>,
+    pub keys: Box<[String]>,
 }
 
 #[derive(Clone, Debug)]
@@ -146,9 +146,9 @@ pub struct Object {
     pub namespace: Option<String>,
     /// The object has no `metadata.namespace`: it landed in the `--namespace` given.
     pub namespace_defaulted: bool,
-    pub labels: Vec<Label>,
+    pub labels: Box<[Label]>,
     /// `metadata.annotations`, with the span of each value.
-    pub annotations: Vec<(String, Spanned<String>)>,
+    pub annotations: Box<[(String, Spanned<String>)]>,
     pub origin: Origin,
     /// Where the object is written: the document for manifests, the command word for objects
     /// made by commands, `None` for generated objects.
@@ -344,7 +344,7 @@ impl Object {
             namespace,
             namespace_defaulted,
             labels: labels_from(labels_node),
-            annotations,
+            annotations: annotations.into(),
             origin: Origin::Manifest,
             location: Some(Location {
                 file,

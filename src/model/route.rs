@@ -55,11 +55,11 @@ pub fn protocol_kinds(protocol: &str) -> &'static [RouteKind] {
 #[derive(Clone, Debug)]
 pub struct Route {
     pub kind: RouteKind,
-    pub parent_refs: Vec<ParentRef>,
-    pub hostnames: Vec<Spanned<String>>,
+    pub parent_refs: Box<[ParentRef]>,
+    pub hostnames: Box<[Spanned<String>]>,
     /// Span of `spec.hostnames`, if written.
     pub hostnames_span: Option<Span>,
-    pub backend_refs: Vec<BackendRef>,
+    pub backend_refs: Box<[BackendRef]>,
 }
 
 #[derive(Clone, Debug)]
@@ -164,7 +164,7 @@ impl Route {
             parent_refs,
             hostnames,
             hostnames_span: spec.and_then(|s| s.get("hostnames")).map(|n| n.span()),
-            backend_refs,
+            backend_refs: backend_refs.into(),
         }
     }
 

@@ -36,13 +36,13 @@ pub struct Service {
     /// `spec.type`, default `ClusterIP`.
     pub service_type: String,
     /// `spec.selector`; `None` when absent (endpoints managed outside Kubernetes).
-    pub selector: Option<Vec<(String, String)>>,
-    pub ports: Vec<ServicePort>,
+    pub selector: Option<Box<[(String, String)]>>,
+    pub ports: Box<[ServicePort]>,
     pub load_balancer_class: Option<Spanned<String>>,
     pub external_traffic_policy: Option<String>,
     /// Addresses requested from LB-IPAM: the `lbipam.cilium.io/ips` annotation (or its alias),
     /// else `spec.loadBalancerIP`.
-    pub requested_ips: Vec<IpAddr>,
+    pub requested_ips: Box<[IpAddr]>,
 }
 
 impl Service {
@@ -90,7 +90,7 @@ impl Service {
                 .and_then(Spanned::from_str_node),
             external_traffic_policy: str_of("externalTrafficPolicy"),
             requested_ips: str_of("loadBalancerIP")
-                .map(|ip| super::cilium::parse_ips(&ip))
+                .map(|ip| super::cilium::parse_ips(&ip).into())
                 .unwrap_or_default(),
         }
     }
@@ -101,7 +101,7 @@ impl Service {
             .iter()
             .find(|(k, _)| super::cilium::LB_IPAM_IPS_ANNOTATIONS.contains(&k.as_str()))
         {
-            self.requested_ips = super::cilium::parse_ips(&value.value);
+            self.requested_ips = super::cilium::parse_ips(&value.value).into();
         }
     }
 

@@ -14,8 +14,8 @@ pub struct ContainerPort {
 #[derive(Clone, Debug, Default)]
 pub struct Workload {
     /// Labels of the pods it creates (the template's, not the workload's own).
-    pub pod_labels: Vec<Label>,
-    pub ports: Vec<ContainerPort>,
+    pub pod_labels: Box<[Label]>,
+    pub ports: Box<[ContainerPort]>,
 }
 
 impl Workload {
@@ -45,9 +45,9 @@ impl Workload {
     }
 }
 
-fn ports_of(pod_spec: Option<Node<'_>>) -> Vec<ContainerPort> {
+fn ports_of(pod_spec: Option<Node<'_>>) -> Box<[ContainerPort]> {
     let Some(spec) = pod_spec else {
-        return Vec::new();
+        return Box::default();
     };
     let mut out = Vec::new();
     for list in ["containers", "initContainers"] {
@@ -70,5 +70,5 @@ fn ports_of(pod_spec: Option<Node<'_>>) -> Vec<ContainerPort> {
             }
         }
     }
-    out
+    out.into()
 }

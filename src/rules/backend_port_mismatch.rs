@@ -90,7 +90,7 @@ impl<'a> Target<'a> {
 
     fn no_port(&self, at: Location) -> Finding {
         let name = &self.svc_obj.name;
-        let fix = match self.svc.ports.as_slice() {
+        let fix = match &self.svc.ports[..] {
             [only] => format!(
                 "add `port: {}`, the only port of Service `{name}`",
                 only.port
@@ -150,7 +150,7 @@ impl<'a> Target<'a> {
             ),
             Relation::Unrelated => (
                 format!("Service `{name}` exposes {exposed}"),
-                match self.svc.ports.as_slice() {
+                match &self.svc.ports[..] {
                     [only] => format!("set `port: {}`", only.port),
                     ports => format!("use {}", choose_port(ports)),
                 },
