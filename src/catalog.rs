@@ -11,8 +11,8 @@ use crate::model::route::BackendRef;
 use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
 use crate::model::{
-    CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec,
-    group_of, is_cluster_scoped,
+    CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text,
+    group_of, is_cluster_scoped, text,
 };
 use crate::source::commands::{Action, Command};
 use crate::source::suppress::Suppression;
@@ -65,7 +65,7 @@ pub struct FileContents {
 #[derive(Default)]
 struct Names {
     /// The first object of each name.
-    first: HashMap<String, ObjectId>,
+    first: HashMap<Text, ObjectId>,
     /// Every object, in load order.
     ids: Vec<ObjectId>,
 }
@@ -75,9 +75,9 @@ struct Names {
 struct KindIndex {
     ids: Vec<ObjectId>,
     cluster_scoped: Names,
-    namespaced: HashMap<String, Names>,
+    namespaced: HashMap<Text, Names>,
     /// Every object of a name, in any namespace, in load order.
-    named: HashMap<String, Vec<ObjectId>>,
+    named: HashMap<Text, Vec<ObjectId>>,
 }
 
 impl KindIndex {
@@ -104,7 +104,7 @@ impl KindIndex {
 }
 
 /// A map keyed by (group, kind) that answers `&str` queries without building owned keys.
-type ByKind<T> = HashMap<String, HashMap<String, T>>;
+type ByKind<T> = HashMap<Text, HashMap<Text, T>>;
 
 fn by_kind<'m, T>(map: &'m ByKind<T>, group: &str, kind: &str) -> Option<&'m T> {
     map.get(group).and_then(|kinds| kinds.get(kind))
@@ -136,9 +136,9 @@ fn ids_by_kind(objects: &Objects) -> ByKind<Vec<ObjectId>> {
 }
 
 /// `map.entry(key).or_default()` that copies the key only when it is new.
-fn entry<'m, T: Default>(map: &'m mut HashMap<String, T>, key: &str) -> &'m mut T {
+fn entry<'m, T: Default>(map: &'m mut HashMap<Text, T>, key: &str) -> &'m mut T {
     if !map.contains_key(key) {
-        map.insert(key.to_string(), T::default());
+        map.insert(text(key), T::default());
     }
     map.get_mut(key).expect("inserted above")
 }
@@ -195,9 +195,9 @@ impl Objects {
 #[derive(Default)]
 struct Across {
     /// Services by label key, then value, for selector queries.
-    service_labels: HashMap<String, HashMap<String, Vec<ObjectId>>>,
+    service_labels: HashMap<Text, HashMap<Text, Vec<ObjectId>>>,
     /// Pod-bearing workloads by namespace, for what a Service selects.
-    workloads: HashMap<Option<String>, Vec<ObjectId>>,
+    workloads: HashMap<Option<Text>, Vec<ObjectId>>,
     /// Objects whose name or namespace holds an unresolved `${…}`, by (group, kind): a
     /// reference that misses may still be one of them once substituted.
     placeholder_named: ByKind<Vec<ObjectId>>,
@@ -305,7 +305,7 @@ impl Catalog {
         let objects = &self.objects;
         let (indexes, across) = rayon::join(
             || {
-                let per_kind: Vec<(String, String, Vec<ObjectId>)> = ids_by_kind(objects)
+                let per_kind: Vec<(Text, Text, Vec<ObjectId>)> = ids_by_kind(objects)
                     .into_iter()
                     .flat_map(|(group, kinds)| {
                         kinds
@@ -348,16 +348,13 @@ impl Catalog {
 
     /// An object the configuration declares as living in the cluster.
     fn external_object(&self, e: &ExternalObject) -> Object {
-        let namespace = (!is_cluster_scoped(&e.kind)).then(|| {
-            e.namespace
-                .clone()
-                .unwrap_or_else(|| self.default_namespace.clone())
-        });
+        let namespace = (!is_cluster_scoped(&e.kind))
+            .then(|| text(e.namespace.as_ref().unwrap_or(&self.default_namespace)));
         Object {
-            api_version: e.api_version.clone(),
-            group: group_of(&e.api_version).to_string(),
-            kind: e.kind.clone(),
-            name: e.name.clone(),
+            api_version: text(&e.api_version),
+            group: text(group_of(&e.api_version)),
+            kind: text(&e.kind),
+            name: text(&e.name),
             namespace_defaulted: namespace.is_some() && e.namespace.is_none(),
             namespace,
             labels: e
@@ -380,16 +377,16 @@ impl Catalog {
         let Action::Create { kind, name } = &cmd.action else {
             return None;
         };
-        let namespace = cmd
-            .namespace
-            .as_ref()
-            .map(|n| n.text.clone())
-            .unwrap_or_else(|| self.default_namespace.clone());
+        let namespace = text(
+            cmd.namespace
+                .as_ref()
+                .map_or(&self.default_namespace, |n| &n.text),
+        );
         Some(Object {
             api_version: "v1".into(),
-            group: String::new(),
+            group: Text::default(),
             kind: kind.kind().into(),
-            name: name.text.clone(),
+            name: text(&name.text),
             namespace: Some(namespace),
             namespace_defaulted: cmd.namespace.is_none(),
             labels: Box::default(),
@@ -433,9 +430,9 @@ impl Catalog {
             let ports: BTreeSet<u32> = spec.listeners.iter().filter_map(|l| l.port).collect();
             let service = Object {
                 api_version: "v1".into(),
-                group: String::new(),
+                group: Text::default(),
                 kind: "Service".into(),
-                name: generated_service_name(&gw.name),
+                name: generated_service_name(&gw.name).into(),
                 namespace: gw.namespace.clone(),
                 namespace_defaulted: gw.namespace_defaulted,
                 labels: labels.into(),
@@ -450,7 +447,7 @@ impl Catalog {
                     ports: ports
                         .into_iter()
                         .map(|p| ServicePort {
-                            name: Some(format!("port-{p}")),
+                            name: Some(format!("port-{p}").into()),
                             port: p,
                             target_port: None,
                             protocol: "TCP".into(),
@@ -489,7 +486,7 @@ impl Catalog {
         {
             let o = self.object(id);
             if let Spec::ExternalSecret { target_name } = &o.spec {
-                let name = target_name.clone().unwrap_or_else(|| o.name.clone());
+                let name = target_name.as_deref().map_or_else(|| o.name.clone(), text);
                 self.add_generated_secret(id, name, Secret::default());
             }
         }
@@ -501,7 +498,9 @@ impl Catalog {
         for id in self.of_kind("bitnami.com", "SealedSecret").to_vec() {
             let o = self.object(id);
             if let Spec::SealedSecret { template_name } = &o.spec {
-                let name = template_name.clone().unwrap_or_else(|| o.name.clone());
+                let name = template_name
+                    .as_deref()
+                    .map_or_else(|| o.name.clone(), text);
                 self.add_generated_secret(id, name, Secret::default());
             }
         }
@@ -520,7 +519,7 @@ impl Catalog {
             let (true, Some(spec)) = (annotated, gw.gateway()) else {
                 continue;
             };
-            let names: Vec<String> = spec
+            let names: Vec<Text> = spec
                 .listeners
                 .iter()
                 .filter(|l| l.hostname.is_some())
@@ -541,7 +540,7 @@ impl Catalog {
 
     /// A Secret a controller makes from object `by`, in `by`'s namespace; not added when the
     /// tree already has it.
-    fn add_generated_secret(&mut self, by: ObjectId, name: String, secret: Secret) {
+    fn add_generated_secret(&mut self, by: ObjectId, name: Text, secret: Secret) {
         let owner = self.object(by);
         let namespace = owner.namespace.clone();
         let namespace_defaulted = owner.namespace_defaulted;
@@ -553,7 +552,7 @@ impl Catalog {
         }
         self.insert(Object {
             api_version: "v1".into(),
-            group: String::new(),
+            group: Text::default(),
             kind: "Secret".into(),
             name,
             namespace,
@@ -575,7 +574,7 @@ impl Catalog {
                 continue;
             };
             for chart in charts {
-                let Some(ns) = chart.namespace.as_ref().or(o.namespace.as_ref()) else {
+                let Some(ns) = chart.namespace.as_deref().or(o.namespace.as_deref()) else {
                     continue;
                 };
                 let what = match &chart.chart {
@@ -584,12 +583,12 @@ impl Catalog {
                 };
                 // Kustomization files often have no name.
                 let from = if o.name.is_empty() {
-                    o.kind.clone()
+                    o.kind.to_string()
                 } else {
                     format!("{} {}", o.kind, o.qualified_name())
                 };
                 self.helm_namespaces
-                    .entry(ns.clone())
+                    .entry(ns.to_string())
                     .or_insert_with(|| format!("namespace {ns} receives {what} ({from})"));
             }
         }
@@ -766,7 +765,7 @@ impl Catalog {
     }
 
     /// The pod-bearing workloads of a namespace, in load order.
-    pub fn workloads_in(&self, namespace: &Option<String>) -> &[ObjectId] {
+    pub fn workloads_in(&self, namespace: &Option<Text>) -> &[ObjectId] {
         self.across
             .workloads
             .get(namespace)
@@ -1049,7 +1048,7 @@ mod tests {
             panic!("no Secret {ns}/{name}");
         };
         let by = c.generator(id).expect("generated");
-        c.object(by).kind.clone()
+        c.object(by).kind.to_string()
     }
 
     fn unverifiable(c: &Catalog, kind: &str, ns: &str, name: &str) -> String {

@@ -35,10 +35,10 @@ pub struct ObjectRef {
 impl ObjectRef {
     pub fn of(o: &Object) -> ObjectRef {
         ObjectRef {
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            namespace: o.namespace.clone(),
-            name: o.name.clone(),
+            api_version: o.api_version.to_string(),
+            kind: o.kind.to_string(),
+            namespace: o.namespace.as_ref().map(|n| n.to_string()),
+            name: o.name.to_string(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! Kustomizations, Argo CD Applications and ApplicationSets. Read from each document while its
 //! file loads, whether or not it has `apiVersion`/`kind` (kustomization files often have neither).
 
-use crate::model::Spanned;
+use crate::model::{Spanned, Text};
 use crate::source::yaml::Node;
 
 /// A `kustomization.yaml`.
@@ -15,10 +15,10 @@ pub struct Kustomization {
     pub resources: Vec<String>,
     /// Files used as patches, not resources.
     pub patches: Vec<String>,
-    pub config_maps: Vec<Spanned<String>>,
+    pub config_maps: Vec<Spanned<Text>>,
     /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
     pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
-    pub secrets: Vec<Spanned<String>>,
+    pub secrets: Vec<Spanned<Text>>,
 }
 
 /// A Flux `Kustomization` (kustomize.toolkit.fluxcd.io).
@@ -138,7 +138,7 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
             }
         }
     }
-    let generated = |key: &str| -> Vec<Spanned<String>> {
+    let generated = |key: &str| -> Vec<Spanned<Text>> {
         doc.get(key)
             .map(Node::as_seq)
             .unwrap_or_default()

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::catalog::FileContents;
-use crate::model::{Object, Origin, Secret, Spec};
+use crate::model::{Object, Origin, Secret, Spec, Text, text};
 use crate::source::{FileId, Location, SourceFile};
 use gitops::LayoutDoc;
 use place::{ConfigMaps, Context, FileSet, Placements, Tree, Walker, normalize};
@@ -295,12 +295,12 @@ fn generated(
         for (name, kind) in made {
             let mut o = Object {
                 api_version: "v1".into(),
-                group: String::new(),
+                group: Text::default(),
                 kind: kind.into(),
                 name: name.value.clone(),
                 // Without a namespace from its kustomization (or an outer one) the object
                 // lands in the run's namespace.
-                namespace: Some(default_namespace.to_string()),
+                namespace: Some(text(default_namespace)),
                 namespace_defaulted: true,
                 labels: Box::default(),
                 annotations: Box::default(),

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
 use super::substitute::Vars;
 use crate::catalog::FileContents;
-use crate::model::Object;
+use crate::model::{Object, text};
 use crate::source::{FileId, SourceFile};
 
 /// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`.
@@ -53,17 +53,17 @@ impl Context {
                 .as_ref()
                 .filter(|_| o.namespace_defaulted));
             if let Some(ns) = placed {
-                o.namespace = Some(ns.clone());
+                o.namespace = Some(text(ns));
                 o.namespace_defaulted = false;
             }
         } else if o.kind == "Namespace"
             && o.group.is_empty()
             && let Some(ns) = &self.namespace
         {
-            o.name = ns.clone();
+            o.name = text(ns);
         }
         if !self.prefix.is_empty() || !self.suffix.is_empty() {
-            o.name = format!("{}{}{}", self.prefix, o.name, self.suffix);
+            o.name = compact_str::format_compact!("{}{}{}", self.prefix, o.name, self.suffix);
         }
     }
 }

@@ -5,13 +5,13 @@ use std::net::IpAddr;
 use super::cilium::{LB_IPAM_IPS_ANNOTATIONS, parse_ips};
 use super::route::RouteKind;
 use super::selector::LabelSelector;
-use super::{GATEWAY_GROUP, Label, Spanned, labels_from};
+use super::{GATEWAY_GROUP, Label, Spanned, Text, labels_from, text};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
 #[derive(Clone, Debug, Default)]
 pub struct Gateway {
-    pub class_name: Option<Spanned<String>>,
+    pub class_name: Option<Spanned<Text>>,
     pub listeners: Box<[Listener]>,
     /// `spec.infrastructure.labels`: the only labels Cilium copies to the generated Service.
     pub infrastructure_labels: Box<[Label]>,
@@ -26,11 +26,11 @@ pub struct Gateway {
 
 #[derive(Clone, Debug)]
 pub struct Listener {
-    pub name: Spanned<String>,
+    pub name: Spanned<Text>,
     pub port: Option<u32>,
     pub port_span: Span,
-    pub protocol: String,
-    pub hostname: Option<Spanned<String>>,
+    pub protocol: Text,
+    pub hostname: Option<Spanned<Text>>,
     pub allowed_routes: AllowedRoutes,
     pub certificate_refs: Box<[SecretRef]>,
     pub span: Span,
@@ -56,10 +56,10 @@ pub struct AllowedRoutes {
 /// A certificateRef of a listener.
 #[derive(Clone, Debug)]
 pub struct SecretRef {
-    pub group: String,
-    pub kind: String,
-    pub namespace: Option<Spanned<String>>,
-    pub name: Spanned<String>,
+    pub group: Text,
+    pub kind: Text,
+    pub namespace: Option<Spanned<Text>>,
+    pub name: Spanned<Text>,
     pub span: Span,
     /// Position in the listener's `tls.certificateRefs`, for the field path of findings.
     pub index: usize,
@@ -146,16 +146,11 @@ impl Listener {
             .enumerate()
             .filter_map(|(index, r)| {
                 Some(SecretRef {
-                    group: r
-                        .get("group")
-                        .and_then(Node::as_str)
-                        .unwrap_or("")
-                        .to_string(),
+                    group: r.get("group").and_then(Node::as_str).map_or(text(""), text),
                     kind: r
                         .get("kind")
                         .and_then(Node::as_str)
-                        .unwrap_or("Secret")
-                        .to_string(),
+                        .map_or(text("Secret"), text),
                     namespace: r.get("namespace").and_then(Spanned::from_str_node),
                     name: r.get("name").and_then(Spanned::from_str_node)?,
                     span: r.span(),
@@ -168,7 +163,7 @@ impl Listener {
                 .get("name")
                 .and_then(Spanned::from_str_node)
                 .unwrap_or(Spanned {
-                    value: String::new(),
+                    value: Text::default(),
                     span: node.span(),
                 }),
             port: port_node.and_then(Node::as_u32),
@@ -176,8 +171,7 @@ impl Listener {
             protocol: node
                 .get("protocol")
                 .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_string(),
+                .map_or(Text::default(), text),
             hostname: node.get("hostname").and_then(Spanned::from_str_node),
             allowed_routes: AllowedRoutes {
                 from,

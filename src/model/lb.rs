@@ -282,7 +282,7 @@ mod tests {
         let sels = selectors(&c);
         let gw = cilium_gateways(&c).next().unwrap();
         match unpropagated_labels(&c, &sels, gw) {
-            Some(u) => u.labels.iter().map(|l| l.key.clone()).collect(),
+            Some(u) => u.labels.iter().map(|l| l.key.to_string()).collect(),
             None => Vec::new(),
         }
     }

@@ -22,6 +22,35 @@ pub use route::Route;
 pub use service::Service;
 pub use workload::Workload;
 
+/// The strings objects keep: Kubernetes names, namespaces and label keys are short, so most are
+/// stored inline (up to 24 bytes) instead of in an allocation of their own.
+pub type Text = compact_str::CompactString;
+
+/// `text` as a [`Text`]; the API groups and versions too long to be stored inline are shared
+/// static strings, not copies.
+pub fn text(text: &str) -> Text {
+    const KNOWN: &[&str] = &[
+        GATEWAY_GROUP,
+        "gateway.networking.k8s.io/v1",
+        "gateway.networking.k8s.io/v1beta1",
+        "gateway.networking.k8s.io/v1alpha2",
+        "gateway.networking.k8s.io/v1alpha3",
+        "kustomize.toolkit.fluxcd.io/v1",
+        "kustomize.toolkit.fluxcd.io/v1beta2",
+        "kustomize.config.k8s.io/v1beta1",
+        "external-secrets.io/v1beta1",
+        "helm.toolkit.fluxcd.io/v2",
+        "source.toolkit.fluxcd.io/v1",
+    ];
+    // Up to the size of a `Text` itself, strings are stored inline anyway.
+    if text.len() > std::mem::size_of::<Text>()
+        && let Some(known) = KNOWN.iter().find(|k| **k == text)
+    {
+        return Text::const_new(known);
+    }
+    Text::new(text)
+}
+
 /// The API group of the Gateway API.
 pub const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
 /// The controller name of Cilium's GatewayClass.
@@ -34,10 +63,10 @@ pub struct Spanned<T> {
     pub span: Span,
 }
 
-impl Spanned<String> {
-    pub fn from_str_node(node: Node<'_>) -> Option<Spanned<String>> {
+impl Spanned<Text> {
+    pub fn from_str_node(node: Node<'_>) -> Option<Spanned<Text>> {
         Some(Spanned {
-            value: node.as_str()?.to_string(),
+            value: text(node.as_str()?),
             span: node.span(),
         })
     }
@@ -50,8 +79,8 @@ impl Spanned<String> {
 /// One `key: value` of `metadata.labels` (or `spec.infrastructure.labels`) with its span.
 #[derive(Clone, Debug)]
 pub struct Label {
-    pub key: String,
-    pub value: String,
+    pub key: Text,
+    pub value: Text,
     pub span: Span,
 }
 
@@ -60,8 +89,8 @@ pub fn labels_from(node: Option<Node<'_>>) -> Box<[Label]> {
         .unwrap_or_default()
         .filter_map(|(k, v)| {
             Some(Label {
-                key: k.as_str()?.to_string(),
-                value: v.as_str().unwrap_or_default().to_string(),
+                key: text(k.as_str()?),
+                value: text(v.as_str().unwrap_or_default()),
                 span: Span {
                     start: k.span().start,
                     end: v.span().end.max(k.span().end),
@@ -111,7 +140,7 @@ pub enum Spec {
     BgpAdvertisement(BgpAdvertisement),
     /// A cert-manager `Certificate`: cert-manager creates the Secret `spec.secretName`.
     Certificate {
-        secret_name: Option<Spanned<String>>,
+        secret_name: Option<Spanned<Text>>,
     },
     /// An External Secrets `ExternalSecret`: the operator creates the Secret `spec.target.name`,
     /// else one named as the ExternalSecret.
@@ -133,22 +162,22 @@ pub enum Spec {
 #[derive(Clone, Debug, Default)]
 pub struct Secret {
     pub secret_type: Option<String>,
-    pub keys: Box<[String]>,
+    pub keys: Box<[Text]>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Object {
-    pub api_version: String,
-    pub group: String,
-    pub kind: String,
-    pub name: String,
+    pub api_version: Text,
+    pub group: Text,
+    pub kind: Text,
+    pub name: Text,
     /// `None` for cluster-scoped kinds.
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
     /// The object has no `metadata.namespace`: it landed in the `--namespace` given.
     pub namespace_defaulted: bool,
     pub labels: Box<[Label]>,
     /// `metadata.annotations`, with the span of each value.
-    pub annotations: Box<[(String, Spanned<String>)]>,
+    pub annotations: Box<[(Text, Spanned<Text>)]>,
     pub origin: Origin,
     /// Where the object is written: the document for manifests, the command word for objects
     /// made by commands, `None` for generated objects.
@@ -173,7 +202,7 @@ impl Object {
     pub fn qualified_name(&self) -> String {
         match &self.namespace {
             Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.clone(),
+            None => self.name.to_string(),
         }
     }
 
@@ -314,18 +343,18 @@ impl Object {
             .and_then(Node::as_str)
             .filter(|ns| !ns.is_empty());
         let namespace =
-            (!is_cluster_scoped(kind)).then(|| written.unwrap_or(default_namespace).to_string());
+            (!is_cluster_scoped(kind)).then(|| text(written.unwrap_or(default_namespace)));
         let namespace_defaulted = namespace.is_some() && written.is_none();
         let labels_node = metadata.and_then(|m| m.get("labels"));
-        let annotations: Vec<(String, Spanned<String>)> = metadata
+        let annotations: Box<[(Text, Spanned<Text>)]> = metadata
             .and_then(|m| m.get("annotations"))
             .map(Node::as_map)
             .unwrap_or_default()
             .filter_map(|(k, v)| {
                 Some((
-                    k.as_str()?.to_string(),
+                    text(k.as_str()?),
                     Spanned {
-                        value: v.as_str().unwrap_or_default().to_string(),
+                        value: text(v.as_str().unwrap_or_default()),
                         span: v.span(),
                     },
                 ))
@@ -337,14 +366,14 @@ impl Object {
             svc.request_from_annotations(&annotations);
         }
         Ok(vec![Object {
-            api_version: api_version.to_string(),
-            group: group.to_string(),
-            kind: kind.to_string(),
-            name: name.to_string(),
+            api_version: text(api_version),
+            group: text(group),
+            kind: text(kind),
+            name: text(name),
             namespace,
             namespace_defaulted,
             labels: labels_from(labels_node),
-            annotations: annotations.into(),
+            annotations,
             origin: Origin::Manifest,
             location: Some(Location {
                 file,
@@ -373,7 +402,7 @@ impl Spec {
                     .iter()
                     .filter_map(|k| doc.get(k))
                     .flat_map(Node::as_map)
-                    .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                    .filter_map(|(k, _)| k.as_str().map(text))
                     .collect(),
             }),
             ("", "Pod") => Spec::Workload(Workload::from_pod(doc)),
@@ -422,4 +451,22 @@ fn string_at(spec: Option<Node<'_>>, path: &[&str]) -> Option<String> {
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_keep_their_value_and_long_known_ones_share_a_static() {
+        let short = text("web-frontend");
+        assert_eq!(short, "web-frontend");
+        assert!(!short.is_heap_allocated());
+        let group = text(GATEWAY_GROUP);
+        assert_eq!(group, GATEWAY_GROUP);
+        assert!(!group.is_heap_allocated());
+        let long = "preview.cyberdyne-1722.example.net";
+        assert_eq!(text(long), long);
+        assert!(text(long).is_heap_allocated());
+    }
 }

@@ -1,6 +1,6 @@
 //! Routes of every kind (HTTP, GRPC, TLS, TCP, UDP): parentRefs, hostnames, backendRefs.
 
-use super::{GATEWAY_GROUP, Spanned};
+use super::{GATEWAY_GROUP, Spanned, Text, text};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -56,7 +56,7 @@ pub fn protocol_kinds(protocol: &str) -> &'static [RouteKind] {
 pub struct Route {
     pub kind: RouteKind,
     pub parent_refs: Box<[ParentRef]>,
-    pub hostnames: Box<[Spanned<String>]>,
+    pub hostnames: Box<[Spanned<Text>]>,
     /// Span of `spec.hostnames`, if written.
     pub hostnames_span: Option<Span>,
     pub backend_refs: Box<[BackendRef]>,
@@ -64,11 +64,11 @@ pub struct Route {
 
 #[derive(Clone, Debug)]
 pub struct ParentRef {
-    pub group: String,
-    pub kind: String,
-    pub namespace: Option<Spanned<String>>,
-    pub name: Spanned<String>,
-    pub section_name: Option<Spanned<String>>,
+    pub group: Text,
+    pub kind: Text,
+    pub namespace: Option<Spanned<Text>>,
+    pub name: Spanned<Text>,
+    pub section_name: Option<Spanned<Text>>,
     pub port: Option<Spanned<u32>>,
     pub span: Span,
     /// Position in `spec.parentRefs`, for the field path of findings.
@@ -88,10 +88,10 @@ impl ParentRef {
 
 #[derive(Clone, Debug)]
 pub struct BackendRef {
-    pub group: String,
-    pub kind: String,
-    pub namespace: Option<Spanned<String>>,
-    pub name: Spanned<String>,
+    pub group: Text,
+    pub kind: Text,
+    pub namespace: Option<Spanned<Text>>,
+    pub name: Spanned<Text>,
     pub port: Option<Spanned<u32>>,
     pub span: Span,
     /// Position of its rule in `spec.rules`, and its own in that rule's `backendRefs`, for the
@@ -133,13 +133,11 @@ impl Route {
                     group: p
                         .get("group")
                         .and_then(Node::as_str)
-                        .unwrap_or(GATEWAY_GROUP)
-                        .to_string(),
+                        .map_or(text(GATEWAY_GROUP), text),
                     kind: p
                         .get("kind")
                         .and_then(Node::as_str)
-                        .unwrap_or("Gateway")
-                        .to_string(),
+                        .map_or(text("Gateway"), text),
                     namespace: p.get("namespace").and_then(Spanned::from_str_node),
                     name: p.get("name").and_then(Spanned::from_str_node)?,
                     section_name: p.get("sectionName").and_then(Spanned::from_str_node),
@@ -178,16 +176,11 @@ fn push_backend(out: &mut Vec<BackendRef>, b: Node<'_>, rule: usize, index: usiz
         return;
     };
     out.push(BackendRef {
-        group: b
-            .get("group")
-            .and_then(Node::as_str)
-            .unwrap_or("")
-            .to_string(),
+        group: b.get("group").and_then(Node::as_str).map_or(text(""), text),
         kind: b
             .get("kind")
             .and_then(Node::as_str)
-            .unwrap_or("Service")
-            .to_string(),
+            .map_or(text("Service"), text),
         namespace: b.get("namespace").and_then(Spanned::from_str_node),
         name,
         port: port_of(b),

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::Spanned;
+use super::{Spanned, Text, text};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -15,10 +15,10 @@ pub enum TargetPort {
 
 #[derive(Clone, Debug)]
 pub struct ServicePort {
-    pub name: Option<String>,
+    pub name: Option<Text>,
     pub port: u32,
     pub target_port: Option<TargetPort>,
-    pub protocol: String,
+    pub protocol: Text,
     pub span: Span,
 }
 
@@ -34,12 +34,12 @@ impl ServicePort {
 #[derive(Clone, Debug, Default)]
 pub struct Service {
     /// `spec.type`, default `ClusterIP`.
-    pub service_type: String,
+    pub service_type: Text,
     /// `spec.selector`; `None` when absent (endpoints managed outside Kubernetes).
-    pub selector: Option<Box<[(String, String)]>>,
+    pub selector: Option<Box<[(Text, Text)]>>,
     pub ports: Box<[ServicePort]>,
-    pub load_balancer_class: Option<Spanned<String>>,
-    pub external_traffic_policy: Option<String>,
+    pub load_balancer_class: Option<Spanned<Text>>,
+    pub external_traffic_policy: Option<Text>,
     /// Addresses requested from LB-IPAM: the `lbipam.cilium.io/ips` annotation (or its alias),
     /// else `spec.loadBalancerIP`.
     pub requested_ips: Box<[IpAddr]>,
@@ -53,12 +53,12 @@ impl Service {
                 ..Default::default()
             };
         };
-        let str_of = |key: &str| spec.get(key).and_then(Node::as_str).map(str::to_string);
+        let str_of = |key: &str| spec.get(key).and_then(Node::as_str).map(text);
         Service {
             service_type: str_of("type").unwrap_or_else(|| "ClusterIP".into()),
             selector: spec.get("selector").map(|s| {
                 s.as_map()
-                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+                    .filter_map(|(k, v)| Some((text(k.as_str()?), text(v.as_str()?))))
                     .collect()
             }),
             ports: spec
@@ -67,7 +67,7 @@ impl Service {
                 .unwrap_or_default()
                 .filter_map(|p| {
                     Some(ServicePort {
-                        name: p.get("name").and_then(Node::as_str).map(str::to_string),
+                        name: p.get("name").and_then(Node::as_str).map(text),
                         port: p.get("port").and_then(Node::as_u32)?,
                         target_port: p.get("targetPort").and_then(|t| {
                             let s = t.as_str()?;
@@ -79,8 +79,7 @@ impl Service {
                         protocol: p
                             .get("protocol")
                             .and_then(Node::as_str)
-                            .unwrap_or("TCP")
-                            .to_string(),
+                            .map_or(text("TCP"), text),
                         span: p.span(),
                     })
                 })
@@ -96,7 +95,7 @@ impl Service {
     }
 
     /// The LB-IPAM annotation wins over `spec.loadBalancerIP`.
-    pub fn request_from_annotations(&mut self, annotations: &[(String, Spanned<String>)]) {
+    pub fn request_from_annotations(&mut self, annotations: &[(Text, Spanned<Text>)]) {
         if let Some((_, value)) = annotations
             .iter()
             .find(|(k, _)| super::cilium::LB_IPAM_IPS_ANNOTATIONS.contains(&k.as_str()))

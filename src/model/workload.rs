@@ -1,14 +1,14 @@
 //! Pod-bearing workloads: the pod template's labels and its containers' ports.
 
-use super::{Label, labels_from};
+use super::{Label, Text, labels_from, text};
 use crate::source::yaml::Node;
 
 #[derive(Clone, Debug)]
 pub struct ContainerPort {
-    pub container: String,
-    pub name: Option<String>,
+    pub container: Text,
+    pub name: Option<Text>,
     pub port: u32,
-    pub protocol: String,
+    pub protocol: Text,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -37,11 +37,11 @@ impl Workload {
     }
 
     /// Whether a Service selector (equality terms) selects this workload's pods.
-    pub fn selected_by(&self, selector: &[(String, String)]) -> bool {
+    pub fn selected_by(&self, selector: &[(Text, Text)]) -> bool {
         !selector.is_empty()
             && selector
                 .iter()
-                .all(|(k, v)| self.pod_labels.iter().any(|l| &l.key == k && &l.value == v))
+                .all(|(k, v)| self.pod_labels.iter().any(|l| l.key == *k && l.value == *v))
     }
 }
 
@@ -58,14 +58,13 @@ fn ports_of(pod_spec: Option<Node<'_>>) -> Box<[ContainerPort]> {
                     continue;
                 };
                 out.push(ContainerPort {
-                    container: container.to_string(),
-                    name: p.get("name").and_then(Node::as_str).map(str::to_string),
+                    container: text(container),
+                    name: p.get("name").and_then(Node::as_str).map(text),
                     port,
                     protocol: p
                         .get("protocol")
                         .and_then(Node::as_str)
-                        .unwrap_or("TCP")
-                        .to_string(),
+                        .map_or(text("TCP"), text),
                 });
             }
         }

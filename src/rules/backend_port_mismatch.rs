@@ -144,7 +144,9 @@ impl<'a> Target<'a> {
                 ),
                 format!(
                     "add a Service port with `targetPort: {}`, or use {}",
-                    cp.name.clone().unwrap_or_else(|| cp.port.to_string()),
+                    cp.name
+                        .as_ref()
+                        .map_or_else(|| cp.port.to_string(), |n| n.to_string()),
                     choose_port(&self.svc.ports)
                 ),
             ),
