@@ -8,6 +8,7 @@ pub mod substitute;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -110,6 +111,7 @@ pub fn worlds(
         }
     };
 
+    let top = Arc::new(Context::default());
     let mut placements: Vec<Placements> = Vec::new();
     for (_, paths) in &clusters {
         let mut p = Placements::default();
@@ -125,12 +127,12 @@ pub fn worlds(
                     )
                 });
                 if entry {
-                    walker.file(&mut p, FileId(i as u32), &Context::default());
+                    walker.file(&mut p, FileId(i as u32), &top);
                 }
             }
         } else {
             for dir in paths {
-                walker.dir(&mut p, dir, &Context::default());
+                walker.dir(&mut p, dir, &top);
                 // Scripts and docs in a cluster's directory belong to that cluster.
                 walker.scripts(&mut p, dir);
             }
@@ -227,7 +229,7 @@ fn place_contents(
             let owned = (in_world[i] == 1 && uses_left[i] == 1)
                 .then(|| slots[i].take())
                 .flatten();
-            (*id, ctx, owned)
+            (*id, &**ctx, owned)
         })
         .collect();
     for (left, n) in uses_left.iter_mut().zip(in_world) {

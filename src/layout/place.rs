@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -25,8 +26,8 @@ pub struct Context {
     pub default_namespace: Option<String>,
     pub prefix: String,
     pub suffix: String,
-    /// Flux `postBuild` variables.
-    pub vars: Option<Vars>,
+    /// Flux `postBuild` variables, shared by every context nested in the Flux one.
+    pub vars: Option<Arc<Vars>>,
 }
 
 impl Context {
@@ -209,11 +210,13 @@ impl<'a> Tree<'a> {
     }
 }
 
-/// The placements of one world: every (file, context) it deploys.
+/// The placements of one world: every (file, context) it deploys. Contexts are shared: a
+/// kustomization or entry point makes one for all the files it deploys. `Arc` compares and
+/// hashes by value, so equal contexts are still one entry.
 #[derive(Default)]
 pub struct Placements {
-    pub entries: BTreeSet<(FileId, Context)>,
-    visited_dirs: HashSet<(PathBuf, Context)>,
+    pub entries: BTreeSet<(FileId, Arc<Context>)>,
+    visited_dirs: HashSet<(PathBuf, Arc<Context>)>,
 }
 
 impl Placements {
@@ -261,7 +264,7 @@ pub struct Walker<'t, 'a> {
 impl Walker<'_, '_> {
     /// Deploys a directory as Flux does: its kustomization if it has one, else every manifest
     /// under it, with sub-directories that hold a kustomization deployed through it.
-    pub fn dir(&self, out: &mut Placements, dir: &Path, ctx: &Context) {
+    pub fn dir(&self, out: &mut Placements, dir: &Path, ctx: &Arc<Context>) {
         if !out.visited_dirs.insert((dir.to_path_buf(), ctx.clone())) {
             return;
         }
@@ -302,7 +305,7 @@ impl Walker<'_, '_> {
         let Some(k) = self.tree.kustomization(id) else {
             return;
         };
-        let inner = ctx.through(k);
+        let inner = Arc::new(ctx.through(k));
         // The kustomization file itself: its generators make objects in the inner context.
         out.entries.insert((id, inner.clone()));
         for r in &k.resources {
@@ -327,8 +330,9 @@ impl Walker<'_, '_> {
             .filter(|(p, _)| !Tree::is_manifest(p))
             .map(|(_, id)| id)
             .collect();
+        let ctx = Arc::new(Context::default());
         for id in found {
-            out.entries.insert((id, Context::default()));
+            out.entries.insert((id, ctx.clone()));
         }
     }
 
@@ -348,21 +352,22 @@ impl Walker<'_, '_> {
                 }
             }
         }
+        let ctx = Arc::new(Context::default());
         for (dir, &id) in &self.tree.kustomizations {
             if !reached.contains(id) && !included.contains(id) {
-                self.kustomization(out, dir, id, &Context::default());
+                self.kustomization(out, dir, id, &ctx);
             }
         }
         let placed: FileSet = out.reached().collect();
         for &id in self.tree.files.values() {
             if !reached.contains(id) && !placed.contains(id) {
-                self.file(out, id, &Context::default());
+                self.file(out, id, &ctx);
             }
         }
     }
 
     /// One file deployed in a context; the Flux and Argo CD entry points it holds are followed.
-    pub fn file(&self, out: &mut Placements, id: FileId, ctx: &Context) {
+    pub fn file(&self, out: &mut Placements, id: FileId, ctx: &Arc<Context>) {
         // Entries are never removed: a new entry is an entry point not yet followed.
         if self.tree.patches.contains(&id) || !out.entries.insert((id, ctx.clone())) {
             return;
@@ -371,28 +376,28 @@ impl Walker<'_, '_> {
             match layout {
                 LayoutDoc::Flux(f) => {
                     let target = self.tree.repo_path(&f.path);
-                    let ctx = Context {
+                    let ctx = Arc::new(Context {
                         namespace: f.target_namespace.clone(),
-                        vars: Some(self.vars(f)),
+                        vars: Some(Arc::new(self.vars(f))),
                         ..Context::default()
-                    };
+                    });
                     self.dir(out, &target, &ctx);
                 }
                 LayoutDoc::Application(app) => {
+                    let ctx = Arc::new(Context {
+                        default_namespace: app.destination_namespace.clone(),
+                        ..Context::default()
+                    });
                     for p in &app.paths {
-                        let ctx = Context {
-                            default_namespace: app.destination_namespace.clone(),
-                            ..Context::default()
-                        };
                         self.dir(out, &self.tree.repo_path(p), &ctx);
                     }
                 }
                 LayoutDoc::ApplicationSet(set) => {
                     for (path, namespace) in self.expand(set) {
-                        let ctx = Context {
+                        let ctx = Arc::new(Context {
                             default_namespace: namespace,
                             ..Context::default()
-                        };
+                        });
                         self.dir(out, &self.tree.repo_path(&path), &ctx);
                     }
                 }
