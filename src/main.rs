@@ -16,6 +16,7 @@ use cilint::rules;
 use cli::{Cli, ColorArg, Command, FailOn, FormatArg};
 
 fn main() -> ExitCode {
+    return_freed_memory_sooner();
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Rules) => print_rules(),
@@ -235,3 +236,38 @@ fn exit_code(written: Result<(), ()>) -> ExitCode {
 // pages cost more than it saved (100k objects: 2.01 → 1.86 s, peak 422 → 378 MiB).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` in mimalloc.h's `mi_option_e` (the sys crate has no constant for it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// mimalloc v3 keeps freed pages for a second before it gives them back to the system. A run
+/// frees each file's text and parse tree long before it ends, so that second kept the peak a
+/// sixth higher than the memory in use (100k objects: 195 → 164 MiB, wall +3 %). 10 ms is
+/// mimalloc v2's default. `MIMALLOC_PURGE_DELAY` set by the user still wins.
+fn return_freed_memory_sooner() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's integer options; any value is valid.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option number is mimalloc's purge delay: the only option whose default is 1000 (ms),
+    /// and the one `MIMALLOC_PURGE_DELAY` sets.
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // SAFETY: reads one of mimalloc's integer options.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        match std::env::var("MIMALLOC_PURGE_DELAY") {
+            Ok(v) => assert_eq!(get().to_string(), v),
+            Err(_) => {
+                assert_eq!(get(), 1000);
+                return_freed_memory_sooner();
+                assert_eq!(get(), 10);
+            }
+        }
+    }
+}
