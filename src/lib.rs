@@ -21,6 +21,7 @@ pub mod timings;
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -127,10 +128,14 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
 
     // load: read and parse every file in parallel; a panic in one file is that file's error.
     // An unreadable file keeps its place (and FileId) with empty text.
-    let loaded: Vec<(SourceFile, bool, FileContents, Option<InputError>, usize)> = candidates
+    // Collected straight into one Vec per field: a Vec of tuples split afterwards would be a
+    // second copy of every file's contents, freed at once just before the Catalogs are built.
+    let bytes = AtomicUsize::new(0);
+    type Loaded = (SourceFile, (FileContents, (bool, Option<InputError>)));
+    let (mut files, (contents, (valid, errors))): (Vec<_>, (Vec<_>, (Vec<_>, Vec<_>))) = candidates
         .par_iter()
         .enumerate()
-        .map(|(i, c)| {
+        .map(|(i, c)| -> Loaded {
             let (source, valid) =
                 match load::read(c, options.stdin.as_deref(), options.max_file_size) {
                     Ok(read) => read,
@@ -144,18 +149,15 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
                             kind: c.kind,
                             text: "".into(),
                         };
-                        return (empty, false, FileContents::default(), Some(error), 0);
+                        return (empty, (FileContents::default(), (false, Some(error))));
                     }
                 };
             let file = FileId(i as u32);
-            let bytes = source.text.len();
+            bytes.fetch_add(source.text.len(), Ordering::Relaxed);
             if c.chart_template {
                 return (
                     without_text(source),
-                    valid,
-                    FileContents::default(),
-                    None,
-                    bytes,
+                    (FileContents::default(), (valid, None)),
                 );
             }
             let contents = catch_unwind(AssertUnwindSafe(|| {
@@ -179,24 +181,12 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             } else {
                 without_text(source)
             };
-            (source, valid, contents, None, bytes)
+            (source, (contents, (valid, None)))
         })
-        .collect();
-
-    let mut files = Vec::with_capacity(loaded.len());
-    let mut valid = Vec::with_capacity(loaded.len());
-    let mut contents = Vec::with_capacity(loaded.len());
-    let mut unreadable = 0;
-    timings.bytes = loaded.iter().map(|l| l.4).sum();
-    for (source, ok, c, error, _) in loaded {
-        if let Some(e) = error {
-            unreadable += 1;
-            input_errors.push(e);
-        }
-        contents.push(c);
-        valid.push(ok);
-        files.push(source);
-    }
+        .unzip();
+    timings.bytes = bytes.into_inner();
+    let unreadable = errors.iter().flatten().count();
+    input_errors.extend(errors.into_iter().flatten());
     let templates = candidates.iter().filter(|c| c.chart_template).count();
     let objects = contents.iter().map(|c| c.objects.len()).sum();
     let skipped_documents = contents.iter().map(|c| c.skipped_documents).sum();
