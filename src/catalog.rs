@@ -399,10 +399,10 @@ impl Catalog {
             name_span: name.span,
             labels_span: None,
             spec: match kind.secret_type() {
-                Some(t) => Spec::Secret(Secret {
+                Some(t) => Spec::Secret(Box::new(Secret {
                     secret_type: Some(t.into()),
                     keys: Box::default(),
-                }),
+                })),
                 None => Spec::Other,
             },
         })
@@ -441,7 +441,7 @@ impl Catalog {
                 location: None,
                 name_span: Span::default(),
                 labels_span: None,
-                spec: Spec::Service(Service {
+                spec: Spec::Service(Box::new(Service {
                     service_type: "LoadBalancer".into(),
                     selector: None,
                     ports: ports
@@ -457,7 +457,7 @@ impl Catalog {
                     load_balancer_class: None,
                     external_traffic_policy: None,
                     requested_ips: spec.requested_ips.clone(),
-                }),
+                })),
             };
             let svc_id = self.insert(service);
             self.generated_service.insert(gw_id, svc_id);
@@ -563,7 +563,7 @@ impl Catalog {
             location: None,
             name_span: Span::default(),
             labels_span: None,
-            spec: Spec::Secret(secret),
+            spec: Spec::Secret(secret.into()),
         });
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::catalog::FileContents;
-use crate::model::{Object, Origin, Secret, Spec, Text, text};
+use crate::model::{Object, Origin, Spec, Text, text};
 use crate::source::{FileId, Location, SourceFile};
 use gitops::LayoutDoc;
 use place::{ConfigMaps, Context, FileSet, Placements, Tree, Walker, normalize};
@@ -314,7 +314,7 @@ fn generated(
                 name_span: name.span,
                 labels_span: None,
                 spec: if kind == "Secret" {
-                    Spec::Secret(Secret::default())
+                    Spec::Secret(Box::default())
                 } else {
                     Spec::Other
                 },

@@ -126,21 +126,22 @@ pub enum Origin {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectId(pub u32);
 
-/// The typed part of an object, for the kinds rules read.
+/// The typed part of an object, for the kinds rules read. Each kind's spec is boxed: an object of
+/// a kind no rule reads (a ConfigMap, a Namespace) then costs a pointer, not the largest spec.
 #[derive(Clone, Debug)]
 pub enum Spec {
-    Gateway(Gateway),
-    GatewayClass(GatewayClass),
-    Route(Route),
-    Service(Service),
-    Workload(Workload),
-    Secret(Secret),
-    LbIpPool(LbIpPool),
-    L2Policy(L2Policy),
-    BgpAdvertisement(BgpAdvertisement),
+    Gateway(Box<Gateway>),
+    GatewayClass(Box<GatewayClass>),
+    Route(Box<Route>),
+    Service(Box<Service>),
+    Workload(Box<Workload>),
+    Secret(Box<Secret>),
+    LbIpPool(Box<LbIpPool>),
+    L2Policy(Box<L2Policy>),
+    BgpAdvertisement(Box<BgpAdvertisement>),
     /// A cert-manager `Certificate`: cert-manager creates the Secret `spec.secretName`.
     Certificate {
-        secret_name: Option<Spanned<Text>>,
+        secret_name: Option<Box<Spanned<Text>>>,
     },
     /// An External Secrets `ExternalSecret`: the operator creates the Secret `spec.target.name`,
     /// else one named as the ExternalSecret.
@@ -390,39 +391,47 @@ impl Spec {
     fn from_document(group: &str, kind: &str, doc: Node<'_>) -> Spec {
         let spec = doc.get("spec");
         match (group, kind) {
-            (GATEWAY_GROUP, "Gateway") => Spec::Gateway(Gateway::from_spec(spec)),
-            (GATEWAY_GROUP, "GatewayClass") => Spec::GatewayClass(GatewayClass::from_spec(spec)),
-            (GATEWAY_GROUP, k) if route::RouteKind::from_kind(k).is_some() => Spec::Route(
-                Route::from_spec(route::RouteKind::from_kind(k).unwrap(), spec),
+            (GATEWAY_GROUP, "Gateway") => Spec::Gateway(Gateway::from_spec(spec).into()),
+            (GATEWAY_GROUP, "GatewayClass") => {
+                Spec::GatewayClass(GatewayClass::from_spec(spec).into())
+            }
+            (GATEWAY_GROUP, k) if route::RouteKind::from_kind(k).is_some() => {
+                Spec::Route(Route::from_spec(route::RouteKind::from_kind(k).unwrap(), spec).into())
+            }
+            ("", "Service") => Spec::Service(Service::from_spec(spec).into()),
+            ("", "Secret") => Spec::Secret(
+                Secret {
+                    secret_type: doc.get("type").and_then(Node::as_str).map(str::to_string),
+                    keys: ["data", "stringData"]
+                        .iter()
+                        .filter_map(|k| doc.get(k))
+                        .flat_map(Node::as_map)
+                        .filter_map(|(k, _)| k.as_str().map(text))
+                        .collect(),
+                }
+                .into(),
             ),
-            ("", "Service") => Spec::Service(Service::from_spec(spec)),
-            ("", "Secret") => Spec::Secret(Secret {
-                secret_type: doc.get("type").and_then(Node::as_str).map(str::to_string),
-                keys: ["data", "stringData"]
-                    .iter()
-                    .filter_map(|k| doc.get(k))
-                    .flat_map(Node::as_map)
-                    .filter_map(|(k, _)| k.as_str().map(text))
-                    .collect(),
-            }),
-            ("", "Pod") => Spec::Workload(Workload::from_pod(doc)),
-            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => Spec::Workload(
-                Workload::from_template(spec.and_then(|s| s.get("template"))),
-            ),
-            ("batch", "Job") => Spec::Workload(Workload::from_template(
-                spec.and_then(|s| s.get("template")),
-            )),
-            ("cilium.io", "CiliumLoadBalancerIPPool") => Spec::LbIpPool(LbIpPool::from_spec(spec)),
+            ("", "Pod") => Spec::Workload(Workload::from_pod(doc).into()),
+            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => {
+                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))).into())
+            }
+            ("batch", "Job") => {
+                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))).into())
+            }
+            ("cilium.io", "CiliumLoadBalancerIPPool") => {
+                Spec::LbIpPool(LbIpPool::from_spec(spec).into())
+            }
             ("cilium.io", "CiliumL2AnnouncementPolicy") => {
-                Spec::L2Policy(L2Policy::from_spec(spec))
+                Spec::L2Policy(L2Policy::from_spec(spec).into())
             }
             ("cilium.io", "CiliumBGPAdvertisement") => {
-                Spec::BgpAdvertisement(BgpAdvertisement::from_spec(spec))
+                Spec::BgpAdvertisement(BgpAdvertisement::from_spec(spec).into())
             }
             ("cert-manager.io", "Certificate") => Spec::Certificate {
                 secret_name: spec
                     .and_then(|s| s.get("secretName"))
-                    .and_then(Spanned::from_str_node),
+                    .and_then(Spanned::from_str_node)
+                    .map(Box::new),
             },
             ("external-secrets.io", "ExternalSecret") => Spec::ExternalSecret {
                 target_name: string_at(spec, &["target", "name"]),

@@ -280,7 +280,7 @@ impl<'a> Target<'a> {
             .workloads_in(&self.svc_obj.namespace)
             .iter()
             .filter_map(|&id| match &self.catalog.object(id).spec {
-                Spec::Workload(w) if w.selected_by(selector) => Some((id, w)),
+                Spec::Workload(w) if w.selected_by(selector) => Some((id, &**w)),
                 _ => None,
             })
             .collect()
