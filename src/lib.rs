@@ -373,11 +373,12 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
         .iter()
         .filter(|rule| options.config.enabled(rule.meta.id))
         .collect();
+    let facts = rules::Facts::new(catalog);
     let findings = enabled
         .par_iter()
         .flat_map_iter(|rule| {
             let mut out = Vec::new();
-            (rule.check)(catalog, &mut out);
+            (rule.check)(&facts, &mut out);
             out
         })
         .collect();

@@ -1,6 +1,6 @@
 //! backend-not-found: a route's backendRef names a Service that is not in its namespace.
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::Object;
@@ -19,7 +19,7 @@ pub const RULE: Rule = Rule { meta: &META, check };
 
 const CONDITION: &str = "ResolvedRefs=False/BackendNotFound";
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for u in catalog.service_backend_refs() {
         let name = u.backend.name.as_str();
         // Unverifiable Services may exist; only a definite miss is reported.

@@ -1,7 +1,7 @@
 //! backend-port-mismatch: a Service backendRef without `port`, or with a port the Service does
 //! not expose (often its targetPort or a containerPort).
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::route::BackendRef;
@@ -19,7 +19,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for u in catalog.service_backend_refs() {
         // A missing Service is backend-not-found's finding.
         let Lookup::Found(svc_id) =
@@ -346,6 +346,7 @@ mod tests {
     use std::sync::Arc;
 
     use crate::catalog::Catalog;
+    use crate::rules::Facts;
     use crate::source::{FileId, FileKind, SourceFile};
 
     fn messages(yaml: &str) -> Vec<String> {
@@ -357,7 +358,7 @@ mod tests {
         let contents = crate::load::parse(FileId(0), &source, true, "default");
         let catalog = Catalog::build(vec![(FileId(0), contents)], "default", &[]);
         let mut out = Vec::new();
-        super::check(&catalog, &mut out);
+        super::check(&Facts::new(&catalog), &mut out);
         out.into_iter().map(|f| f.message).collect()
     }
 

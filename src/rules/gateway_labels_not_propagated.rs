@@ -2,7 +2,7 @@
 //! policy or BGP advertisement selector needs, but Cilium copies only
 //! `spec.infrastructure.labels` to the Service it generates.
 
-use super::{Category, Rule, RuleMeta, label_gaps};
+use super::{Category, Facts, Rule, RuleMeta, label_gaps};
 use crate::catalog::{Catalog, GATEWAY_NAME_LABEL, SERVICE_NAME_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind, UnpropagatedLabels};
@@ -19,7 +19,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let selectors = lb::selectors(catalog);
     let by_key = label_gaps::selectors_by_key(&selectors);
     for gw in lb::cilium_gateways(catalog) {

@@ -1,7 +1,6 @@
 //! invalid-object: a manifest object without `kind` or `metadata.name`, which kubectl refuses.
 
-use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::{Object, Origin};
 use crate::source::Location;
@@ -15,7 +14,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for (_, o) in catalog.objects() {
         let (Origin::Manifest, Some(location)) = (&o.origin, o.location) else {
             continue;

@@ -1,7 +1,7 @@
 //! label-command-unknown-gateway: a `kubectl label` or `kubectl annotate` of a Service
 //! `cilium-gateway-<name>` where no Gateway `<name>` (and no such Service) exists.
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::{Catalog, Lookup, generated_service_name};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::{GATEWAY_GROUP, ObjectId, lb, suggest};
@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule { meta: &META, check };
 
 const PREFIX: &str = "cilium-gateway-";
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for cmd in catalog.commands() {
         let Action::Label { annotate, targets } = &cmd.action else {
             continue;

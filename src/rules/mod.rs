@@ -1,7 +1,11 @@
 //! The rule registry: one line per rule, one file per rule.
 
+use std::ops::Deref;
+use std::sync::OnceLock;
+
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
+use crate::model::attachment::{Attempt, attempts};
 
 mod backend_not_found;
 mod backend_port_mismatch;
@@ -50,7 +54,37 @@ pub struct RuleMeta {
 pub struct Rule {
     pub meta: &'static RuleMeta,
     /// Reads the Catalog only; no I/O, no shared state.
-    pub check: fn(&Catalog, &mut Vec<Finding>),
+    pub check: fn(&Facts<'_>, &mut Vec<Finding>),
+}
+
+/// What rules read: the Catalog (which it derefs to), and what several rules derive from it,
+/// computed once by the first that asks.
+pub struct Facts<'c> {
+    catalog: &'c Catalog,
+    attempts: OnceLock<Vec<Attempt<'c>>>,
+}
+
+impl<'c> Facts<'c> {
+    pub fn new(catalog: &'c Catalog) -> Facts<'c> {
+        Facts {
+            catalog,
+            attempts: OnceLock::new(),
+        }
+    }
+
+    /// Every parentRef to a Gateway in the tree, attached: three route rules each report one
+    /// stage of the outcome.
+    pub fn attempts(&self) -> &[Attempt<'c>] {
+        self.attempts.get_or_init(|| attempts(self.catalog))
+    }
+}
+
+impl Deref for Facts<'_> {
+    type Target = Catalog;
+
+    fn deref(&self) -> &Catalog {
+        self.catalog
+    }
 }
 
 /// Every rule, in id order.

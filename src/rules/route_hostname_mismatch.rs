@@ -1,10 +1,10 @@
 //! route-hostname-mismatch: no hostname of a route intersects the hostname of any listener that
 //! admits it.
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{Attempt, Outcome, attach, attempts};
+use crate::model::attachment::{Attempt, Outcome, attach};
 use crate::model::gateway::Listener;
 use crate::source::{Location, Span};
 
@@ -19,8 +19,8 @@ pub const RULE: Rule = Rule { meta: &META, check };
 
 const CONDITION: &str = "Accepted=False/NoMatchingListenerHostname";
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
-    for a in attempts(catalog) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
+    for a in catalog.attempts() {
         let Outcome::NoMatchingListenerHostname(listeners) = &a.outcome else {
             continue;
         };
@@ -40,13 +40,13 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             file: at.file,
             span,
         };
-        let mut finding = Finding::new(&META, location, message(&a, listeners))
+        let mut finding = Finding::new(&META, location, message(a, listeners))
             .object(a.route)
             // Accepted is decided per parentRef: one finding per parentRef.
             .field(a.parent.path())
             .label("matches no listener hostname")
             .condition(CONDITION)
-            .help(help(catalog, &a, listeners));
+            .help(help(catalog, a, listeners));
         for l in listeners {
             let span = l.hostname.as_ref().map_or(l.span, |h| h.span);
             finding = finding.related(

@@ -1,10 +1,9 @@
 //! route-listener-not-found: a parentRef's sectionName or port matches no listener of the
 //! Gateway it names.
 
-use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{Attempt, Outcome, attempts};
+use crate::model::attachment::{Attempt, Outcome};
 use crate::model::gateway::Listener;
 use crate::model::route::ParentRef;
 use crate::model::suggest::closest;
@@ -33,8 +32,8 @@ enum Miss<'a> {
     NoListeners,
 }
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
-    for a in attempts(catalog) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
+    for a in catalog.attempts() {
         if !matches!(a.outcome, Outcome::NoMatchingParent) {
             continue;
         }
@@ -48,7 +47,7 @@ fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
             span,
         };
         out.push(
-            Finding::new(&META, location, message(&a, &miss))
+            Finding::new(&META, location, message(a, &miss))
                 .object(a.route)
                 .field(field(a.parent, &miss))
                 .label(label(&miss))

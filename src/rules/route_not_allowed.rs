@@ -1,12 +1,10 @@
 //! route-not-allowed: every listener a parentRef selects refuses the route, by namespace
 //! (`allowedRoutes.namespaces`) or by kind (`allowedRoutes.kinds` or the protocol's defaults).
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{
-    Attempt, NamespaceRefusal, Outcome, ROUTE_KINDS, Refusal, attempts,
-};
+use crate::model::attachment::{Attempt, NamespaceRefusal, Outcome, ROUTE_KINDS, Refusal};
 use crate::model::gateway::Listener;
 use crate::model::route::{RouteKind, protocol_kinds};
 use crate::source::Location;
@@ -23,20 +21,20 @@ pub const RULE: Rule = Rule { meta: &META, check };
 const CONDITION: &str = "Accepted=False/NotAllowedByListeners";
 const PROTOCOLS: [&str; 5] = ["HTTP", "HTTPS", "TLS", "TCP", "UDP"];
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
-    for a in attempts(catalog) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
+    for a in catalog.attempts() {
         let Outcome::NotAllowedByListeners(refusals) = &a.outcome else {
             continue;
         };
         let Some(at) = a.route.location else {
             continue;
         };
-        let ctx = Context::of(catalog, &a);
+        let ctx = Context::of(catalog, a);
         let location = Location {
             file: at.file,
             span: a.parent.name.span,
         };
-        let mut finding = Finding::new(&META, location, message(&a, &ctx, refusals))
+        let mut finding = Finding::new(&META, location, message(a, &ctx, refusals))
             .object(a.route)
             .field(a.parent.path())
             .label("no listener admits this route")

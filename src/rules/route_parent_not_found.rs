@@ -1,6 +1,6 @@
 //! route-parent-not-found: a route's parentRef names a Gateway that is not in the tree.
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::attachment::{parent_namespace, routes};
@@ -18,7 +18,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for (route, spec) in routes(catalog) {
         let Some(at) = route.location else {
             continue;

@@ -4,7 +4,7 @@
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Category, Rule, RuleMeta, label_gaps};
+use super::{Category, Facts, Rule, RuleMeta, label_gaps};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind};
@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule { meta: &META, check };
 /// How many existing labels the help lists at most.
 const LISTED_LABELS: usize = 8;
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let selectors = lb::selectors(catalog);
     let any_service = catalog.of_kind("", "Service").iter().any(|&id| {
         let svc = catalog.object(id).service();

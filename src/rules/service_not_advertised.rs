@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{Category, Rule, RuleMeta, label_gaps};
+use super::{Category, Facts, Rule, RuleMeta, label_gaps};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind};
@@ -19,7 +19,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let selectors = lb::selectors(catalog);
     let announcers: Vec<&LbSelector> = selectors
         .iter()

@@ -1,7 +1,7 @@
 //! tls-secret-not-found: a Gateway listener's certificateRef names a Secret that is neither in
 //! the tree nor created by a `kubectl create secret` command.
 
-use super::{Category, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::{Listener, SecretRef};
@@ -18,7 +18,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
         let gw = catalog.object(gw_id);
         let (Some(spec), Some(location), Some(gw_ns)) =

@@ -1,8 +1,7 @@
 //! unused-suppression: a `cilint-ignore` comment or `cilint.io/ignore` annotation that suppresses
 //! nothing, or names a rule that does not exist.
 
-use super::{Category, RULES, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use super::{Category, Facts, RULES, Rule, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::{Object, suggest};
 use crate::source::Location;
@@ -20,7 +19,7 @@ pub const RULE: Rule = Rule { meta: &META, check };
 
 // Whether a suppression was used is known only once every other rule has run, so the findings
 // come from `crate::suppress::apply`, not from here.
-fn check(_: &Catalog, _: &mut Vec<Finding>) {}
+fn check(_: &Facts<'_>, _: &mut Vec<Finding>) {}
 
 /// Where a suppression is written: a comment, or the annotation of an object.
 #[derive(Clone, Copy)]

@@ -1,7 +1,6 @@
 //! yaml-syntax: a file that does not parse as YAML.
 
-use super::{Category, Rule, RuleMeta};
-use crate::catalog::Catalog;
+use super::{Category, Facts, Rule, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
 use crate::source::{Location, Pos, Span};
 
@@ -14,7 +13,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub const RULE: Rule = Rule { meta: &META, check };
 
-fn check(catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for (file, error) in catalog.yaml_errors() {
         let end = Pos {
             col: error.pos.col + 1,
