@@ -241,8 +241,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// mimalloc v3 keeps freed pages for a second before it gives them back to the system. A run
-/// frees each file's text and parse tree long before it ends, so that second kept the peak a
-/// sixth higher than the memory in use (100k objects: 195 → 164 MiB, wall +3 %). 10 ms is
+/// frees each file's text and parse arena long before it ends, so that second kept the peak a
+/// fifth higher than the memory in use (100k objects: 189 → 158 MiB, wall +1.7 %). 10 ms is
 /// mimalloc v2's default. `MIMALLOC_PURGE_DELAY` set by the user still wins.
 fn return_freed_memory_sooner() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {

@@ -53,7 +53,7 @@ pub struct RuleMeta {
 
 pub struct Rule {
     pub meta: &'static RuleMeta,
-    /// Reads the Catalog only; no I/O, no shared state.
+    /// Reads the Catalog (through [`Facts`]) only; no I/O, nothing written but its findings.
     pub check: fn(&Facts<'_>, &mut Vec<Finding>),
 }
 
