@@ -1,6 +1,9 @@
 //! The command line end to end: exit codes, standard input, --namespace, JSON shape, and a
 //! broken file next to good ones.
 
+mod common;
+
+use common::write;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -32,12 +35,6 @@ fn cilint_stdin(args: &[&str], input: &str) -> Output {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 const GATEWAY: &str = "\
@@ -101,7 +98,7 @@ fn a_broken_file_does_not_stop_the_others() {
     write(
         dir.path(),
         "route.yaml",
-        &ROUTE_AND_SERVICE.replace("- name: web", "- name: wbe"),
+        ROUTE_AND_SERVICE.replace("- name: web", "- name: wbe"),
     );
     let out = cilint(&["--format", "json", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));

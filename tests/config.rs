@@ -1,13 +1,10 @@
 //! `.cilint.yaml`: discovery, every setting, and errors with file:line that exit 2.
 
+mod common;
+
+use common::write;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 /// Runs cilint in `dir` with JSON output.
 fn cilint_in(dir: &Path, args: &[&str]) -> Output {

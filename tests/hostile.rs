@@ -3,11 +3,14 @@
 //! finding or error at its own file, and the good finding still reported. Nothing is committed
 //! as a binary; nothing may crash or hang.
 
+mod common;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::write;
 use serde_json::Value;
 
 /// A route whose backend Service does not exist: its finding proves the run went on.
@@ -79,12 +82,6 @@ fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), GOOD_PATH, GOOD.as_bytes());
     dir
-}
-
-fn write(dir: &Path, rel: &str, bytes: &[u8]) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
 }
 
 /// Runs `cilint --format json ARGS` in `dir`, failing the test if it does not finish in time.

@@ -7,20 +7,17 @@
 //! does not exist. Its `backend-not-found` finding names the route as placed (`object.namespace`,
 //! `object.name`).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::write;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
 // Harness
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 /// A repository in a temporary directory: `.git` marks its root (config discovery stops there).
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {

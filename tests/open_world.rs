@@ -8,13 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use cilint::{Options, Report};
-use common::{human, json, rules_of};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::{human, json, rules_of, write};
 
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

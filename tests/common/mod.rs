@@ -1,8 +1,17 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::path::Path;
+
 use cilint::report::{self, Format, Style};
 use cilint::{Options, Report};
+
+/// Writes `bytes` to `rel` under `dir`, creating its directories.
+pub fn write(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
 
 /// Lints paths relative to the crate root with a default namespace.
 pub fn lint_ns(paths: &[&str], namespace: &str) -> Report {
