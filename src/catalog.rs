@@ -12,7 +12,7 @@ use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
 use crate::model::{
     CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text,
-    group_of, is_cluster_scoped, text,
+    is_cluster_scoped, text,
 };
 use crate::source::commands::{Action, Command};
 use crate::source::suppress::Suppression;
@@ -122,7 +122,7 @@ fn ids_by_kind(objects: &Objects) -> ByKind<Vec<ObjectId>> {
         .map(ObjectId)
         .fold(HashMap::new, |mut ids: ByKind<Vec<ObjectId>>, id| {
             let o = objects.get(id);
-            by_kind_mut(&mut ids, &o.group, &o.kind).push(id);
+            by_kind_mut(&mut ids, o.group(), &o.kind).push(id);
             ids
         })
         .reduce(HashMap::new, |mut earlier, later| {
@@ -209,7 +209,7 @@ impl Across {
     fn add(&mut self, id: ObjectId, o: &Object) {
         if placeholder(&o.name).is_some() || o.namespace.as_deref().and_then(placeholder).is_some()
         {
-            by_kind_mut(&mut self.placeholder_named, &o.group, &o.kind).push(id);
+            by_kind_mut(&mut self.placeholder_named, o.group(), &o.kind).push(id);
         }
         if o.route().is_some() {
             self.routes.push(id);
@@ -340,7 +340,7 @@ impl Catalog {
 
     fn insert(&mut self, o: Object) -> ObjectId {
         let id = ObjectId(self.objects.len() as u32);
-        by_kind_mut(&mut self.kinds, &o.group, &o.kind).add(id, &o);
+        by_kind_mut(&mut self.kinds, o.group(), &o.kind).add(id, &o);
         self.across.add(id, &o);
         self.objects.push(o);
         id
@@ -352,7 +352,6 @@ impl Catalog {
             .then(|| text(e.namespace.as_ref().unwrap_or(&self.default_namespace)));
         Object {
             api_version: text(&e.api_version),
-            group: text(group_of(&e.api_version)),
             kind: text(&e.kind),
             name: text(&e.name),
             namespace_defaulted: namespace.is_some() && e.namespace.is_none(),
@@ -384,7 +383,6 @@ impl Catalog {
         );
         Some(Object {
             api_version: "v1".into(),
-            group: Text::default(),
             kind: kind.kind().into(),
             name: text(&name.text),
             namespace: Some(namespace),
@@ -430,7 +428,6 @@ impl Catalog {
             let ports: BTreeSet<u32> = spec.listeners.iter().filter_map(|l| l.port).collect();
             let service = Object {
                 api_version: "v1".into(),
-                group: Text::default(),
                 kind: "Service".into(),
                 name: generated_service_name(&gw.name).into(),
                 namespace: gw.namespace.clone(),
@@ -552,7 +549,6 @@ impl Catalog {
         }
         self.insert(Object {
             api_version: "v1".into(),
-            group: Text::default(),
             kind: "Secret".into(),
             name,
             namespace,

@@ -102,7 +102,7 @@ pub fn apply(
             continue;
         };
         let key = (
-            o.group.as_str(),
+            o.group(),
             o.kind.as_str(),
             o.namespace.as_deref(),
             o.name.as_str(),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::catalog::FileContents;
-use crate::model::{Object, Origin, Spec, Text, text};
+use crate::model::{Object, Origin, Spec, text};
 use crate::source::{FileId, Location, SourceFile};
 use gitops::LayoutDoc;
 use place::{ConfigMaps, Context, FileSet, Placements, Tree, Walker, normalize};
@@ -297,7 +297,6 @@ fn generated(
         for (name, kind) in made {
             let mut o = Object {
                 api_version: "v1".into(),
-                group: Text::default(),
                 kind: kind.into(),
                 name: name.value.clone(),
                 // Without a namespace from its kustomization (or an outer one) the object

@@ -58,7 +58,7 @@ impl Context {
                 o.namespace_defaulted = false;
             }
         } else if o.kind == "Namespace"
-            && o.group.is_empty()
+            && o.group().is_empty()
             && let Some(ns) = &self.namespace
         {
             o.name = text(ns);

@@ -168,8 +168,8 @@ pub struct Secret {
 
 #[derive(Clone, Debug)]
 pub struct Object {
+    /// `group/version`, or `version` for the core group: see [`Object::group`].
     pub api_version: Text,
-    pub group: Text,
     pub kind: Text,
     pub name: Text,
     /// `None` for cluster-scoped kinds.
@@ -195,8 +195,13 @@ impl Object {
         label_value(&self.labels, key)
     }
 
+    /// The API group, from `apiVersion` (`""` for the core group).
+    pub fn group(&self) -> &str {
+        group_of(&self.api_version)
+    }
+
     pub fn is(&self, group: &str, kind: &str) -> bool {
-        self.group == group && self.kind == kind
+        self.group() == group && self.kind == kind
     }
 
     /// `namespace/name`, or `name` for cluster-scoped objects.
@@ -368,7 +373,6 @@ impl Object {
         }
         Ok(vec![Object {
             api_version: text(api_version),
-            group: text(group),
             kind: text(kind),
             name: text(name),
             namespace,

@@ -20,7 +20,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         // kustomize reads its own files at build time; they are never applied, and need no name.
-        if o.group == "kustomize.config.k8s.io" {
+        if o.group() == "kustomize.config.k8s.io" {
             continue;
         }
         if o.kind.is_empty() {
