@@ -483,7 +483,7 @@ impl Catalog {
         {
             let o = self.object(id);
             if let Spec::ExternalSecret { target_name } = &o.spec {
-                let name = target_name.as_deref().map_or_else(|| o.name.clone(), text);
+                let name = target_name.clone().unwrap_or_else(|| o.name.clone());
                 self.add_generated_secret(id, name, Secret::default());
             }
         }
@@ -495,9 +495,7 @@ impl Catalog {
         for id in self.of_kind("bitnami.com", "SealedSecret").to_vec() {
             let o = self.object(id);
             if let Spec::SealedSecret { template_name } = &o.spec {
-                let name = template_name
-                    .as_deref()
-                    .map_or_else(|| o.name.clone(), text);
+                let name = template_name.clone().unwrap_or_else(|| o.name.clone());
                 self.add_generated_secret(id, name, Secret::default());
             }
         }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use super::cilium::{LB_IPAM_IPS_ANNOTATIONS, parse_ips};
 use super::route::RouteKind;
 use super::selector::LabelSelector;
-use super::{GATEWAY_GROUP, Label, Spanned, Text, labels_from, text};
+use super::{GATEWAY_GROUP, Label, Spanned, Text, labels_from, text_at};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -146,11 +146,8 @@ impl Listener {
             .enumerate()
             .filter_map(|(index, r)| {
                 Some(SecretRef {
-                    group: r.get("group").and_then(Node::as_str).map_or(text(""), text),
-                    kind: r
-                        .get("kind")
-                        .and_then(Node::as_str)
-                        .map_or(text("Secret"), text),
+                    group: text_at(r, "group", ""),
+                    kind: text_at(r, "kind", "Secret"),
                     namespace: r.get("namespace").and_then(Spanned::from_str_node),
                     name: r.get("name").and_then(Spanned::from_str_node)?,
                     span: r.span(),
@@ -168,10 +165,7 @@ impl Listener {
                 }),
             port: port_node.and_then(Node::as_u32),
             port_span: port_node.map(|n| n.span()).unwrap_or(node.span()),
-            protocol: node
-                .get("protocol")
-                .and_then(Node::as_str)
-                .map_or(Text::default(), text),
+            protocol: text_at(node, "protocol", ""),
             hostname: node.get("hostname").and_then(Spanned::from_str_node),
             allowed_routes: AllowedRoutes {
                 from,

@@ -51,6 +51,11 @@ pub fn text(text: &str) -> Text {
     Text::new(text)
 }
 
+/// The string at `key` of `node`, else `default` (the API's default for an omitted field).
+pub fn text_at(node: Node<'_>, key: &str, default: &str) -> Text {
+    text(node.get(key).and_then(Node::as_str).unwrap_or(default))
+}
+
 /// The API group of the Gateway API.
 pub const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
 /// The controller name of Cilium's GatewayClass.
@@ -146,12 +151,12 @@ pub enum Spec {
     /// An External Secrets `ExternalSecret`: the operator creates the Secret `spec.target.name`,
     /// else one named as the ExternalSecret.
     ExternalSecret {
-        target_name: Option<String>,
+        target_name: Option<Text>,
     },
     /// A Bitnami `SealedSecret`: the controller creates the Secret
     /// `spec.template.metadata.name`, else one named as the SealedSecret.
     SealedSecret {
-        template_name: Option<String>,
+        template_name: Option<Text>,
     },
     /// Helm charts the object deploys (Flux HelmRelease, Argo CD Application or ApplicationSet,
     /// kustomize helmCharts): their objects are invisible to cilint.
@@ -459,11 +464,11 @@ impl Spec {
 }
 
 /// A non-empty string at a path under `spec`.
-fn string_at(spec: Option<Node<'_>>, path: &[&str]) -> Option<String> {
+fn string_at(spec: Option<Node<'_>>, path: &[&str]) -> Option<Text> {
     spec.and_then(|s| s.at(path))
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        .map(text)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Routes of every kind (HTTP, GRPC, TLS, TCP, UDP): parentRefs, hostnames, backendRefs.
 
-use super::{GATEWAY_GROUP, Spanned, Text, text};
+use super::{GATEWAY_GROUP, Spanned, Text, text_at};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -130,14 +130,8 @@ impl Route {
             .enumerate()
             .filter_map(|(index, p)| {
                 Some(ParentRef {
-                    group: p
-                        .get("group")
-                        .and_then(Node::as_str)
-                        .map_or(text(GATEWAY_GROUP), text),
-                    kind: p
-                        .get("kind")
-                        .and_then(Node::as_str)
-                        .map_or(text("Gateway"), text),
+                    group: text_at(p, "group", GATEWAY_GROUP),
+                    kind: text_at(p, "kind", "Gateway"),
                     namespace: p.get("namespace").and_then(Spanned::from_str_node),
                     name: p.get("name").and_then(Spanned::from_str_node)?,
                     section_name: p.get("sectionName").and_then(Spanned::from_str_node),
@@ -176,11 +170,8 @@ fn push_backend(out: &mut Vec<BackendRef>, b: Node<'_>, rule: usize, index: usiz
         return;
     };
     out.push(BackendRef {
-        group: b.get("group").and_then(Node::as_str).map_or(text(""), text),
-        kind: b
-            .get("kind")
-            .and_then(Node::as_str)
-            .map_or(text("Service"), text),
+        group: text_at(b, "group", ""),
+        kind: text_at(b, "kind", "Service"),
         namespace: b.get("namespace").and_then(Spanned::from_str_node),
         name,
         port: port_of(b),

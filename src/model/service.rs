@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::{Spanned, Text, text};
+use super::{Spanned, Text, text, text_at};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -76,10 +76,7 @@ impl Service {
                                 Err(_) => TargetPort::Name(s.to_string()),
                             })
                         }),
-                        protocol: p
-                            .get("protocol")
-                            .and_then(Node::as_str)
-                            .map_or(text("TCP"), text),
+                        protocol: text_at(p, "protocol", "TCP"),
                         span: p.span(),
                     })
                 })

@@ -1,6 +1,6 @@
 //! Pod-bearing workloads: the pod template's labels and its containers' ports.
 
-use super::{Label, Text, labels_from, text};
+use super::{Label, Text, labels_from, text, text_at};
 use crate::source::yaml::Node;
 
 #[derive(Clone, Debug)]
@@ -61,10 +61,7 @@ fn ports_of(pod_spec: Option<Node<'_>>) -> Box<[ContainerPort]> {
                     container: text(container),
                     name: p.get("name").and_then(Node::as_str).map(text),
                     port,
-                    protocol: p
-                        .get("protocol")
-                        .and_then(Node::as_str)
-                        .map_or(text("TCP"), text),
+                    protocol: text_at(p, "protocol", "TCP"),
                 });
             }
         }
