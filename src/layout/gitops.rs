@@ -2,7 +2,7 @@
 //! Kustomizations, Argo CD Applications and ApplicationSets. Read from each document while its
 //! file loads, whether or not it has `apiVersion`/`kind` (kustomization files often have neither).
 
-use crate::model::{Spanned, Text};
+use crate::model::{Spanned, Text, non_empty_string};
 use crate::source::yaml::Node;
 
 /// A `kustomization.yaml`.
@@ -91,12 +91,6 @@ fn strings(node: Option<Node<'_>>) -> Vec<String> {
         .collect()
 }
 
-fn string(node: Option<Node<'_>>) -> Option<String> {
-    node.and_then(Node::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
 /// The layout a document declares, if any. `kustomization_file` says the document is in a
 /// kustomization file.
 pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
@@ -112,8 +106,8 @@ pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
             .get("spec")
             .map(|s| LayoutDoc::ApplicationSet(application_set(s))),
         ("", "ConfigMap") => Some(LayoutDoc::ConfigMap {
-            namespace: string(doc.at(&["metadata", "namespace"])),
-            name: string(doc.at(&["metadata", "name"]))?,
+            namespace: non_empty_string(doc.at(&["metadata", "namespace"])),
+            name: non_empty_string(doc.at(&["metadata", "name"]))?,
             data: doc
                 .get("data")
                 .map(Node::as_map)
@@ -133,7 +127,7 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
     let mut patches = strings(doc.get("patchesStrategicMerge"));
     for key in ["patches", "patchesJson6902"] {
         for p in doc.get(key).map(Node::as_seq).unwrap_or_default() {
-            if let Some(path) = string(p.get("path")) {
+            if let Some(path) = non_empty_string(p.get("path")) {
                 patches.push(path);
             }
         }
@@ -146,9 +140,9 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
             .collect()
     };
     Kustomization {
-        namespace: string(doc.get("namespace")),
-        name_prefix: string(doc.get("namePrefix")).unwrap_or_default(),
-        name_suffix: string(doc.get("nameSuffix")).unwrap_or_default(),
+        namespace: non_empty_string(doc.get("namespace")),
+        name_prefix: non_empty_string(doc.get("namePrefix")).unwrap_or_default(),
+        name_suffix: non_empty_string(doc.get("nameSuffix")).unwrap_or_default(),
         resources,
         patches,
         config_maps: generated("configMapGenerator"),
@@ -164,7 +158,7 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
                         Some((k.to_string(), v.to_string()))
                     })
                     .collect();
-                Some((string(g.get("name"))?, literals))
+                Some((non_empty_string(g.get("name"))?, literals))
             })
             .collect(),
         secrets: generated("secretGenerator"),
@@ -175,8 +169,8 @@ fn flux(doc: Node<'_>) -> FluxKustomization {
     let spec = doc.get("spec");
     let post = spec.and_then(|s| s.get("postBuild"));
     FluxKustomization {
-        path: string(spec.and_then(|s| s.get("path"))).unwrap_or_else(|| "./".into()),
-        target_namespace: string(spec.and_then(|s| s.get("targetNamespace"))),
+        path: non_empty_string(spec.and_then(|s| s.get("path"))).unwrap_or_else(|| "./".into()),
+        target_namespace: non_empty_string(spec.and_then(|s| s.get("targetNamespace"))),
         substitute: post
             .and_then(|p| p.get("substitute"))
             .map(Node::as_map)
@@ -187,9 +181,14 @@ fn flux(doc: Node<'_>) -> FluxKustomization {
             .and_then(|p| p.get("substituteFrom"))
             .map(Node::as_seq)
             .unwrap_or_default()
-            .filter_map(|r| Some((string(r.get("kind"))?, string(r.get("name"))?)))
+            .filter_map(|r| {
+                Some((
+                    non_empty_string(r.get("kind"))?,
+                    non_empty_string(r.get("name"))?,
+                ))
+            })
             .collect(),
-        namespace: string(doc.at(&["metadata", "namespace"])),
+        namespace: non_empty_string(doc.at(&["metadata", "namespace"])),
     }
 }
 
@@ -205,9 +204,9 @@ fn application(spec: Node<'_>) -> ArgoApplication {
         paths: sources(spec)
             .into_iter()
             .filter(|s| s.get("chart").is_none())
-            .filter_map(|s| string(s.get("path")))
+            .filter_map(|s| non_empty_string(s.get("path")))
             .collect(),
-        destination_namespace: string(spec.at(&["destination", "namespace"])),
+        destination_namespace: non_empty_string(spec.at(&["destination", "namespace"])),
     }
 }
 
@@ -221,7 +220,7 @@ fn application_set(spec: Node<'_>) -> ArgoApplicationSet {
             if let Some(git) = g.get("git") {
                 let (mut include, mut exclude) = (Vec::new(), Vec::new());
                 for d in git.get("directories").map(Node::as_seq).unwrap_or_default() {
-                    let Some(path) = string(d.get("path")) else {
+                    let Some(path) = non_empty_string(d.get("path")) else {
                         continue;
                     };
                     if d.get("exclude").and_then(Node::as_bool) == Some(true) {

@@ -2,6 +2,7 @@
 //! `ApplicationSet` with a chart source, a kustomize `Kustomization` with `helmCharts`. cilint does
 //! not render charts, so whatever a chart creates in its namespace is invisible to it.
 
+use super::non_empty_string;
 use crate::source::yaml::Node;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -24,7 +25,7 @@ pub fn from_helm_release(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
         .and_then(Node::as_str);
     vec![HelmChart {
         chart: chart.map(str::to_string),
-        namespace: text(spec.get("targetNamespace")),
+        namespace: non_empty_string(spec.get("targetNamespace")),
     }]
     .into()
 }
@@ -36,7 +37,7 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
     let Some(spec) = spec else {
         return Box::default();
     };
-    let Some(namespace) = text(spec.at(&["destination", "namespace"])) else {
+    let Some(namespace) = non_empty_string(spec.at(&["destination", "namespace"])) else {
         return Box::default();
     };
     if namespace.contains("{{") {
@@ -47,7 +48,7 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
         .chain(spec.get("sources").map(Node::as_seq).unwrap_or_default())
         .filter(|s| s.get("chart").is_some() || s.get("helm").is_some())
         .map(|s| HelmChart {
-            chart: text(s.get("chart")).or_else(|| text(s.get("path"))),
+            chart: non_empty_string(s.get("chart")).or_else(|| non_empty_string(s.get("path"))),
             namespace: Some(namespace.clone()),
         })
         .collect()
@@ -56,19 +57,13 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
 /// A kustomize `Kustomization`: each `helmCharts[]` entry into its `namespace`, else the
 /// kustomization's `namespace`.
 pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
-    let own = text(doc.get("namespace"));
+    let own = non_empty_string(doc.get("namespace"));
     doc.get("helmCharts")
         .map(Node::as_seq)
         .unwrap_or_default()
         .map(|c| HelmChart {
-            chart: text(c.get("name")),
-            namespace: text(c.get("namespace")).or_else(|| own.clone()),
+            chart: non_empty_string(c.get("name")),
+            namespace: non_empty_string(c.get("namespace")).or_else(|| own.clone()),
         })
         .collect()
-}
-
-fn text(node: Option<Node<'_>>) -> Option<String> {
-    node.and_then(Node::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }

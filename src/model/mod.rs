@@ -51,6 +51,13 @@ pub fn text(text: &str) -> Text {
     Text::new(text)
 }
 
+/// A node's string, when it is one and not empty.
+pub fn non_empty_string(node: Option<Node<'_>>) -> Option<String> {
+    node.and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 /// The string at `key` of `node`, else `default` (the API's default for an omitted field).
 pub fn text_at(node: Node<'_>, key: &str, default: &str) -> Text {
     text(node.get(key).and_then(Node::as_str).unwrap_or(default))
