@@ -61,6 +61,61 @@ pub struct FileContents {
     pub layout: Vec<LayoutDoc>,
 }
 
+/// An object written in a file its directory's kustomization does not list: not deployed, so
+/// it satisfies no reference, but a reference that would have resolved to it says why it does
+/// not.
+#[derive(Clone, Debug)]
+pub struct Shadow {
+    /// The object as the kustomization would have placed it (namespace, prefixes).
+    pub object: Object,
+    /// The file's name and its kustomization file's name, in the same directory.
+    pub file: String,
+    pub kustomization: String,
+}
+
+impl Shadow {
+    /// `Service api-proxy is in extra-services.yaml, which kustomization.yaml does not list`.
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} {} is in {}, which {} does not list",
+            self.object.kind, self.object.name, self.file, self.kustomization
+        )
+    }
+
+    /// The fix.
+    pub fn help(&self) -> String {
+        format!(
+            "add `{}` to the `resources` of the {} beside it: kustomize builds only what that \
+             file lists, so {} {} is not deployed",
+            self.file, self.kustomization, self.object.kind, self.object.name
+        )
+    }
+
+    /// The related note at the object.
+    pub fn note(&self) -> String {
+        format!(
+            "not deployed: {} does not list {}",
+            self.kustomization, self.file
+        )
+    }
+}
+
+/// Why a reference missed, when the tree says why: what it names is written, but not deployed
+/// (a file its kustomization does not list) or not an object kubectl accepts (no `kind`). The
+/// finding of the reference says so, and points there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MissReason {
+    /// Appended to the finding's message.
+    pub sentence: String,
+    pub help: String,
+    /// Where the object is written, and what to say there.
+    pub location: Option<Location>,
+    pub note: String,
+}
+
+/// Shadows by (group, kind, namespace, name).
+type ShadowKey = (Text, Text, Option<Text>, Text);
+
 /// Objects of one kind in one namespace (or cluster-scoped).
 #[derive(Default)]
 struct Names {
@@ -238,6 +293,8 @@ pub struct Catalog {
     generated_service: HashMap<ObjectId, ObjectId>,
     /// Namespaces a Helm chart is deployed into, with the first such chart as the reason.
     helm_namespaces: HashMap<String, String>,
+    /// Objects in files their kustomization does not list; looked up only after a miss.
+    shadows: HashMap<ShadowKey, Shadow>,
     /// Report what may be created outside the tree as missing.
     pub strict: bool,
     pub default_namespace: String,
@@ -261,6 +318,7 @@ impl Catalog {
             across: Across::default(),
             generated_service: HashMap::new(),
             helm_namespaces: HashMap::new(),
+            shadows: HashMap::new(),
             strict: false,
             default_namespace: default_namespace.to_string(),
             skipped_documents: 0,
@@ -586,6 +644,74 @@ impl Catalog {
                     .or_insert_with(|| format!("namespace {ns} receives {what} ({from})"));
             }
         }
+    }
+
+    /// Adds the objects of files their kustomization does not list: never found by a lookup,
+    /// only by [`Catalog::shadow`]. The first of a name wins.
+    pub fn add_shadows(&mut self, shadows: Vec<Shadow>) {
+        for s in shadows {
+            let o = &s.object;
+            let key = (
+                text(o.group()),
+                o.kind.clone(),
+                o.namespace.clone(),
+                o.name.clone(),
+            );
+            self.shadows.entry(key).or_insert(s);
+        }
+    }
+
+    /// The object a reference that missed would have resolved to, had its file been listed by
+    /// its kustomization. One index lookup; asked only after a miss.
+    pub fn shadow(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<&Shadow> {
+        if self.shadows.is_empty() {
+            return None;
+        }
+        self.shadows
+            .get(&(text(group), text(kind), namespace.map(text), text(name)))
+    }
+
+    /// Why a reference to (group, kind, namespace, name) missed, if the tree says: a shadow of
+    /// that identity, or a manifest object of that name written without `kind`. Index lookups,
+    /// asked only after a miss.
+    pub fn miss_reason(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<MissReason> {
+        if let Some(s) = self.shadow(group, kind, namespace, name) {
+            return Some(MissReason {
+                sentence: s.sentence(),
+                help: s.help(),
+                location: s.object.name_location(),
+                note: s.note(),
+            });
+        }
+        let id = self.find(group, "", namespace, name)?;
+        let o = self.object(id);
+        if o.origin != Origin::Manifest {
+            return None;
+        }
+        let at = match namespace {
+            Some(ns) => format!(" in namespace {ns}"),
+            None => String::new(),
+        };
+        Some(MissReason {
+            sentence: format!(
+                "the object named `{name}`{at} has no `kind`, so kubectl refuses it (invalid-object)"
+            ),
+            help: format!("add `kind: {kind}` to the object named `{name}`"),
+            location: o.location,
+            note: format!("no `kind`: is this {kind} {name}?"),
+        })
     }
 
     /// A Catalog of one YAML text, loaded as a file would be (tests).

@@ -37,7 +37,7 @@ pub struct ExternalObject {
     pub labels: Vec<(String, String)>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
@@ -53,6 +53,25 @@ pub struct Config {
     /// The clusters the repository holds, when not detected from `clusters/<name>/`; paths
     /// are absolute.
     pub clusters: Vec<ClusterSpec>,
+    /// `undeployed:` what findings in files no entry point deploys become: at most this
+    /// severity, or dropped (`off`). Default: warning.
+    pub undeployed: RuleSetting,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            namespace: None,
+            rules: HashMap::new(),
+            exclude: None,
+            external: Vec::new(),
+            strict: false,
+            max_file_size: None,
+            clusters: Vec::new(),
+            undeployed: RuleSetting::Severity(Severity::Warning),
+        }
+    }
 }
 
 impl Config {
@@ -148,6 +167,7 @@ struct RawConfig {
     max_file_size: Option<u64>,
     #[serde(default)]
     clusters: Vec<RawCluster>,
+    undeployed: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +249,7 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
         strict: false,
         max_file_size: None,
         clusters: Vec::new(),
+        undeployed: None,
     });
     let at = |s: &serde_saphyr::Location, message: String| {
         error_at(path, text, s.line() as u32, s.column() as u32, message)
@@ -251,23 +272,30 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
                 ),
             ));
         }
-        let setting = match value.value.as_str() {
-            "off" => RuleSetting::Off,
-            "error" => RuleSetting::Severity(Severity::Error),
-            "warning" => RuleSetting::Severity(Severity::Warning),
-            "note" => RuleSetting::Severity(Severity::Note),
-            other => {
-                return Err(at(
-                    &value.referenced,
-                    format!(
-                        "rule `{}` is set to `{other}`; use off, error, warning or note",
-                        id.value
-                    ),
-                ));
-            }
+        let Some(setting) = setting(&value.value) else {
+            return Err(at(
+                &value.referenced,
+                format!(
+                    "rule `{}` is set to `{}`; use off, error, warning or note",
+                    id.value, value.value
+                ),
+            ));
         };
         rules_map.insert(id.value, setting);
     }
+
+    let undeployed = match &raw.undeployed {
+        None => RuleSetting::Severity(Severity::Warning),
+        Some(v) => setting(&v.value).ok_or_else(|| {
+            at(
+                &v.referenced,
+                format!(
+                    "`undeployed` is set to `{}`; use error, warning, note or off",
+                    v.value
+                ),
+            )
+        })?,
+    };
 
     let mut external = Vec::new();
     for e in raw.external {
@@ -313,8 +341,20 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
                     paths: c.paths.into_iter().map(PathBuf::from).collect(),
                 })
                 .collect(),
+            undeployed,
         },
         exclude_patterns: raw.exclude,
+    })
+}
+
+/// `off`, `error`, `warning` or `note`.
+fn setting(value: &str) -> Option<RuleSetting> {
+    Some(match value {
+        "off" => RuleSetting::Off,
+        "error" => RuleSetting::Severity(Severity::Error),
+        "warning" => RuleSetting::Severity(Severity::Warning),
+        "note" => RuleSetting::Severity(Severity::Note),
+        _ => return None,
     })
 }
 

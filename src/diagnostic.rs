@@ -70,7 +70,14 @@ pub struct Finding {
     pub field: Option<String>,
     /// The cluster the finding belongs to, when the repository holds several.
     pub cluster: Option<String>,
+    /// False when the finding is in a manifest no entry point deploys (no kustomization, Flux
+    /// Kustomization or Argo CD Application includes the file) in a repository that has them.
+    pub deployed: bool,
 }
+
+/// What a finding in a file nothing deploys says, in every format.
+pub const NOT_DEPLOYED: &str =
+    "not deployed: no kustomization, Flux Kustomization or Argo CD Application includes this file";
 
 impl Finding {
     pub fn new(meta: &crate::rules::RuleMeta, location: Location, message: String) -> Finding {
@@ -86,6 +93,7 @@ impl Finding {
             related: Vec::new(),
             field: None,
             cluster: None,
+            deployed: true,
         }
     }
 

@@ -196,7 +196,11 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
 
     // place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
     let root = layout_root(paths);
-    let layout::Layout { worlds, shared } = layout::worlds(
+    let layout::Layout {
+        worlds,
+        shared,
+        undeployed,
+    } = layout::worlds(
         &layout::Input {
             sources: &files,
             root: &root,
@@ -227,6 +231,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     for world in worlds {
         let mut catalog =
             Catalog::build(world.contents, &options.namespace, &options.config.external);
+        catalog.add_shadows(world.shadows);
         catalog.strict = options.strict;
         timings.catalog_objects += catalog.objects().count();
         lap(&mut clock, &mut timings.index);
@@ -256,6 +261,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     }
     findings.retain(|f| reported(f.location.file));
     let mut findings = merge_worlds(findings, world_count, &shared);
+    mark_undeployed(&mut findings, &undeployed, options.config.undeployed);
     findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     references.retain(|r| reported(r.location.file));
@@ -397,6 +403,32 @@ fn configure(findings: Vec<Finding>, catalog: &Catalog, options: &Options) -> Ve
         }
     }
     findings
+}
+
+/// Findings in files no entry point deploys say so, and are at most `setting`'s severity
+/// (default warning), or dropped (`off`).
+fn mark_undeployed(
+    findings: &mut Vec<Finding>,
+    undeployed: &HashSet<FileId>,
+    setting: config::RuleSetting,
+) {
+    if undeployed.is_empty() {
+        return;
+    }
+    findings.retain_mut(|f| {
+        if !undeployed.contains(&f.location.file) {
+            return true;
+        }
+        f.deployed = false;
+        match setting {
+            config::RuleSetting::Off => false,
+            // Severities order from error down: the weaker of the two.
+            config::RuleSetting::Severity(cap) => {
+                f.severity = f.severity.max(cap);
+                true
+            }
+        }
+    });
 }
 
 /// Drops `value` on a thread of its own: freeing a Catalog of a large tree takes tens of

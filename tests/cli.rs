@@ -179,6 +179,7 @@ fn json_has_exactly_the_documented_shape() {
         [
             "cluster",
             "condition",
+            "deployed",
             "help",
             "location",
             "message",

@@ -200,6 +200,78 @@ fn explicit_config_path() {
     );
 }
 
+/// A kustomize repository with the same defects in a deployed file and in a stray one.
+fn repo_with_stray(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(
+        dir.path(),
+        "app/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- web.yaml\n",
+    );
+    write(dir.path(), "app/web.yaml", TREE);
+    write(dir.path(), "old/web.yaml", TREE);
+    write(dir.path(), ".cilint.yaml", config);
+    dir
+}
+
+/// `(file, rule, severity, deployed)` of each finding, sorted.
+fn by_file(out: &Output) -> Vec<(String, String, String, bool)> {
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let mut f: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["deployed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    f.sort();
+    f
+}
+
+#[test]
+fn undeployed_findings_are_warnings_by_default_and_configurable() {
+    let row = |file: &str, rule: &str, severity: &str, deployed: bool| {
+        (
+            file.to_string(),
+            rule.to_string(),
+            severity.to_string(),
+            deployed,
+        )
+    };
+    let both = |stray: &str| {
+        vec![
+            row("app/web.yaml", "backend-not-found", "error", true),
+            row("app/web.yaml", "tls-secret-not-found", "error", true),
+            row("old/web.yaml", "backend-not-found", stray, false),
+            row("old/web.yaml", "tls-secret-not-found", stray, false),
+        ]
+    };
+    let run = |config: &str| {
+        let dir = repo_with_stray(config);
+        by_file(&cilint_in(dir.path(), &["--format", "json", "."]))
+    };
+    assert_eq!(run(""), both("warning"));
+    assert_eq!(run("undeployed: warning\n"), both("warning"));
+    assert_eq!(run("undeployed: error\n"), both("error"));
+    assert_eq!(run("undeployed: note\n"), both("note"));
+    let mut off = both("-");
+    off.truncate(2);
+    assert_eq!(run("undeployed: off\n"), off);
+    // The cap never raises: a note stays a note.
+    assert_eq!(
+        run("undeployed: warning\nrules:\n  backend-not-found: note\n")[2],
+        row("old/web.yaml", "backend-not-found", "note", false)
+    );
+}
+
 fn config_error(config: &str) -> String {
     let dir = repo(config);
     let out = cilint_in(dir.path(), &["manifests"]);
@@ -221,6 +293,14 @@ fn errors_say_where_and_exit_2() {
     let bad_value = config_error("rules:\n  backend-not-found: disabled\n");
     insta::assert_snapshot!("bad-value", bad_value);
     assert!(bad_value.contains(".cilint.yaml:2:22"), "{bad_value}");
+
+    let bad_undeployed = config_error("namespace: prod\nundeployed: ignore\n");
+    assert!(
+        bad_undeployed.contains(".cilint.yaml:2:13")
+            && bad_undeployed
+                .contains("`undeployed` is set to `ignore`; use error, warning, note or off"),
+        "{bad_undeployed}"
+    );
 
     let bad_type = config_error("exclude: charts/\n");
     assert!(bad_type.contains(".cilint.yaml:1:"), "{bad_type}");

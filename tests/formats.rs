@@ -232,6 +232,31 @@ fn github_annotations() {
     );
 }
 
+/// A finding in a file nothing deploys says so in every format: a SARIF property (and the
+/// message), a line of the GitHub annotation, and the human help.
+#[test]
+fn undeployed_findings_say_so_in_every_format() {
+    let report = lint(&["fixtures/repos/flux-multi-cluster"]);
+    let log = sarif(&report);
+    assert_schema_valid(&log);
+    assert_consistent(&report, &log);
+    let stray: Vec<&Value> = results(&log)
+        .iter()
+        .filter(|r| r["properties"]["deployed"] == false)
+        .collect();
+    assert_eq!(stray.len(), 1);
+    assert_eq!(stray[0]["level"], "warning");
+    assert!(
+        stray[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("\nnot deployed: no kustomization, Flux Kustomization or Argo CD Application includes this file")
+    );
+    insta::assert_snapshot!("flux-multi-cluster-github", github(&report));
+    let human = common::human(&report);
+    assert_eq!(human.matches("not deployed: no kustomization").count(), 1);
+}
+
 #[test]
 fn github_escaping_is_the_actions_toolkits() {
     let s = "100% a:b, c\r\nd";

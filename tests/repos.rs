@@ -92,6 +92,12 @@ fn check_repo(
     let out = cilint(&["--format", "json", &root]);
     let json = json_of(&out);
     assert_eq!(found(&json, &root), expected(planted), "{json:#}");
+    for f in json["findings"].as_array().unwrap() {
+        assert!(
+            f["deployed"].is_boolean(),
+            "every finding says `deployed`: {f:#}"
+        );
+    }
     assert_eq!(out.status.code(), Some(1), "findings exit 1");
     assert_eq!(summary(&json, "findings"), planted.len() as u64);
     assert!(
@@ -310,4 +316,264 @@ fn mixed_gateways() {
         ],
         &[],
     );
+}
+
+/// `(rule, file, line, severity)` of the findings whose file nothing deploys.
+fn undeployed(json: &Value, root: &str) -> Vec<(String, String, u64, String)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["deployed"] == false)
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                relative(f["location"]["file"].as_str().unwrap(), root).to_string(),
+                f["location"]["line"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn mixed_gateways_has_no_entry_point_so_everything_is_deployed() {
+    let root = "fixtures/repos/mixed-gateways";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    assert_eq!(undeployed(&json, root), [], "{json:#}");
+}
+
+#[test]
+fn flux_multi_cluster() {
+    check_repo(
+        "flux-multi-cluster",
+        &[
+            (
+                "route-listener-not-found",
+                "apps/production/admin-route.yaml",
+                11,
+                Some("production"),
+            ),
+            // Shared infrastructure, deployed by both clusters through clusters/base.
+            (
+                "tls-secret-not-found",
+                "infrastructure/configs/gateway.yaml",
+                33,
+                Some("production"),
+            ),
+            (
+                "tls-secret-not-found",
+                "infrastructure/configs/gateway.yaml",
+                33,
+                Some("staging"),
+            ),
+            // Nothing deploys old/: in every cluster alike, so in none.
+            ("backend-port-mismatch", "old/podinfo.yaml", 52, None),
+        ],
+        // The Services the podinfo and Grafana charts create.
+        &[
+            ("apps/base/podinfo/httproute.yaml", 15),
+            ("apps/production/admin-route.yaml", 20),
+            ("infrastructure/monitoring/grafana.yaml", 36),
+        ],
+    );
+}
+
+/// `clusters/base/` holds Flux Kustomizations, but the two clusters deploy it: it is part of
+/// each, not a cluster of its own. What nothing deploys is marked so, as a warning.
+#[test]
+fn flux_multi_cluster_clusters_and_deployment() {
+    let root = "fixtures/repos/flux-multi-cluster";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    let clusters: BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["cluster"].as_str())
+        .collect();
+    assert_eq!(clusters, BTreeSet::from(["production", "staging"]));
+    assert_eq!(
+        undeployed(&json, root),
+        [(
+            "backend-port-mismatch".to_string(),
+            "old/podinfo.yaml".to_string(),
+            52,
+            "warning".to_string()
+        )],
+        "{json:#}"
+    );
+    // The Certificate in the other namespace is where the Secret comes from: the finding says
+    // so and points there.
+    let tls = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "tls-secret-not-found")
+        .unwrap();
+    assert!(
+        tls["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("Certificate cert-manager/wildcard-example-com makes Secret"),
+        "{tls:#}"
+    );
+    let related = &tls["related"][0];
+    assert_eq!(
+        relative(related["location"]["file"].as_str().unwrap(), root),
+        "infrastructure/configs/gateway.yaml"
+    );
+    assert_eq!(related["location"]["line"], 39, "{tls:#}");
+
+    // The other formats say it too.
+    let github = String::from_utf8(cilint(&["--format", "github", root]).stdout).unwrap();
+    let line = github
+        .lines()
+        .find(|l| l.contains("old/podinfo.yaml"))
+        .unwrap();
+    assert!(line.starts_with("::warning "), "{line}");
+    assert!(
+        line.contains("%0Anot deployed: no kustomization, Flux Kustomization or Argo CD Application includes this file"),
+        "{line}"
+    );
+    let sarif = json_of(&cilint(&["--format", "sarif", root]));
+    let deployed: Vec<bool> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["properties"]["deployed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(deployed, [true, true, true, false], "{sarif:#}");
+}
+
+#[test]
+fn kustomize_overlays() {
+    check_repo(
+        "kustomize-overlays",
+        &[
+            (
+                "backend-not-found",
+                "apps/storefront/base/httproute.yaml",
+                18,
+                None,
+            ),
+            (
+                "backend-not-found",
+                "apps/storefront/base/httproute.yaml",
+                18,
+                None,
+            ),
+        ],
+        &[],
+    );
+}
+
+/// A file beside a kustomization.yaml that does not list it is not deployed: its Service
+/// satisfies no reference, and the finding of the reference says why and points at it.
+#[test]
+fn kustomize_overlays_name_the_file_the_kustomization_does_not_list() {
+    let root = "fixtures/repos/kustomize-overlays";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    let mut namespaces = Vec::new();
+    for f in json["findings"].as_array().unwrap() {
+        assert!(
+            f["message"].as_str().unwrap().ends_with(
+                ": Service api-proxy is in extra-services.yaml, which kustomization.yaml does not list"
+            ),
+            "{f:#}"
+        );
+        assert!(
+            f["help"]
+                .as_str()
+                .unwrap()
+                .starts_with("add `extra-services.yaml` to the `resources`"),
+            "{f:#}"
+        );
+        let related = f["related"].as_array().unwrap();
+        assert_eq!(related.len(), 1, "{f:#}");
+        assert_eq!(
+            relative(related[0]["location"]["file"].as_str().unwrap(), root),
+            "apps/storefront/base/extra-services.yaml"
+        );
+        assert_eq!(related[0]["location"]["line"], 25);
+        assert_eq!(f["deployed"], true);
+        namespaces.push(f["object"]["namespace"].as_str().unwrap().to_string());
+    }
+    namespaces.sort();
+    assert_eq!(namespaces, ["shop", "shop-staging"]);
+}
+
+#[test]
+fn homelab_l2() {
+    check_repo(
+        "homelab-l2",
+        &[
+            (
+                "selector-matches-nothing",
+                "kubernetes/infrastructure/cilium/l2-policy.yaml",
+                7,
+                None,
+            ),
+            (
+                "service-not-advertised",
+                "kubernetes/apps/pihole/service.yaml",
+                6,
+                None,
+            ),
+            (
+                "service-not-advertised",
+                "kubernetes/infrastructure/gateway/gateway.yaml",
+                4,
+                None,
+            ),
+        ],
+        &[],
+    );
+}
+
+/// One selector is the cause of the three findings: each Service's names it and points at it,
+/// and the selector's names the Services it leaves unannounced.
+#[test]
+fn homelab_l2_findings_name_the_one_selector() {
+    let root = "fixtures/repos/homelab-l2";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    let at = |r: &Value| {
+        format!(
+            "{}:{}",
+            relative(r["location"]["file"].as_str().unwrap(), root),
+            r["location"]["line"]
+        )
+    };
+    for f in json["findings"].as_array().unwrap() {
+        let related: Vec<String> = f["related"].as_array().unwrap().iter().map(at).collect();
+        if f["rule"] == "service-not-advertised" {
+            assert!(
+                f["message"].as_str().unwrap().ends_with(
+                    "the only one that could announce it, CiliumL2AnnouncementPolicy `home-lan`, \
+                     selects no LoadBalancer Service at all"
+                ),
+                "{f:#}"
+            );
+            assert!(
+                f["help"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("fix the selector of"),
+                "{f:#}"
+            );
+            assert_eq!(
+                related,
+                ["kubernetes/infrastructure/cilium/l2-policy.yaml:7"],
+                "{f:#}"
+            );
+        } else {
+            assert_eq!(
+                related,
+                [
+                    "kubernetes/apps/pihole/service.yaml:6",
+                    "kubernetes/infrastructure/gateway/gateway.yaml:4"
+                ],
+                "{f:#}"
+            );
+        }
+    }
 }

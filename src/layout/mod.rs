@@ -6,15 +6,15 @@ pub mod gitops;
 pub mod place;
 pub mod substitute;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::catalog::FileContents;
+use crate::catalog::{FileContents, Shadow};
 use crate::model::{Object, Origin, Spec, text};
-use crate::source::{FileId, Location, SourceFile};
+use crate::source::{FileId, FileKind, Location, SourceFile};
 use gitops::LayoutDoc;
 use place::{ConfigMaps, Context, FileSet, Placements, Tree, Walker, normalize};
 use substitute::Vars;
@@ -24,6 +24,8 @@ pub struct World {
     /// The cluster's name; `None` when the repository is one cluster.
     pub name: Option<String>,
     pub contents: Vec<(FileId, FileContents)>,
+    /// The objects of files beside a kustomization this world builds that it does not list.
+    pub shadows: Vec<Shadow>,
 }
 
 /// A cluster declared in the configuration: its name and the paths that make it up.
@@ -47,7 +49,11 @@ pub struct Layout {
     pub worlds: Vec<World>,
     /// Files no cluster deploys (scripts and docs outside the clusters, manifests no entry point
     /// reaches): they are in every world, and belong to none.
-    pub shared: std::collections::HashSet<FileId>,
+    pub shared: HashSet<FileId>,
+    /// Manifests no entry point deploys, in a repository that has entry points (Flux, Argo CD,
+    /// kustomizations): their findings say so. Empty when the repository has none, as a folder
+    /// of manifests applied with kubectl.
+    pub undeployed: HashSet<FileId>,
 }
 
 /// Places every file of the repository (`contents`, by FileId) in the clusters that deploy it.
@@ -88,63 +94,38 @@ pub fn worlds(
         default_namespace: input.default_namespace,
     };
 
-    let clusters: Vec<(Option<String>, Vec<PathBuf>)> = if !input.clusters.is_empty() {
-        input
-            .clusters
+    // The clusters and what each deploys.
+    let configured: Vec<(Option<String>, Vec<PathBuf>)> = input
+        .clusters
+        .iter()
+        .map(|c| {
+            (
+                Some(c.name.clone()),
+                c.paths.iter().map(|p| normalize(p)).collect(),
+            )
+        })
+        .collect();
+    let (clusters, mut placements) = if !configured.is_empty() {
+        let walked = configured
             .iter()
-            .map(|c| {
-                (
-                    Some(c.name.clone()),
-                    c.paths.iter().map(|p| normalize(p)).collect(),
-                )
-            })
-            .collect()
+            .map(|(_, paths)| walk_cluster(&walker, paths))
+            .collect();
+        (configured, walked)
     } else {
-        let found = detect_clusters(input.sources, &contents, &normalize(input.root));
-        if found.len() > 1 {
-            found
-                .into_iter()
-                .map(|(name, dir)| (Some(name), vec![dir]))
-                .collect()
-        } else {
-            vec![(None, Vec::new())]
+        match detected_clusters(&walker, input.sources, &contents, &normalize(input.root)) {
+            Some(found) => found,
+            None => (
+                vec![(None, Vec::new())],
+                vec![walk_entry_points(&walker, &contents)],
+            ),
         }
     };
-
-    let top = Arc::new(Context::default());
-    let mut placements: Vec<Placements> = Vec::new();
-    for (_, paths) in &clusters {
-        let mut p = Placements::default();
-        if paths.is_empty() {
-            // One cluster: follow every entry point in the tree.
-            for (i, c) in contents.iter().enumerate() {
-                let entry = c.layout.iter().any(|l| {
-                    matches!(
-                        l,
-                        LayoutDoc::Flux(_)
-                            | LayoutDoc::Application(_)
-                            | LayoutDoc::ApplicationSet(_)
-                    )
-                });
-                if entry {
-                    walker.file(&mut p, FileId(i as u32), &top);
-                }
-            }
-        } else {
-            for dir in paths {
-                walker.dir(&mut p, dir, &top);
-                // Scripts and docs in a cluster's directory belong to that cluster.
-                walker.scripts(&mut p, dir);
-            }
-        }
-        placements.push(p);
-    }
 
     // What no entry point deploys is applied as it is (kubectl apply -f, or a kustomization
     // built on its own), in every cluster.
     let reached: FileSet = placements.iter().flat_map(|p| p.reached()).collect();
     let mut rest = Placements::default();
-    walker.unreached(&mut rest, &reached);
+    let as_is = walker.unreached(&mut rest, &reached);
     let shared = rest.reached().collect();
     if let Some((last, others)) = placements.split_last_mut() {
         for p in others {
@@ -152,6 +133,35 @@ pub fn worlds(
         }
         last.entries.append(&mut rest.entries);
     }
+
+    // Manifests applied only as they are, in a repository whose entry points say what is
+    // deployed, are deployed by nothing; those beside a kustomization that does not list them
+    // are not even objects, only shadows for the findings of references to them.
+    let beside = tree.beside_kustomizations();
+    let has_entry_points = clusters.iter().any(|(name, _)| name.is_some())
+        || contents.iter().any(|c| {
+            c.layout
+                .iter()
+                .any(|l| place::is_entry_point(l) || matches!(l, LayoutDoc::Kustomization(_)))
+        });
+    let undeployed: HashSet<FileId> = if has_entry_points {
+        (0..contents.len() as u32)
+            .map(FileId)
+            .filter(|&id| as_is.contains(id) && is_manifest(&input.sources[id.0 as usize]))
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    let left_out: FileSet = beside
+        .values()
+        .flatten()
+        .copied()
+        .filter(|&id| as_is.contains(id))
+        .collect();
+    let shadows: Vec<Vec<Shadow>> = placements
+        .iter()
+        .map(|p| shadows_of(input, &contents, &beside, &left_out, p))
+        .collect();
 
     drop(tree);
     // Each file's contents move into the last world entry that uses them; earlier ones clone.
@@ -165,29 +175,107 @@ pub fn worlds(
     let worlds = clusters
         .into_iter()
         .zip(placements)
-        .map(|((name, _), p)| World {
+        .zip(shadows)
+        .map(|(((name, _), p), shadows)| World {
             name,
-            contents: place_contents(input, &mut slots, &mut uses_left, &p, reparse),
+            contents: place_contents(input, &mut slots, &mut uses_left, &p, &left_out, reparse),
+            shadows,
         })
         .collect();
-    Layout { worlds, shared }
+    Layout {
+        worlds,
+        shared,
+        undeployed,
+    }
 }
 
-/// `clusters/<name>/` directories that hold a Flux or Argo CD entry point.
+/// One world per cluster: its name and paths.
+type Clusters = Vec<(Option<String>, Vec<PathBuf>)>;
+
+/// A cluster's placements: its directories as Flux deploys a path, and the scripts and docs in
+/// them.
+fn walk_cluster(walker: &Walker, paths: &[PathBuf]) -> Placements {
+    let top = Arc::new(Context::default());
+    let mut p = Placements::default();
+    for dir in paths {
+        walker.dir(&mut p, dir, &top);
+        // Scripts and docs in a cluster's directory belong to that cluster.
+        walker.scripts(&mut p, dir);
+    }
+    p
+}
+
+/// One cluster: every entry point in the tree, followed.
+fn walk_entry_points(walker: &Walker, contents: &[FileContents]) -> Placements {
+    let top = Arc::new(Context::default());
+    let mut p = Placements::default();
+    for (i, c) in contents.iter().enumerate() {
+        if c.layout.iter().any(place::is_entry_point) {
+            walker.file(&mut p, FileId(i as u32), &top);
+        }
+    }
+    p
+}
+
+/// The clusters of `clusters/<name>/` directories, with their placements; `None` when there are
+/// fewer than two. A directory another cluster deploys (its entry points are reached from that
+/// cluster: a Flux Kustomization's `spec.path`, an Argo CD Application's path) is part of that
+/// cluster, not a cluster of its own.
+fn detected_clusters(
+    walker: &Walker,
+    sources: &[SourceFile],
+    contents: &[FileContents],
+    root: &Path,
+) -> Option<(Clusters, Vec<Placements>)> {
+    let found = detect_clusters(sources, contents, root);
+    if found.len() < 2 {
+        return None;
+    }
+    let walked: Vec<Placements> = found
+        .iter()
+        .map(|(_, dir, _)| walk_cluster(walker, std::slice::from_ref(dir)))
+        .collect();
+    let reached: Vec<FileSet> = walked.iter().map(|p| p.reached().collect()).collect();
+    // Whether cluster `a` deploys one of the entry points of cluster `b`.
+    let deploys = |a: usize, b: usize| a != b && found[b].2.iter().any(|&e| reached[a].contains(e));
+    // Clusters no other deploys come first; a cluster is kept unless one kept before it deploys
+    // it (in a cycle, the first by name is kept).
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by_key(|&b| (0..found.len()).any(|a| deploys(a, b)));
+    let mut kept: Vec<usize> = Vec::new();
+    for b in order {
+        if !kept.iter().any(|&a| deploys(a, b)) {
+            kept.push(b);
+        }
+    }
+    if kept.len() < 2 {
+        return None;
+    }
+    kept.sort_unstable();
+    let mut walked: Vec<Option<Placements>> = walked.into_iter().map(Some).collect();
+    let mut found: Vec<Option<(String, PathBuf, Vec<FileId>)>> =
+        found.into_iter().map(Some).collect();
+    Some(
+        kept.into_iter()
+            .map(|i| {
+                let (name, dir, _) = found[i].take().expect("each cluster once");
+                let p = walked[i].take().expect("each cluster once");
+                ((Some(name), vec![dir]), p)
+            })
+            .unzip(),
+    )
+}
+
+/// `clusters/<name>/` directories that hold a Flux or Argo CD entry point, with those entry
+/// points' files, in name order.
 fn detect_clusters(
     sources: &[SourceFile],
     contents: &[FileContents],
     root: &Path,
-) -> Vec<(String, PathBuf)> {
-    let mut found = BTreeMap::new();
-    for (s, c) in sources.iter().zip(contents) {
-        let entry = c.layout.iter().any(|l| {
-            matches!(
-                l,
-                LayoutDoc::Flux(_) | LayoutDoc::Application(_) | LayoutDoc::ApplicationSet(_)
-            )
-        });
-        if !entry {
+) -> Vec<(String, PathBuf, Vec<FileId>)> {
+    let mut found: BTreeMap<String, (PathBuf, Vec<FileId>)> = BTreeMap::new();
+    for (i, (s, c)) in sources.iter().zip(contents).enumerate() {
+        if !c.layout.iter().any(place::is_entry_point) {
             continue;
         }
         let path = normalize(Path::new(&s.path));
@@ -196,14 +284,68 @@ fn detect_clusters(
         };
         let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
         // `…/clusters/<name>/<more>`: the name must be a directory, not the file itself.
-        if let Some(i) = parts.iter().position(|p| *p == "clusters")
-            && i + 2 < parts.len()
+        if let Some(i_dir) = parts.iter().position(|p| *p == "clusters")
+            && i_dir + 2 < parts.len()
         {
-            let dir: PathBuf = root.join(parts[..=i + 1].iter().collect::<PathBuf>());
-            found.insert(parts[i + 1].to_string(), dir);
+            let dir: PathBuf = root.join(parts[..=i_dir + 1].iter().collect::<PathBuf>());
+            found
+                .entry(parts[i_dir + 1].to_string())
+                .or_insert_with(|| (dir, Vec::new()))
+                .1
+                .push(FileId(i as u32));
         }
     }
-    found.into_iter().collect()
+    found
+        .into_iter()
+        .map(|(name, (dir, entries))| (name, dir, entries))
+        .collect()
+}
+
+/// Whether findings in a file can be "not deployed": manifests can; scripts and Markdown carry
+/// commands, which act on the cluster whoever runs them.
+fn is_manifest(source: &SourceFile) -> bool {
+    matches!(source.kind, FileKind::Yaml | FileKind::Json)
+}
+
+/// The shadows of one world: for each kustomization it builds, the objects of the files beside
+/// it that it does not list and that this world does not deploy otherwise, placed as the
+/// kustomization would have placed them.
+fn shadows_of(
+    input: &Input,
+    contents: &[FileContents],
+    beside: &HashMap<FileId, Vec<FileId>>,
+    left_out: &FileSet,
+    p: &Placements,
+) -> Vec<Shadow> {
+    if beside.is_empty() {
+        return Vec::new();
+    }
+    let deployed: FileSet = p.reached().filter(|&id| !left_out.contains(id)).collect();
+    let mut pairs: BTreeSet<(FileId, FileId, &Arc<Context>)> = BTreeSet::new();
+    for (k, ctx) in &p.entries {
+        for &file in beside.get(k).map(Vec::as_slice).unwrap_or(&[]) {
+            if !deployed.contains(file) {
+                pairs.insert((file, *k, ctx));
+            }
+        }
+    }
+    let name = |id: FileId| {
+        let path = &input.sources[id.0 as usize].path;
+        path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
+    };
+    let mut out = Vec::new();
+    for (file, k, ctx) in pairs {
+        for o in &contents[file.0 as usize].objects {
+            let mut object = o.clone();
+            ctx.apply(&mut object);
+            out.push(Shadow {
+                object,
+                file: name(file),
+                kustomization: name(k),
+            });
+        }
+    }
+    out
 }
 
 /// The objects of a world's placements: each file's objects as its context deploys them, and
@@ -213,6 +355,7 @@ fn place_contents(
     slots: &mut [Option<FileContents>],
     uses_left: &mut [usize],
     p: &Placements,
+    left_out: &FileSet,
     reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
 ) -> Vec<(FileId, FileContents)> {
     // How many times this world places each file.
@@ -264,9 +407,15 @@ fn place_contents(
         })
         .collect();
     // A file placed twice in one world (a base included by two overlays) carries its commands,
-    // suppressions and errors once.
+    // suppressions and errors once. A file its kustomization leaves out carries only its
+    // errors: its objects are not deployed (they are shadows), and nothing there is linted for
+    // a suppression to silence.
     let mut seen = FileSet::default();
     for (id, c) in &mut placed {
+        if left_out.contains(*id) {
+            c.objects.clear();
+            c.suppressions.clear();
+        }
         if !seen.insert(*id) {
             c.commands.clear();
             c.suppressions.clear();

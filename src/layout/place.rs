@@ -210,6 +210,42 @@ impl<'a> Tree<'a> {
     }
 }
 
+/// Whether a layout document is a GitOps entry point: something that deploys a path of the
+/// repository by itself (a Flux Kustomization, an Argo CD Application or ApplicationSet).
+pub fn is_entry_point(l: &LayoutDoc) -> bool {
+    matches!(
+        l,
+        LayoutDoc::Flux(_) | LayoutDoc::Application(_) | LayoutDoc::ApplicationSet(_)
+    )
+}
+
+impl Tree<'_> {
+    /// For each kustomization file that parsed, the manifests beside it (in its directory, not
+    /// below): kustomize builds only those it lists, so the others are deployed only if
+    /// something else deploys them. Patch files are left out; they are never objects.
+    pub fn beside_kustomizations(&self) -> HashMap<FileId, Vec<FileId>> {
+        let dirs: HashMap<&std::ffi::OsStr, FileId> = self
+            .kustomizations
+            .iter()
+            .filter(|(_, id)| self.kustomization(**id).is_some())
+            .map(|(dir, id)| (dir.as_os_str(), *id))
+            .collect();
+        let mut out: HashMap<FileId, Vec<FileId>> = HashMap::new();
+        if dirs.is_empty() {
+            return out;
+        }
+        for (path, &id) in &self.files {
+            let Some(&k) = path.parent().and_then(|d| dirs.get(d.as_os_str())) else {
+                continue;
+            };
+            if k != id && Tree::is_manifest(path) && !self.patches.contains(&id) {
+                out.entry(k).or_default().push(id);
+            }
+        }
+        out
+    }
+}
+
 /// The placements of one world: every (file, context) it deploys. Contexts are shared: a
 /// kustomization or entry point makes one for all the files it deploys. `Arc` compares and
 /// hashes by value, so equal contexts are still one entry.
@@ -337,8 +373,9 @@ impl Walker<'_, '_> {
     }
 
     /// What no entry point reached: kustomizations no other kustomization includes are built
-    /// on their own, every other file is applied as it is.
-    pub fn unreached(&self, out: &mut Placements, reached: &FileSet) {
+    /// on their own, every other file is applied as it is. Returns the files applied as they
+    /// are.
+    pub fn unreached(&self, out: &mut Placements, reached: &FileSet) -> FileSet {
         let mut included = FileSet::default();
         for (dir, &id) in &self.tree.kustomizations {
             for r in self
@@ -358,12 +395,41 @@ impl Walker<'_, '_> {
                 self.kustomization(out, dir, id, &ctx);
             }
         }
-        let placed: FileSet = out.reached().collect();
-        for &id in self.tree.files.values() {
-            if !reached.contains(id) && !placed.contains(id) {
+        self.as_is(out, reached)
+    }
+
+    /// The files neither `reached` nor placed in `out` yet, applied as they are (default
+    /// context); the GitOps entry points among them first, so what they deploy is placed in
+    /// their context and not also as it is. Returns the files applied as they are: those no
+    /// entry point or kustomization deploys.
+    fn as_is(&self, out: &mut Placements, reached: &FileSet) -> FileSet {
+        let ctx = Arc::new(Context::default());
+        let left = |out: &Placements| -> Vec<FileId> {
+            let placed: FileSet = out.reached().collect();
+            self.tree
+                .files
+                .values()
+                .copied()
+                .filter(|&id| !reached.contains(id) && !placed.contains(id))
+                .collect()
+        };
+        for id in left(out) {
+            if self.tree.contents[id.0 as usize]
+                .layout
+                .iter()
+                .any(is_entry_point)
+            {
                 self.file(out, id, &ctx);
             }
         }
+        let mut as_is = FileSet::default();
+        for id in left(out) {
+            self.file(out, id, &ctx);
+            if out.entries.contains(&(id, ctx.clone())) {
+                as_is.insert(id);
+            }
+        }
+        as_is
     }
 
     /// One file deployed in a context; the Flux and Argo CD entry points it holds are followed.

@@ -33,7 +33,7 @@ impl SelectorKind {
     /// Whether this part of Cilium handles the Service at all: the `loadBalancerClass` must be
     /// unset or the class of that part (`Catalog::cilium_services_matching` already keeps only
     /// LoadBalancers of Cilium's classes).
-    fn handles(self, svc: &Service) -> bool {
+    pub fn handles(self, svc: &Service) -> bool {
         let class = svc.load_balancer_class.as_ref().map(|c| c.value.as_str());
         match self {
             SelectorKind::Pool => true,
@@ -206,6 +206,30 @@ pub fn selectors(catalog: &Catalog) -> Vec<LbSelector<'_>> {
         }
     }
     out
+}
+
+/// The announcers that could announce a Service (L2 policies announcing LoadBalancer IPs and BGP
+/// entries advertising them, of a kind that handles its class), when every one of them selects
+/// no Service at all: then those selectors alone are why it is not announced, and the fix is
+/// there, not on the Service. Indexes into `selectors`; empty when any of them selects
+/// something, or there is none. `selects_nothing[i]` says whether `selectors[i]` matches no
+/// Service.
+pub fn silent_announcers(
+    selectors: &[LbSelector],
+    selects_nothing: &[bool],
+    svc: &Service,
+) -> Vec<usize> {
+    let candidates: Vec<usize> = selectors
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind != SelectorKind::Pool && s.effective && s.kind.handles(svc))
+        .map(|(i, _)| i)
+        .collect();
+    if candidates.iter().all(|&i| selects_nothing[i]) {
+        candidates
+    } else {
+        Vec::new()
+    }
 }
 
 /// A Cilium Gateway whose `metadata.labels` some selectors need on its generated Service.

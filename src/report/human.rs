@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use super::Style;
 use super::redact::redact;
 use crate::Report;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, NOT_DEPLOYED, Severity};
 use crate::source::{FileId, Location};
 
 struct Rendered {
@@ -226,12 +226,12 @@ impl<'r> Sources<'r> {
 
 fn rendered(report: &Report, sources: &Sources, f: &Finding) -> Rendered {
     let text = &report.file(f.location.file).text;
-    let help = match (&f.help, &f.condition) {
-        (Some(h), Some(c)) => Some(format!("{h}\ncontroller: {c}")),
-        (Some(h), None) => Some(h.clone()),
-        (None, Some(c)) => Some(format!("controller: {c}")),
-        (None, None) => None,
-    };
+    let mut lines: Vec<String> = f.help.iter().cloned().collect();
+    lines.extend(f.condition.iter().map(|c| format!("controller: {c}")));
+    if !f.deployed {
+        lines.push(NOT_DEPLOYED.to_string());
+    }
+    let help = (!lines.is_empty()).then(|| lines.join("\n"));
     Rendered {
         message: super::message(f),
         code: f.rule,

@@ -46,6 +46,8 @@ struct JsonFinding<'a> {
     related: Vec<JsonRelated<'a>>,
     /// The cluster, when the repository holds several; null otherwise.
     cluster: Option<&'a str>,
+    /// False in a manifest no entry point deploys.
+    deployed: bool,
 }
 
 #[derive(Serialize)]
@@ -100,6 +102,7 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
             })
             .collect(),
         cluster: f.cluster.as_deref(),
+        deployed: f.deployed,
     }
 }
 

@@ -9,7 +9,7 @@ pub mod sarif;
 use std::path::{Component, Path, PathBuf};
 
 use crate::Report;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, NOT_DEPLOYED};
 use crate::discover::STDIN_DISPLAY;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +63,10 @@ fn full_message(f: &Finding) -> String {
     if let Some(condition) = &f.condition {
         text.push_str("\ncontroller: ");
         text.push_str(condition);
+    }
+    if !f.deployed {
+        text.push('\n');
+        text.push_str(NOT_DEPLOYED);
     }
     text
 }

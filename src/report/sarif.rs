@@ -166,6 +166,8 @@ fn result(report: &Report, root: &SrcRoot, f: &Finding, fingerprint: String) -> 
         "locations": [{"physicalLocation": null}],
         "relatedLocations": null,
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        // False in a manifest no entry point deploys (the message says so too).
+        "properties": {"deployed": f.deployed},
     });
     result["locations"][0]["physicalLocation"] = physical(report, root, &f.location);
     result["relatedLocations"] = Value::Array(related);

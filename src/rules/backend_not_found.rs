@@ -1,6 +1,6 @@
 //! backend-not-found: a route's backendRef names a Service that is not in its namespace.
 
-use super::{Category, Facts, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta, explained};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::Object;
@@ -44,20 +44,10 @@ fn finding(
     at: Location,
 ) -> Finding {
     let name = backend.name.as_str();
-    let base = Finding::new(
-        &META,
-        at,
-        format!(
-            "{} {}: backendRef names Service `{name}`, which is not in namespace {namespace}",
-            route.kind,
-            route.qualified_name()
-        ),
-    )
-    .object(route)
-    .field(format!("{}.name", backend.path()))
-    .label(format!("no Service `{name}` in {namespace}"))
-    .condition(CONDITION);
-
+    let base = base(route, backend, namespace, at);
+    if let Some(reason) = catalog.miss_reason("", "Service", Some(namespace), name) {
+        return explained(base, reason);
+    }
     let elsewhere = catalog.same_name_elsewhere("", "Service", name);
     if !elsewhere.is_empty() {
         let mut namespaces: Vec<&str> = elsewhere
@@ -94,6 +84,23 @@ fn finding(
         }
         None => base.help(create_help(name, namespace)),
     }
+}
+
+fn base(route: &Object, backend: &BackendRef, namespace: &str, at: Location) -> Finding {
+    let name = backend.name.as_str();
+    Finding::new(
+        &META,
+        at,
+        format!(
+            "{} {}: backendRef names Service `{name}`, which is not in namespace {namespace}",
+            route.kind,
+            route.qualified_name()
+        ),
+    )
+    .object(route)
+    .field(format!("{}.name", backend.path()))
+    .label(format!("no Service `{name}` in {namespace}"))
+    .condition(CONDITION)
 }
 
 /// Where a Service is written (for a generated one, its Gateway), and whether it is generated.

@@ -1,7 +1,7 @@
 //! label-command-unknown-gateway: a `kubectl label` or `kubectl annotate` of a Service
 //! `cilium-gateway-<name>` where no Gateway `<name>` (and no such Service) exists.
 
-use super::{Category, Facts, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta, explained};
 use crate::catalog::{Catalog, Lookup, generated_service_name};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::{GATEWAY_GROUP, ObjectId, lb, suggest};
@@ -79,6 +79,9 @@ fn unknown_gateway(
     ))
     .label(format!("services \"{}\" not found", target.name.text))
     .condition("NotFound");
+    if let Some(reason) = catalog.miss_reason(GATEWAY_GROUP, "Gateway", Some(namespace), gateway) {
+        return explained(finding, reason);
+    }
 
     // The Cilium Gateways of that namespace, whose Services are `cilium-gateway-<name>`.
     let gateways: Vec<ObjectId> = lb::cilium_gateways(catalog)

@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::OnceLock;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, MissReason};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::attachment::{Attempt, attempts};
 
@@ -85,6 +85,15 @@ impl Deref for Facts<'_> {
     fn deref(&self) -> &Catalog {
         self.catalog
     }
+}
+
+/// The finding of a reference that missed, when the tree says why (its object is in a file its
+/// kustomization does not list, or has no `kind`): the reason ends the message, replaces the
+/// help, and points at the object. One root cause, said at the reference.
+pub(crate) fn explained(mut f: Finding, reason: MissReason) -> Finding {
+    f.message = format!("{}: {}", f.message, reason.sentence);
+    f.help = Some(reason.help);
+    f.related(reason.location, reason.note)
 }
 
 /// Every rule, in id order.

@@ -1,6 +1,6 @@
 //! route-parent-not-found: a route's parentRef names a Gateway that is not in the tree.
 
-use super::{Category, Facts, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta, explained};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::attachment::{parent_namespace, routes};
@@ -38,8 +38,14 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 .object(route)
                 .field(format!("{}.name", parent.path()))
                 .label("no such Gateway")
-                .condition(format!("Accepted=False/Invalid{}", route.kind))
-                .help(help(catalog, route, parent, ns));
+                .condition(format!("Accepted=False/Invalid{}", route.kind));
+            if let Some(reason) =
+                catalog.miss_reason(GATEWAY_GROUP, "Gateway", Some(ns), &parent.name.value)
+            {
+                out.push(explained(finding, reason));
+                continue;
+            }
+            finding = finding.help(help(catalog, route, parent, ns));
             for elsewhere in
                 catalog.same_name_elsewhere(GATEWAY_GROUP, "Gateway", &parent.name.value)
             {

@@ -9,7 +9,7 @@ use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind};
 use crate::model::selector::{LabelSelector, Operator};
-use crate::model::{Object, Service, suggest};
+use crate::model::{Object, ObjectId, Service, suggest};
 
 pub static META: RuleMeta = RuleMeta {
     id: "selector-matches-nothing",
@@ -30,10 +30,12 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let svc = catalog.object(id).service();
         svc.is_some_and(Service::is_cilium_load_balancer)
     });
-    // Only the help of a selector that matches nothing reads every Service's labels.
+    // Only the help of a selector that matches nothing reads every Service's labels, and asks
+    // which Services it alone fails to announce.
     let services = OnceCell::new();
+    let left_out = OnceCell::new();
     let gateways = label_gaps::gateways_by_key(catalog, lb::cilium_gateways(catalog));
-    for s in &selectors {
+    for (i, s) in selectors.iter().enumerate() {
         let Some(selector) = s.selector else {
             // Absent selects every Service for pools and L2 policies, none for BGP.
             if s.kind == SelectorKind::Bgp {
@@ -53,8 +55,53 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let services = services.get_or_init(|| ServiceLabels::of(catalog));
-        out.extend(matches_nothing(catalog, s, selector, services));
+        let left_out = left_out.get_or_init(|| left_unannounced(catalog, &selectors));
+        let finding = matches_nothing(catalog, s, selector, services);
+        out.extend(finding.map(|f| relate_unannounced(catalog, f, i, left_out)));
     }
+}
+
+/// For each selector (by index), the LoadBalancer Services it leaves unannounced on its own: it
+/// is among the only announcers that could announce them, and they all select nothing. Those
+/// Services' service-not-advertised findings name this selector as their cause.
+fn left_unannounced(catalog: &Catalog, selectors: &[LbSelector]) -> Vec<Vec<ObjectId>> {
+    let selects_nothing: Vec<bool> = selectors
+        .iter()
+        .map(|s| s.kind == SelectorKind::Pool || !s.effective || s.matching(catalog).is_empty())
+        .collect();
+    let mut out = vec![Vec::new(); selectors.len()];
+    for &id in catalog.of_kind("", "Service") {
+        let Some(svc) = catalog.object(id).service() else {
+            continue;
+        };
+        if !svc.is_cilium_load_balancer() {
+            continue;
+        }
+        for i in lb::silent_announcers(selectors, &selects_nothing, svc) {
+            out[i].push(id);
+        }
+    }
+    out
+}
+
+/// The Services a selector that matches nothing leaves unannounced, as related locations.
+fn relate_unannounced(
+    catalog: &Catalog,
+    mut f: Finding,
+    selector: usize,
+    left_out: &[Vec<ObjectId>],
+) -> Finding {
+    for &id in &left_out[selector] {
+        let svc = catalog.object(id);
+        f = f.related(
+            catalog.report_location(id),
+            format!(
+                "Service {} is therefore announced by nothing (service-not-advertised)",
+                svc.qualified_name()
+            ),
+        );
+    }
+    f
 }
 
 fn bgp_without_selector(catalog: &Catalog, s: &LbSelector) -> Option<Finding> {

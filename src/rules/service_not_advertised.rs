@@ -7,7 +7,7 @@ use super::{Category, Facts, Rule, RuleMeta, label_gaps};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::lb::{self, LbSelector, SelectorKind};
-use crate::model::{Object, ObjectId, Service};
+use crate::model::{Object, ObjectId};
 
 pub static META: RuleMeta = RuleMeta {
     id: "service-not-advertised",
@@ -29,15 +29,27 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     if announcers.is_empty() {
         return;
     }
-    let announced: HashSet<ObjectId> = announcers
+    // What each announcer that announces LoadBalancer IPs selects; the others select nothing
+    // that counts.
+    let matched: Vec<Vec<ObjectId>> = selectors
         .iter()
-        .filter(|s| s.effective)
-        .flat_map(|s| s.matching(catalog))
+        .map(|s| {
+            if s.kind != SelectorKind::Pool && s.effective {
+                s.matching(catalog)
+            } else {
+                Vec::new()
+            }
+        })
         .collect();
+    let selects_nothing: Vec<bool> = matched.iter().map(Vec::is_empty).collect();
+    let announced: HashSet<ObjectId> = matched.into_iter().flatten().collect();
     let by_key = label_gaps::selectors_by_key(&selectors);
     for &id in catalog.of_kind("", "Service") {
         let svc = catalog.object(id);
-        if announced.contains(&id) || !svc.service().is_some_and(Service::is_cilium_load_balancer) {
+        let Some(spec) = svc.service() else {
+            continue;
+        };
+        if announced.contains(&id) || !spec.is_cilium_load_balancer() {
             continue;
         }
         // A Gateway whose labels are not propagated is reported once, by that rule.
@@ -46,7 +58,9 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        out.push(not_advertised(catalog, id, svc, &announcers));
+        let silent = lb::silent_announcers(&selectors, &selects_nothing, spec);
+        let silent: Vec<&LbSelector> = silent.iter().map(|&i| &selectors[i]).collect();
+        out.push(not_advertised(catalog, id, svc, &announcers, &silent));
     }
 }
 
@@ -84,6 +98,7 @@ fn not_advertised(
     id: ObjectId,
     svc: &Object,
     announcers: &[&LbSelector],
+    silent: &[&LbSelector],
 ) -> Finding {
     let gateway = catalog.generator(id).map(|gw| catalog.object(gw));
     let what = match gateway {
@@ -112,6 +127,9 @@ fn not_advertised(
         Some(gw) => format!("spec.infrastructure.labels of Gateway {}", gw.name),
         None => "the Service's metadata.labels".to_string(),
     };
+    if !silent.is_empty() {
+        return selects_nothing(catalog, finding, svc, silent, &where_labels);
+    }
     match nearest_miss(catalog, svc, announcers) {
         Some((s, failures)) if failures.is_empty() => {
             let why = match s.kind {
@@ -159,4 +177,149 @@ fn not_advertised(
         }
     }
     finding
+}
+
+/// Every announcer that could announce the Service selects no Service at all: the cause is
+/// their selectors, one fix for every Service they leave out, so the finding names them and
+/// points there rather than asking for labels on each Service.
+fn selects_nothing(
+    catalog: &Catalog,
+    finding: Finding,
+    svc: &Object,
+    silent: &[&LbSelector],
+    where_labels: &str,
+) -> Finding {
+    let get = catalog.service_label(svc);
+    let names: Vec<String> = silent.iter().map(|s| s.describe(catalog)).collect();
+    let (who, verb) = match &names[..] {
+        [one] => (
+            format!("the only one that could announce it, {one}"),
+            "selects",
+        ),
+        many => (
+            format!(
+                "the only ones that could announce it, {}",
+                many.join(" and ")
+            ),
+            "select",
+        ),
+    };
+    let mut finding = Finding {
+        message: format!(
+            "{}: {who}, {verb} no LoadBalancer Service at all",
+            finding.message
+        ),
+        ..finding
+    };
+    let mut needs = Vec::new();
+    for s in silent {
+        let failures = s
+            .selector
+            .map(|sel| sel.describe_failures(&get))
+            .unwrap_or_default();
+        let note = if failures.is_empty() {
+            "selects no LoadBalancer Service: this is the selector to fix".to_string()
+        } else {
+            let terms = failures.join(", ");
+            needs.push(format!("{} needs {terms}", s.describe(catalog)));
+            format!("selects no LoadBalancer Service (needs {terms}): this is the selector to fix")
+        };
+        finding = finding.related(s.location, note);
+    }
+    let mut help = format!(
+        "fix the selector of {}: it matches no LoadBalancer Service, so every Service it is meant \
+         for goes unannounced",
+        names.join(" and ")
+    );
+    if !needs.is_empty() {
+        help.push_str(&format!(
+            "; as written, {} (to keep it, add that to {where_labels})",
+            needs.join("; ")
+        ));
+    }
+    finding.help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POOL: &str = "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\n\
+        metadata: {name: home}\nspec: {blocks: [{start: 192.168.1.240, stop: 192.168.1.250}]}\n";
+
+    fn l2(name: &str, selector: &str) -> String {
+        format!(
+            "---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\n\
+             metadata: {{name: {name}}}\n\
+             spec: {{serviceSelector: {{matchLabels: {selector}}}, loadBalancerIPs: true}}\n"
+        )
+    }
+
+    fn service(name: &str, labels: &str) -> String {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: dns, \
+             labels: {labels}}}\nspec: {{type: LoadBalancer, ports: [{{port: 53}}]}}\n"
+        )
+    }
+
+    fn findings(yaml: &str) -> Vec<Finding> {
+        let c = Catalog::of_yaml(yaml, "default");
+        let mut out = Vec::new();
+        check(&Facts::new(&c), &mut out);
+        out
+    }
+
+    #[test]
+    fn the_only_policy_selecting_nothing_is_named_as_the_cause() {
+        let yaml = format!(
+            "{POOL}{}{}",
+            l2("home-lan", "{l2: enabled}"),
+            service("pihole", "{l2-announce: \"true\"}")
+        );
+        let found = findings(&yaml);
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert!(
+            f.message.ends_with(
+                "the only one that could announce it, CiliumL2AnnouncementPolicy `home-lan`, \
+                 selects no LoadBalancer Service at all"
+            ),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.related.len(), 1);
+        assert!(f.related[0].message.contains("this is the selector to fix"));
+        assert!(
+            f.help
+                .as_deref()
+                .unwrap()
+                .starts_with("fix the selector of")
+        );
+    }
+
+    #[test]
+    fn a_policy_that_selects_another_service_is_a_nearest_miss() {
+        let yaml = format!(
+            "{POOL}{}{}{}",
+            l2("home-lan", "{l2: enabled}"),
+            service("pihole", "{l2-announce: \"true\"}"),
+            service("unifi", "{l2: enabled}")
+        );
+        let found = findings(&yaml);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .ends_with("not reachable from outside the cluster"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("nearest miss")
+        );
+    }
 }

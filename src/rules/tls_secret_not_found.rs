@@ -1,7 +1,7 @@
 //! tls-secret-not-found: a Gateway listener's certificateRef names a Secret that is neither in
 //! the tree nor created by a `kubectl create secret` command.
 
-use super::{Category, Facts, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta, explained};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::{Listener, SecretRef};
@@ -77,6 +77,9 @@ fn finding(
     .object(gw)
     .label(format!("no Secret `{name}` in {namespace}"))
     .condition("ResolvedRefs=False/InvalidCertificateRef");
+    if let Some(reason) = catalog.miss_reason("", "Secret", Some(namespace), name) {
+        return explained(base, reason);
+    }
 
     let elsewhere = catalog.same_name_elsewhere("", "Secret", name);
     if !elsewhere.is_empty() {
@@ -87,15 +90,38 @@ fn finding(
         namespaces.sort_unstable();
         namespaces.dedup();
         let flag = namespace_flag(gw, r.namespace.is_some(), &elsewhere);
-        let mut f = base.help(in_other_namespace_help(name, namespace, &namespaces, flag));
+        // A controller's Secret is fixed where its maker is: the object that makes it.
+        let makers: Vec<&Object> = elsewhere
+            .iter()
+            .filter_map(|secret| match secret.origin {
+                Origin::Generated { by } => Some(catalog.object(by)),
+                _ => None,
+            })
+            .collect();
+        let help = match (&makers[..], &namespaces[..]) {
+            ([maker], [_]) => maker_help(maker, name, namespace, flag),
+            _ => in_other_namespace_help(name, namespace, &namespaces, flag),
+        };
+        let mut f = base.help(help);
         for secret in elsewhere {
-            f = f.related(
-                secret.name_location(),
-                format!(
-                    "Secret `{name}` is in namespace {}",
-                    secret.namespace.as_deref().unwrap_or_default()
+            let ns = secret.namespace.as_deref().unwrap_or_default();
+            f = match secret.origin {
+                Origin::Generated { by } => {
+                    let maker = catalog.object(by);
+                    f.related(
+                        maker.name_location(),
+                        format!(
+                            "{} {} makes Secret `{name}` in namespace {ns}",
+                            maker.kind,
+                            maker.qualified_name()
+                        ),
+                    )
+                }
+                _ => f.related(
+                    secret.name_location(),
+                    format!("Secret `{name}` is in namespace {ns}"),
                 ),
-            );
+            };
         }
         return f;
     }
@@ -138,6 +164,25 @@ fn in_other_namespace_help(
          `namespace: {first}` on this certificateRef and add a ReferenceGrant in {first} that \
          lets Gateways in {namespace} refer to Secrets",
         namespaces.join(", ")
+    );
+    if let Some(ns) = flag {
+        help.push_str(", ");
+        help.push_str(&namespace_flag_help(ns));
+    }
+    help
+}
+
+/// The Secret exists in one other namespace because a controller makes it there (a Certificate,
+/// an ExternalSecret…): that object is what to move.
+fn maker_help(maker: &Object, name: &str, namespace: &str, flag: Option<&str>) -> String {
+    let theirs = maker.namespace.as_deref().unwrap_or_default();
+    let mut help = format!(
+        "{} {} makes Secret `{name}` in its own namespace, {theirs}: move the {} to {namespace}, \
+         or set `namespace: {theirs}` on this certificateRef and add a ReferenceGrant in {theirs} \
+         that lets Gateways in {namespace} refer to Secrets",
+        maker.kind,
+        maker.qualified_name(),
+        maker.kind
     );
     if let Some(ns) = flag {
         help.push_str(", ");
