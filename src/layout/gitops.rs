@@ -19,6 +19,9 @@ pub struct Kustomization {
     /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
     pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
     pub secrets: Vec<Spanned<Text>>,
+    /// It runs plugins (`generators`, `transformers`, `validators`: ksops and the like), which
+    /// may read any file beside it, listed or not.
+    pub plugins: bool,
 }
 
 /// A Flux `Kustomization` (kustomize.toolkit.fluxcd.io).
@@ -162,6 +165,9 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
             })
             .collect(),
         secrets: generated("secretGenerator"),
+        plugins: ["generators", "transformers", "validators"]
+            .iter()
+            .any(|key| doc.get(key).is_some_and(|v| v.as_seq().next().is_some())),
     }
 }
 

@@ -222,12 +222,13 @@ pub fn is_entry_point(l: &LayoutDoc) -> bool {
 impl Tree<'_> {
     /// For each kustomization file that parsed, the manifests beside it (in its directory, not
     /// below): kustomize builds only those it lists, so the others are deployed only if
-    /// something else deploys them. Patch files are left out; they are never objects.
+    /// something else deploys them. Patch files are left out; they are never objects. So are
+    /// kustomizations that run plugins, which may make objects of any file beside them.
     pub fn beside_kustomizations(&self) -> HashMap<FileId, Vec<FileId>> {
         let dirs: HashMap<&std::ffi::OsStr, FileId> = self
             .kustomizations
             .iter()
-            .filter(|(_, id)| self.kustomization(**id).is_some())
+            .filter(|(_, id)| self.kustomization(**id).is_some_and(|k| !k.plugins))
             .map(|(dir, id)| (dir.as_os_str(), *id))
             .collect();
         let mut out: HashMap<FileId, Vec<FileId>> = HashMap::new();
