@@ -59,6 +59,54 @@ pub struct FileContents {
     pub skipped_documents: usize,
     /// What the file says about where manifests are deployed (kustomize, Flux, Argo CD).
     pub layout: Vec<LayoutDoc>,
+    /// For a file that does not parse, the names written where loading stopped.
+    pub unparsed: Option<Box<Unparsed>>,
+}
+
+/// The part of a file that does not parse, from the start of the document holding the syntax
+/// error: nothing there is loaded, so an object a reference names may be written there. A
+/// reference to a name written there is unverifiable, not missing: the syntax error is the one
+/// finding.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Unparsed {
+    pub path: String,
+    /// The line of the syntax error.
+    pub line: u32,
+    /// The values of `name:` keys, at any depth.
+    pub names: Vec<Text>,
+}
+
+impl Unparsed {
+    /// The names written in `source` from the start of the document that holds `error`.
+    pub fn of(path: &str, source: &str, error: &YamlError) -> Unparsed {
+        let at = (error.pos.byte as usize).min(source.len());
+        let at = (0..=at)
+            .rev()
+            .find(|&i| source.is_char_boundary(i))
+            .unwrap_or(0);
+        // The document holding the error starts after the last `---` line before it.
+        let start = source[..at]
+            .match_indices("\n---")
+            .last()
+            .map_or(0, |(i, _)| i + 1);
+        let mut names: Vec<Text> = source[start..]
+            .lines()
+            .filter_map(|line| {
+                let line = line.trim_start().trim_start_matches("- ");
+                let value = line.strip_prefix("name:")?;
+                let value = value.split(" #").next().unwrap_or("").trim();
+                let value = value.trim_matches(|c| c == '"' || c == '\'');
+                (!value.is_empty()).then(|| text(value))
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        Unparsed {
+            path: path.to_string(),
+            line: error.pos.line,
+            names,
+        }
+    }
 }
 
 /// An object written in a file its directory's kustomization does not list: not deployed, so
@@ -295,6 +343,8 @@ pub struct Catalog {
     helm_namespaces: HashMap<String, String>,
     /// Objects in files their kustomization does not list; looked up only after a miss.
     shadows: HashMap<ShadowKey, Shadow>,
+    /// Names written in the part of a file that does not parse, with why they are unverifiable.
+    unparsed_names: HashMap<Text, String>,
     /// Report what may be created outside the tree as missing.
     pub strict: bool,
     pub default_namespace: String,
@@ -319,6 +369,7 @@ impl Catalog {
             generated_service: HashMap::new(),
             helm_namespaces: HashMap::new(),
             shadows: HashMap::new(),
+            unparsed_names: HashMap::new(),
             strict: false,
             default_namespace: default_namespace.to_string(),
             skipped_documents: 0,
@@ -329,6 +380,16 @@ impl Catalog {
             c.skipped_documents += contents.skipped_documents;
             if let Some(e) = contents.yaml_error {
                 c.yaml_errors.push((file, e));
+            }
+            if let Some(u) = contents.unparsed {
+                for name in u.names {
+                    c.unparsed_names.entry(name).or_insert_with(|| {
+                        format!(
+                            "the name is written in {}, which does not parse from line {}",
+                            u.path, u.line
+                        )
+                    });
+                }
             }
             c.objects.extend(contents.objects);
             commands.extend(contents.commands.into_iter().map(|cmd| (file, cmd)));
@@ -791,6 +852,9 @@ impl Catalog {
             ));
         }
         if let Some(reason) = namespace.and_then(|ns| self.helm_namespaces.get(ns)) {
+            return Some(reason.clone());
+        }
+        if let Some(reason) = self.unparsed_names.get(name) {
             return Some(reason.clone());
         }
         let candidates = by_kind(&self.across.placeholder_named, group, kind)?;
@@ -1302,6 +1366,26 @@ mod tests {
             c.lookup("", "Service", Some("prod"), "podinfo-web"),
             Lookup::Missing
         );
+    }
+
+    #[test]
+    fn unparsed_names_start_at_the_document_that_holds_the_error() {
+        let yaml = "kind: Service\nmetadata:\n  name: web\n---\nkind: ConfigMap\n\
+                    metadata:\n  name: \"bad\"  # the broken one\ndata:\n  x: [\n---\n\
+                    kind: Service\nmetadata: {name: inline}\n---\nspec:\n  ports:\n  - name: http\n";
+        let error = YamlError {
+            pos: crate::source::Pos {
+                line: 10,
+                col: 1,
+                byte: yaml.find("---\nkind: Service\nmetadata: {").unwrap() as u32,
+            },
+            message: "x".into(),
+        };
+        let u = Unparsed::of("a.yaml", yaml, &error);
+        // `web` was loaded; a flow mapping's name is not found by the line scan (a miss, never
+        // a false alarm: the reference is then reported as before).
+        assert_eq!(u.names, [text("bad"), text("http")]);
+        assert_eq!(u.line, 10);
     }
 
     #[test]

@@ -161,7 +161,10 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
                 );
             }
             let contents = catch_unwind(AssertUnwindSafe(|| {
-                load::parse(file, &source, valid, &options.namespace)
+                with_unparsed(
+                    load::parse(file, &source, valid, &options.namespace),
+                    &source,
+                )
             }))
             .unwrap_or_else(|_| FileContents {
                 yaml_error: Some(YamlError {
@@ -210,7 +213,9 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         contents,
         &|id, vars| {
             let i = id.0 as usize;
-            load::parse_with(id, &files[i], valid[i], &options.namespace, Some(vars))
+            let contents =
+                load::parse_with(id, &files[i], valid[i], &options.namespace, Some(vars));
+            with_unparsed(contents, &files[i])
         },
     );
     let world_count = worlds.len();
@@ -325,6 +330,19 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         unverified: options.show_unverified.then_some(unverified),
         timings,
     }
+}
+
+/// A file's contents with, when it does not parse, the names written where loading stopped: a
+/// reference to one of them is unverifiable, the syntax error being the one finding.
+fn with_unparsed(mut contents: FileContents, source: &SourceFile) -> FileContents {
+    if let Some(e) = &contents.yaml_error {
+        contents.unparsed = Some(Box::new(catalog::Unparsed::of(
+            &source.path,
+            &source.text,
+            e,
+        )));
+    }
+    contents
 }
 
 /// A file as read, without its text. Only the human renderer needs a file's text after

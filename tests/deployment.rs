@@ -305,3 +305,34 @@ fn an_object_without_kind_explains_the_reference_to_it() {
     assert_eq!(f["help"], "add `kind: Service` to the object named `api`");
     assert_eq!(f["related"][0]["location"]["file"], "service.yaml");
 }
+
+#[test]
+fn a_reference_into_a_file_that_does_not_parse_is_unverified() {
+    // The Service is written after a syntax error: not loaded, but not missing either. The
+    // syntax error is the one finding.
+    let broken = format!(
+        "{}---\n{}",
+        SERVICE.replace("name: api", "name: web"),
+        SERVICE.replace("ports:\n  - port: 80", "ports: [\n")
+    );
+    let dir = repo(&[("route.yaml", ROUTE), ("services.yaml", &broken)]);
+    let json = lint(dir.path());
+    assert_eq!(
+        found(&json),
+        ["yaml-syntax services.yaml:16 [-] error"],
+        "{json:#}"
+    );
+    assert_eq!(json["summary"]["unverified"], 1);
+    // A name not written in the broken part is still missing.
+    let dir = repo(&[
+        ("route.yaml", &ROUTE.replace("name: api", "name: other")),
+        ("services.yaml", &broken),
+    ]);
+    assert_eq!(
+        found(&lint(dir.path())),
+        [
+            "backend-not-found route.yaml:9 [-] error",
+            "yaml-syntax services.yaml:16 [-] error"
+        ]
+    );
+}

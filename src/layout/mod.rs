@@ -415,6 +415,7 @@ fn place_contents(
         if left_out.contains(*id) {
             c.objects.clear();
             c.suppressions.clear();
+            c.unparsed = None;
         }
         if !seen.insert(*id) {
             c.commands.clear();
