@@ -9,7 +9,7 @@ use crate::catalog::FileContents;
 use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
 use crate::layout::gitops;
 use crate::layout::substitute::Vars;
-use crate::model::{NotAnObject, Object};
+use crate::model::Object;
 use crate::source::yaml::{self, Node, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 
@@ -173,9 +173,11 @@ fn add_document(
     // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
     let assumed = (kustomization_file && doc.get("kind").is_none())
         .then_some(("kustomize.config.k8s.io/v1beta1", "Kustomization"));
+    // Documents that are not Kubernetes objects (other YAML, other programs' configuration
+    // files) are counted, never linted.
     match Object::from_document_as(doc, file, default_namespace, assumed) {
         Ok(objects) => out.objects.extend(objects),
-        Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
+        Err(_) => out.skipped_documents += 1,
     }
 }
 
