@@ -1,6 +1,8 @@
 //! Stage 2: read and parse one file into objects and commands. Runs in parallel, one call per
 //! file; a file that fails to load becomes a finding for that file and the run goes on.
 
+mod template;
+
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -141,12 +143,27 @@ pub fn parse_with(
     }
     let substitute = |s: &str| vars.and_then(|v| v.apply(s));
     let kustomization_file = gitops::is_kustomization_file(&source.path);
+    let braces = template::may_hold_template_syntax(text);
     let error = yaml::load_each(
         text,
         &index,
         vars.map(|_| &substitute as yaml::Substitute<'_>),
-        |doc| add_document(&mut out, doc, file, default_namespace, kustomization_file),
+        |doc| {
+            // An unquoted `{{ x }}` parses as a flow mapping: the document is a template.
+            if braces && !out.template && template::has_collection_key(doc) {
+                out.template = true;
+            }
+            add_document(&mut out, doc, file, default_namespace, kustomization_file)
+        },
     );
+    // A file that does not parse because of template syntax is a template, not a YAML error.
+    if out.template || (error.is_some() && braces && template::has_unquoted_tag(text)) {
+        return FileContents {
+            documents: out.documents,
+            template: true,
+            ..Default::default()
+        };
+    }
     out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
         e
