@@ -9,10 +9,11 @@ use crate::source::yaml::Node;
 /// comments.
 const OPENINGS: [&str; 3] = ["{{", "{%", "{#"];
 
-/// Whether `text` may hold template syntax at all (one fast scan, before any closer look).
+/// Whether `text` may hold template syntax at all: one fast scan for `{{` or `{%`, before any
+/// closer look (manifests seldom hold a `{`).
 pub fn may_hold_template_syntax(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), b"{{").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"{%").is_some()
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|i| matches!(bytes.get(i + 1), Some(b'{' | b'%')))
 }
 
 /// Whether a parsed document holds an unquoted `{{ … }}`: YAML reads `name: {{ .name }}` as a
@@ -132,6 +133,16 @@ mod tests {
         assert!(!collection_key("metadata:\n  name: \"{{ .name }}\"\n"));
         assert!(!collection_key("metadata:\n  labels: {app: web}\n"));
         assert!(!collection_key("data:\n  tpl: |\n    {{ .x }}\n"));
+    }
+
+    #[test]
+    fn a_fast_scan_finds_the_openings() {
+        assert!(may_hold_template_syntax("a: {{ x }}"));
+        assert!(may_hold_template_syntax("{% if x %}"));
+        assert!(!may_hold_template_syntax(
+            "identity: {}\nmap: {a: {b: c}}\n"
+        ));
+        assert!(!may_hold_template_syntax("ends with {"));
     }
 
     #[test]
