@@ -152,6 +152,11 @@ const CONFIGURATION_FORMATS: &[Format] = &[
     // kpt's package file, Kptfile (`metadata.name`).
     // <https://kpt.dev/reference/schema/kptfile/>
     Format::Group("kpt.dev"),
+    // Backstage's catalog descriptors (catalog-info.yaml: Component, API, System…) and its
+    // scaffolder's Template: read by Backstage, shaped like Kubernetes objects, never applied.
+    // <https://backstage.io/docs/features/software-catalog/descriptor-format/>
+    Format::Group("backstage.io"),
+    Format::Group("scaffolder.backstage.io"),
 ];
 
 fn is_configuration_format(group: &str, kind: Option<&str>) -> bool {
@@ -368,6 +373,7 @@ mod tests {
             ("k3d.io/v1alpha5", "Simple", true),
             ("k0sctl.k0sproject.io/v1beta1", "Cluster", true),
             ("eksctl.io/v1alpha5", "ClusterConfig", true),
+            ("backstage.io/v1alpha1", "Component", true),
             ("v1", "Config", false),
         ] {
             assert_eq!(
