@@ -25,7 +25,7 @@ fn main() {
             let Ok(bytes) = std::fs::read(&c.path) else {
                 return (0, 0, false);
             };
-            let yaml = matches!(c.kind, FileKind::Yaml | FileKind::Json) && !c.chart_template;
+            let yaml = matches!(c.kind, FileKind::Yaml | FileKind::Json) && !c.template;
             if !yaml {
                 return (bytes.len(), 0, false);
             }

@@ -57,6 +57,8 @@ pub struct FileContents {
     pub documents: usize,
     /// YAML documents that are not Kubernetes objects.
     pub skipped_documents: usize,
+    /// The file is a template (unquoted `{{ … }}` or `{% … %}`): nothing of it is linted.
+    pub template: bool,
     /// What the file says about where manifests are deployed (kustomize, Flux, Argo CD).
     pub layout: Vec<LayoutDoc>,
     /// For a file that does not parse, the names written where loading stopped.
@@ -1140,11 +1142,23 @@ fn tls_secret() -> Secret {
     }
 }
 
-/// The first `${…}` placeholder in a text (Flux's `${VAR}`, `${VAR:=default}`, `${VAR:-default}`).
+/// The first placeholder in a text: Flux's `${VAR}` (`${VAR:=default}`, `${VAR:-default}`), or
+/// the `{{ … }}` of a template that parsed as a string (a quoted `"{{ .name }}"`, a Helm or
+/// Jinja expression inside a longer string). What it becomes is known only once rendered.
 pub fn placeholder(text: &str) -> Option<&str> {
-    let start = text.find("${")?;
-    let len = text[start..].find('}')?;
-    Some(&text[start..=start + len])
+    let variable = text.find("${").and_then(|start| {
+        let len = text[start..].find('}')?;
+        Some((start, start + len + 1))
+    });
+    let expression = text.find("{{").and_then(|start| {
+        let len = text[start + 2..].find("}}")?;
+        Some((start, start + 2 + len + 2))
+    });
+    let (start, end) = match (variable, expression) {
+        (Some(v), Some(e)) => v.min(e),
+        (v, e) => v.or(e)?,
+    };
+    Some(&text[start..end])
 }
 
 /// Whether `text` may be what `pattern` becomes once each of its placeholders is replaced by
@@ -1392,6 +1406,17 @@ mod tests {
     fn placeholder_patterns() {
         assert_eq!(placeholder("a-${X:-b}-c"), Some("${X:-b}"));
         assert_eq!(placeholder("a-${X"), None);
+        assert_eq!(
+            placeholder("{{ .Values.name }}-web"),
+            Some("{{ .Values.name }}")
+        );
+        assert_eq!(placeholder("a-{{x}}-${Y}"), Some("{{x}}"));
+        assert_eq!(placeholder("a-${Y}-{{x}}"), Some("${Y}"));
+        assert_eq!(placeholder("a-{{ x"), None);
+        assert_eq!(placeholder("a-{x}}"), None);
+        assert!(may_become("{{ cookiecutter.app }}-web", "shop-web"));
+        assert!(may_become("{{ .name }}-${ENV}", "shop-prod"));
+        assert!(!may_become("{{ .name }}-web", "shop-api"));
         assert!(may_become("${A}-web", "shop-web"));
         assert!(may_become("${A}-${B}", "x-y"));
         assert!(may_become("pre-${A}-mid-${B}-post", "pre-1-mid-2-post"));

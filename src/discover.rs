@@ -12,10 +12,30 @@ use crate::source::FileKind;
 pub struct Candidate {
     pub path: String,
     pub kind: FileKind,
-    /// A Helm chart template (under `templates/` next to a `Chart.yaml`): not YAML until
-    /// rendered, so it is counted and not parsed.
-    pub chart_template: bool,
+    /// A template, not a manifest until rendered: under a Helm chart's `templates/`, in a
+    /// scaffolding template (see [`SCAFFOLD_MARKERS`]), or with template syntax in its path. It is
+    /// counted and not parsed.
+    pub template: bool,
 }
+
+/// The files that make a directory a scaffolding template: everything under it is rendered by
+/// the tool, never applied as it is.
+/// - cookiecutter: `cookiecutter.json` beside the `{{cookiecutter.project_slug}}/` directory it
+///   renders (<https://cookiecutter.readthedocs.io/en/stable/tutorials/tutorial2.html>);
+/// - copier: `copier.yml` or `copier.yaml` at the template's root
+///   (<https://copier.readthedocs.io/en/stable/creating/>);
+/// - gruntwork boilerplate: `boilerplate.yml` in each template folder
+///   (<https://github.com/gruntwork-io/boilerplate#boilerplate-configuration-file>).
+///
+/// makejinja's `makejinja.toml` is not one: it sits at the root of the repository it renders
+/// into, beside the rendered manifests, and its sources carry the `.j2` suffix, which is never
+/// read (<https://github.com/mirkolenz/makejinja>).
+pub const SCAFFOLD_MARKERS: &[&str] = &[
+    "cookiecutter.json",
+    "copier.yml",
+    "copier.yaml",
+    "boilerplate.yml",
+];
 
 /// A path the user named that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,12 +54,14 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
     let config = Arc::new(config.clone());
     let found = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    // Directories holding a scaffolding tool's marker file, seen while walking.
+    let scaffolds = Mutex::new(Vec::new());
     for p in paths {
         if p == STDIN {
             found.lock().unwrap().push(Candidate {
                 path: STDIN.into(),
                 kind: FileKind::Yaml,
-                chart_template: false,
+                template: false,
             });
             continue;
         }
@@ -49,7 +71,7 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
                 path: p.clone(),
                 message: unusable(path, e),
             }),
-            Ok(m) if m.is_dir() => walk(p, &config, &found, &errors),
+            Ok(m) if m.is_dir() => walk(p, &config, &found, &errors, &scaffolds),
             // Reading a FIFO would block until something writes to it.
             Ok(m) if !m.is_file() => errors.lock().unwrap().push(InputError {
                 path: p.clone(),
@@ -58,7 +80,7 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
             Ok(_) => found.lock().unwrap().push(Candidate {
                 path: p.clone(),
                 kind: FileKind::from_path(p).unwrap_or(FileKind::Yaml),
-                chart_template: false,
+                template: false,
             }),
         }
     }
@@ -66,6 +88,7 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
     files.sort();
     files.dedup();
     mark_chart_templates(&mut files);
+    mark_scaffold_templates(&mut files, &scaffolds.into_inner().unwrap());
     let mut errors = errors.into_inner().unwrap();
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     (files, errors)
@@ -76,6 +99,7 @@ fn walk(
     config: &Arc<Config>,
     found: &Mutex<Vec<Candidate>>,
     errors: &Mutex<Vec<InputError>>,
+    scaffolds: &Mutex<Vec<std::path::PathBuf>>,
 ) {
     let config = Arc::clone(config);
     ignore::WalkBuilder::new(root)
@@ -90,12 +114,18 @@ fn walk(
             Box::new(|entry| {
                 match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                        if SCAFFOLD_MARKERS.iter().any(|m| e.file_name() == *m) {
+                            // As the files under it are shown: `./` is the empty path.
+                            let dir = e.path().parent().map(display_path).unwrap_or_default();
+                            let dir = if dir == "." { String::new() } else { dir };
+                            scaffolds.lock().unwrap().push(dir.into());
+                        }
                         let path = display_path(e.path());
                         if let Some(kind) = FileKind::from_path(&path) {
                             found.lock().unwrap().push(Candidate {
                                 path,
                                 kind,
-                                chart_template: false,
+                                template: false,
                             });
                         }
                     }
@@ -176,7 +206,7 @@ fn mark_chart_templates(files: &mut [Candidate]) {
             continue;
         }
         let path = Path::new(&c.path);
-        c.chart_template = path
+        c.template = path
             .ancestors()
             .skip(1)
             .filter(|a| a.file_name().is_some_and(|n| n == "templates"))
@@ -186,5 +216,25 @@ fn mark_chart_templates(files: &mut [Candidate]) {
                     .entry(chart.clone())
                     .or_insert_with(|| chart.join("Chart.yaml").is_file())
             });
+    }
+}
+
+/// Marks the files of scaffolding templates: under a directory that holds a marker file, or with
+/// template syntax in a directory or file name (`{{cookiecutter.project_slug}}/`,
+/// `{% if ingress %}ingress.yaml{% endif %}`). Every kind of file is marked: a template's scripts
+/// and documents name objects that exist only once it is rendered.
+fn mark_scaffold_templates(files: &mut [Candidate], scaffolds: &[std::path::PathBuf]) {
+    for c in files.iter_mut() {
+        if c.template || c.path == STDIN {
+            continue;
+        }
+        let path = Path::new(&c.path);
+        c.template = path.components().any(|part| {
+            let part = part.as_os_str().to_string_lossy();
+            part.contains("{{") || part.contains("{%")
+        }) || path
+            .ancestors()
+            .skip(1)
+            .any(|dir| scaffolds.iter().any(|s| s == dir));
     }
 }

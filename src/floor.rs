@@ -37,7 +37,7 @@ pub fn run(paths: &[String]) -> FloorStats {
                 return (0, false, 0, false);
             };
             let len = bytes.len();
-            let yaml = matches!(c.kind, FileKind::Yaml | FileKind::Json) && !c.chart_template;
+            let yaml = matches!(c.kind, FileKind::Yaml | FileKind::Json) && !c.template;
             if !yaml {
                 return (len, false, 0, false);
             }

@@ -75,7 +75,8 @@ pub struct Summary {
     pub files: usize,
     pub objects: usize,
     pub skipped_documents: usize,
-    /// Helm chart templates, which are not YAML until rendered.
+    /// Templates, not linted: Helm chart templates, scaffolding templates, and files whose
+    /// unquoted `{{ … }}` or `{% … %}` make them templates.
     pub templates: usize,
     pub commands: usize,
     /// References the not-found rules resolve, unverified ones included.
@@ -154,7 +155,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
                 };
             let file = FileId(i as u32);
             bytes.fetch_add(source.text.len(), Ordering::Relaxed);
-            if c.chart_template {
+            if c.template {
                 return (
                     without_text(source),
                     (FileContents::default(), (valid, None)),
@@ -190,7 +191,8 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     timings.bytes = bytes.into_inner();
     let unreadable = errors.iter().flatten().count();
     input_errors.extend(errors.into_iter().flatten());
-    let templates = candidates.iter().filter(|c| c.chart_template).count();
+    let templates = candidates.iter().filter(|c| c.template).count()
+        + contents.iter().filter(|c| c.template).count();
     let objects = contents.iter().map(|c| c.objects.len()).sum();
     let skipped_documents = contents.iter().map(|c| c.skipped_documents).sum();
     let commands = contents.iter().map(|c| c.commands.len()).sum();

@@ -1,6 +1,8 @@
 //! Stage 2: read and parse one file into objects and commands. Runs in parallel, one call per
 //! file; a file that fails to load becomes a finding for that file and the run goes on.
 
+mod template;
+
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -9,7 +11,7 @@ use crate::catalog::FileContents;
 use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
 use crate::layout::gitops;
 use crate::layout::substitute::Vars;
-use crate::model::{NotAnObject, Object};
+use crate::model::Object;
 use crate::source::yaml::{self, Node, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 
@@ -141,12 +143,27 @@ pub fn parse_with(
     }
     let substitute = |s: &str| vars.and_then(|v| v.apply(s));
     let kustomization_file = gitops::is_kustomization_file(&source.path);
+    let braces = template::may_hold_template_syntax(text);
     let error = yaml::load_each(
         text,
         &index,
         vars.map(|_| &substitute as yaml::Substitute<'_>),
-        |doc| add_document(&mut out, doc, file, default_namespace, kustomization_file),
+        |doc| {
+            // An unquoted `{{ x }}` parses as a flow mapping: the document is a template.
+            if braces && !out.template && template::has_collection_key(doc) {
+                out.template = true;
+            }
+            add_document(&mut out, doc, file, default_namespace, kustomization_file)
+        },
     );
+    // A file that does not parse because of template syntax is a template, not a YAML error.
+    if out.template || (error.is_some() && braces && template::has_unquoted_tag(text)) {
+        return FileContents {
+            documents: out.documents,
+            template: true,
+            ..Default::default()
+        };
+    }
     out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
         e
@@ -173,9 +190,11 @@ fn add_document(
     // kustomization files may omit apiVersion and kind; kustomize reads them all the same.
     let assumed = (kustomization_file && doc.get("kind").is_none())
         .then_some(("kustomize.config.k8s.io/v1beta1", "Kustomization"));
+    // Documents that are not Kubernetes objects (other YAML, other programs' configuration
+    // files) are counted, never linted.
     match Object::from_document_as(doc, file, default_namespace, assumed) {
         Ok(objects) => out.objects.extend(objects),
-        Err(NotAnObject::NotKubernetes) => out.skipped_documents += 1,
+        Err(_) => out.skipped_documents += 1,
     }
 }
 

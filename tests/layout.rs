@@ -848,10 +848,23 @@ fn helm_chart_templates_are_skipped() {
     assert_eq!(run.summary("files"), 4, "counted: {:#}", run.json);
     assert_eq!(run.summary("errors"), 0);
 
-    // A templates/ folder with no Chart.yaml beside it is just YAML, and this one is broken.
-    let dir = repo(&[("deploy/templates/route.yaml", template)]);
+    // A templates/ folder with no Chart.yaml beside it is just YAML: this file is a template by
+    // its unquoted `{{ … }}`, not a YAML error, but a broken file beside it is one.
+    let dir = repo(&[
+        ("deploy/templates/route.yaml", template),
+        (
+            "deploy/templates/broken.yaml",
+            "kind: [Service
+",
+        ),
+    ]);
     let fail = lint(dir.path(), &[]);
     assert_eq!(fail.rules(), BTreeSet::from(["yaml-syntax".to_string()]));
+    assert_eq!(fail.json["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        fail.json["findings"][0]["location"]["file"],
+        "deploy/templates/broken.yaml"
+    );
 }
 
 #[test]

@@ -577,3 +577,20 @@ fn homelab_l2_findings_name_the_one_selector() {
         }
     }
 }
+
+/// Scaffolding templates (cookiecutter, copier, boilerplate), a Jinja file that does not parse
+/// and gomplate files beside the manifests makejinja renders: only the manifests are linted.
+#[test]
+fn scaffold_templates() {
+    check_repo(
+        "scaffold-templates",
+        &[(
+            "backend-not-found",
+            "kubernetes/apps/shop/httproute.yaml",
+            20,
+            None,
+        )],
+        // The preview route's backendRef, named by a quoted gomplate placeholder.
+        &[("hack/preview/httproute.yaml", 15)],
+    );
+}

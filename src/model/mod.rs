@@ -1,6 +1,7 @@
 //! Typed, read-only views of the objects cilint understands. Each document is turned into an
 //! [`Object`] while its file is loaded; the YAML tree is dropped afterwards.
 
+pub mod api;
 pub mod attachment;
 pub mod cilium;
 pub mod gateway;
@@ -16,6 +17,7 @@ pub mod workload;
 use crate::source::yaml::Node;
 use crate::source::{Location, Span};
 
+pub use api::NotAnObject;
 pub use cilium::{BgpAdvertisement, L2Policy, LbIpPool};
 pub use gateway::{Gateway, GatewayClass};
 pub use route::Route;
@@ -301,13 +303,6 @@ pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
 }
 
-/// Why a document is not an object cilint indexes.
-#[derive(Debug, PartialEq)]
-pub enum NotAnObject {
-    /// No `apiVersion`/`kind`: some other YAML (Helm values, Ansible, CI config).
-    NotKubernetes,
-}
-
 impl Object {
     /// Turns a document into objects: one, or the items of a `kind: List`. `default_namespace`
     /// is where objects without `metadata.namespace` land.
@@ -331,19 +326,18 @@ impl Object {
         let Some(api_version) = written_api_version.or(assumed.map(|a| a.0)) else {
             return Err(NotAnObject::NotKubernetes);
         };
-        // `apiVersion` and a `metadata` map without `kind` is an object kubectl refuses
-        // ("Object 'Kind' is missing"): kept with an empty kind for invalid-object to report.
         let has_metadata = doc.get("metadata").is_some_and(Node::is_map);
-        let kind = match doc
+        let kind = doc
             .get("kind")
             .and_then(Node::as_str)
-            .or(assumed.map(|a| a.1))
-        {
-            Some(kind) => kind,
-            None if has_metadata => "",
-            None => return Err(NotAnObject::NotKubernetes),
-        };
-        if kind.ends_with("List") && doc.get("items").is_some() {
+            .or(assumed.map(|a| a.1));
+        // A list's items are decided one by one: the list itself needs no metadata.
+        let list = kind.is_some_and(|k| k.ends_with("List")) && doc.get("items").is_some();
+        api::classify(api_version, kind, has_metadata || list)?;
+        // `apiVersion` and a `metadata` map without `kind` is an object kubectl refuses
+        // ("Object 'Kind' is missing"): kept with an empty kind for invalid-object to report.
+        let kind = kind.unwrap_or_default();
+        if list {
             let mut out = Vec::new();
             for item in doc.get("items").map(Node::as_seq).unwrap_or_default() {
                 if let Ok(objs) = Object::from_document(item, file, default_namespace) {

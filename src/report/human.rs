@@ -315,10 +315,7 @@ pub fn summary_line(report: &Report) -> String {
         ));
     }
     if s.templates > 0 {
-        line.push_str(&format!(
-            ", {} skipped",
-            plural(s.templates, "Helm chart template")
-        ));
+        line.push_str(&format!(", {} not linted", plural(s.templates, "template")));
     }
     line.push(')');
     if s.findings() > 0 {

@@ -20,7 +20,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         // kustomize reads its own files at build time; they are never applied, and need no name.
-        if o.group() == "kustomize.config.k8s.io" {
+        if o.group() == crate::model::api::KUSTOMIZE_GROUP {
             continue;
         }
         if o.kind.is_empty() {
