@@ -77,6 +77,8 @@ pub struct Summary {
     pub skipped_documents: usize,
     /// Helm chart templates, which are not YAML until rendered.
     pub templates: usize,
+    /// Files kustomize, Flux or Argo CD read as data (patches, generator files, Helm values).
+    pub data_files: usize,
     pub commands: usize,
     /// References the not-found rules resolve, unverified ones included.
     pub references: usize,
@@ -188,15 +190,38 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     let unreadable = errors.iter().flatten().count();
     input_errors.extend(errors.into_iter().flatten());
     let templates = candidates.iter().filter(|c| c.chart_template).count();
-    let objects = contents.iter().map(|c| c.objects.len()).sum();
-    let skipped_documents = contents.iter().map(|c| c.skipped_documents).sum();
+    let objects: usize = contents.iter().map(|c| c.objects.len()).sum();
+    let skipped_documents: usize = contents.iter().map(|c| c.skipped_documents).sum();
     let commands = contents.iter().map(|c| c.commands.len()).sum();
     timings.documents = contents.iter().map(|c| c.documents).sum();
     lap(&mut clock, &mut timings.load);
 
     // place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
     let root = layout_root(paths);
-    let layout::Layout { worlds, shared } = layout::worlds(
+    // Layout loads again the files Flux substitutes and kustomize patches, and patch texts.
+    let text = |id: FileId| -> Option<std::sync::Arc<str>> {
+        let i = id.0 as usize;
+        if !files[i].text.is_empty() {
+            return Some(files[i].text.clone());
+        }
+        let (source, _) = load::read(&candidates[i], None, options.max_file_size).ok()?;
+        Some(source.text)
+    };
+    let parse = |id: FileId, text, vars: Option<&_>, edit: Option<&load::Edit<'_>>| {
+        let i = id.0 as usize;
+        let source = SourceFile {
+            path: files[i].path.clone(),
+            kind: files[i].kind,
+            text,
+        };
+        load::parse_edited(id, &source, valid[i], &options.namespace, vars, edit)
+    };
+    let layout::Layout {
+        worlds,
+        shared,
+        positions,
+        data,
+    } = layout::worlds(
         &layout::Input {
             sources: &files,
             root: &root,
@@ -204,9 +229,9 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             clusters: &options.config.clusters,
         },
         contents,
-        &|id, vars| {
-            let i = id.0 as usize;
-            load::parse_with(id, &files[i], valid[i], &options.namespace, Some(vars))
+        &layout::Reload {
+            text: &text,
+            parse: &parse,
         },
     );
     let world_count = worlds.len();
@@ -237,7 +262,11 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         );
         timings.rules_run += found.rules_run;
         lap(&mut clock, &mut timings.check);
-        let found = configure(found.findings, &catalog, options);
+        let found = settle(found.findings, &catalog, &positions);
+        for r in &mut resolved {
+            r.location = positions.locate(r.location);
+        }
+        let found = configure(found, &catalog, options);
         lap(&mut clock, &mut timings.suppress);
         findings.extend(found.into_iter().map(|mut f| {
             f.cluster = world.name.clone();
@@ -295,9 +324,10 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {
         files: files.len() - unreadable,
-        objects,
-        skipped_documents,
+        objects: objects - data.objects,
+        skipped_documents: skipped_documents - data.skipped_documents,
         templates,
+        data_files: data.files,
         commands,
         references: reference_count,
         unverified: unverified.len(),
@@ -386,6 +416,26 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
         findings,
         rules_run: enabled.len(),
     }
+}
+
+/// Findings as kustomize builds the tree: none about an object a patch cilint cannot apply may
+/// change, and each pointing where its node was written (a patch's value is in the patch).
+fn settle(
+    mut findings: Vec<Finding>,
+    catalog: &Catalog,
+    positions: &layout::Positions,
+) -> Vec<Finding> {
+    findings.retain(|f| {
+        let mut at = std::iter::once(f.location).chain(f.related.iter().map(|r| r.location));
+        !at.any(|l| catalog.in_unverifiable(l))
+    });
+    for f in &mut findings {
+        f.location = positions.locate(f.location);
+        for r in &mut f.related {
+            r.location = positions.locate(r.location);
+        }
+    }
+    findings
 }
 
 /// Findings with suppressions and configured severities applied.

@@ -118,6 +118,22 @@ pub fn parse_with(
     default_namespace: &str,
     vars: Option<&Vars>,
 ) -> FileContents {
+    parse_edited(file, source, valid_utf8, default_namespace, vars, None)
+}
+
+/// Edits a document before it becomes objects (kustomize patches): hands `emit` what to load in
+/// its place (nothing drops it), with whether its objects are unverifiable.
+pub type Edit<'a> = dyn Fn(Node<'_>, &mut dyn FnMut(Node<'_>, bool)) + Sync + 'a;
+
+/// [`parse_with`], with each document passed through `edit` first.
+pub fn parse_edited(
+    file: FileId,
+    source: &SourceFile,
+    valid_utf8: bool,
+    default_namespace: &str,
+    vars: Option<&Vars>,
+    edit: Option<&Edit<'_>>,
+) -> FileContents {
     let text: &str = &source.text;
     let index = LineIndex::new(text);
     let mut out = FileContents {
@@ -145,7 +161,16 @@ pub fn parse_with(
         text,
         &index,
         vars.map(|_| &substitute as yaml::Substitute<'_>),
-        |doc| add_document(&mut out, doc, file, default_namespace, kustomization_file),
+        |doc| match edit {
+            None => add_document(&mut out, doc, file, default_namespace, kustomization_file),
+            Some(edit) => edit(doc, &mut |doc, unverifiable| {
+                let first = out.objects.len();
+                add_document(&mut out, doc, file, default_namespace, kustomization_file);
+                for o in &mut out.objects[first..] {
+                    o.unverifiable = unverifiable;
+                }
+            }),
+        },
     );
     out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);

@@ -393,8 +393,9 @@ fn config_map_generator_feeds_flux_substitute_from() {
 
 #[test]
 fn patch_files_are_not_objects() {
-    // A partial Gateway with no listeners and a partial HTTPRoute with a parent that does not
-    // exist: as objects they would draw findings; as patches they change what they patch.
+    // A partial Gateway with no listeners and a partial HTTPRoute: as objects they would draw
+    // findings; as patches they change what they patch. The route patch names a parent that
+    // does not exist: reported once, at the patch's value.
     let gateway_patch = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  \
                          name: web\nspec:\n  infrastructure:\n    annotations:\n      \
                          lbipam.cilium.io/ips: 10.0.0.10\n";
@@ -419,7 +420,13 @@ fn patch_files_are_not_objects() {
         ("prod/gateway-ip.yaml", gateway_patch),
         ("prod/route-parent.yaml", route_patch),
     ]);
-    lint(dir.path(), &[]).assert_clean();
+    let patched = lint(dir.path(), &[]);
+    assert_eq!(
+        patched.found(),
+        ["route-parent-not-found prod/route-parent.yaml:7"],
+        "{:#}",
+        patched.json
+    );
 
     // The same file listed as a resource is an object, and draws its finding.
     let dir = repo(&[

@@ -320,6 +320,12 @@ pub fn summary_line(report: &Report) -> String {
             plural(s.templates, "Helm chart template")
         ));
     }
+    if s.data_files > 0 {
+        line.push_str(&format!(
+            ", {} not linted: kustomize and Helm read them as data",
+            plural(s.data_files, "data file")
+        ));
+    }
     line.push(')');
     if s.findings() > 0 {
         line.push_str(&format!(

@@ -1,0 +1,1166 @@
+//! kustomize patches, applied to a document before it becomes objects, as `kustomize build`
+//! applies them: strategic-merge patches (`patchesStrategicMerge`, `patches`) and JSON 6902
+//! patches (`patches`, `patchesJson6902`), from files or written inline, selected by `target` or
+//! by the patch's own identity.
+//!
+//! A patch cilint cannot apply exactly (an operation or directive it does not support, a target
+//! it cannot evaluate, a patch file it cannot read) makes the documents it may target
+//! *unverifiable*: they are kept as written and flagged, and draw no finding.
+//!
+//! Values a patch sets keep the spans of the text they were written in (the patch file, or the
+//! kustomization for an inline patch): the caller moves them into a range of the target file
+//! past its end (see `Positions` in the layout module), so findings can be pointed back at them.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use regex::Regex;
+
+use super::gitops::{PatchField, PatchSource, PatchSpec, Target};
+use crate::model::{group_of, is_cluster_scoped};
+use crate::source::yaml::build::{Data, Value};
+use crate::source::yaml::{self, MAX_DEPTH};
+use crate::source::{FileId, LineIndex, Pos, Span};
+
+/// The patches of one kustomization (or component), read once.
+#[derive(Debug, Default)]
+pub struct PatchSet {
+    pub patches: Vec<Patch>,
+}
+
+#[derive(Debug)]
+pub struct Patch {
+    field: PatchField,
+    /// The file the patch text is in: a patch file, or the kustomization for an inline patch.
+    source: Option<FileId>,
+    body: Body,
+    target: Option<Selector>,
+    allow_name_change: bool,
+    allow_kind_change: bool,
+}
+
+#[derive(Debug)]
+enum Body {
+    /// Strategic-merge patch documents.
+    Merge(Vec<Value>),
+    /// JSON 6902 operations.
+    Json(Vec<Op>),
+    /// A patch cilint cannot apply exactly: unreadable, malformed, or an operation it does not
+    /// support.
+    Broken,
+}
+
+#[derive(Debug)]
+struct Op {
+    kind: OpKind,
+    path: Vec<String>,
+    from: Vec<String>,
+    value: Option<Value>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpKind {
+    Add,
+    Remove,
+    Replace,
+    Move,
+    Copy,
+    Test,
+}
+
+/// Where patch texts come from.
+pub struct Sources<'a> {
+    /// The file at a (normalised) path, if the tree has it.
+    pub file: &'a (dyn Fn(&Path) -> Option<FileId> + Sync),
+    /// A file's text.
+    pub text: &'a (dyn Fn(FileId) -> Option<Arc<str>> + Sync),
+}
+
+impl PatchSet {
+    /// Reads and parses the patches of the kustomization `kustomization` in `dir`.
+    pub fn read(
+        kustomization: FileId,
+        dir: &Path,
+        specs: &[PatchSpec],
+        sources: &Sources,
+    ) -> PatchSet {
+        let patches = specs
+            .iter()
+            .map(|spec| {
+                let (source, docs) = match &spec.source {
+                    PatchSource::File(path) => {
+                        let id = (sources.file)(&super::place::normalize(&dir.join(path)));
+                        // A patch file that is not in the tree (or not readable) is not applied.
+                        let docs = id.and_then(|id| (sources.text)(id)).and_then(|t| parse(&t));
+                        (id, docs)
+                    }
+                    PatchSource::Inline { text, span } => {
+                        let docs = (sources.text)(kustomization).and_then(|k| {
+                            let mut docs = parse(text)?;
+                            let map = InlineMap::new(&k, *span, text);
+                            for d in &mut docs {
+                                d.rewrite(&|s| map.span(s), &|_| None);
+                            }
+                            Some(docs)
+                        });
+                        (Some(kustomization), docs)
+                    }
+                    PatchSource::Missing => (None, None),
+                };
+                Patch {
+                    field: spec.field,
+                    source,
+                    body: docs.map_or(Body::Broken, |docs| body(spec.field, docs)),
+                    target: spec.target.as_ref().map(Selector::new),
+                    allow_name_change: spec.allow_name_change,
+                    allow_kind_change: spec.allow_kind_change,
+                }
+            })
+            .collect();
+        PatchSet { patches }
+    }
+
+    /// Whether a patch may touch an object of this kind (cheap; `true` when unsure).
+    pub fn may_target(&self, api_version: &str, kind: &str) -> bool {
+        self.patches.iter().any(|p| match (&p.target, &p.body) {
+            (Some(t), _) => t.may_match_kind(api_version, kind),
+            (None, Body::Merge(docs)) => docs
+                .iter()
+                .any(|d| d.get("kind").and_then(Value::as_str) == Some(kind)),
+            // A JSON patch without target, or a broken one: kustomize refuses the build.
+            (None, _) => true,
+        })
+    }
+
+    /// The files patch texts are read from.
+    pub fn sources(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.patches.iter().filter_map(|p| p.source)
+    }
+}
+
+/// The documents of a patch text; `None` if it does not parse.
+fn parse(text: &str) -> Option<Vec<Value>> {
+    let loaded = yaml::load(text, &LineIndex::new(text));
+    if loaded.error.is_some() {
+        return None;
+    }
+    Some(
+        loaded
+            .documents
+            .iter()
+            .map(|a| Value::of(a.root()))
+            .collect(),
+    )
+}
+
+/// A patch's body, by its content as kustomize decides: a list of operations is a JSON 6902
+/// patch, mappings are strategic-merge patches.
+fn body(field: PatchField, docs: Vec<Value>) -> Body {
+    let json = matches!(docs.first().map(|d| &d.data), Some(Data::Seq(_)));
+    match (field, json) {
+        (PatchField::StrategicMerge, true) | (PatchField::Json6902, false) => Body::Broken,
+        // kustomize reads only the first document of a JSON patch: one is expected.
+        (_, true) if docs.len() > 1 => Body::Broken,
+        (_, true) => docs[0]
+            .items()
+            .iter()
+            .map(op)
+            .collect::<Option<Vec<Op>>>()
+            .map_or(Body::Broken, Body::Json),
+        (_, false) => {
+            if docs.is_empty() || docs.iter().any(|d| !matches!(d.data, Data::Map(_))) {
+                Body::Broken
+            } else {
+                Body::Merge(docs)
+            }
+        }
+    }
+}
+
+/// One operation; `None` for an operation RFC 6902 does not define, or a malformed one.
+fn op(v: &Value) -> Option<Op> {
+    let kind = match v.get("op").and_then(Value::as_str)? {
+        "add" => OpKind::Add,
+        "remove" => OpKind::Remove,
+        "replace" => OpKind::Replace,
+        "move" => OpKind::Move,
+        "copy" => OpKind::Copy,
+        "test" => OpKind::Test,
+        _ => return None,
+    };
+    let pointer = |key: &str| v.get(key).and_then(Value::as_str).and_then(pointer);
+    let value = v.get("value").cloned();
+    if matches!(kind, OpKind::Add | OpKind::Replace | OpKind::Test) && value.is_none() {
+        return None;
+    }
+    Some(Op {
+        kind,
+        path: pointer("path")?,
+        from: if matches!(kind, OpKind::Move | OpKind::Copy) {
+            pointer("from")?
+        } else {
+            Vec::new()
+        },
+        value,
+    })
+}
+
+/// A JSON pointer's tokens (RFC 6901); `None` if malformed.
+fn pointer(p: &str) -> Option<Vec<String>> {
+    if p.is_empty() {
+        return Some(Vec::new());
+    }
+    let rest = p.strip_prefix('/')?;
+    Some(
+        rest.split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    )
+}
+
+/// Maps positions in an inline patch (a string in the kustomization) to the kustomization file.
+/// A literal block scalar (`patch: |-`) or a one-line string maps exactly, line by line; anything
+/// else (folded, escaped) maps to the whole string.
+struct InlineMap<'k> {
+    index: LineIndex<'k>,
+    /// The kustomization line of the string's first line, and the column its text starts at.
+    first_line: u32,
+    col0: u32,
+    exact: bool,
+    whole: Span,
+}
+
+impl<'k> InlineMap<'k> {
+    fn new(kustomization: &'k str, span: Span, value: &str) -> InlineMap<'k> {
+        let index = LineIndex::new(kustomization);
+        let quoted = matches!(
+            kustomization.as_bytes().get(span.start.byte as usize),
+            Some(b'"' | b'\'')
+        );
+        let col0 = span.start.col - 1 + u32::from(quoted);
+        let lines: Vec<&str> = kustomization.lines().collect();
+        let mut pieces: Vec<&str> = value.split('\n').collect();
+        if pieces.len() > 1 && pieces.last() == Some(&"") {
+            pieces.pop();
+        }
+        let exact = (!quoted || pieces.len() == 1)
+            && pieces.iter().enumerate().all(|(i, piece)| {
+                let Some(line) = lines.get(span.start.line as usize - 1 + i) else {
+                    return false;
+                };
+                let rest: String = line.chars().skip(col0 as usize).collect();
+                let rest = if i == 0 && quoted {
+                    rest.get(..piece.len()).unwrap_or("").to_string()
+                } else {
+                    rest
+                };
+                rest == *piece || (piece.is_empty() && line.trim().is_empty())
+            });
+        InlineMap {
+            index,
+            first_line: span.start.line,
+            col0,
+            exact,
+            whole: span,
+        }
+    }
+
+    fn pos(&self, p: Pos) -> Pos {
+        self.index.pos(
+            (self.first_line + p.line - 1) as usize,
+            (self.col0 + p.col - 1) as usize,
+        )
+    }
+
+    fn span(&self, s: Span) -> Span {
+        if !self.exact {
+            return self.whole;
+        }
+        Span {
+            start: self.pos(s.start),
+            end: self.pos(s.end),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+/// A compiled `target`. kustomize anchors each field's regular expression (`^(?:…)$`).
+#[derive(Debug)]
+struct Selector {
+    group: Option<Regex>,
+    version: Option<Regex>,
+    kind: Option<Regex>,
+    name: Option<Regex>,
+    namespace: Option<Regex>,
+    labels: Vec<Requirement>,
+    annotations: Vec<Requirement>,
+    has_metadata_selector: bool,
+    /// Why the selector cannot be evaluated exactly, if it cannot.
+    broken: Option<String>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Requirement {
+    Equals(String, String),
+    NotEquals(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    DoesNotExist(String),
+}
+
+impl Requirement {
+    fn matches(&self, pairs: &[(&str, &str)]) -> bool {
+        let get = |k: &str| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+        match self {
+            Requirement::Equals(k, v) => get(k) == Some(v),
+            Requirement::NotEquals(k, v) => get(k) != Some(v),
+            Requirement::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
+            Requirement::NotIn(k, vs) => get(k).is_none_or(|x| vs.iter().all(|v| v != x)),
+            Requirement::Exists(k) => get(k).is_some(),
+            Requirement::DoesNotExist(k) => get(k).is_none(),
+        }
+    }
+}
+
+/// A label selector string (`app=web,tier!=db,env in (a,b),!legacy`); `None` if malformed.
+fn requirements(text: &str) -> Option<Vec<Requirement>> {
+    let mut terms = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
+                terms.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    terms.push(&text[start..]);
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    };
+    let mut out = Vec::new();
+    for term in terms.into_iter().map(str::trim).filter(|t| !t.is_empty()) {
+        let set = |op: &str| -> Option<(String, Vec<String>)> {
+            let (key, rest) = term.split_once(op)?;
+            let list = rest.trim().strip_prefix('(')?.strip_suffix(')')?;
+            let values = list.split(',').map(|v| v.trim().to_string()).collect();
+            Some((key.trim().to_string(), values))
+        };
+        let r = if let Some(key) = term.strip_prefix('!') {
+            Requirement::DoesNotExist(key.trim().to_string())
+        } else if let Some((k, vs)) = set(" notin ") {
+            Requirement::NotIn(k, vs)
+        } else if let Some((k, vs)) = set(" in ") {
+            Requirement::In(k, vs)
+        } else if let Some((k, v)) = term.split_once("!=") {
+            Requirement::NotEquals(k.trim().into(), v.trim().into())
+        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+            Requirement::Equals(k.trim().into(), v.trim().into())
+        } else {
+            Requirement::Exists(term.to_string())
+        };
+        let key_ok = match &r {
+            Requirement::Equals(k, _)
+            | Requirement::NotEquals(k, _)
+            | Requirement::In(k, _)
+            | Requirement::NotIn(k, _)
+            | Requirement::Exists(k)
+            | Requirement::DoesNotExist(k) => valid(k),
+        };
+        if !key_ok {
+            return None;
+        }
+        out.push(r);
+    }
+    Some(out)
+}
+
+impl Selector {
+    fn new(t: &Target) -> Selector {
+        let mut broken = None;
+        let mut regex = |field: &Option<String>| {
+            let p = field.as_ref()?;
+            match Regex::new(&format!("^(?:{p})$")) {
+                Ok(r) => Some(r),
+                Err(_) => {
+                    broken = Some(format!("the target pattern `{p}`"));
+                    None
+                }
+            }
+        };
+        let (group, version, kind) = (regex(&t.group), regex(&t.version), regex(&t.kind));
+        let (name, namespace) = (regex(&t.name), regex(&t.namespace));
+        let mut selector = |field: &Option<String>| match field {
+            None => Vec::new(),
+            Some(text) => requirements(text).unwrap_or_else(|| {
+                broken = Some(format!("the target selector `{text}`"));
+                Vec::new()
+            }),
+        };
+        let labels = selector(&t.label_selector);
+        let annotations = selector(&t.annotation_selector);
+        Selector {
+            group,
+            version,
+            kind,
+            name,
+            namespace,
+            labels,
+            annotations,
+            has_metadata_selector: t.label_selector.is_some() || t.annotation_selector.is_some(),
+            broken,
+        }
+    }
+
+    fn may_match_kind(&self, api_version: &str, kind: &str) -> bool {
+        let gvk_ok = |r: &Option<Regex>, s: &str| r.as_ref().is_none_or(|r| r.is_match(s));
+        let (group, version) = split_api_version(api_version);
+        gvk_ok(&self.kind, kind) && gvk_ok(&self.group, group) && gvk_ok(&self.version, version)
+    }
+
+    /// Whether the selector selects a document: `None` when that cannot be told exactly.
+    fn selects(&self, id: &Identity<'_>, metadata_unknown: bool) -> Option<bool> {
+        if !self.may_match_kind(&id.api_version, &id.kind) {
+            return Some(false);
+        }
+        let any = |r: &Option<Regex>, values: [&str; 2]| {
+            r.as_ref()
+                .is_none_or(|r| values.iter().any(|v| r.is_match(v)))
+        };
+        let namespaces = [id.original.0.as_str(), id.current.0.as_str()];
+        let names = [id.original.1.as_str(), id.current.1.as_str()];
+        if !any(&self.namespace, namespaces) || !any(&self.name, names) {
+            return Some(false);
+        }
+        if self.broken.is_some() || (self.has_metadata_selector && metadata_unknown) {
+            return None;
+        }
+        Some(
+            self.labels.iter().all(|r| r.matches(&id.labels))
+                && self.annotations.iter().all(|r| r.matches(&id.annotations)),
+        )
+    }
+}
+
+fn split_api_version(api_version: &str) -> (&str, &str) {
+    match api_version.rsplit_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", api_version),
+    }
+}
+
+/// What a patch sees of a document: kustomize matches a resource by its identity as written
+/// (`original`) or as the transformers that already ran left it (`current`), each an
+/// (effective namespace, name) pair.
+struct Identity<'d> {
+    api_version: String,
+    kind: String,
+    original: (String, String),
+    current: (String, String),
+    labels: Vec<(&'d str, &'d str)>,
+    annotations: Vec<(&'d str, &'d str)>,
+}
+
+/// kustomize's effective namespace: cluster-scoped objects have none, an empty one is `default`.
+fn effective(kind: &str, namespace: Option<&str>) -> String {
+    if is_cluster_scoped(kind) {
+        return "~cluster".into();
+    }
+    match namespace {
+        None | Some("") => "default".into(),
+        Some(ns) => ns.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying
+
+/// One kustomization's patches as they meet a document: what the kustomizations nested in it
+/// already did to names and namespaces, and what it does itself (`patchesJson6902` runs after
+/// its own namespace and name transformers).
+pub struct Stage<'a> {
+    pub set: &'a PatchSet,
+    pub inner_prefix: &'a str,
+    pub inner_suffix: &'a str,
+    /// The namespace a nested kustomization set, if one did.
+    pub inner_namespace: Option<&'a str>,
+    pub own_prefix: &'a str,
+    pub own_suffix: &'a str,
+    pub own_namespace: Option<&'a str>,
+    /// A nested kustomization adds labels or annotations cilint does not track (and this one,
+    /// before `patchesJson6902`).
+    pub metadata_below: bool,
+    pub own_metadata: bool,
+}
+
+impl Stage<'_> {
+    /// Whether names and namespaces reach this stage as written: a patch may then rename.
+    fn untransformed(&self, after_own: bool) -> bool {
+        self.inner_prefix.is_empty()
+            && self.inner_suffix.is_empty()
+            && self.inner_namespace.is_none()
+            && (!after_own
+                || (self.own_prefix.is_empty()
+                    && self.own_suffix.is_empty()
+                    && self.own_namespace.is_none()))
+    }
+}
+
+/// What patching did to a document.
+#[derive(Debug)]
+pub enum Outcome {
+    Unchanged,
+    Patched(Value),
+    /// A `$patch: delete` removed it.
+    Deleted,
+    /// A patch may change it and cannot be applied exactly: keep it as written, flagged.
+    Unverifiable,
+}
+
+/// Copies a patch's value into the target document: spans moved for the file the patch text is
+/// in, Flux variables substituted. `None` when the positions cannot be kept.
+pub type Take<'a> = dyn Fn(&Value, Option<FileId>) -> Option<Value> + 'a;
+
+/// Applies every stage's patches (innermost first) to a document.
+pub fn apply(doc: &Value, stages: &[Stage], take: &Take) -> Outcome {
+    let is_list = doc
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && doc.get("items").is_some();
+    let result = if is_list {
+        // kustomize patches the items of a List as resources of their own.
+        let mut list = doc.clone();
+        let mut changed = false;
+        let mut failed = false;
+        if let Some(Data::Seq(items)) = list.get_mut("items").map(|v| &mut v.data) {
+            let mut kept = Vec::with_capacity(items.len());
+            for item in items.drain(..) {
+                match apply_one(&item, stages, take) {
+                    Ok(Some(v)) => {
+                        changed |= !matches!(v, Changed::No);
+                        if let Changed::Yes(v) = v {
+                            kept.push(v);
+                        } else {
+                            kept.push(item);
+                        }
+                    }
+                    Ok(None) => changed = true,
+                    Err(()) => failed = true,
+                }
+            }
+            *items = kept;
+        }
+        match (failed, changed) {
+            (true, _) => Err(()),
+            (false, true) => Ok(Some(Changed::Yes(list))),
+            (false, false) => Ok(Some(Changed::No)),
+        }
+    } else {
+        apply_one(doc, stages, take)
+    };
+    match result {
+        Err(()) => Outcome::Unverifiable,
+        Ok(None) => Outcome::Deleted,
+        Ok(Some(Changed::No)) => Outcome::Unchanged,
+        Ok(Some(Changed::Yes(v))) if v.depth() > MAX_DEPTH => {
+            let _ = v;
+            Outcome::Unverifiable
+        }
+        Ok(Some(Changed::Yes(v))) => Outcome::Patched(v),
+    }
+}
+
+enum Changed {
+    No,
+    Yes(Value),
+}
+
+/// One resource through every stage: `Ok(None)` when deleted, `Err` when unverifiable.
+fn apply_one(doc: &Value, stages: &[Stage], take: &Take) -> Result<Option<Changed>, ()> {
+    let str_at = |v: &Value, path: &[&str]| v.at(path).and_then(Value::as_str).map(String::from);
+    if str_at(doc, &["apiVersion"]).is_none() || str_at(doc, &["kind"]).is_none() {
+        return Ok(Some(Changed::No));
+    }
+    let mut current: Option<Value> = None;
+    for stage in stages {
+        for patch in &stage.set.patches {
+            let doc_now = current.as_ref().unwrap_or(doc);
+            let after_own = patch.field == PatchField::Json6902;
+            let id = identity(doc_now, stage, after_own);
+            let metadata_unknown = stage.metadata_below || (after_own && stage.own_metadata);
+            match patch.touches(&id, metadata_unknown) {
+                Touch::No => continue,
+                Touch::Unknown => return Err(()),
+                Touch::Yes(docs) => {
+                    let mut next = doc_now.clone();
+                    let before = identity_fields(&next);
+                    match &patch.body {
+                        Body::Broken => return Err(()),
+                        Body::Json(ops) => json(&mut next, ops, patch.source, take)?,
+                        Body::Merge(_) => {
+                            for p in docs {
+                                let deleted = strategic(&mut next, p, patch, take)?;
+                                if deleted {
+                                    return Ok(None);
+                                }
+                            }
+                        }
+                    }
+                    if identity_fields(&next) != before && !stage.untransformed(after_own) {
+                        // A renamed object would need the transformers run again: not modelled.
+                        return Err(());
+                    }
+                    current = Some(next);
+                }
+            }
+        }
+    }
+    Ok(Some(match current {
+        Some(v) => Changed::Yes(v),
+        None => Changed::No,
+    }))
+}
+
+fn identity_fields(doc: &Value) -> [Option<String>; 4] {
+    let s = |path: &[&str]| doc.at(path).and_then(Value::as_str).map(String::from);
+    [
+        s(&["apiVersion"]),
+        s(&["kind"]),
+        s(&["metadata", "name"]),
+        s(&["metadata", "namespace"]),
+    ]
+}
+
+fn identity<'d>(doc: &'d Value, stage: &Stage, after_own: bool) -> Identity<'d> {
+    let s = |path: &[&str]| {
+        doc.at(path)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let kind = s(&["kind"]);
+    let name = s(&["metadata", "name"]);
+    let written = doc.at(&["metadata", "namespace"]).and_then(Value::as_str);
+    let mut current_name = format!("{}{name}{}", stage.inner_prefix, stage.inner_suffix);
+    let mut current_ns = stage.inner_namespace.or(written);
+    if after_own {
+        current_name = format!("{}{current_name}{}", stage.own_prefix, stage.own_suffix);
+        current_ns = stage.own_namespace.or(current_ns);
+    }
+    let pairs = |key: &str| -> Vec<(&'d str, &'d str)> {
+        doc.at(&["metadata", key])
+            .map(Value::entries)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?, v.as_str().unwrap_or(""))))
+            .collect()
+    };
+    Identity {
+        api_version: s(&["apiVersion"]),
+        original: (effective(&kind, written), name),
+        current: (effective(&kind, current_ns), current_name),
+        labels: pairs("labels"),
+        annotations: pairs("annotations"),
+        kind,
+    }
+}
+
+/// Whether a patch applies to a document: which of its strategic-merge documents do.
+enum Touch<'p> {
+    No,
+    Yes(Vec<&'p Value>),
+    /// It may, and cannot be told or applied exactly.
+    Unknown,
+}
+
+impl Patch {
+    fn touches(&self, id: &Identity<'_>, metadata_below: bool) -> Touch<'_> {
+        if let Some(selector) = &self.target {
+            return match selector.selects(id, metadata_below) {
+                Some(false) => Touch::No,
+                None => Touch::Unknown,
+                Some(true) => match &self.body {
+                    Body::Json(_) => Touch::Yes(Vec::new()),
+                    // kustomize refuses several strategic-merge documents with one target.
+                    Body::Merge(docs) if docs.len() == 1 => Touch::Yes(vec![&docs[0]]),
+                    _ => Touch::Unknown,
+                },
+            };
+        }
+        let Body::Merge(docs) = &self.body else {
+            // A JSON patch needs a target; a broken patch without one may target anything.
+            return Touch::Unknown;
+        };
+        let mut hits = Vec::new();
+        for d in docs {
+            let s = |path: &[&str]| d.at(path).and_then(Value::as_str);
+            if s(&["kind"]) != Some(&id.kind) {
+                continue;
+            }
+            let Some(name) = s(&["metadata", "name"]) else {
+                return Touch::Unknown;
+            };
+            // kustomize matches the patch's identity against every identity the resource had.
+            let wanted = (effective(&id.kind, s(&["metadata", "namespace"])), name);
+            let is = |pair: &(String, String)| pair.0 == wanted.0 && pair.1 == wanted.1;
+            if s(&["apiVersion"]) == Some(&id.api_version) && (is(&id.original) || is(&id.current))
+            {
+                hits.push(d);
+            }
+        }
+        if hits.is_empty() {
+            Touch::No
+        } else {
+            Touch::Yes(hits)
+        }
+    }
+}
+
+/// A copy of a patch's value into the target document.
+type Copy<'a> = dyn Fn(&Value) -> Option<Value> + 'a;
+
+/// A strategic-merge patch document on a resource; `true` when it deletes the resource.
+fn strategic(doc: &mut Value, p: &Value, patch: &Patch, take: &Take) -> Result<bool, ()> {
+    // kustomize keeps the resource's apiVersion, kind, name and namespace unless the patch
+    // allows a change.
+    let mut p = p.clone();
+    if let Data::Map(entries) = &mut p.data {
+        entries.retain(|(k, _)| match k.as_str() {
+            Some("apiVersion") => false,
+            Some("kind") => patch.allow_kind_change,
+            _ => true,
+        });
+    }
+    if let Some(Data::Map(meta)) = p.get_mut("metadata").map(|m| &mut m.data) {
+        meta.retain(|(k, _)| match k.as_str() {
+            Some("namespace") => false,
+            Some("name") => patch.allow_name_change,
+            _ => true,
+        });
+    }
+    let schema = Schema {
+        group: group_of(doc.get("apiVersion").and_then(Value::as_str).unwrap_or("")).to_string(),
+        kind: doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    };
+    let copy = |v: &Value| take(v, patch.source);
+    match merge_map(doc, &p, &mut Vec::new(), &schema, &copy) {
+        Some(Merged::Delete) => Ok(true),
+        Some(Merged::Keep) => Ok(false),
+        None => Err(()),
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Merged {
+    Keep,
+    Delete,
+}
+
+/// An empty mapping placed where the patch's `at` is.
+fn empty_like(at: &Value, copy: &Copy, data: Data) -> Option<Value> {
+    let span = copy(&Value {
+        span: at.span,
+        data: Data::Null,
+    })?
+    .span;
+    Some(Value { span, data })
+}
+
+/// Merges a patch mapping into `dest` (Kubernetes strategic merge, as kustomize's kyaml does it):
+/// mappings merge, `null` deletes, lists merge by their merge key where the type has one and are
+/// replaced otherwise, `$patch: delete|replace` directives. `None` for what cilint cannot apply
+/// exactly (other directives, a value of another type than the one it patches).
+fn merge_map(
+    dest: &mut Value,
+    patch: &Value,
+    path: &mut Vec<String>,
+    schema: &Schema,
+    copy: &Copy,
+) -> Option<Merged> {
+    match patch.get("$patch").map(Value::as_str) {
+        None | Some(Some("merge")) => {}
+        Some(Some("delete")) => return Some(Merged::Delete),
+        Some(Some("replace")) => {
+            let mut fresh = empty_like(patch, copy, Data::Map(Vec::new()))?;
+            let mut without = patch.clone();
+            if let Data::Map(entries) = &mut without.data {
+                entries.retain(|(k, _)| k.as_str() != Some("$patch"));
+            }
+            merge_map(&mut fresh, &without, path, schema, copy)?;
+            *dest = fresh;
+            return Some(Merged::Keep);
+        }
+        Some(_) => return None,
+    }
+    // `$setElementOrder/…`, `$retainKeys`, `$deleteFromPrimitiveList/…`: not applied.
+    let unsupported = patch.entries().iter().any(|(k, _)| {
+        k.as_str()
+            .is_none_or(|k| k.starts_with('$') && k != "$patch")
+    });
+    if unsupported {
+        return None;
+    }
+    if dest.is_null() {
+        *dest = empty_like(patch, copy, Data::Map(Vec::new()))?;
+    }
+    let Data::Map(entries) = &mut dest.data else {
+        return None;
+    };
+    for (k, v) in patch.entries() {
+        let key = k.as_str()?;
+        if key == "$patch" {
+            continue;
+        }
+        path.push(key.to_string());
+        let at = entries.iter().position(|(dk, _)| dk.as_str() == Some(key));
+        match (&v.data, at) {
+            (Data::Null, Some(i)) => {
+                entries.remove(i);
+            }
+            (Data::Null, None) => {}
+            (Data::Str(s), Some(i)) => match &entries[i].1.data {
+                // The same value: the position stays where it was written first.
+                Data::Str(d) if d == s => {}
+                Data::Str(_) | Data::Null => entries[i] = (copy(k)?, copy(v)?),
+                _ => return None,
+            },
+            (Data::Str(_), None) => entries.push((copy(k)?, copy(v)?)),
+            (Data::Map(_), Some(i)) => match &entries[i].1.data {
+                Data::Map(_) | Data::Null => {
+                    if merge_map(&mut entries[i].1, v, path, schema, copy)? == Merged::Delete {
+                        entries.remove(i);
+                    }
+                }
+                _ => return None,
+            },
+            (Data::Map(_), None) => {
+                let mut fresh = empty_like(v, copy, Data::Map(Vec::new()))?;
+                if merge_map(&mut fresh, v, path, schema, copy)? == Merged::Keep {
+                    entries.push((copy(k)?, fresh));
+                }
+            }
+            (Data::Seq(_), Some(i)) => match &entries[i].1.data {
+                Data::Seq(_) => merge_list(&mut entries[i].1, v, path, schema, copy)?,
+                Data::Null => entries[i] = (copy(k)?, fresh_list(v, path, schema, copy)?),
+                _ => return None,
+            },
+            (Data::Seq(_), None) => entries.push((copy(k)?, fresh_list(v, path, schema, copy)?)),
+        }
+        path.pop();
+    }
+    Some(Merged::Keep)
+}
+
+/// A patch list where the target has none: its mappings cleaned of directives and nulls.
+fn fresh_list(
+    patch: &Value,
+    path: &mut Vec<String>,
+    schema: &Schema,
+    copy: &Copy,
+) -> Option<Value> {
+    let mut items = Vec::new();
+    path.push("[]".into());
+    for item in patch.items() {
+        match &item.data {
+            Data::Map(_) if item.get("$patch").is_some() => {}
+            Data::Map(_) => {
+                let mut fresh = empty_like(item, copy, Data::Map(Vec::new()))?;
+                merge_map(&mut fresh, item, path, schema, copy)?;
+                items.push(fresh);
+            }
+            _ => items.push(copy(item)?),
+        }
+    }
+    path.pop();
+    empty_like(patch, copy, Data::Seq(items))
+}
+
+fn merge_list(
+    dest: &mut Value,
+    patch: &Value,
+    path: &mut Vec<String>,
+    schema: &Schema,
+    copy: &Copy,
+) -> Option<()> {
+    match schema.list(path) {
+        Strategy::Replace => {
+            if !dest.same(patch) {
+                *dest = fresh_list(patch, path, schema, copy)?;
+            }
+        }
+        Strategy::Set => {
+            for item in patch.items() {
+                item.as_str()?;
+                if !dest.items().iter().any(|d| d.same(item)) {
+                    let item = copy(item)?;
+                    if let Data::Seq(items) = &mut dest.data {
+                        items.push(item);
+                    }
+                }
+            }
+        }
+        Strategy::Keys(keys) => {
+            let replace = |i: &Value| i.get("$patch").and_then(Value::as_str) == Some("replace");
+            if patch.items().iter().any(replace) {
+                *dest = fresh_list(patch, path, schema, copy)?;
+                return Some(());
+            }
+            path.push("[]".into());
+            for p in patch.items() {
+                if !matches!(p.data, Data::Map(_)) {
+                    return None;
+                }
+                let directive = p.get("$patch").and_then(Value::as_str);
+                let Data::Seq(items) = &mut dest.data else {
+                    return None;
+                };
+                if p.get(keys[0]).and_then(Value::as_str).is_none() {
+                    // Without its merge key an item is added as it is (kyaml appends it).
+                    if directive.is_some() {
+                        return None;
+                    }
+                    let mut fresh = empty_like(p, copy, Data::Map(Vec::new()))?;
+                    merge_map(&mut fresh, p, path, schema, copy)?;
+                    items.push(fresh);
+                    continue;
+                }
+                let found = items.iter().position(|d| same_key(d, p, keys));
+                match (directive, found) {
+                    (Some("delete"), _) => items.retain(|d| !same_key(d, p, keys)),
+                    (None | Some("merge"), Some(i)) => {
+                        merge_map(&mut items[i], p, path, schema, copy)?;
+                    }
+                    (None | Some("merge"), None) => {
+                        let mut fresh = empty_like(p, copy, Data::Map(Vec::new()))?;
+                        merge_map(&mut fresh, p, path, schema, copy)?;
+                        items.push(fresh);
+                    }
+                    _ => return None,
+                }
+            }
+            path.pop();
+        }
+    }
+    Some(())
+}
+
+/// Whether two list items have the same merge key: the first key equal, the others equal where
+/// both have them (an item without `protocol` is the TCP one, as kyaml merges them).
+fn same_key(a: &Value, b: &Value, keys: &[&str]) -> bool {
+    let v = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).map(str::to_string);
+    v(a, keys[0]).is_some()
+        && v(a, keys[0]) == v(b, keys[0])
+        && keys[1..].iter().all(|k| match (v(a, k), v(b, k)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        })
+}
+
+/// How a strategic merge treats a list, from the Kubernetes types' `patchStrategy` and
+/// `patchMergeKey` (kustomize reads them from the built-in OpenAPI schema). Custom resources
+/// (Gateway API, Cilium) have no schema there: their lists are replaced whole.
+struct Schema {
+    group: String,
+    kind: String,
+}
+
+enum Strategy {
+    Replace,
+    /// A list of scalars merged as a set (`metadata.finalizers`).
+    Set,
+    /// Items merged by these keys (the first is the merge key).
+    Keys(&'static [&'static str]),
+}
+
+const BUILT_IN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "certificates.k8s.io",
+];
+
+impl Schema {
+    fn list(&self, path: &[String]) -> Strategy {
+        if !BUILT_IN_GROUPS.contains(&self.group.as_str()) {
+            return Strategy::Replace;
+        }
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        match p.as_slice() {
+            ["metadata", "finalizers"] => return Strategy::Set,
+            ["metadata", "ownerReferences"] => return Strategy::Keys(&["uid"]),
+            ["spec", "ports"] if self.kind == "Service" => {
+                return Strategy::Keys(&["port", "protocol"]);
+            }
+            _ => {}
+        }
+        let pod: &[&str] = match self.kind.as_str() {
+            "Pod" => &["spec"],
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "Job"
+            | "ReplicationController" => &["spec", "template", "spec"],
+            "PodTemplate" => &["template", "spec"],
+            "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+            _ => return Strategy::Replace,
+        };
+        let Some(rest) = p.strip_prefix(pod) else {
+            return Strategy::Replace;
+        };
+        let container =
+            |c: &str| matches!(c, "containers" | "initContainers" | "ephemeralContainers");
+        match rest {
+            [c] if container(c) => Strategy::Keys(&["name"]),
+            ["volumes" | "imagePullSecrets"] => Strategy::Keys(&["name"]),
+            ["hostAliases"] => Strategy::Keys(&["ip"]),
+            ["topologySpreadConstraints"] => Strategy::Keys(&["topologyKey", "whenUnsatisfiable"]),
+            [c, "[]", "ports"] if container(c) => Strategy::Keys(&["containerPort", "protocol"]),
+            [c, "[]", "env"] if container(c) => Strategy::Keys(&["name"]),
+            [c, "[]", "volumeMounts"] if container(c) => Strategy::Keys(&["mountPath"]),
+            [c, "[]", "volumeDevices"] if container(c) => Strategy::Keys(&["devicePath"]),
+            _ => Strategy::Replace,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON 6902
+
+fn json(doc: &mut Value, ops: &[Op], source: Option<FileId>, take: &Take) -> Result<(), ()> {
+    let value = |op: &Op| op.value.as_ref().and_then(|v| take(v, source));
+    for op in ops {
+        let done = match op.kind {
+            OpKind::Add => value(op).and_then(|v| add(doc, &op.path, v)),
+            OpKind::Remove => remove(doc, &op.path).map(drop),
+            OpKind::Replace => value(op).and_then(|v| replace(doc, &op.path, v)),
+            OpKind::Move => {
+                // A value cannot move into itself.
+                if op.path.starts_with(&op.from) && op.path.len() > op.from.len() {
+                    None
+                } else {
+                    remove(doc, &op.from).and_then(|v| add(doc, &op.path, v))
+                }
+            }
+            OpKind::Copy => get(doc, &op.from)
+                .cloned()
+                .and_then(|v| add(doc, &op.path, v)),
+            OpKind::Test => op
+                .value
+                .as_ref()
+                .zip(get(doc, &op.path))
+                .and_then(|(want, have)| have.same(want).then_some(())),
+        };
+        done.ok_or(())?;
+    }
+    Ok(())
+}
+
+/// A JSON pointer array index: `0`, or digits without a leading zero.
+fn index(token: &str) -> Option<usize> {
+    let digits = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
+    (digits && (token == "0" || !token.starts_with('0')))
+        .then(|| token.parse().ok())
+        .flatten()
+}
+
+fn get<'v>(doc: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter().try_fold(doc, |v, t| match &v.data {
+        Data::Map(_) => v.get(t),
+        Data::Seq(items) => items.get(index(t)?),
+        _ => None,
+    })
+}
+
+fn get_mut<'v>(doc: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
+    path.iter().try_fold(doc, |v, t| match &mut v.data {
+        Data::Map(entries) => entries
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(t))
+            .map(|(_, v)| v),
+        Data::Seq(items) => items.get_mut(index(t)?),
+        _ => None,
+    })
+}
+
+fn add(doc: &mut Value, path: &[String], value: Value) -> Option<()> {
+    let Some((last, parent)) = path.split_last() else {
+        *doc = value;
+        return Some(());
+    };
+    match &mut get_mut(doc, parent)?.data {
+        Data::Map(entries) => {
+            let entry = (Value::str(value.span, last), value);
+            match entries.iter_mut().find(|(k, _)| k.as_str() == Some(last)) {
+                Some(e) => *e = entry,
+                None => entries.push(entry),
+            }
+        }
+        Data::Seq(items) if last == "-" => items.push(value),
+        Data::Seq(items) => {
+            let i = index(last).filter(|&i| i <= items.len())?;
+            items.insert(i, value);
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+fn remove(doc: &mut Value, path: &[String]) -> Option<Value> {
+    let (last, parent) = path.split_last()?;
+    match &mut get_mut(doc, parent)?.data {
+        Data::Map(entries) => {
+            let i = entries.iter().position(|(k, _)| k.as_str() == Some(last))?;
+            Some(entries.remove(i).1)
+        }
+        Data::Seq(items) => {
+            let i = index(last).filter(|&i| i < items.len())?;
+            Some(items.remove(i))
+        }
+        _ => None,
+    }
+}
+
+fn replace(doc: &mut Value, path: &[String], value: Value) -> Option<()> {
+    let Some((last, parent)) = path.split_last() else {
+        *doc = value;
+        return Some(());
+    };
+    match &mut get_mut(doc, parent)?.data {
+        Data::Map(entries) => {
+            let e = entries.iter_mut().find(|(k, _)| k.as_str() == Some(last))?;
+            // The key moves with the value, so the entry's span stays in one file.
+            *e = (Value::str(value.span, last), value);
+        }
+        Data::Seq(items) => {
+            let i = index(last).filter(|&i| i < items.len())?;
+            items[i] = value;
+        }
+        _ => return None,
+    }
+    Some(())
+}
