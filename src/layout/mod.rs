@@ -590,3 +590,52 @@ fn generated(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Pos;
+
+    fn at(line: u32, col: u32, byte: u32) -> Pos {
+        Pos { line, col, byte }
+    }
+
+    #[test]
+    fn positions_point_patched_values_back_into_their_patch() {
+        let (target, first, second) = (FileId(1), FileId(7), FileId(9));
+        let positions = Positions {
+            targets: HashMap::from([(target, 100)]),
+            sources: vec![(0, 50, first), (51, 20, second)],
+        };
+        // In the second patch text: byte 5 of it, moved by 100 + 1 + 51.
+        let shift = positions.shift(100, second).unwrap();
+        assert_eq!(shift, 152);
+        let moved = Location {
+            file: target,
+            span: Span {
+                start: at(2, 3, 5 + shift),
+                end: at(2, 6, 8 + shift),
+            },
+        };
+        let back = positions.locate(moved);
+        assert_eq!(back.file, second);
+        assert_eq!((back.span.start.byte, back.span.end.byte), (5, 8));
+        assert_eq!((back.span.start.line, back.span.start.col), (2, 3));
+        // The target's own text, and files no patch touched, stay where they are.
+        let own = Location {
+            file: target,
+            span: Span {
+                start: at(1, 1, 0),
+                end: at(1, 5, 100),
+            },
+        };
+        assert_eq!(positions.locate(own), own);
+        let other = Location {
+            file: FileId(3),
+            span: moved.span,
+        };
+        assert_eq!(positions.locate(other), other);
+        // No shift would fit in a u32 offset.
+        assert_eq!(positions.shift(u32::MAX - 10, first), None);
+    }
+}

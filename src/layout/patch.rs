@@ -1164,3 +1164,380 @@ fn replace(doc: &mut Value, path: &[String], value: Value) -> Option<()> {
     }
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::gitops::{self, LayoutDoc};
+    use std::path::PathBuf;
+
+    /// The patches of a kustomization (FileId 0, in `/k`) whose patch files are `files`.
+    fn patches(kustomization: &str, files: &[(&str, &str)]) -> PatchSet {
+        let loaded = yaml::load(kustomization, &LineIndex::new(kustomization));
+        let Some(LayoutDoc::Kustomization(k)) = gitops::read(loaded.documents[0].root(), true)
+        else {
+            panic!("not a kustomization");
+        };
+        let paths: Vec<PathBuf> = files
+            .iter()
+            .map(|(p, _)| PathBuf::from("/k").join(p))
+            .collect();
+        let file = |p: &Path| {
+            paths
+                .iter()
+                .position(|q| q == p)
+                .map(|i| FileId(i as u32 + 1))
+        };
+        let text = |id: FileId| -> Option<Arc<str>> {
+            match id.0 {
+                0 => Some(kustomization.into()),
+                i => files.get(i as usize - 1).map(|(_, t)| (*t).into()),
+            }
+        };
+        PatchSet::read(
+            FileId(0),
+            Path::new("/k"),
+            &k.patches,
+            &Sources {
+                file: &file,
+                text: &text,
+            },
+        )
+    }
+
+    fn doc(text: &str) -> Value {
+        Value::of(yaml::load(text, &LineIndex::new(text)).documents[0].root())
+    }
+
+    fn stage(set: &PatchSet) -> Stage<'_> {
+        Stage {
+            set,
+            inner_prefix: "",
+            inner_suffix: "",
+            inner_namespace: None,
+            own_prefix: "",
+            own_suffix: "",
+            own_namespace: None,
+            metadata_below: false,
+            own_metadata: false,
+        }
+    }
+
+    fn run(set: &PatchSet, target: &str) -> Outcome {
+        apply(&doc(target), &[stage(set)], &|v, _| Some(v.clone()))
+    }
+
+    fn patched(set: &PatchSet, target: &str) -> Value {
+        match run(set, target) {
+            Outcome::Patched(v) => v,
+            other => panic!("not patched: {other:?}"),
+        }
+    }
+
+    fn texts(v: &Value, path: &[&str], key: &str) -> Vec<String> {
+        v.at(path)
+            .map(Value::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| i.get(key).and_then(Value::as_str).map(String::from))
+            .collect()
+    }
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  \
+        labels: {app: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      \
+        - name: web\n        image: web:1\n        ports:\n        - containerPort: 8080\n          \
+        name: http\n        env:\n        - {name: A, value: a}\n        - {name: B, value: b}\n      \
+        - name: sidecar\n        image: proxy:1\n";
+
+    #[test]
+    fn strategic_merge_merges_maps_and_lists_by_their_merge_keys() {
+        let set = patches(
+            "patches:\n- path: p.yaml\n",
+            &[(
+                "p.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  \
+                 replicas: 3\n  template:\n    spec:\n      containers:\n      - name: web\n        \
+                 image: web:2\n        ports:\n        - containerPort: 8080\n          name: \
+                 main\n        - containerPort: 9090\n        env:\n        - {name: B, value: \
+                 changed}\n        - {name: C, value: c}\n      - name: sidecar\n        \
+                 $patch: delete\n",
+            )],
+        );
+        let v = patched(&set, DEPLOYMENT);
+        assert_eq!(
+            v.at(&["spec", "replicas"]).and_then(Value::as_str),
+            Some("3")
+        );
+        let containers = &["spec", "template", "spec", "containers"];
+        assert_eq!(texts(&v, containers, "name"), ["web"]);
+        let web = &v.at(containers).unwrap().items()[0];
+        assert_eq!(web.get("image").and_then(Value::as_str), Some("web:2"));
+        assert_eq!(texts(web, &["ports"], "name"), ["main"]);
+        assert_eq!(texts(web, &["ports"], "containerPort"), ["8080", "9090"]);
+        assert_eq!(texts(web, &["env"], "name"), ["A", "B", "C"]);
+        assert_eq!(texts(web, &["env"], "value"), ["a", "changed", "c"]);
+        // Labels the patch does not name stay.
+        assert_eq!(
+            v.at(&["metadata", "labels", "app"]).and_then(Value::as_str),
+            Some("web")
+        );
+    }
+
+    #[test]
+    fn custom_resource_lists_are_replaced_whole() {
+        // Gateway API types have no merge keys in kustomize's schema.
+        let gateway = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  \
+                       name: gw\nspec:\n  gatewayClassName: cilium\n  listeners:\n  - name: \
+                       http\n    port: 80\n    protocol: HTTP\n  - name: https\n    port: 443\n    \
+                       protocol: HTTPS\n";
+        let set = patches(
+            "patchesStrategicMerge:\n- gw.yaml\n",
+            &[(
+                "gw.yaml",
+                "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: \
+                 gw\nspec:\n  listeners:\n  - name: https\n    port: 8443\n",
+            )],
+        );
+        let v = patched(&set, gateway);
+        assert_eq!(texts(&v, &["spec", "listeners"], "name"), ["https"]);
+        assert_eq!(texts(&v, &["spec", "listeners"], "port"), ["8443"]);
+        assert_eq!(
+            v.at(&["spec", "gatewayClassName"]).and_then(Value::as_str),
+            Some("cilium")
+        );
+    }
+
+    #[test]
+    fn service_ports_merge_by_port_and_null_deletes() {
+        let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  annotations:\n    \
+                       a: b\nspec:\n  selector: {app: api}\n  ports:\n  - port: 80\n    \
+                       targetPort: 8080\n  - port: 443\n    targetPort: 8443\n";
+        let set = patches(
+            "patches:\n- patch: |-\n    apiVersion: v1\n    kind: Service\n    metadata:\n      \
+             name: api\n      annotations:\n        a: null\n    spec:\n      ports:\n      - \
+             port: 80\n        targetPort: 9090\n",
+            &[],
+        );
+        let v = patched(&set, service);
+        assert_eq!(
+            texts(&v, &["spec", "ports"], "targetPort"),
+            ["9090", "8443"]
+        );
+        assert!(v.at(&["metadata", "annotations", "a"]).is_none());
+        assert_eq!(
+            v.at(&["spec", "selector", "app"]).and_then(Value::as_str),
+            Some("api")
+        );
+    }
+
+    #[test]
+    fn directives_replace_delete_and_unsupported_ones() {
+        let replace = patches(
+            "patches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    \
+             metadata:\n      name: web\n    spec:\n      template:\n        $patch: replace\n        \
+             spec:\n          containers:\n          - name: only\n            image: x\n",
+            &[],
+        );
+        let v = patched(&replace, DEPLOYMENT);
+        let containers = &["spec", "template", "spec", "containers"];
+        assert_eq!(texts(&v, containers, "name"), ["only"]);
+        assert_eq!(
+            v.at(&["spec", "replicas"]).and_then(Value::as_str),
+            Some("1")
+        );
+
+        let delete = patches(
+            "patches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    \
+             metadata:\n      name: web\n    $patch: delete\n",
+            &[],
+        );
+        assert!(matches!(run(&delete, DEPLOYMENT), Outcome::Deleted));
+
+        let order = patches(
+            "patches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    \
+             metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          \
+             $setElementOrder/containers:\n          - name: sidecar\n          - name: web\n",
+            &[],
+        );
+        assert!(matches!(run(&order, DEPLOYMENT), Outcome::Unverifiable));
+    }
+
+    #[test]
+    fn strategic_merge_keeps_the_resource_identity_and_its_positions() {
+        // With a target, the patch's own name does not matter and changes nothing.
+        let set = patches(
+            "patches:\n- target: {kind: Deployment}\n  patch: |-\n    apiVersion: apps/v1\n    \
+             kind: Deployment\n    metadata:\n      name: not-important\n      labels: {app: \
+             web}\n    spec:\n      replicas: 2\n",
+            &[],
+        );
+        let original = doc(DEPLOYMENT);
+        let v = patched(&set, DEPLOYMENT);
+        assert_eq!(
+            v.at(&["metadata", "name"]).and_then(Value::as_str),
+            Some("web")
+        );
+        // A value the patch repeats keeps where it was first written; one it sets moves.
+        let span = |v: &Value, p: &[&str]| v.at(p).unwrap().span;
+        assert_eq!(
+            span(&v, &["metadata", "labels", "app"]),
+            span(&original, &["metadata", "labels", "app"])
+        );
+        assert_ne!(
+            span(&v, &["spec", "replicas"]),
+            span(&original, &["spec", "replicas"])
+        );
+    }
+
+    #[test]
+    fn json_patches_apply_every_operation() {
+        let set = patches(
+            "patches:\n- target:\n    kind: Deployment\n    name: w.*\n  patch: |-\n    - op: \
+             replace\n      path: /spec/replicas\n      value: 5\n    - op: add\n      path: \
+             /metadata/labels/tier\n      value: front\n    - op: add\n      path: \
+             /spec/template/spec/containers/0/env/-\n      value: {name: C, value: c}\n    - op: \
+             remove\n      path: /spec/template/spec/containers/1\n    - op: copy\n      from: \
+             /metadata/labels/app\n      path: /metadata/labels/copied\n    - op: move\n      \
+             from: /metadata/labels/tier\n      path: /metadata/labels/moved\n    - op: test\n      \
+             path: /spec/replicas\n      value: 5\n",
+            &[],
+        );
+        let v = patched(&set, DEPLOYMENT);
+        assert_eq!(
+            v.at(&["spec", "replicas"]).and_then(Value::as_str),
+            Some("5")
+        );
+        let labels: Vec<&str> = v
+            .at(&["metadata", "labels"])
+            .unwrap()
+            .entries()
+            .iter()
+            .filter_map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(labels, ["app", "copied", "moved"]);
+        let containers = &["spec", "template", "spec", "containers"];
+        assert_eq!(texts(&v, containers, "name"), ["web"]);
+        let web = &v.at(containers).unwrap().items()[0];
+        assert_eq!(texts(web, &["env"], "name"), ["A", "B", "C"]);
+    }
+
+    #[test]
+    fn json_patches_that_cannot_apply_make_the_target_unverifiable() {
+        for ops in [
+            // A failing test, a missing path, an index past the end, an unknown operation.
+            "- {op: test, path: /spec/replicas, value: 9}",
+            "- {op: replace, path: /spec/missing/x, value: 1}",
+            "- {op: add, path: /spec/template/spec/containers/5, value: {}}",
+            "- {op: merge, path: /spec, value: {}}",
+        ] {
+            let set = patches(
+                &format!(
+                    "patchesJson6902:\n- target: {{group: apps, version: v1, kind: Deployment, \
+                     name: web}}\n  patch: '{ops}'\n"
+                ),
+                &[],
+            );
+            assert!(
+                matches!(run(&set, DEPLOYMENT), Outcome::Unverifiable),
+                "{ops}"
+            );
+        }
+        // Another object is not touched.
+        let set = patches(
+            "patches:\n- target: {kind: Deployment, name: web}\n  patch: '- {op: merge, path: /, \
+             value: 1}'\n",
+            &[],
+        );
+        let other = DEPLOYMENT.replace("name: web\n  labels", "name: api\n  labels");
+        assert!(matches!(run(&set, &other), Outcome::Unchanged));
+    }
+
+    #[test]
+    fn targets_select_by_kind_name_regex_labels_and_annotations() {
+        let with = |target: &str| {
+            patches(
+                &format!(
+                    "patches:\n- target: {target}\n  patch: '- {{op: replace, path: \
+                     /spec/replicas, value: 2}}'\n"
+                ),
+                &[],
+            )
+        };
+        let changed = |target: &str| matches!(run(&with(target), DEPLOYMENT), Outcome::Patched(_));
+        assert!(changed("{kind: Deployment}"));
+        assert!(changed("{group: apps, version: v1, name: 'w.b'}"));
+        assert!(
+            !changed("{name: we}"),
+            "a name pattern matches the whole name"
+        );
+        assert!(changed("{labelSelector: 'app=web'}"));
+        assert!(changed("{labelSelector: 'app in (api, web),!legacy'}"));
+        assert!(!changed("{labelSelector: 'app!=web'}"));
+        assert!(!changed("{annotationSelector: 'x=y'}"));
+        assert!(!changed("{kind: Service}"));
+        assert!(!changed("{namespace: prod}"));
+        assert!(changed("{namespace: default}"));
+        // A selector cilint cannot read is unverifiable for what it may select.
+        assert!(matches!(
+            run(&with("{labelSelector: 'app in (web'}"), DEPLOYMENT),
+            Outcome::Unverifiable
+        ));
+        assert!(matches!(
+            run(&with("{kind: Service, name: '('}"), DEPLOYMENT),
+            Outcome::Unchanged
+        ));
+    }
+
+    #[test]
+    fn patches_see_names_as_nested_kustomizations_left_them() {
+        let set = patches(
+            "patches:\n- path: p.yaml\n",
+            &[(
+                "p.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: base-web\n  \
+                 namespace: shop\nspec:\n  replicas: 4\n",
+            )],
+        );
+        let mut st = stage(&set);
+        // Not as written: the base's prefix and namespace make it shop/base-web.
+        assert!(matches!(
+            apply(&doc(DEPLOYMENT), &[stage(&set)], &|v, _| Some(v.clone())),
+            Outcome::Unchanged
+        ));
+        st.inner_prefix = "base-";
+        st.inner_namespace = Some("shop");
+        assert!(matches!(
+            apply(&doc(DEPLOYMENT), &[st], &|v, _| Some(v.clone())),
+            Outcome::Patched(_)
+        ));
+    }
+
+    #[test]
+    fn unreadable_patches_make_what_they_may_touch_unverifiable() {
+        // A missing file without a target may patch anything.
+        let missing = patches("patchesStrategicMerge:\n- gone.yaml\n", &[]);
+        assert!(matches!(run(&missing, DEPLOYMENT), Outcome::Unverifiable));
+        let broken = patches(
+            "patches:\n- path: p.yaml\n  target: {kind: Service}\n",
+            &[("p.yaml", "a: [unclosed\n")],
+        );
+        assert!(matches!(run(&broken, DEPLOYMENT), Outcome::Unchanged));
+    }
+
+    #[test]
+    fn inline_patches_keep_their_positions_in_the_kustomization() {
+        let k = "patches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: replace\n      \
+                 path: /spec/replicas\n      value: 7\n";
+        let set = patches(k, &[]);
+        let v = patched(&set, DEPLOYMENT);
+        let at = v.at(&["spec", "replicas"]).unwrap().span;
+        assert_eq!((at.start.line, at.start.col), (6, 14));
+        assert_eq!(&k[at.start.byte as usize..at.end.byte as usize], "7");
+        // A folded string maps to the whole string.
+        let folded = "patches:\n- target: {kind: Deployment}\n  patch: >-\n    [{\"op\": \"replace\",\n    \
+                      \"path\": \"/spec/replicas\", \"value\": 7}]\n";
+        let v = patched(&patches(folded, &[]), DEPLOYMENT);
+        let at = v.at(&["spec", "replicas"]).unwrap().span;
+        assert_eq!(at.start.line, 4);
+    }
+}
