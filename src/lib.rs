@@ -262,7 +262,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         );
         timings.rules_run += found.rules_run;
         lap(&mut clock, &mut timings.check);
-        let found = settle(found.findings, &catalog, &positions);
+        let found = settle(found.findings, &catalog, &resolved, &positions);
         for r in &mut resolved {
             r.location = positions.locate(r.location);
         }
@@ -418,16 +418,29 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
     }
 }
 
-/// Findings as kustomize builds the tree: none about an object a patch cilint cannot apply may
-/// change, and each pointing where its node was written (a patch's value is in the patch).
+/// Findings as kustomize builds the tree: none in or relying on an object a patch cilint cannot
+/// apply may change, and each pointing where its node was written (a patch's value is in the
+/// patch). A reference that names nothing is reported whatever its "did you mean" points at.
 fn settle(
     mut findings: Vec<Finding>,
     catalog: &Catalog,
+    references: &[references::Resolved],
     positions: &layout::Positions,
 ) -> Vec<Finding> {
+    let missing: HashSet<Location> = references
+        .iter()
+        .filter(|r| r.missing)
+        .map(|r| r.location)
+        .collect();
     findings.retain(|f| {
-        let mut at = std::iter::once(f.location).chain(f.related.iter().map(|r| r.location));
-        !at.any(|l| catalog.in_unverifiable(l))
+        if catalog.in_unverifiable(f.location) {
+            return false;
+        }
+        missing.contains(&f.location)
+            || !f
+                .related
+                .iter()
+                .any(|r| catalog.in_unverifiable(r.location))
     });
     for f in &mut findings {
         f.location = positions.locate(f.location);

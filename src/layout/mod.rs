@@ -67,13 +67,15 @@ pub struct DataFiles {
     pub skipped_documents: usize,
 }
 
+/// Parses a file's text again: Flux variables substituted, each document edited first.
+pub type Parse<'a> =
+    dyn Fn(FileId, Arc<str>, Option<&Vars>, Option<&Edit<'_>>) -> FileContents + Sync + 'a;
+
 /// How layout loads a file again.
 pub struct Reload<'a> {
     /// A file's text (read again if it was dropped after loading).
     pub text: &'a (dyn Fn(FileId) -> Option<Arc<str>> + Sync),
-    /// Parses a file's text again: Flux variables substituted, each document edited first.
-    pub parse:
-        &'a (dyn Fn(FileId, Arc<str>, Option<&Vars>, Option<&Edit<'_>>) -> FileContents + Sync),
+    pub parse: &'a Parse<'a>,
 }
 
 /// Places every file of the repository (`contents`, by FileId) in the clusters that deploy it.
@@ -495,7 +497,8 @@ fn place_contents(
                 .filter(|_| input.sources[i].text.contains("${"));
             // Only a file holding an object some patch may touch is loaded again for patches.
             let mut stages = patching.stages(ctx);
-            let touched = !gitops::is_kustomization_file(&input.sources[i].path)
+            let touched = !stages.is_empty()
+                && !gitops::is_kustomization_file(&input.sources[i].path)
                 && base.objects.iter().any(|o| {
                     stages
                         .iter()
