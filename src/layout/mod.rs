@@ -288,7 +288,12 @@ pub struct Positions {
 impl Positions {
     /// How far a node of `source` moves in a target of `target_len` bytes; `None` past `u32`.
     fn shift(&self, target_len: u32, source: FileId) -> Option<u32> {
-        let &(start, len, _) = self.sources.iter().find(|(_, _, id)| *id == source)?;
+        // Sorted by file, and so by start.
+        let i = self
+            .sources
+            .binary_search_by_key(&source, |&(_, _, id)| id)
+            .ok()?;
+        let (start, len, _) = self.sources[i];
         let shift = target_len as u64 + 1 + start;
         u32::try_from(shift + len).ok()?;
         Some(shift as u32)
@@ -315,12 +320,8 @@ impl Positions {
             };
         }
         let offset = (start - len - 1) as u64;
-        let Some(&(from, size, file)) = self
-            .sources
-            .iter()
-            .rev()
-            .find(|(from, _, _)| *from <= offset)
-        else {
+        let after = self.sources.partition_point(|&(from, _, _)| from <= offset);
+        let Some(&(from, size, file)) = after.checked_sub(1).map(|i| &self.sources[i]) else {
             return l;
         };
         let shift = (len as u64 + 1 + from) as u32;

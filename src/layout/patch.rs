@@ -297,8 +297,8 @@ struct Selector {
     labels: Vec<Requirement>,
     annotations: Vec<Requirement>,
     has_metadata_selector: bool,
-    /// Why the selector cannot be evaluated exactly, if it cannot.
-    broken: Option<String>,
+    /// A pattern or selector cilint cannot read: what it selects is not known exactly.
+    broken: bool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -385,23 +385,19 @@ fn requirements(text: &str) -> Option<Vec<Requirement>> {
 
 impl Selector {
     fn new(t: &Target) -> Selector {
-        let mut broken = None;
+        let mut broken = false;
         let mut regex = |field: &Option<String>| {
             let p = field.as_ref()?;
-            match Regex::new(&format!("^(?:{p})$")) {
-                Ok(r) => Some(r),
-                Err(_) => {
-                    broken = Some(format!("the target pattern `{p}`"));
-                    None
-                }
-            }
+            let r = Regex::new(&format!("^(?:{p})$")).ok();
+            broken |= r.is_none();
+            r
         };
         let (group, version, kind) = (regex(&t.group), regex(&t.version), regex(&t.kind));
         let (name, namespace) = (regex(&t.name), regex(&t.namespace));
         let mut selector = |field: &Option<String>| match field {
             None => Vec::new(),
             Some(text) => requirements(text).unwrap_or_else(|| {
-                broken = Some(format!("the target selector `{text}`"));
+                broken = true;
                 Vec::new()
             }),
         };
@@ -440,7 +436,7 @@ impl Selector {
         if !any(&self.namespace, namespaces) || !any(&self.name, names) {
             return Some(false);
         }
-        if self.broken.is_some() || (self.has_metadata_selector && metadata_unknown) {
+        if self.broken || (self.has_metadata_selector && metadata_unknown) {
             return None;
         }
         Some(
@@ -465,8 +461,24 @@ struct Identity<'d> {
     kind: String,
     original: (String, String),
     current: (String, String),
+    /// What nested kustomizations added around the name as written.
+    prefix: String,
+    suffix: String,
     labels: Vec<(&'d str, &'d str)>,
     annotations: Vec<(&'d str, &'d str)>,
+}
+
+impl Identity<'_> {
+    /// Whether the resource was ever called `name`: as written, with some of the nested
+    /// kustomizations' prefixes and suffixes (the innermost ones), or as it is now.
+    fn had_name(&self, name: &str) -> bool {
+        let written = self.original.1.as_str();
+        let Some(at) = name.find(written) else {
+            return false;
+        };
+        let (before, after) = (&name[..at], &name[at + written.len()..]);
+        self.prefix.ends_with(before) && self.suffix.starts_with(after)
+    }
 }
 
 /// kustomize's effective namespace: cluster-scoped objects have none, an empty one is `default`.
@@ -650,12 +662,17 @@ fn identity<'d>(doc: &'d Value, stage: &Stage, after_own: bool) -> Identity<'d> 
     let kind = s(&["kind"]);
     let name = s(&["metadata", "name"]);
     let written = doc.at(&["metadata", "namespace"]).and_then(Value::as_str);
-    let mut current_name = format!("{}{name}{}", stage.inner_prefix, stage.inner_suffix);
+    let (mut prefix, mut suffix) = (
+        stage.inner_prefix.to_string(),
+        stage.inner_suffix.to_string(),
+    );
     let mut current_ns = stage.inner_namespace.or(written);
     if after_own {
-        current_name = format!("{}{current_name}{}", stage.own_prefix, stage.own_suffix);
+        prefix = format!("{}{prefix}", stage.own_prefix);
+        suffix = format!("{suffix}{}", stage.own_suffix);
         current_ns = stage.own_namespace.or(current_ns);
     }
+    let current_name = format!("{prefix}{name}{suffix}");
     let pairs = |key: &str| -> Vec<(&'d str, &'d str)> {
         doc.at(&["metadata", key])
             .map(Value::entries)
@@ -668,6 +685,8 @@ fn identity<'d>(doc: &'d Value, stage: &Stage, after_own: bool) -> Identity<'d> 
         api_version: s(&["apiVersion"]),
         original: (effective(&kind, written), name),
         current: (effective(&kind, current_ns), current_name),
+        prefix,
+        suffix,
         labels: pairs("labels"),
         annotations: pairs("annotations"),
         kind,
@@ -709,11 +728,11 @@ impl Patch {
             let Some(name) = s(&["metadata", "name"]) else {
                 return Touch::Unknown;
             };
-            // kustomize matches the patch's identity against every identity the resource had.
-            let wanted = (effective(&id.kind, s(&["metadata", "namespace"])), name);
-            let is = |pair: &(String, String)| pair.0 == wanted.0 && pair.1 == wanted.1;
-            if s(&["apiVersion"]) == Some(&id.api_version) && (is(&id.original) || is(&id.current))
-            {
+            // kustomize matches the patch's identity against every identity the resource had:
+            // as written, as each nested kustomization renamed it, and as it is now.
+            let namespace = effective(&id.kind, s(&["metadata", "namespace"]));
+            let namespace_ok = namespace == id.original.0 || namespace == id.current.0;
+            if s(&["apiVersion"]) == Some(&id.api_version) && namespace_ok && id.had_name(name) {
                 hits.push(d);
             }
         }
@@ -897,6 +916,10 @@ fn merge_list(
 ) -> Option<()> {
     match schema.list(path) {
         Strategy::Replace => {
+            // A directive in a list kustomize does not merge is not one it applies.
+            if patch.items().iter().any(|i| i.get("$patch").is_some()) {
+                return None;
+            }
             if !dest.same(patch) {
                 *dest = fresh_list(patch, path, schema, copy)?;
             }
@@ -1509,6 +1532,21 @@ mod tests {
         assert!(matches!(
             apply(&doc(DEPLOYMENT), &[st], &|v, _| Some(v.clone())),
             Outcome::Patched(_)
+        ));
+        // Also as an inner kustomization named it, before an outer one added its prefix.
+        let mut st = stage(&set);
+        st.inner_prefix = "mid-base-";
+        st.inner_namespace = Some("shop");
+        assert!(matches!(
+            apply(&doc(DEPLOYMENT), &[st], &|v, _| Some(v.clone())),
+            Outcome::Patched(_)
+        ));
+        let mut st = stage(&set);
+        st.inner_prefix = "base-mid-";
+        st.inner_namespace = Some("shop");
+        assert!(matches!(
+            apply(&doc(DEPLOYMENT), &[st], &|v, _| Some(v.clone())),
+            Outcome::Unchanged
         ));
     }
 
