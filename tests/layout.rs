@@ -606,6 +606,39 @@ fn inline_strategic_merge_patches_are_reported_where_they_are_written() {
 }
 
 #[test]
+fn flux_substitutes_the_values_patches_set() {
+    // Flux runs kustomize build, then substitutes: a `${VAR}` a patch writes is filled too.
+    let tree = |substitute: &str| {
+        repo(&[
+            (
+                "clusters/home/apps.yaml",
+                &flux_ks("apps", "./apps/shop", substitute),
+            ),
+            ("apps/shop/route.yaml", &route_to("shop", None, "missing")),
+            ("apps/shop/web.yaml", &service("web", None)),
+            (
+                "apps/shop/kustomization.yaml",
+                &kustomization(
+                    "namespace: shop\nresources:\n- route.yaml\n- web.yaml\npatches:\n- target: \
+                     {kind: HTTPRoute}\n  patch: |-\n    - op: replace\n      path: \
+                     /spec/rules/0/backendRefs/0/name\n      value: ${BACKEND}\n",
+                ),
+            ),
+        ])
+    };
+    let filled = tree("  postBuild:\n    substitute:\n      BACKEND: web\n");
+    lint(filled.path(), &[]).assert_clean();
+    let wrong = tree("  postBuild:\n    substitute:\n      BACKEND: api\n");
+    let run = lint(wrong.path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["backend-not-found apps/shop/kustomization.yaml:12"],
+        "{:#}",
+        run.json
+    );
+}
+
+#[test]
 fn a_patch_cilint_cannot_apply_makes_what_it_targets_unverifiable() {
     // `$retainKeys` is a strategic-merge directive cilint does not apply: the Service it patches
     // (which may now have port 8080) is unverifiable, so the route's port is not reported; and

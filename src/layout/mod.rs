@@ -508,8 +508,14 @@ fn place_contents(
             if !touched {
                 stages.clear();
             }
-            let again = (substituted.is_some() || !stages.is_empty())
-                .then(|| patching.reparse(id, substituted, &stages, patched));
+            // Flux substitutes after kustomize builds: in what patches set too.
+            let vars = if stages.is_empty() {
+                substituted
+            } else {
+                ctx.vars.as_deref()
+            };
+            let again = (vars.is_some() || !stages.is_empty())
+                .then(|| patching.reparse(id, vars, &stages, patched));
             let mut c = match (again, owned) {
                 (Some(Some(c)), _) => c,
                 (None, Some(owned)) => owned,

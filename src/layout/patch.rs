@@ -237,7 +237,7 @@ impl<'k> InlineMap<'k> {
             kustomization.as_bytes().get(span.start.byte as usize),
             Some(b'"' | b'\'')
         );
-        let col0 = span.start.col - 1 + u32::from(quoted);
+        let col0 = span.start.col.saturating_sub(1) + u32::from(quoted);
         let lines: Vec<&str> = kustomization.lines().collect();
         let mut pieces: Vec<&str> = value.split('\n').collect();
         if pieces.len() > 1 && pieces.last() == Some(&"") {
@@ -245,7 +245,7 @@ impl<'k> InlineMap<'k> {
         }
         let exact = (!quoted || pieces.len() == 1)
             && pieces.iter().enumerate().all(|(i, piece)| {
-                let Some(line) = lines.get(span.start.line as usize - 1 + i) else {
+                let Some(line) = lines.get((span.start.line as usize).saturating_sub(1) + i) else {
                     return false;
                 };
                 let rest: String = line.chars().skip(col0 as usize).collect();
@@ -267,8 +267,8 @@ impl<'k> InlineMap<'k> {
 
     fn pos(&self, p: Pos) -> Pos {
         self.index.pos(
-            (self.first_line + p.line - 1) as usize,
-            (self.col0 + p.col - 1) as usize,
+            (self.first_line + p.line.saturating_sub(1)) as usize,
+            (self.col0 + p.col.saturating_sub(1)) as usize,
         )
     }
 
@@ -1577,5 +1577,34 @@ mod tests {
         let v = patched(&patches(folded, &[]), DEPLOYMENT);
         let at = v.at(&["spec", "replicas"]).unwrap().span;
         assert_eq!(at.start.line, 4);
+    }
+
+    #[test]
+    fn hostile_patches_never_panic() {
+        let deep = format!("{}1{}", "{a: ".repeat(200), "}".repeat(200));
+        let cases = [
+            "patches:\n- target: {kind: Deployment}\n  patch: '- {op: add, path: /a/~2/-/0, value: 1}'\n".to_string(),
+            "patches:\n- target: {kind: Deployment}\n  patch: '- {op: move, from: /spec, path: /spec/x}'\n".to_string(),
+            "patches:\n- target: {kind: Deployment}\n  patch: '- {op: copy, from: /spec, path: /spec/x}'\n".to_string(),
+            "patches:\n- target: {kind: Deployment}\n  patch: '- {op: add, path: /spec/template/spec/containers/99999999999999999999, value: 1}'\n".to_string(),
+            "patches:\n- target: {kind: Deployment}\n  patch: '- {op: replace, path: \"\", value: [1]}'\n".to_string(),
+            format!(
+                "patches:\n- target: {{kind: Deployment}}\n  patch: '- {{op: add, path: /spec/deep, value: {deep}}}'\n"
+            ),
+            format!(
+                "patches:\n- patch: '{{apiVersion: apps/v1, kind: Deployment, metadata: {{name: web}}, spec: {deep}}}'\n"
+            ),
+            "patches:\n- patch: \"\\x01\\u00e9: [\"\n".to_string(),
+            "patchesStrategicMerge:\n- '[1, 2]'\n- 'a: b'\n".to_string(),
+            "patches:\n- target: {labelSelector: ',,, in (,), !'}\n  patch: '- {op: test, path: /, value: x}'\n".to_string(),
+        ];
+        for k in &cases {
+            let set = patches(k, &[]);
+            let _ = run(&set, DEPLOYMENT);
+            let _ = run(
+                &set,
+                "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n",
+            );
+        }
     }
 }

@@ -56,7 +56,7 @@ impl Context {
     /// The context of what a kustomization includes: an outer `namespace` wins over an inner
     /// one (kustomize runs the inner transformers first), prefixes and suffixes nest. `id` is
     /// the kustomization's file, whose patches then apply.
-    pub fn through(&self, k: &Kustomization, id: Option<FileId>) -> Context {
+    fn through(&self, k: &Kustomization, id: Option<FileId>) -> Context {
         let prefix = format!("{}{}", self.prefix, k.name_prefix);
         let suffix = format!("{}{}", k.name_suffix, self.suffix);
         let mut levels: Vec<Level> = self
