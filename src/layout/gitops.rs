@@ -222,6 +222,7 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
     // Configuration that kustomize reads, never applies.
     data.extend(strings(doc.get("configurations")));
     data.extend(strings(doc.get("crds")));
+    data.extend(non_empty_string(doc.at(&["openapi", "path"])));
     for r in doc
         .get("replacements")
         .map(Node::as_seq)

@@ -548,59 +548,50 @@ pub fn apply(doc: &Value, stages: &[Stage], take: &Take) -> Outcome {
         .and_then(Value::as_str)
         .is_some_and(|k| k.ends_with("List"))
         && doc.get("items").is_some();
-    let result = if is_list {
-        // kustomize patches the items of a List as resources of their own.
-        let mut list = doc.clone();
-        let mut changed = false;
-        let mut failed = false;
-        if let Some(Data::Seq(items)) = list.get_mut("items").map(|v| &mut v.data) {
-            let mut kept = Vec::with_capacity(items.len());
-            for item in items.drain(..) {
-                match apply_one(&item, stages, take) {
-                    Ok(Some(v)) => {
-                        changed |= !matches!(v, Changed::No);
-                        if let Changed::Yes(v) = v {
-                            kept.push(v);
-                        } else {
-                            kept.push(item);
-                        }
-                    }
-                    Ok(None) => changed = true,
-                    Err(()) => failed = true,
-                }
-            }
-            *items = kept;
-        }
-        match (failed, changed) {
-            (true, _) => Err(()),
-            (false, true) => Ok(Some(Changed::Yes(list))),
-            (false, false) => Ok(Some(Changed::No)),
-        }
+    let outcome = if is_list {
+        apply_list(doc, stages, take)
     } else {
         apply_one(doc, stages, take)
     };
-    match result {
-        Err(()) => Outcome::Unverifiable,
-        Ok(None) => Outcome::Deleted,
-        Ok(Some(Changed::No)) => Outcome::Unchanged,
-        Ok(Some(Changed::Yes(v))) if v.depth() > MAX_DEPTH => {
-            let _ = v;
-            Outcome::Unverifiable
-        }
-        Ok(Some(Changed::Yes(v))) => Outcome::Patched(v),
+    match outcome {
+        Outcome::Patched(v) if v.depth() > MAX_DEPTH => Outcome::Unverifiable,
+        o => o,
     }
 }
 
-enum Changed {
-    No,
-    Yes(Value),
+/// kustomize patches the items of a List as resources of their own.
+fn apply_list(list: &Value, stages: &[Stage], take: &Take) -> Outcome {
+    let mut out = list.clone();
+    let Some(Data::Seq(items)) = out.get_mut("items").map(|v| &mut v.data) else {
+        return Outcome::Unchanged;
+    };
+    let mut changed = false;
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        match apply_one(&item, stages, take) {
+            Outcome::Unchanged => kept.push(item),
+            Outcome::Patched(v) => {
+                changed = true;
+                kept.push(v);
+            }
+            Outcome::Deleted => changed = true,
+            // The items load as one document: one unverifiable item makes them all so.
+            Outcome::Unverifiable => return Outcome::Unverifiable,
+        }
+    }
+    *items = kept;
+    if changed {
+        Outcome::Patched(out)
+    } else {
+        Outcome::Unchanged
+    }
 }
 
-/// One resource through every stage: `Ok(None)` when deleted, `Err` when unverifiable.
-fn apply_one(doc: &Value, stages: &[Stage], take: &Take) -> Result<Option<Changed>, ()> {
-    let str_at = |v: &Value, path: &[&str]| v.at(path).and_then(Value::as_str).map(String::from);
-    if str_at(doc, &["apiVersion"]).is_none() || str_at(doc, &["kind"]).is_none() {
-        return Ok(Some(Changed::No));
+/// One resource through every stage.
+fn apply_one(doc: &Value, stages: &[Stage], take: &Take) -> Outcome {
+    let has = |key: &str| doc.get(key).and_then(Value::as_str).is_some();
+    if !has("apiVersion") || !has("kind") {
+        return Outcome::Unchanged;
     }
     let mut current: Option<Value> = None;
     for stage in stages {
@@ -609,37 +600,45 @@ fn apply_one(doc: &Value, stages: &[Stage], take: &Take) -> Result<Option<Change
             let after_own = patch.field == PatchField::Json6902;
             let id = identity(doc_now, stage, after_own);
             let metadata_unknown = stage.metadata_below || (after_own && stage.own_metadata);
-            match patch.touches(&id, metadata_unknown) {
+            let docs = match patch.touches(&id, metadata_unknown) {
                 Touch::No => continue,
-                Touch::Unknown => return Err(()),
-                Touch::Yes(docs) => {
-                    let mut next = doc_now.clone();
-                    let before = identity_fields(&next);
-                    match &patch.body {
-                        Body::Broken => return Err(()),
-                        Body::Json(ops) => json(&mut next, ops, patch.source, take)?,
-                        Body::Merge(_) => {
-                            for p in docs {
-                                let deleted = strategic(&mut next, p, patch, take)?;
-                                if deleted {
-                                    return Ok(None);
-                                }
-                            }
+                Touch::Unknown => return Outcome::Unverifiable,
+                Touch::Yes(docs) => docs,
+            };
+            let mut next = doc_now.clone();
+            let before = identity_fields(&next);
+            let mut deleted = false;
+            let applied = match &patch.body {
+                Body::Broken => false,
+                Body::Json(ops) => json(&mut next, ops, patch.source, take).is_ok(),
+                Body::Merge(_) => docs
+                    .iter()
+                    .all(|p| match strategic(&mut next, p, patch, take) {
+                        Ok(false) => true,
+                        Ok(true) => {
+                            deleted = true;
+                            false
                         }
-                    }
-                    if identity_fields(&next) != before && !stage.untransformed(after_own) {
-                        // A renamed object would need the transformers run again: not modelled.
-                        return Err(());
-                    }
-                    current = Some(next);
-                }
+                        Err(()) => false,
+                    }),
+            };
+            if deleted {
+                return Outcome::Deleted;
             }
+            if !applied {
+                return Outcome::Unverifiable;
+            }
+            if identity_fields(&next) != before && !stage.untransformed(after_own) {
+                // A renamed object would need the transformers run again: not modelled.
+                return Outcome::Unverifiable;
+            }
+            current = Some(next);
         }
     }
-    Ok(Some(match current {
-        Some(v) => Changed::Yes(v),
-        None => Changed::No,
-    }))
+    match current {
+        Some(v) => Outcome::Patched(v),
+        None => Outcome::Unchanged,
+    }
 }
 
 fn identity_fields(doc: &Value) -> [Option<String>; 4] {
@@ -1606,5 +1605,26 @@ mod tests {
                 "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n",
             );
         }
+    }
+
+    #[test]
+    fn list_items_are_patched_as_resources() {
+        let set = patches(
+            "patches:\n- target: {kind: Deployment, name: web}\n  patch: '- {op: replace, path: \
+             /spec/replicas, value: 3}'\n",
+            &[],
+        );
+        let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: \
+                    Deployment\n  metadata: {name: web}\n  spec: {replicas: 1}\n- apiVersion: \
+                    apps/v1\n  kind: Deployment\n  metadata: {name: api}\n  spec: {replicas: 1}\n";
+        let v = patched(&set, list);
+        let replicas: Vec<&str> = v
+            .get("items")
+            .unwrap()
+            .items()
+            .iter()
+            .filter_map(|i| i.at(&["spec", "replicas"]).and_then(Value::as_str))
+            .collect();
+        assert_eq!(replicas, ["3", "1"]);
     }
 }
