@@ -313,9 +313,9 @@ fn mixed_gateways() {
 }
 
 #[test]
-fn kustomize_overlays() {
+fn kustomize_components() {
     check_repo(
-        "kustomize-overlays",
+        "kustomize-components",
         &[
             // The port a staging patch sets: reported at the patch's value.
             (
@@ -345,8 +345,8 @@ fn kustomize_overlays() {
 /// Each overlay's objects as `kustomize build` makes them: the component's route in each
 /// overlay's namespace, and no object from a component on its own or from a data file.
 #[test]
-fn kustomize_overlays_placement() {
-    let root = "fixtures/repos/kustomize-overlays";
+fn kustomize_components_placement() {
+    let root = "fixtures/repos/kustomize-components";
     let json = json_of(&cilint(&["--format", "json", root]));
     let placed: BTreeSet<String> = json["findings"]
         .as_array()
