@@ -308,6 +308,8 @@ struct Across {
     placeholder_named: ByKind<Vec<ObjectId>>,
     /// Objects with a route spec, for their backendRefs without a scan of every object.
     routes: Vec<ObjectId>,
+    /// Objects a kustomize patch cilint cannot apply exactly may change.
+    unverifiable: Vec<ObjectId>,
 }
 
 impl Across {
@@ -318,6 +320,9 @@ impl Across {
         }
         if o.route().is_some() {
             self.routes.push(id);
+        }
+        if o.unverifiable {
+            self.unverifiable.push(id);
         }
         if let Spec::Workload(_) = o.spec {
             self.workloads
@@ -476,6 +481,7 @@ impl Catalog {
             kind: text(&e.kind),
             name: text(&e.name),
             namespace_defaulted: namespace.is_some() && e.namespace.is_none(),
+            unverifiable: false,
             namespace,
             labels: e
                 .labels
@@ -508,6 +514,7 @@ impl Catalog {
             name: text(&name.text),
             namespace: Some(namespace),
             namespace_defaulted: cmd.namespace.is_none(),
+            unverifiable: false,
             labels: Box::default(),
             annotations: Box::default(),
             origin: Origin::Command,
@@ -553,6 +560,8 @@ impl Catalog {
                 name: generated_service_name(&gw.name).into(),
                 namespace: gw.namespace.clone(),
                 namespace_defaulted: gw.namespace_defaulted,
+                // What the Gateway's patch may change, its Service follows.
+                unverifiable: gw.unverifiable,
                 labels: labels.into(),
                 annotations: Box::default(),
                 origin: Origin::Generated { by: gw_id },
@@ -672,6 +681,7 @@ impl Catalog {
             name,
             namespace,
             namespace_defaulted,
+            unverifiable: false,
             labels: Box::default(),
             annotations: Box::default(),
             origin: Origin::Generated { by },
@@ -859,6 +869,19 @@ impl Catalog {
         if let Some(reason) = self.unparsed_names.get(name) {
             return Some(reason.clone());
         }
+        // A patch cilint cannot apply may rename an object of that kind into this one.
+        if let Some(o) = self
+            .across
+            .unverifiable
+            .iter()
+            .map(|&id| self.object(id))
+            .find(|o| o.group() == group && o.kind == kind)
+        {
+            return Some(format!(
+                "{kind} {} may be it: a kustomize patch cilint cannot apply exactly changes it",
+                o.qualified_name()
+            ));
+        }
         let candidates = by_kind(&self.across.placeholder_named, group, kind)?;
         candidates.iter().find_map(|&id| {
             let o = self.object(id);
@@ -875,6 +898,22 @@ impl Catalog {
                 "{kind} {} may be it once {p} is substituted",
                 o.qualified_name()
             ))
+        })
+    }
+
+    /// Whether a location is in an object a kustomize patch cilint cannot apply exactly may
+    /// change: what it holds is not known, so no finding may point there.
+    pub fn in_unverifiable(&self, l: Location) -> bool {
+        self.across.unverifiable.iter().any(|&id| {
+            let o = self.object(id);
+            let at = o
+                .location
+                .or_else(|| self.generator(id).and_then(|g| self.object(g).location));
+            at.is_some_and(|at| {
+                at.file == l.file
+                    && at.span.start.byte <= l.span.start.byte
+                    && l.span.end.byte <= at.span.end.byte
+            })
         })
     }
 

@@ -78,6 +78,8 @@ pub struct Summary {
     /// Templates, not linted: Helm chart templates, scaffolding templates, and files whose
     /// unquoted `{{ … }}` or `{% … %}` make them templates.
     pub templates: usize,
+    /// Files kustomize, Flux or Argo CD read as data (patches, generator files, Helm values).
+    pub data_files: usize,
     pub commands: usize,
     /// References the not-found rules resolve, unverified ones included.
     pub references: usize,
@@ -193,18 +195,39 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     input_errors.extend(errors.into_iter().flatten());
     let templates = candidates.iter().filter(|c| c.template).count()
         + contents.iter().filter(|c| c.template).count();
-    let objects = contents.iter().map(|c| c.objects.len()).sum();
-    let skipped_documents = contents.iter().map(|c| c.skipped_documents).sum();
+    let objects: usize = contents.iter().map(|c| c.objects.len()).sum();
+    let skipped_documents: usize = contents.iter().map(|c| c.skipped_documents).sum();
     let commands = contents.iter().map(|c| c.commands.len()).sum();
     timings.documents = contents.iter().map(|c| c.documents).sum();
     lap(&mut clock, &mut timings.load);
 
     // place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
     let root = layout_root(paths);
+    // Layout loads again the files Flux substitutes and kustomize patches, and patch texts.
+    let text = |id: FileId| -> Option<std::sync::Arc<str>> {
+        let i = id.0 as usize;
+        if !files[i].text.is_empty() {
+            return Some(files[i].text.clone());
+        }
+        let (source, _) = load::read(&candidates[i], None, options.max_file_size).ok()?;
+        Some(source.text)
+    };
+    let parse = |id: FileId, text, vars: Option<&_>, edit: Option<&load::Edit<'_>>| {
+        let i = id.0 as usize;
+        let source = SourceFile {
+            path: files[i].path.clone(),
+            kind: files[i].kind,
+            text,
+        };
+        let contents = load::parse_edited(id, &source, valid[i], &options.namespace, vars, edit);
+        with_unparsed(contents, &source)
+    };
     let layout::Layout {
         worlds,
         shared,
         undeployed,
+        positions,
+        data,
     } = layout::worlds(
         &layout::Input {
             sources: &files,
@@ -213,11 +236,9 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             clusters: &options.config.clusters,
         },
         contents,
-        &|id, vars| {
-            let i = id.0 as usize;
-            let contents =
-                load::parse_with(id, &files[i], valid[i], &options.namespace, Some(vars));
-            with_unparsed(contents, &files[i])
+        &layout::Reload {
+            text: &text,
+            parse: &parse,
         },
     );
     let world_count = worlds.len();
@@ -249,7 +270,11 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         );
         timings.rules_run += found.rules_run;
         lap(&mut clock, &mut timings.check);
-        let found = configure(found.findings, &catalog, options);
+        let found = settle(found.findings, &catalog, &resolved, &positions);
+        for r in &mut resolved {
+            r.location = positions.locate(r.location);
+        }
+        let found = configure(found, &catalog, options);
         lap(&mut clock, &mut timings.suppress);
         findings.extend(found.into_iter().map(|mut f| {
             f.cluster = world.name.clone();
@@ -308,9 +333,10 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {
         files: files.len() - unreadable,
-        objects,
-        skipped_documents,
+        objects: objects - data.objects,
+        skipped_documents: skipped_documents - data.skipped_documents,
         templates,
+        data_files: data.files,
         commands,
         references: reference_count,
         unverified: unverified.len(),
@@ -412,6 +438,39 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
         findings,
         rules_run: enabled.len(),
     }
+}
+
+/// Findings as kustomize builds the tree: none in or relying on an object a patch cilint cannot
+/// apply may change, and each pointing where its node was written (a patch's value is in the
+/// patch). A reference that names nothing is reported whatever its "did you mean" points at.
+fn settle(
+    mut findings: Vec<Finding>,
+    catalog: &Catalog,
+    references: &[references::Resolved],
+    positions: &layout::Positions,
+) -> Vec<Finding> {
+    let missing: HashSet<Location> = references
+        .iter()
+        .filter(|r| r.missing)
+        .map(|r| r.location)
+        .collect();
+    findings.retain(|f| {
+        if catalog.in_unverifiable(f.location) {
+            return false;
+        }
+        missing.contains(&f.location)
+            || !f
+                .related
+                .iter()
+                .any(|r| catalog.in_unverifiable(r.location))
+    });
+    for f in &mut findings {
+        f.location = positions.locate(f.location);
+        for r in &mut f.related {
+            r.location = positions.locate(r.location);
+        }
+    }
+    findings
 }
 
 /// Findings with suppressions and configured severities applied.

@@ -120,6 +120,22 @@ pub fn parse_with(
     default_namespace: &str,
     vars: Option<&Vars>,
 ) -> FileContents {
+    parse_edited(file, source, valid_utf8, default_namespace, vars, None)
+}
+
+/// Edits a document before it becomes objects (kustomize patches): hands `emit` what to load in
+/// its place (nothing drops it), with whether its objects are unverifiable.
+pub type Edit<'a> = dyn Fn(Node<'_>, &mut dyn FnMut(Node<'_>, bool)) + Sync + 'a;
+
+/// [`parse_with`], with each document passed through `edit` first.
+pub fn parse_edited(
+    file: FileId,
+    source: &SourceFile,
+    valid_utf8: bool,
+    default_namespace: &str,
+    vars: Option<&Vars>,
+    edit: Option<&Edit<'_>>,
+) -> FileContents {
     let text: &str = &source.text;
     let index = LineIndex::new(text);
     let mut out = FileContents {
@@ -153,7 +169,16 @@ pub fn parse_with(
             if braces && !out.template && template::has_collection_key(doc) {
                 out.template = true;
             }
-            add_document(&mut out, doc, file, default_namespace, kustomization_file)
+            match edit {
+                None => add_document(&mut out, doc, file, default_namespace, kustomization_file),
+                Some(edit) => edit(doc, &mut |doc, unverifiable| {
+                    let first = out.objects.len();
+                    add_document(&mut out, doc, file, default_namespace, kustomization_file);
+                    for o in &mut out.objects[first..] {
+                        o.unverifiable = unverifiable;
+                    }
+                }),
+            }
         },
     );
     // A file that does not parse because of template syntax is a template, not a YAML error.

@@ -37,6 +37,8 @@ pub struct Resolved {
     pub cluster: Option<String>,
     /// Set when it cannot be verified.
     pub unverified: Option<Box<Unverified>>,
+    /// It names nothing in the tree (and nothing makes it unverified): a not-found finding's.
+    pub missing: bool,
 }
 
 /// What a listing shows of a reference that cannot be verified.
@@ -52,13 +54,16 @@ impl Resolved {
     fn new(
         location: Location,
         target: String,
-        reason: Option<String>,
+        lookup: Lookup,
         who: impl FnOnce() -> (Option<ObjectRef>, String),
     ) -> Resolved {
+        let missing = lookup == Lookup::Missing;
+        let reason = unverified(lookup);
         Resolved {
             location,
             target,
             cluster: None,
+            missing,
             unverified: reason.map(|reason| {
                 let (object, from) = who();
                 Box::new(Unverified {
@@ -130,7 +135,7 @@ fn parent_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                     span: parent.name.span,
                 },
                 target("Gateway", ns, name),
-                unverified(catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), name)),
+                catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), name),
                 || (Some(ObjectRef::of(route)), referrer(route)),
             ));
         }
@@ -146,7 +151,7 @@ fn backend_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                 span: u.backend.name.span,
             },
             target("Service", u.namespace, name),
-            unverified(catalog.lookup("", "Service", Some(u.namespace), name)),
+            catalog.lookup("", "Service", Some(u.namespace), name),
             || (Some(ObjectRef::of(u.route)), referrer(u.route)),
         ));
     }
@@ -174,7 +179,7 @@ fn certificate_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                     span: r.name.span,
                 },
                 target("Secret", ns, name),
-                unverified(catalog.lookup("", "Secret", Some(ns), name)),
+                catalog.lookup("", "Secret", Some(ns), name),
                 || {
                     let from = format!("Gateway {}", gw.qualified_name());
                     (Some(ObjectRef::of(gw)), from)
@@ -202,11 +207,12 @@ fn label_commands(catalog: &Catalog, out: &mut Vec<Resolved>) {
             };
             let by_gateway = catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), gateway);
             let by_service = catalog.lookup("", "Service", Some(ns), service);
-            let found = |l: &Lookup| matches!(l, Lookup::Found(_));
-            let why = if found(&by_gateway) || found(&by_service) {
-                None
-            } else {
-                unverified(by_gateway).or_else(|| unverified(by_service))
+            let why = match (by_gateway, by_service) {
+                (Lookup::Found(id), _) | (_, Lookup::Found(id)) => Lookup::Found(id),
+                (Lookup::Unverifiable(r), _) | (_, Lookup::Unverifiable(r)) => {
+                    Lookup::Unverifiable(r)
+                }
+                (Lookup::Missing, Lookup::Missing) => Lookup::Missing,
             };
             out.push(Resolved::new(
                 Location {

@@ -393,8 +393,9 @@ fn config_map_generator_feeds_flux_substitute_from() {
 
 #[test]
 fn patch_files_are_not_objects() {
-    // A partial Gateway with no listeners and a partial HTTPRoute with a parent that does not
-    // exist: as objects they would draw findings; as patches they change what they patch.
+    // A partial Gateway with no listeners and a partial HTTPRoute: as objects they would draw
+    // findings; as patches they change what they patch. The route patch names a parent that
+    // does not exist: reported once, at the patch's value.
     let gateway_patch = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  \
                          name: web\nspec:\n  infrastructure:\n    annotations:\n      \
                          lbipam.cilium.io/ips: 10.0.0.10\n";
@@ -419,7 +420,13 @@ fn patch_files_are_not_objects() {
         ("prod/gateway-ip.yaml", gateway_patch),
         ("prod/route-parent.yaml", route_patch),
     ]);
-    lint(dir.path(), &[]).assert_clean();
+    let patched = lint(dir.path(), &[]);
+    assert_eq!(
+        patched.found(),
+        ["route-parent-not-found prod/route-parent.yaml:7"],
+        "{:#}",
+        patched.json
+    );
 
     // The same file listed as a resource is an object, and draws its finding.
     let dir = repo(&[
@@ -437,6 +444,321 @@ fn patch_files_are_not_objects() {
         "{:#}",
         fail.json
     );
+}
+
+/// A kustomize Component (`kind: Component`).
+fn component(body: &str) -> String {
+    format!("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n{body}")
+}
+
+#[test]
+fn components_exist_only_where_a_kustomization_includes_them() {
+    let dir = repo(&[
+        (
+            "base/kustomization.yaml",
+            &kustomization("resources:\n- web.yaml\n"),
+        ),
+        ("base/web.yaml", &service("web", None)),
+        (
+            "components/probe/kustomization.yaml",
+            &component("resources:\n- probe.yaml\n"),
+        ),
+        ("components/probe/probe.yaml", &probe("probe")),
+        // Included by nothing: a template, never linted on its own.
+        (
+            "components/unused/kustomization.yaml",
+            &component("resources:\n- unused.yaml\n"),
+        ),
+        ("components/unused/unused.yaml", &probe("unused")),
+        (
+            "overlays/staging/kustomization.yaml",
+            &kustomization(
+                "namespace: staging\nresources:\n- ../../base\ncomponents:\n- ../../components/probe\n",
+            ),
+        ),
+        (
+            "overlays/production/kustomization.yaml",
+            &kustomization(
+                "namespace: production\nnamePrefix: prod-\nresources:\n- ../../base\n\
+                 components:\n- ../../components/probe\n",
+            ),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["production/prod-probe", "staging/probe"],
+        "{:#}",
+        run.json
+    );
+}
+
+#[test]
+fn component_patches_apply_to_what_the_kustomization_accumulated() {
+    // The component's patch points the base route at the Service the component adds; kustomize
+    // applies it to everything the including kustomization accumulated before the component.
+    let tree = |components: &str| {
+        repo(&[
+            (
+                "base/kustomization.yaml",
+                &kustomization("resources:\n- route.yaml\n"),
+            ),
+            ("base/route.yaml", &route_to("shop", None, "shop-legacy")),
+            (
+                "components/canary/kustomization.yaml",
+                &component(
+                    "resources:\n- canary.yaml\npatches:\n- target: {kind: HTTPRoute, name: \
+                     shop}\n  patch: |-\n    - op: replace\n      path: \
+                     /spec/rules/0/backendRefs/0/name\n      value: shop-canary\n",
+                ),
+            ),
+            (
+                "components/canary/canary.yaml",
+                &service("shop-canary", None),
+            ),
+            (
+                "overlay/kustomization.yaml",
+                &kustomization(&format!(
+                    "namespace: shop\nresources:\n- ../base\n{components}"
+                )),
+            ),
+        ])
+    };
+    lint(tree("components:\n- ../components/canary\n").path(), &[]).assert_clean();
+    let without = lint(tree("").path(), &[]);
+    assert_eq!(
+        without.found(),
+        ["backend-not-found base/route.yaml:8"],
+        "{:#}",
+        without.json
+    );
+}
+
+#[test]
+fn patch_targets_match_as_kustomize_selects_them() {
+    // The base prefixes every name; an overlay's patch may name the route as written or as the
+    // base left it, or select it by label; patchesJson6902 runs after the overlay's own prefix.
+    let route = route_to("shop", None, "missing").replacen(
+        "  name: shop\n",
+        "  name: shop\n  labels: {tier: front}\n",
+        1,
+    );
+    let fix = "- op: replace\n  path: /spec/rules/0/backendRefs/0/name\n  value: base-web\n";
+    for patches in [
+        "patches:\n- path: fix.yaml\n  target: {kind: HTTPRoute, name: shop}\n",
+        "patches:\n- path: fix.yaml\n  target: {kind: HTTPRoute, name: base-shop}\n",
+        "patches:\n- path: fix.yaml\n  target: {kind: HTTPRoute, name: 'base-.*'}\n",
+        "patches:\n- path: fix.yaml\n  target: {labelSelector: 'tier in (front, back)'}\n",
+        "patchesJson6902:\n- path: fix.yaml\n  target: {group: gateway.networking.k8s.io, \
+         version: v1, kind: HTTPRoute, name: o-base-shop, namespace: shop}\n",
+    ] {
+        let dir = repo(&[
+            (
+                "base/kustomization.yaml",
+                &kustomization("namePrefix: base-\nresources:\n- route.yaml\n- web.yaml\n"),
+            ),
+            ("base/route.yaml", &route),
+            ("base/web.yaml", &service("web", None)),
+            (
+                "overlay/kustomization.yaml",
+                &kustomization(&format!(
+                    "namespace: shop\nnamePrefix: o-\nresources:\n- ../base\n{patches}"
+                )),
+            ),
+            ("overlay/fix.yaml", fix),
+        ]);
+        // The route's backend becomes base-web, which the overlay renames o-base-web: kustomize
+        // does not rewrite backendRefs, so the patched backend is reported, at the patch.
+        let run = lint(dir.path(), &[]);
+        assert_eq!(
+            run.found(),
+            ["backend-not-found overlay/fix.yaml:3"],
+            "{patches}\n{:#}",
+            run.json
+        );
+    }
+}
+
+#[test]
+fn inline_strategic_merge_patches_are_reported_where_they_are_written() {
+    let dir = repo(&[
+        ("app/route.yaml", &route_to("shop", None, "web")),
+        ("app/web.yaml", &service("web", None)),
+        (
+            "app/kustomization.yaml",
+            &kustomization(
+                "resources:\n- route.yaml\n- web.yaml\npatches:\n- patch: |-\n    apiVersion: \
+                 gateway.networking.k8s.io/v1\n    kind: HTTPRoute\n    metadata:\n      name: \
+                 shop\n    spec:\n      rules:\n      - backendRefs:\n        - name: web-v2\n          \
+                 port: 80\n",
+            ),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["backend-not-found app/kustomization.yaml:15"],
+        "{:#}",
+        run.json
+    );
+    let f = &run.findings()[0];
+    assert_eq!(f["location"]["column"], 17, "{f:#}");
+}
+
+#[test]
+fn flux_substitutes_the_values_patches_set() {
+    // Flux runs kustomize build, then substitutes: a `${VAR}` a patch writes is filled too.
+    let tree = |substitute: &str| {
+        repo(&[
+            (
+                "clusters/home/apps.yaml",
+                &flux_ks("apps", "./apps/shop", substitute),
+            ),
+            ("apps/shop/route.yaml", &route_to("shop", None, "missing")),
+            ("apps/shop/web.yaml", &service("web", None)),
+            (
+                "apps/shop/kustomization.yaml",
+                &kustomization(
+                    "namespace: shop\nresources:\n- route.yaml\n- web.yaml\npatches:\n- target: \
+                     {kind: HTTPRoute}\n  patch: |-\n    - op: replace\n      path: \
+                     /spec/rules/0/backendRefs/0/name\n      value: ${BACKEND}\n",
+                ),
+            ),
+        ])
+    };
+    let filled = tree("  postBuild:\n    substitute:\n      BACKEND: web\n");
+    lint(filled.path(), &[]).assert_clean();
+    let wrong = tree("  postBuild:\n    substitute:\n      BACKEND: api\n");
+    let run = lint(wrong.path(), &[]);
+    assert_eq!(
+        run.found(),
+        ["backend-not-found apps/shop/kustomization.yaml:12"],
+        "{:#}",
+        run.json
+    );
+}
+
+#[test]
+fn a_patch_cilint_cannot_apply_makes_what_it_targets_unverifiable() {
+    // `$retainKeys` is a strategic-merge directive cilint does not apply: the Service it patches
+    // (which may now have port 8080) is unverifiable, so the route's port is not reported; and
+    // a reference to a Service of that kind that is not in the tree is unverified.
+    let route = route_to("shop", None, "web").replace("port: 80", "port: 8080");
+    let service_patch = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  \
+                         $retainKeys: [ports, selector]\n  ports:\n  - port: 8080\n";
+    let dir = repo(&[
+        ("app/route.yaml", &route),
+        ("app/other.yaml", &route_to("other", None, "web-next")),
+        ("app/web.yaml", &service("web", None)),
+        (
+            "app/kustomization.yaml",
+            &kustomization(
+                "resources:\n- route.yaml\n- other.yaml\n- web.yaml\npatches:\n- path: web.patch.yaml\n",
+            ),
+        ),
+        ("app/web.patch.yaml", service_patch),
+    ]);
+    let run = lint(dir.path(), &["--show-unverified"]);
+    run.assert_clean();
+    let unverified = run.unverified();
+    assert_eq!(unverified.len(), 1, "{:#}", run.json);
+    assert!(
+        unverified[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("kustomize patch cilint cannot apply"),
+        "{:#}",
+        unverified[0]
+    );
+    // Strict mode reports the unverified reference, still nothing about the Service itself.
+    let strict = lint(dir.path(), &["--strict"]);
+    assert_eq!(
+        strict.found(),
+        ["backend-not-found app/other.yaml:8"],
+        "{:#}",
+        strict.json
+    );
+
+    // The same patch with a directive cilint applies: the route's port is right.
+    let dir = repo(&[
+        ("app/route.yaml", &route),
+        ("app/web.yaml", &service("web", None)),
+        (
+            "app/kustomization.yaml",
+            &kustomization("resources:\n- route.yaml\n- web.yaml\npatches:\n- path: p.yaml\n"),
+        ),
+        (
+            "app/p.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: \
+             80\n    $patch: delete\n  - port: 8080\n",
+        ),
+    ]);
+    lint(dir.path(), &[]).assert_clean();
+}
+
+#[test]
+fn data_files_are_never_linted() {
+    // Each of these would draw a finding as a manifest (a probe, or YAML saphyr refuses).
+    let broken = "description: 'a value Helm reads;\ncontinued at column 0'\n";
+    let dir = repo(&[
+        (
+            "app/kustomization.yaml",
+            &kustomization(
+                "resources:\n- web.yaml\nconfigMapGenerator:\n- name: conf\n  files:\n  - \
+                 probe.yaml\n  - key.yaml=conf/keyed.yaml\n  envs:\n  - env.yaml\nsecretGenerator:\n\
+                 - name: s\n  env: secret-env.yaml\nhelmCharts:\n- name: podinfo\n  valuesFile: \
+                 values.yaml\n  additionalValuesFiles:\n  - values-prod.yaml\n",
+            ),
+        ),
+        ("app/web.yaml", &service("web", None)),
+        ("app/probe.yaml", &probe("generator-file")),
+        ("app/conf/keyed.yaml", &probe("keyed-file")),
+        ("app/env.yaml", broken),
+        ("app/secret-env.yaml", broken),
+        ("app/values.yaml", broken),
+        ("app/values-prod.yaml", &probe("values")),
+        (
+            "release.yaml",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: \
+             status\n  namespace: status\nspec:\n  chart:\n    spec:\n      chart: \
+             ./charts/status\n      valuesFiles:\n      - ./charts/status/values-prod.yaml\n",
+        ),
+        ("charts/status/values-prod.yaml", broken),
+        (
+            "argocd/app.yaml",
+            &argo_app(
+                "grafana",
+                "    repoURL: https://git.example.com/ops.git\n    path: charts/grafana\n    \
+                 helm:\n      valueFiles:\n      - values-lab.yaml\n      - \
+                 $values/env/grafana.yaml\n",
+                "monitoring",
+            ),
+        ),
+        ("charts/grafana/values-lab.yaml", broken),
+        ("env/grafana.yaml", &probe("argo-values")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    run.assert_clean();
+    let human = Command::new(env!("CARGO_BIN_EXE_cilint"))
+        .arg(".")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("9 data files not linted"), "{text}");
+
+    // A file a kustomization lists as a resource is deployed, whatever else reads it.
+    let dir = repo(&[
+        (
+            "app/kustomization.yaml",
+            &kustomization(
+                "resources:\n- probe.yaml\nconfigMapGenerator:\n- name: c\n  files:\n  - probe.yaml\n",
+            ),
+        ),
+        ("app/probe.yaml", &probe("both")),
+    ]);
+    assert_eq!(lint(dir.path(), &[]).probes(), ["default/both"]);
 }
 
 #[test]

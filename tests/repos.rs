@@ -594,3 +594,69 @@ fn scaffold_templates() {
         &[("hack/preview/httproute.yaml", 15)],
     );
 }
+
+#[test]
+fn kustomize_components() {
+    check_repo(
+        "kustomize-components",
+        &[
+            // The port a staging patch sets: reported at the patch's value.
+            (
+                "backend-port-mismatch",
+                "apps/staging/httproute.yaml",
+                6,
+                Some("staging"),
+            ),
+            // A component's route, once per overlay that includes it.
+            (
+                "route-parent-not-found",
+                "components/admin-route/httproute.yaml",
+                8,
+                Some("staging"),
+            ),
+            (
+                "route-parent-not-found",
+                "components/admin-route/httproute.yaml",
+                8,
+                Some("production"),
+            ),
+        ],
+        &[],
+    );
+}
+
+/// Each overlay's objects as `kustomize build` makes them: the component's route in each
+/// overlay's namespace, and no object from a component on its own or from a data file.
+#[test]
+fn kustomize_components_placement() {
+    let root = "fixtures/repos/kustomize-components";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    let placed: BTreeSet<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}/{} {}",
+                f["cluster"].as_str().unwrap_or("-"),
+                f["object"]["namespace"].as_str().unwrap_or("-"),
+                f["object"]["name"].as_str().unwrap_or("-"),
+                f["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let want: BTreeSet<String> = [
+        "production podinfo/podinfo-admin route-parent-not-found",
+        "staging podinfo-staging/podinfo-admin route-parent-not-found",
+        "staging podinfo-staging/podinfo backend-port-mismatch",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(placed, want, "{json:#}");
+    let text = String::from_utf8(cilint(&[root]).stdout).unwrap();
+    assert!(
+        text.contains("8 data files not linted"),
+        "the summary counts the data files:\n{text}"
+    );
+}

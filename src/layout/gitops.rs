@@ -3,18 +3,30 @@
 //! file loads, whether or not it has `apiVersion`/`kind` (kustomization files often have neither).
 
 use crate::model::{Spanned, Text, non_empty_string};
+use crate::source::Span;
 use crate::source::yaml::Node;
 
-/// A `kustomization.yaml`.
+/// A `kustomization.yaml` (or a `kind: Component` one).
 #[derive(Clone, Debug, Default)]
 pub struct Kustomization {
+    /// `kind: Component`: a template whose objects exist only where a kustomization includes it.
+    pub component: bool,
     pub namespace: Option<String>,
     pub name_prefix: String,
     pub name_suffix: String,
-    /// `resources`, `bases` and `components`: files or directories, relative to the file.
+    /// `resources` and `bases`: files or directories, relative to the file.
     pub resources: Vec<String>,
-    /// Files used as patches, not resources.
-    pub patches: Vec<String>,
+    /// `components`: directories holding a `kind: Component` kustomization.
+    pub components: Vec<String>,
+    /// `patchesStrategicMerge`, `patches` and `patchesJson6902`, in the order kustomize applies
+    /// them.
+    pub patches: Vec<PatchSpec>,
+    /// Files kustomize reads as data, relative to the file: generator `files`/`envs`, Helm values
+    /// files, transformer configurations, patch files.
+    pub data: Vec<String>,
+    /// Whether it adds labels or annotations (`commonLabels`, `labels`, `commonAnnotations`) that
+    /// an outer patch's label or annotation selector might see.
+    pub sets_metadata: bool,
     pub config_maps: Vec<Spanned<Text>>,
     /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
     pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
@@ -22,6 +34,54 @@ pub struct Kustomization {
     /// It runs plugins (`generators`, `transformers`, `validators`: ksops and the like), which
     /// may read any file beside it, listed or not.
     pub plugins: bool,
+}
+
+/// Which kustomization field a patch is listed in: it decides when kustomize applies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatchField {
+    /// `patchesStrategicMerge`: before the namespace and name transformers.
+    StrategicMerge,
+    /// `patches`: a strategic-merge or a JSON 6902 patch, by its content; before them too.
+    Patches,
+    /// `patchesJson6902`: after the namespace and name transformers.
+    Json6902,
+}
+
+/// Where a patch's text is.
+#[derive(Clone, Debug)]
+pub enum PatchSource {
+    /// A file, relative to the kustomization.
+    File(String),
+    /// Written in the kustomization file itself, with the span of the string.
+    Inline { text: String, span: Span },
+    /// Neither (kustomize refuses the kustomization).
+    Missing,
+}
+
+/// kustomize's patch `target` selector. `name` and `namespace` (and the GVK fields) are
+/// regular expressions matched whole; the selectors are label-selector strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    pub group: Option<String>,
+    pub version: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub label_selector: Option<String>,
+    pub annotation_selector: Option<String>,
+}
+
+/// One patch of a kustomization, as written.
+#[derive(Clone, Debug)]
+pub struct PatchSpec {
+    pub field: PatchField,
+    pub source: PatchSource,
+    pub target: Option<Target>,
+    /// `options.allowNameChange` / `options.allowKindChange`.
+    pub allow_name_change: bool,
+    pub allow_kind_change: bool,
+    /// Span of the entry in the kustomization file.
+    pub span: Span,
 }
 
 /// A Flux `Kustomization` (kustomize.toolkit.fluxcd.io).
@@ -42,6 +102,8 @@ pub struct ArgoApplication {
     /// `source.path` / `sources[].path` of sources that are directories of this repository.
     pub paths: Vec<String>,
     pub destination_namespace: Option<String>,
+    /// Helm `valueFiles` of its sources, relative to the repository root.
+    pub value_files: Vec<String>,
 }
 
 /// An Argo CD ApplicationSet: its template with `{{…}}` parameters and the parameter sets its
@@ -51,6 +113,8 @@ pub struct ArgoApplicationSet {
     pub template_paths: Vec<String>,
     pub template_namespace: Option<String>,
     pub generators: Vec<Generator>,
+    /// The template's Helm `valueFiles` that no generator fills in, relative to the repository.
+    pub value_files: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +134,9 @@ pub enum LayoutDoc {
     Flux(FluxKustomization),
     Application(ArgoApplication),
     ApplicationSet(ArgoApplicationSet),
+    /// A Flux `HelmRelease`'s `valuesFiles`, relative to the repository root (the chart's
+    /// GitRepository is assumed to be this repository; other paths match no file).
+    ValuesFiles(Vec<String>),
     /// A ConfigMap's data, for Flux `substituteFrom` (Secrets are never read).
     ConfigMap {
         namespace: Option<String>,
@@ -102,6 +169,12 @@ pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     match (group, kind) {
         ("kustomize.toolkit.fluxcd.io", "Kustomization") => Some(LayoutDoc::Flux(flux(doc))),
+        ("helm.toolkit.fluxcd.io", "HelmRelease") => {
+            let chart = doc.at(&["spec", "chart", "spec"]);
+            let mut files = strings(chart.and_then(|c| c.get("valuesFiles")));
+            files.extend(non_empty_string(chart.and_then(|c| c.get("valuesFile"))));
+            (!files.is_empty()).then_some(LayoutDoc::ValuesFiles(files))
+        }
         ("argoproj.io", "Application") => doc
             .get("spec")
             .map(|s| LayoutDoc::Application(application(s))),
@@ -126,14 +199,47 @@ pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
 fn kustomization(doc: Node<'_>) -> Kustomization {
     let mut resources = strings(doc.get("resources"));
     resources.extend(strings(doc.get("bases")));
-    resources.extend(strings(doc.get("components")));
-    let mut patches = strings(doc.get("patchesStrategicMerge"));
-    for key in ["patches", "patchesJson6902"] {
-        for p in doc.get(key).map(Node::as_seq).unwrap_or_default() {
-            if let Some(path) = non_empty_string(p.get("path")) {
-                patches.push(path);
+    let patches = patches(doc);
+    let mut data: Vec<String> = patches
+        .iter()
+        .filter_map(|p| match &p.source {
+            PatchSource::File(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    for key in ["configMapGenerator", "secretGenerator"] {
+        for g in doc.get(key).map(Node::as_seq).unwrap_or_default() {
+            // `files` entries are `path` or `key=path`.
+            for f in strings(g.get("files")) {
+                let path = f.split_once('=').map_or(f.as_str(), |(_, p)| p);
+                data.push(path.to_string());
             }
+            data.extend(strings(g.get("envs")));
+            data.extend(non_empty_string(g.get("env")));
         }
+    }
+    for chart in doc.get("helmCharts").map(Node::as_seq).unwrap_or_default() {
+        data.extend(non_empty_string(chart.get("valuesFile")));
+        data.extend(strings(chart.get("additionalValuesFiles")));
+    }
+    // Configuration that kustomize reads, never applies.
+    data.extend(strings(doc.get("configurations")));
+    data.extend(strings(doc.get("crds")));
+    data.extend(non_empty_string(doc.at(&["openapi", "path"])));
+    for r in doc
+        .get("replacements")
+        .map(Node::as_seq)
+        .unwrap_or_default()
+    {
+        data.extend(non_empty_string(r.get("path")));
+    }
+    for key in ["generators", "transformers", "validators"] {
+        // Entries are plugin configuration files (or inline configuration).
+        data.extend(
+            strings(doc.get(key))
+                .into_iter()
+                .filter(|s| !s.contains('\n')),
+        );
     }
     let generated = |key: &str| -> Vec<Spanned<Text>> {
         doc.get(key)
@@ -142,12 +248,24 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
             .filter_map(|g| g.get("name").and_then(Spanned::from_str_node))
             .collect()
     };
+    let labels = doc
+        .get("labels")
+        .map(Node::as_seq)
+        .unwrap_or_default()
+        .any(|l| l.get("pairs").is_some_and(|p| p.as_map().len() > 0));
+    let common = ["commonLabels", "commonAnnotations"]
+        .iter()
+        .any(|k| doc.get(k).is_some_and(|m| m.as_map().len() > 0));
     Kustomization {
+        component: doc.get("kind").and_then(Node::as_str) == Some("Component"),
         namespace: non_empty_string(doc.get("namespace")),
         name_prefix: non_empty_string(doc.get("namePrefix")).unwrap_or_default(),
         name_suffix: non_empty_string(doc.get("nameSuffix")).unwrap_or_default(),
         resources,
+        components: strings(doc.get("components")),
         patches,
+        data,
+        sets_metadata: labels || common,
         config_maps: generated("configMapGenerator"),
         config_map_literals: doc
             .get("configMapGenerator")
@@ -168,6 +286,79 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
         plugins: ["generators", "transformers", "validators"]
             .iter()
             .any(|key| doc.get(key).is_some_and(|v| v.as_seq().next().is_some())),
+    }
+}
+
+/// The patches of a kustomization in the order kustomize runs them: `patchesStrategicMerge`,
+/// then `patches`, then `patchesJson6902` (after the namespace and name transformers).
+fn patches(doc: Node<'_>) -> Vec<PatchSpec> {
+    let mut out = Vec::new();
+    for entry in doc
+        .get("patchesStrategicMerge")
+        .map(Node::as_seq)
+        .unwrap_or_default()
+    {
+        let Some(text) = entry.as_str() else {
+            continue;
+        };
+        // kustomize reads an entry as patch content first, as a path failing that.
+        let inline = text.contains('\n') || text.contains(": ");
+        out.push(PatchSpec {
+            field: PatchField::StrategicMerge,
+            source: if inline {
+                PatchSource::Inline {
+                    text: text.to_string(),
+                    span: entry.span(),
+                }
+            } else {
+                PatchSource::File(text.to_string())
+            },
+            target: None,
+            allow_name_change: false,
+            allow_kind_change: false,
+            span: entry.span(),
+        });
+    }
+    for (key, field) in [
+        ("patches", PatchField::Patches),
+        ("patchesJson6902", PatchField::Json6902),
+    ] {
+        for entry in doc.get(key).map(Node::as_seq).unwrap_or_default() {
+            let source = match (
+                non_empty_string(entry.get("path")),
+                entry.get("patch").filter(|p| p.as_str().is_some()),
+            ) {
+                (Some(path), None) => PatchSource::File(path),
+                (None, Some(p)) => PatchSource::Inline {
+                    text: p.as_str().unwrap_or_default().to_string(),
+                    span: p.span(),
+                },
+                _ => PatchSource::Missing,
+            };
+            let option = |k: &str| entry.at(&["options", k]).and_then(Node::as_bool) == Some(true);
+            out.push(PatchSpec {
+                field,
+                source,
+                target: entry.get("target").filter(|t| t.is_map()).map(target),
+                allow_name_change: option("allowNameChange"),
+                allow_kind_change: option("allowKindChange"),
+                span: entry.span(),
+            });
+        }
+    }
+    out
+}
+
+fn target(t: Node<'_>) -> Target {
+    let field = |k: &str| non_empty_string(t.get(k));
+    Target {
+        group: field("group"),
+        version: field("version"),
+        kind: field("kind"),
+        name: field("name"),
+        namespace: field("namespace"),
+        label_selector: field("labelSelector"),
+        annotation_selector: field("annotationSelector"),
     }
 }
 
@@ -205,6 +396,20 @@ fn sources(spec: Node<'_>) -> Vec<Node<'_>> {
 }
 
 fn application(spec: Node<'_>) -> ArgoApplication {
+    let mut value_files = Vec::new();
+    for s in sources(spec) {
+        let dir = non_empty_string(s.get("path")).unwrap_or_default();
+        for file in strings(s.at(&["helm", "valueFiles"])) {
+            // `$name/…` is relative to the root of the source whose `ref` is `name`: assumed to
+            // be this repository (a path that is not in it matches no file).
+            let path = match file.strip_prefix('$') {
+                Some(rest) => rest.split_once('/').map_or("", |(_, p)| p).to_string(),
+                None if dir.is_empty() => file,
+                None => format!("{}/{file}", dir.trim_end_matches('/')),
+            };
+            value_files.push(path);
+        }
+    }
     ArgoApplication {
         // A source with `chart` is a chart from a Helm repository, not a path of this one.
         paths: sources(spec)
@@ -213,6 +418,7 @@ fn application(spec: Node<'_>) -> ArgoApplication {
             .filter_map(|s| non_empty_string(s.get("path")))
             .collect(),
         destination_namespace: non_empty_string(spec.at(&["destination", "namespace"])),
+        value_files,
     }
 }
 
@@ -257,5 +463,10 @@ fn application_set(spec: Node<'_>) -> ArgoApplicationSet {
         template_paths: app.paths,
         template_namespace: app.destination_namespace,
         generators,
+        value_files: app
+            .value_files
+            .into_iter()
+            .filter(|f| !f.contains("{{"))
+            .collect(),
     }
 }

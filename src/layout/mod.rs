@@ -3,19 +3,24 @@
 //! stage turns loaded files into one set of placed objects per cluster ("world").
 
 pub mod gitops;
+pub mod patch;
 pub mod place;
 pub mod substitute;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use crate::catalog::{FileContents, Shadow};
+use crate::load::Edit;
 use crate::model::{Object, Origin, Spec, text};
-use crate::source::{FileId, FileKind, Location, SourceFile};
+use crate::source::yaml::Node;
+use crate::source::yaml::build::Value;
+use crate::source::{FileId, FileKind, Location, SourceFile, Span};
 use gitops::LayoutDoc;
+use patch::{Outcome, PatchSet, Stage};
 use place::{ConfigMaps, Context, FileSet, Placements, Tree, Walker, normalize};
 use substitute::Vars;
 
@@ -54,16 +59,48 @@ pub struct Layout {
     /// kustomizations): their findings say so. Empty when the repository has none, as a folder
     /// of manifests applied with kubectl.
     pub undeployed: HashSet<FileId>,
+    /// Where patched values were written: findings about them are pointed back there.
+    pub positions: Positions,
+    /// Files read as data (patches, generator files, Helm values files): not linted.
+    pub data: DataFiles,
+}
+
+/// The files read as data, and what loading them found, which is no object of the tree.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DataFiles {
+    pub files: usize,
+    pub objects: usize,
+    pub skipped_documents: usize,
+}
+
+/// Parses a file's text again: Flux variables substituted, each document edited first.
+pub type Parse<'a> =
+    dyn Fn(FileId, Arc<str>, Option<&Vars>, Option<&Edit<'_>>) -> FileContents + Sync + 'a;
+
+/// How layout loads a file again.
+pub struct Reload<'a> {
+    /// A file's text (read again if it was dropped after loading).
+    pub text: &'a (dyn Fn(FileId) -> Option<Arc<str>> + Sync),
+    pub parse: &'a Parse<'a>,
 }
 
 /// Places every file of the repository (`contents`, by FileId) in the clusters that deploy it.
-/// `reparse` loads a file again with Flux variables substituted.
-pub fn worlds(
-    input: &Input,
-    contents: Vec<FileContents>,
-    reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
-) -> Layout {
+pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> Layout {
     let tree = Tree::new(input.sources, &contents, input.root);
+    let data = DataFiles {
+        files: tree.data.len(),
+        objects: tree
+            .data
+            .iter()
+            .map(|f| contents[f.0 as usize].objects.len())
+            .sum(),
+        skipped_documents: tree
+            .data
+            .iter()
+            .map(|f| contents[f.0 as usize].skipped_documents)
+            .sum(),
+    };
+    let patches = patch_sets(&tree, reload);
     let mut config_maps = ConfigMaps::new();
     for c in &contents {
         for l in &c.layout {
@@ -164,6 +201,12 @@ pub fn worlds(
         .collect();
 
     drop(tree);
+    let patching = Patching {
+        sets: &patches.sets,
+        positions: &patches.positions,
+        reload,
+    };
+    let patched = Mutex::new(HashMap::new());
     // Each file's contents move into the last world entry that uses them; earlier ones clone.
     let mut uses_left = vec![0usize; contents.len()];
     for p in &placements {
@@ -178,14 +221,222 @@ pub fn worlds(
         .zip(shadows)
         .map(|(((name, _), p), shadows)| World {
             name,
-            contents: place_contents(input, &mut slots, &mut uses_left, &p, &left_out, reparse),
+            contents: place_contents(
+                input,
+                &mut slots,
+                &mut uses_left,
+                &p,
+                &left_out,
+                &patching,
+                &patched,
+            ),
             shadows,
         })
         .collect();
+    let mut positions = patches.positions;
+    positions.targets = patched.into_inner().unwrap_or_default();
     Layout {
         worlds,
         shared,
         undeployed,
+        positions,
+        data,
+    }
+}
+
+/// The patches of every kustomization that has some, read once, and the ranges their texts
+/// take past the end of a patched file.
+struct Patches {
+    sets: HashMap<FileId, PatchSet>,
+    positions: Positions,
+}
+
+fn patch_sets(tree: &Tree, reload: &Reload) -> Patches {
+    let lengths = Mutex::new(BTreeMap::new());
+    let text = |id: FileId| {
+        let t = (reload.text)(id)?;
+        if let Ok(mut l) = lengths.lock() {
+            l.insert(id, t.len());
+        }
+        Some(t)
+    };
+    let file = |p: &Path| tree.file(p);
+    let sources = patch::Sources {
+        file: &file,
+        text: &text,
+    };
+    let listed: Vec<_> = tree
+        .kustomizations()
+        .filter(|(_, _, k)| !k.patches.is_empty())
+        .collect();
+    let sets = listed
+        .into_par_iter()
+        .map(|(dir, id, k)| (id, PatchSet::read(id, dir, &k.patches, &sources)))
+        .collect::<HashMap<_, _>>();
+    let wanted: std::collections::BTreeSet<FileId> =
+        sets.values().flat_map(PatchSet::sources).collect();
+    let lengths = lengths.into_inner().unwrap_or_default();
+    let mut sources = Vec::new();
+    let mut start = 0u64;
+    for id in wanted {
+        let Some(&len) = lengths.get(&id) else {
+            continue;
+        };
+        sources.push((start, len as u64, id));
+        start += len as u64 + 1;
+    }
+    Patches {
+        sets,
+        positions: Positions {
+            targets: HashMap::new(),
+            sources,
+        },
+    }
+}
+
+/// Where patched values were written. A patched document keeps the span of every node as the
+/// text it comes from has it; a node written in a patch text (a patch file, or a kustomization's
+/// inline patch) gets a byte offset past the end of the patched file, in a range that says which
+/// file its text is in. Lines and columns are already that file's.
+#[derive(Debug, Default)]
+pub struct Positions {
+    /// Each patched file, with the length of its text.
+    targets: HashMap<FileId, u32>,
+    /// Each file patch texts are in: where its range starts (after a target's end), its length.
+    sources: Vec<(u64, u64, FileId)>,
+}
+
+impl Positions {
+    /// How far a node of `source` moves in a target of `target_len` bytes; `None` past `u32`.
+    fn shift(&self, target_len: u32, source: FileId) -> Option<u32> {
+        // Sorted by file, and so by start.
+        let i = self
+            .sources
+            .binary_search_by_key(&source, |&(_, _, id)| id)
+            .ok()?;
+        let (start, len, _) = self.sources[i];
+        let shift = target_len as u64 + 1 + start;
+        u32::try_from(shift + len).ok()?;
+        Some(shift as u32)
+    }
+
+    /// Where a location really is: in the patch text it was moved from, or where it says.
+    pub fn locate(&self, l: Location) -> Location {
+        let Some(&len) = self.targets.get(&l.file) else {
+            return l;
+        };
+        let (start, end) = (l.span.start.byte, l.span.end.byte);
+        if start <= len {
+            // A span from the file into a patch value has no one file: keep its start.
+            return if end <= len {
+                l
+            } else {
+                Location {
+                    file: l.file,
+                    span: Span {
+                        start: l.span.start,
+                        end: l.span.start,
+                    },
+                }
+            };
+        }
+        let offset = (start - len - 1) as u64;
+        let after = self.sources.partition_point(|&(from, _, _)| from <= offset);
+        let Some(&(from, size, file)) = after.checked_sub(1).map(|i| &self.sources[i]) else {
+            return l;
+        };
+        let shift = (len as u64 + 1 + from) as u32;
+        let mut span = l.span;
+        span.start.byte -= shift;
+        if end < shift || (end - shift) as u64 > size {
+            span.end = span.start;
+        } else {
+            span.end.byte -= shift;
+        }
+        Location { file, span }
+    }
+}
+
+/// What applying patches needs while files are placed.
+struct Patching<'a> {
+    sets: &'a HashMap<FileId, PatchSet>,
+    positions: &'a Positions,
+    reload: &'a Reload<'a>,
+}
+
+impl Patching<'_> {
+    /// The patch stages a context puts a file through, innermost first.
+    fn stages<'c>(&'c self, ctx: &'c Context) -> Vec<Stage<'c>> {
+        ctx.levels
+            .iter()
+            .rev()
+            .filter_map(|l| {
+                Some(Stage {
+                    set: self.sets.get(&l.kustomization)?,
+                    inner_prefix: ctx.prefix.get(l.prefix_len..).unwrap_or(""),
+                    inner_suffix: ctx
+                        .suffix
+                        .get(..ctx.suffix.len().saturating_sub(l.suffix_len))
+                        .unwrap_or(""),
+                    inner_namespace: l.namespace_below.as_deref(),
+                    own_prefix: &l.prefix,
+                    own_suffix: &l.suffix,
+                    own_namespace: l.namespace.as_deref(),
+                    metadata_below: l.metadata_below,
+                    own_metadata: l.metadata,
+                })
+            })
+            .collect()
+    }
+
+    /// A file's contents loaded again: Flux variables substituted (`vars`), the context's patches
+    /// applied (`stages`). `None` if the text cannot be read again.
+    fn reparse(
+        &self,
+        id: FileId,
+        vars: Option<&Vars>,
+        stages: &[Stage],
+        patched: &Mutex<HashMap<FileId, u32>>,
+    ) -> Option<FileContents> {
+        let text = (self.reload.text)(id)?;
+        if stages.is_empty() {
+            return Some((self.reload.parse)(id, text, vars, None));
+        }
+        let len = u32::try_from(text.len()).ok()?;
+        if let Ok(mut p) = patched.lock() {
+            p.insert(id, len);
+        }
+        let take = |v: &Value, source: Option<FileId>| -> Option<Value> {
+            let shift = self.positions.shift(len, source?)?;
+            let mut v = v.clone();
+            v.rewrite(
+                &|mut s: Span| {
+                    s.start.byte += shift;
+                    s.end.byte += shift;
+                    s
+                },
+                &|t: &str| vars.and_then(|vars| vars.apply(t)),
+            );
+            Some(v)
+        };
+        let edit = |doc: Node<'_>, emit: &mut dyn FnMut(Node<'_>, bool)| {
+            let s = |k: &str| doc.get(k).and_then(Node::as_str).unwrap_or("");
+            let (api_version, kind) = (s("apiVersion"), s("kind"));
+            let list = kind.ends_with("List");
+            if !list && !stages.iter().any(|st| st.set.may_target(api_version, kind)) {
+                return emit(doc, false);
+            }
+            match patch::apply(&Value::of(doc), stages, &take) {
+                Outcome::Unchanged => emit(doc, false),
+                Outcome::Unverifiable => emit(doc, true),
+                Outcome::Deleted => {}
+                Outcome::Patched(value) => {
+                    let arena = value.into_arena();
+                    emit(arena.root(), false);
+                }
+            }
+        };
+        Some((self.reload.parse)(id, text, vars, Some(&edit)))
     }
 }
 
@@ -356,7 +607,8 @@ fn place_contents(
     uses_left: &mut [usize],
     p: &Placements,
     left_out: &FileSet,
-    reparse: &(dyn Fn(FileId, &Vars) -> FileContents + Sync),
+    patching: &Patching,
+    patched: &Mutex<HashMap<FileId, u32>>,
 ) -> Vec<(FileId, FileContents)> {
     // How many times this world places each file.
     let mut in_world = vec![0usize; slots.len()];
@@ -383,21 +635,49 @@ fn place_contents(
         .into_par_iter()
         .map(|(id, ctx, owned)| {
             let i = id.0 as usize;
-            let base = owned.as_ref().or(slots[i].as_ref());
-            let made = generated(
-                id,
-                base.expect("a file's contents"),
-                ctx,
-                input.default_namespace,
-            );
+            let base = owned
+                .as_ref()
+                .or(slots[i].as_ref())
+                .expect("a file's contents");
+            let made = generated(id, base, ctx, input.default_namespace);
             let substituted = ctx
                 .vars
-                .as_ref()
+                .as_deref()
                 .filter(|_| input.sources[i].text.contains("${"));
-            let mut c = match (substituted, owned) {
-                (Some(vars), _) => reparse(id, vars),
+            // Only a file holding an object some patch may touch is loaded again for patches.
+            let mut stages = patching.stages(ctx);
+            let touched = !stages.is_empty()
+                && !gitops::is_kustomization_file(&input.sources[i].path)
+                && base.objects.iter().any(|o| {
+                    stages
+                        .iter()
+                        .any(|s| s.set.may_target(&o.api_version, &o.kind))
+                });
+            if !touched {
+                stages.clear();
+            }
+            // Flux substitutes after kustomize builds: in what patches set too.
+            let vars = if stages.is_empty() {
+                substituted
+            } else {
+                ctx.vars.as_deref()
+            };
+            let again = (vars.is_some() || !stages.is_empty())
+                .then(|| patching.reparse(id, vars, &stages, patched));
+            let mut c = match (again, owned) {
+                (Some(Some(c)), _) => c,
                 (None, Some(owned)) => owned,
                 (None, None) => slots[i].clone().expect("a file's contents"),
+                // The text is gone: what patches would change is unverifiable.
+                (Some(None), owned) => {
+                    let mut c = owned
+                        .or_else(|| slots[i].clone())
+                        .expect("a file's contents");
+                    for o in &mut c.objects {
+                        o.unverifiable |= !stages.is_empty();
+                    }
+                    c
+                }
             };
             for o in &mut c.objects {
                 ctx.apply(o);
@@ -453,6 +733,7 @@ fn generated(
                 // lands in the run's namespace.
                 namespace: Some(text(default_namespace)),
                 namespace_defaulted: true,
+                unverifiable: false,
                 labels: Box::default(),
                 annotations: Box::default(),
                 origin: Origin::Generator,
@@ -473,4 +754,53 @@ fn generated(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Pos;
+
+    fn at(line: u32, col: u32, byte: u32) -> Pos {
+        Pos { line, col, byte }
+    }
+
+    #[test]
+    fn positions_point_patched_values_back_into_their_patch() {
+        let (target, first, second) = (FileId(1), FileId(7), FileId(9));
+        let positions = Positions {
+            targets: HashMap::from([(target, 100)]),
+            sources: vec![(0, 50, first), (51, 20, second)],
+        };
+        // In the second patch text: byte 5 of it, moved by 100 + 1 + 51.
+        let shift = positions.shift(100, second).unwrap();
+        assert_eq!(shift, 152);
+        let moved = Location {
+            file: target,
+            span: Span {
+                start: at(2, 3, 5 + shift),
+                end: at(2, 6, 8 + shift),
+            },
+        };
+        let back = positions.locate(moved);
+        assert_eq!(back.file, second);
+        assert_eq!((back.span.start.byte, back.span.end.byte), (5, 8));
+        assert_eq!((back.span.start.line, back.span.start.col), (2, 3));
+        // The target's own text, and files no patch touched, stay where they are.
+        let own = Location {
+            file: target,
+            span: Span {
+                start: at(1, 1, 0),
+                end: at(1, 5, 100),
+            },
+        };
+        assert_eq!(positions.locate(own), own);
+        let other = Location {
+            file: FileId(3),
+            span: moved.span,
+        };
+        assert_eq!(positions.locate(other), other);
+        // No shift would fit in a u32 offset.
+        assert_eq!(positions.shift(u32::MAX - 10, first), None);
+    }
 }

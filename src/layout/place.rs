@@ -28,18 +28,69 @@ pub struct Context {
     pub suffix: String,
     /// Flux `postBuild` variables, shared by every context nested in the Flux one.
     pub vars: Option<Arc<Vars>>,
+    /// The kustomizations (and components) with patches that include the file, outermost first.
+    pub levels: Vec<Level>,
+}
+
+/// A kustomization with patches, as seen from the files it includes: what it does itself, and
+/// what the kustomizations nested in it do before its patches run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Level {
+    /// The kustomization (or component) file that lists the patches.
+    pub kustomization: FileId,
+    /// The lengths of the context's prefix and suffix with this kustomization's own: the rest of
+    /// a file's prefix and suffix is what nested kustomizations add.
+    pub prefix_len: usize,
+    pub suffix_len: usize,
+    pub namespace: Option<String>,
+    pub prefix: String,
+    pub suffix: String,
+    pub metadata: bool,
+    /// The namespace the outermost nested kustomization sets, if one does.
+    pub namespace_below: Option<String>,
+    /// A nested kustomization adds labels or annotations.
+    pub metadata_below: bool,
 }
 
 impl Context {
     /// The context of what a kustomization includes: an outer `namespace` wins over an inner
-    /// one (kustomize runs the inner transformers first), prefixes and suffixes nest.
-    fn through(&self, k: &Kustomization) -> Context {
+    /// one (kustomize runs the inner transformers first), prefixes and suffixes nest. `id` is
+    /// the kustomization's file, whose patches then apply.
+    fn through(&self, k: &Kustomization, id: Option<FileId>) -> Context {
+        let prefix = format!("{}{}", self.prefix, k.name_prefix);
+        let suffix = format!("{}{}", k.name_suffix, self.suffix);
+        let mut levels: Vec<Level> = self
+            .levels
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                if l.namespace_below.is_none() {
+                    l.namespace_below = k.namespace.clone();
+                }
+                l.metadata_below |= k.sets_metadata;
+                l
+            })
+            .collect();
+        if let Some(id) = id.filter(|_| !k.patches.is_empty()) {
+            levels.push(Level {
+                kustomization: id,
+                prefix_len: prefix.len(),
+                suffix_len: suffix.len(),
+                namespace: k.namespace.clone(),
+                prefix: k.name_prefix.clone(),
+                suffix: k.name_suffix.clone(),
+                metadata: k.sets_metadata,
+                namespace_below: None,
+                metadata_below: false,
+            });
+        }
         Context {
             namespace: self.namespace.clone().or_else(|| k.namespace.clone()),
             default_namespace: self.default_namespace.clone(),
-            prefix: format!("{}{}", self.prefix, k.name_prefix),
-            suffix: format!("{}{}", k.name_suffix, self.suffix),
+            prefix,
+            suffix,
             vars: self.vars.clone(),
+            levels,
         }
     }
 
@@ -75,8 +126,9 @@ pub struct Tree<'a> {
     contents: &'a [FileContents],
     /// Directories holding a kustomization file, and that file.
     kustomizations: BTreeMap<PathBuf, FileId>,
-    /// Files some kustomization uses as a patch: not resources.
-    pub patches: HashSet<FileId>,
+    /// Files that kustomizations, Flux HelmReleases or Argo CD Applications read as data (patches,
+    /// generator files, Helm values files): never manifests.
+    pub data: HashSet<FileId>,
     /// Where Flux and Argo CD paths start: the repository root.
     root: PathBuf,
 }
@@ -162,21 +214,57 @@ impl<'a> Tree<'a> {
             files: sorted_map(files),
             contents,
             kustomizations: sorted_map(kustomizations),
-            patches: HashSet::new(),
+            data: HashSet::new(),
             root: normalize(root),
         };
-        let mut patches = HashSet::new();
-        for (dir, &id) in &tree.kustomizations {
-            if let Some(k) = tree.kustomization(id) {
-                for p in &k.patches {
-                    if let Some(&f) = tree.files.get(&normalize(&dir.join(p))) {
-                        patches.insert(f);
-                    }
-                }
+        tree.data = tree.data_files();
+        tree
+    }
+
+    /// The files read as data. A file some kustomization lists as a resource is deployed, so it
+    /// is not data whatever else reads it.
+    fn data_files(&self) -> HashSet<FileId> {
+        let mut data = HashSet::new();
+        let mut resources = FileSet::default();
+        for (dir, &id) in &self.kustomizations {
+            let Some(k) = self.kustomization(id) else {
+                continue;
+            };
+            let file = |p: &String| self.files.get(&normalize(&dir.join(p))).copied();
+            data.extend(k.data.iter().filter_map(file));
+            k.resources.iter().filter_map(file).for_each(|f| {
+                resources.insert(f);
+            });
+        }
+        for c in self.contents {
+            for l in &c.layout {
+                let paths: &[String] = match l {
+                    LayoutDoc::ValuesFiles(paths) => paths,
+                    LayoutDoc::Application(app) => &app.value_files,
+                    LayoutDoc::ApplicationSet(set) => &set.value_files,
+                    _ => continue,
+                };
+                data.extend(
+                    paths
+                        .iter()
+                        .filter_map(|p| self.files.get(&self.repo_path(p)).copied()),
+                );
             }
         }
-        tree.patches = patches;
-        tree
+        data.retain(|&f| !resources.contains(f));
+        data
+    }
+
+    /// The file at a normalised path.
+    pub fn file(&self, path: &Path) -> Option<FileId> {
+        self.files.get(path).copied()
+    }
+
+    /// Each kustomization file, with its directory.
+    pub fn kustomizations(&self) -> impl Iterator<Item = (&Path, FileId, &'a Kustomization)> {
+        self.kustomizations
+            .iter()
+            .filter_map(|(dir, &id)| Some((dir.as_path(), id, self.kustomization(id)?)))
     }
 
     fn kustomization(&self, id: FileId) -> Option<&'a Kustomization> {
@@ -239,7 +327,7 @@ impl Tree<'_> {
             let Some(&k) = path.parent().and_then(|d| dirs.get(d.as_os_str())) else {
                 continue;
             };
-            if k != id && Tree::is_manifest(path) && !self.patches.contains(&id) {
+            if k != id && Tree::is_manifest(path) && !self.data.contains(&id) {
                 out.entry(k).or_default().push(id);
             }
         }
@@ -306,7 +394,7 @@ impl Walker<'_, '_> {
             return;
         }
         if let Some(&k) = self.tree.kustomizations.get(dir) {
-            self.kustomization(out, dir, k, ctx);
+            self.kustomization(out, dir, k, ctx, false);
             return;
         }
         let mut skip_under: Option<PathBuf> = None;
@@ -338,11 +426,41 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn kustomization(&self, out: &mut Placements, dir: &Path, id: FileId, ctx: &Context) {
+    /// Builds a kustomization as kustomize does: its resources, then its components (each a
+    /// `kind: Component` kustomization, applied to everything accumulated before it), then its
+    /// own transformers. A component is only built as one (`as_component`), and a kustomization
+    /// only as a kustomization: kustomize refuses the other way round.
+    fn kustomization(
+        &self,
+        out: &mut Placements,
+        dir: &Path,
+        id: FileId,
+        ctx: &Context,
+        as_component: bool,
+    ) {
         let Some(k) = self.tree.kustomization(id) else {
             return;
         };
-        let inner = Arc::new(ctx.through(k));
+        if k.component != as_component {
+            return;
+        }
+        // What the kustomization accumulates passes through each component's transformers, the
+        // first component's innermost, then its own.
+        let mut inner = Arc::new(ctx.through(k, Some(id)));
+        let mut components = Vec::new();
+        for c in k.components.iter().rev() {
+            let cdir = normalize(&dir.join(c));
+            let component = self
+                .tree
+                .kustomizations
+                .get(&cdir)
+                .and_then(|&cid| Some((cid, self.tree.kustomization(cid)?)))
+                .filter(|(_, ck)| ck.component);
+            if let Some((cid, ck)) = component {
+                components.push((cdir, cid, inner.clone()));
+                inner = Arc::new(inner.through(ck, Some(cid)));
+            }
+        }
         // The kustomization file itself: its generators make objects in the inner context.
         out.entries.insert((id, inner.clone()));
         for r in &k.resources {
@@ -354,6 +472,11 @@ impl Walker<'_, '_> {
                 self.file(out, f, &inner);
             } else {
                 self.dir(out, &path, &inner);
+            }
+        }
+        for (cdir, cid, outer) in components.into_iter().rev() {
+            if out.visited_dirs.insert((cdir.clone(), outer.clone())) {
+                self.kustomization(out, &cdir, cid, &outer, true);
             }
         }
     }
@@ -379,11 +502,10 @@ impl Walker<'_, '_> {
     pub fn unreached(&self, out: &mut Placements, reached: &FileSet) -> FileSet {
         let mut included = FileSet::default();
         for (dir, &id) in &self.tree.kustomizations {
-            for r in self
-                .tree
-                .kustomization(id)
-                .map_or(&[][..], |k| &k.resources)
-            {
+            let Some(k) = self.tree.kustomization(id) else {
+                continue;
+            };
+            for r in k.resources.iter().chain(&k.components) {
                 let path = normalize(&dir.join(r));
                 if let Some(&k) = self.tree.kustomizations.get(&path) {
                     included.insert(k);
@@ -391,19 +513,24 @@ impl Walker<'_, '_> {
             }
         }
         let ctx = Arc::new(Context::default());
+        // Components are templates: built only where a kustomization includes them.
+        let mut templates = Placements::default();
         for (dir, &id) in &self.tree.kustomizations {
-            if !reached.contains(id) && !included.contains(id) {
-                self.kustomization(out, dir, id, &ctx);
+            if self.tree.kustomization(id).is_some_and(|k| k.component) {
+                self.kustomization(&mut templates, dir, id, &ctx, true);
+            } else if !reached.contains(id) && !included.contains(id) {
+                self.kustomization(out, dir, id, &ctx, false);
             }
         }
-        self.as_is(out, reached)
+        let in_components: FileSet = templates.reached().collect();
+        self.as_is(out, reached, &in_components)
     }
 
-    /// The files neither `reached` nor placed in `out` yet, applied as they are (default
-    /// context); the GitOps entry points among them first, so what they deploy is placed in
-    /// their context and not also as it is. Returns the files applied as they are: those no
-    /// entry point or kustomization deploys.
-    fn as_is(&self, out: &mut Placements, reached: &FileSet) -> FileSet {
+    /// The files neither `reached`, nor in `components`, nor placed in `out` yet, applied as
+    /// they are (default context); the GitOps entry points among them first, so what they
+    /// deploy is placed in their context and not also as it is. Returns the files applied as
+    /// they are: those no entry point or kustomization deploys.
+    fn as_is(&self, out: &mut Placements, reached: &FileSet, components: &FileSet) -> FileSet {
         let ctx = Arc::new(Context::default());
         let left = |out: &Placements| -> Vec<FileId> {
             let placed: FileSet = out.reached().collect();
@@ -411,7 +538,9 @@ impl Walker<'_, '_> {
                 .files
                 .values()
                 .copied()
-                .filter(|&id| !reached.contains(id) && !placed.contains(id))
+                .filter(|&id| {
+                    !reached.contains(id) && !placed.contains(id) && !components.contains(id)
+                })
                 .collect()
         };
         for id in left(out) {
@@ -436,7 +565,7 @@ impl Walker<'_, '_> {
     /// One file deployed in a context; the Flux and Argo CD entry points it holds are followed.
     pub fn file(&self, out: &mut Placements, id: FileId, ctx: &Arc<Context>) {
         // Entries are never removed: a new entry is an entry point not yet followed.
-        if self.tree.patches.contains(&id) || !out.entries.insert((id, ctx.clone())) {
+        if self.tree.data.contains(&id) || !out.entries.insert((id, ctx.clone())) {
             return;
         }
         for layout in &self.tree.contents[id.0 as usize].layout {
@@ -468,7 +597,9 @@ impl Walker<'_, '_> {
                         self.dir(out, &self.tree.repo_path(&path), &ctx);
                     }
                 }
-                LayoutDoc::Kustomization(_) | LayoutDoc::ConfigMap { .. } => {}
+                LayoutDoc::Kustomization(_)
+                | LayoutDoc::ConfigMap { .. }
+                | LayoutDoc::ValuesFiles(_) => {}
             }
         }
     }
@@ -615,7 +746,9 @@ mod tests {
             name_suffix: "-o".into(),
             ..Default::default()
         };
-        let ctx = Context::default().through(&overlay).through(&base);
+        let ctx = Context::default()
+            .through(&overlay, None)
+            .through(&base, None);
         let mut o = object(Some("written"));
         ctx.apply(&mut o);
         assert_eq!(o.namespace.as_deref(), Some("prod"));
@@ -629,10 +762,13 @@ mod tests {
         let mut ns = Object::from_document(loaded.documents[0].root(), FileId(0), "default")
             .unwrap()
             .remove(0);
-        let ctx = Context::default().through(&Kustomization {
-            namespace: Some("shop".into()),
-            ..Default::default()
-        });
+        let ctx = Context::default().through(
+            &Kustomization {
+                namespace: Some("shop".into()),
+                ..Default::default()
+            },
+            None,
+        );
         ctx.apply(&mut ns);
         assert_eq!(ns.name, "shop");
     }

@@ -317,6 +317,12 @@ pub fn summary_line(report: &Report) -> String {
     if s.templates > 0 {
         line.push_str(&format!(", {} not linted", plural(s.templates, "template")));
     }
+    if s.data_files > 0 {
+        line.push_str(&format!(
+            ", {} not linted: kustomize and Helm read them as data",
+            plural(s.data_files, "data file")
+        ));
+    }
     line.push(')');
     if s.findings() > 0 {
         line.push_str(&format!(

@@ -7,6 +7,8 @@
 //! arena for all the documents of a file, so a document costs no allocation once the arena has
 //! grown, and dropping it is free; [`Node`] is a copyable view into it.
 
+pub mod build;
+
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as SaphyrSpan};
