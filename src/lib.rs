@@ -335,7 +335,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         files: files.len() - unreadable,
         objects: objects - data.objects,
         skipped_documents: skipped_documents - data.skipped_documents,
-        templates,
+        templates: templates - data.templates,
         data_files: data.files,
         commands,
         references: reference_count,

@@ -163,12 +163,15 @@ fn json_has_exactly_the_documented_shape() {
     assert_eq!(
         keys(&json["summary"]),
         [
+            "data_files",
             "errors",
             "files",
             "findings",
+            "not_objects",
             "notes",
             "objects",
             "references",
+            "templates",
             "unverified",
             "warnings"
         ]

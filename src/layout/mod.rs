@@ -71,6 +71,9 @@ pub struct DataFiles {
     pub files: usize,
     pub objects: usize,
     pub skipped_documents: usize,
+    /// Data files loading took for templates (an Alertmanager config's `{{ template … }}`):
+    /// counted as data, not also as templates.
+    pub templates: usize,
 }
 
 /// Parses a file's text again: Flux variables substituted, each document edited first.
@@ -99,6 +102,11 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
             .iter()
             .map(|f| contents[f.0 as usize].skipped_documents)
             .sum(),
+        templates: tree
+            .data
+            .iter()
+            .filter(|f| contents[f.0 as usize].template)
+            .count(),
     };
     let patches = patch_sets(&tree, reload);
     let mut config_maps = ConfigMaps::new();

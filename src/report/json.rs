@@ -32,6 +32,12 @@ struct Summary {
     notes: usize,
     references: usize,
     unverified: usize,
+    /// Documents that are not Kubernetes objects (other tools' configuration, Helm values…).
+    not_objects: usize,
+    /// Files that are templates until rendered (Helm charts, cookiecutter, copier…).
+    templates: usize,
+    /// Files kustomize, Flux or Argo CD read as data (patches, generator files, values files).
+    data_files: usize,
 }
 
 #[derive(Serialize)]
@@ -122,6 +128,9 @@ pub fn render(report: &Report) -> String {
             notes: s.notes,
             references: s.references,
             unverified: s.unverified,
+            not_objects: s.skipped_documents,
+            templates: s.templates,
+            data_files: s.data_files,
         },
         findings: report.findings.iter().map(|f| finding(report, f)).collect(),
         unverified: report.unverified.as_ref().map(|refs| {
