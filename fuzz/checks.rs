@@ -8,6 +8,9 @@ use cilint::source::yaml::{self, Node};
 use cilint::source::{FileId, FileKind, LineIndex, commands};
 use cilint::{Options, lint};
 
+#[path = "oracle.rs"]
+pub mod oracle;
+
 /// The YAML loader on arbitrary bytes, decoded as `load::read` decodes a file: every span stays
 /// inside the text (renderers slice the source with them) and is not reversed.
 pub fn yaml_load(data: &[u8]) {
@@ -22,6 +25,90 @@ pub fn yaml_load(data: &[u8]) {
         assert!(span.start.byte <= span.end.byte);
         assert!(span.end.byte as usize <= text.len());
     }
+}
+
+/// cilint's YAML loader against libyaml, kubectl's parser, on text as `load::read` passes it
+/// (UTF-8 without NUL; anything else is refused before the loader). Where libyaml accepts the
+/// text, cilint loads it with no error but its deliberate refusals, and with the same documents;
+/// every span cilint gives is exact (byte, line and column agree).
+pub fn yaml_oracle(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if text.contains('\0') {
+        return;
+    }
+    if let Err(difference) = compare_with_libyaml(&text) {
+        panic!("{difference}\n--- input ---\n{text:?}");
+    }
+}
+
+/// Where cilint's loader and libyaml disagree on `text`, if they do.
+pub fn compare_with_libyaml(text: &str) -> Result<(), String> {
+    let index = LineIndex::new(text);
+    let loaded = yaml::load(text, &index);
+    for doc in &loaded.documents {
+        exact_spans(doc.root(), text, &index)?;
+    }
+    if let Some(error) = &loaded.error
+        && index.pos_of_byte(error.pos.byte as usize) != error.pos
+    {
+        return Err(format!("error position {:?} is not exact", error.pos));
+    }
+    let Ok(accepted) = oracle::libyaml(text) else {
+        // libyaml rejects it: kubectl does not apply it, whatever cilint says.
+        return Ok(());
+    };
+    match &loaded.error {
+        Some(error) if accepted.refusals.explain(&error.message) => return Ok(()),
+        Some(error) => {
+            return Err(format!(
+                "libyaml accepts the text, cilint reports {error:?} (refusals met: {:?})",
+                accepted.refusals
+            ));
+        }
+        None if accepted.refusals.any() => {
+            return Err(format!(
+                "cilint loads a text it should refuse: {:?}",
+                accepted.refusals
+            ));
+        }
+        None => {}
+    }
+    if loaded.documents.len() != accepted.documents.len() {
+        return Err(format!(
+            "cilint has {} documents, libyaml {}",
+            loaded.documents.len(),
+            accepted.documents.len()
+        ));
+    }
+    for (i, (doc, value)) in loaded.documents.iter().zip(&accepted.documents).enumerate() {
+        let mut path = format!("document {}", i + 1);
+        if let Some(difference) = oracle::differ(doc.root(), value, &mut path) {
+            return Err(difference);
+        }
+    }
+    Ok(())
+}
+
+/// Every node's span lies in the text, in order, on character boundaries, with the line and
+/// column of its byte offset.
+fn exact_spans(node: Node<'_>, text: &str, index: &LineIndex) -> Result<(), String> {
+    let mut pending = vec![node];
+    while let Some(node) = pending.pop() {
+        let span = node.span();
+        let (start, end) = (span.start.byte as usize, span.end.byte as usize);
+        let exact = start <= end
+            && end <= text.len()
+            && text.is_char_boundary(start)
+            && text.is_char_boundary(end)
+            && index.pos_of_byte(start) == span.start
+            && index.pos_of_byte(end) == span.end;
+        if !exact {
+            return Err(format!("{node:?}: span {span:?} is not exact"));
+        }
+        pending.extend(node.as_seq());
+        pending.extend(node.as_map().flat_map(|(k, v)| [k, v]));
+    }
+    Ok(())
 }
 
 /// The `kubectl` command extractor on arbitrary text, read as each kind of file.

@@ -31,6 +31,7 @@ fn fuzz_crashes_stay_fixed() {
             ("commands", checks::commands),
             ("label_selector", checks::label_selector),
             ("pipeline", checks::pipeline),
+            ("yaml_oracle", checks::yaml_oracle),
         ] {
             let outcome = std::panic::catch_unwind(|| run(data));
             assert!(outcome.is_ok(), "{name} crashes the {target} target again");
