@@ -245,6 +245,41 @@ fn hostile_inputs_against_libyaml() {
     }
 }
 
+/// The pass fixture of `yaml-syntax` holds the shapes of the fallback as real repositories write
+/// them: it must stay a file only libyaml reads, with the values kubectl sees.
+#[test]
+fn pass_fixture_is_read_through_the_fallback() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/yaml-syntax/pass/apps/shop/worker.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(outcome(&text), Ok(Outcome::Fallback));
+    let loaded = yaml::load(&text, &LineIndex::new(&text));
+    let doc = loaded.documents[0].root();
+    let annotations = doc.at(&["metadata", "annotations"]).unwrap();
+    let value = |key| annotations.get(key).and_then(|n| n.as_str());
+    assert_eq!(
+        value("description"),
+        Some("Processes the checkout queue and sends order confirmations by mail")
+    );
+    assert_eq!(
+        value("owner"),
+        Some("storefront team, on call: #shop-oncall")
+    );
+    let container = doc
+        .at(&["spec", "template", "spec", "containers"])
+        .and_then(|c| c.as_seq().next())
+        .unwrap();
+    let image = container.get("image").and_then(|n| n.as_str());
+    assert_eq!(image, Some("ghcr.io/example/shop-worker:2.3.1"));
+    let args: Vec<_> = container
+        .get("args")
+        .unwrap()
+        .as_seq()
+        .filter_map(|n| n.as_str())
+        .collect();
+    assert_eq!(args, ["--queue=checkout", "--concurrency=4"]);
+}
+
 /// The seeds of every fuzz target and the saved crash inputs: each agrees with libyaml.
 #[test]
 fn fuzz_corpora_against_libyaml() {
