@@ -37,7 +37,7 @@ enum Outcome {
 
 /// Compares cilint with libyaml on one text; `Err` says how they differ.
 fn outcome(text: &str) -> Result<Outcome, String> {
-    checks::compare_with_libyaml(text)?;
+    checks::compare_with_libyaml(text, true)?;
     let index = LineIndex::new(text);
     let loaded = yaml::load(text, &index);
     Ok(match (oracle::libyaml(text), &loaded.error) {

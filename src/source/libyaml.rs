@@ -2,7 +2,8 @@
 //!
 //! kubectl, Flux and Argo CD parse YAML with go-yaml, a port of libyaml, which accepts some text
 //! that saphyr refuses (a multi-line quoted scalar whose continuation lines start at column 0,
-//! among others). When saphyr rejects a file, the loader re-reads it with libyaml, through
+//! among others). When saphyr rejects a file, or the builder refuses saphyr's reading of it, the
+//! loader re-reads it with libyaml, through
 //! `unsafe-libyaml` (libyaml translated to Rust), and feeds libyaml's events, turned into saphyr's
 //! event type, to the same builder: same arena, same limits, same merge keys and duplicate keys.
 //!
