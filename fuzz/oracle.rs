@@ -13,7 +13,7 @@ use std::mem::MaybeUninit;
 use std::rc::Rc;
 
 use cilint::source::yaml::{MAX_ALIAS_NODES, MAX_DEPTH, Node};
-use unsafe_libyaml as sys;
+use unsafe_libyaml as unsafe_sys;
 
 /// A node as libyaml's events describe it, with its size for the alias limits. Aliases share
 /// their anchor's `Rc`.
@@ -109,19 +109,19 @@ enum Ev {
 }
 
 struct LibYaml<'t> {
-    sys: Box<sys::yaml_parser_t>,
+    sys: Box<unsafe_sys::yaml_parser_t>,
     _text: std::marker::PhantomData<&'t str>,
 }
 
 impl<'t> LibYaml<'t> {
     fn new(text: &'t str) -> Self {
-        let mut parser = Box::<sys::yaml_parser_t>::new_uninit();
+        let mut parser = Box::<unsafe_sys::yaml_parser_t>::new_uninit();
         // SAFETY: initialize zeroes the struct; the boxed parser never moves once the input is
         // set; the input outlives it through the borrow.
         unsafe {
-            assert!(sys::yaml_parser_initialize(parser.as_mut_ptr()).ok);
+            assert!(unsafe_sys::yaml_parser_initialize(parser.as_mut_ptr()).ok);
             let mut sys = parser.assume_init();
-            sys::yaml_parser_set_input_string(&mut *sys, text.as_ptr(), text.len() as u64);
+            unsafe_sys::yaml_parser_set_input_string(&mut *sys, text.as_ptr(), text.len() as u64);
             LibYaml {
                 sys,
                 _text: std::marker::PhantomData,
@@ -130,12 +130,12 @@ impl<'t> LibYaml<'t> {
     }
 
     fn next(&mut self) -> Result<Ev, String> {
-        let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
+        let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
         // SAFETY: a successful parse initialises the event, which is read by its type and deleted
         // before returning; a failed one leaves nothing to free.
         unsafe {
-            if !sys::yaml_parser_parse(&mut *self.sys, event.as_mut_ptr()).ok {
-                let p: &sys::yaml_parser_t = &self.sys;
+            if !unsafe_sys::yaml_parser_parse(&mut *self.sys, event.as_mut_ptr()).ok {
+                let p: &unsafe_sys::yaml_parser_t = &self.sys;
                 let problem = if p.problem.is_null() {
                     "?".into()
                 } else {
@@ -147,10 +147,12 @@ impl<'t> LibYaml<'t> {
             let name =
                 |p: *const u8| (!p.is_null()).then(|| CStr::from_ptr(p.cast()).to_bytes().to_vec());
             let ev = match e.type_ {
-                sys::YAML_STREAM_END_EVENT | sys::YAML_NO_EVENT => Ev::End,
-                sys::YAML_DOCUMENT_END_EVENT => Ev::DocumentEnd,
-                sys::YAML_ALIAS_EVENT => Ev::Alias(name(e.data.alias.anchor).unwrap_or_default()),
-                sys::YAML_SCALAR_EVENT => {
+                unsafe_sys::YAML_STREAM_END_EVENT | unsafe_sys::YAML_NO_EVENT => Ev::End,
+                unsafe_sys::YAML_DOCUMENT_END_EVENT => Ev::DocumentEnd,
+                unsafe_sys::YAML_ALIAS_EVENT => {
+                    Ev::Alias(name(e.data.alias.anchor).unwrap_or_default())
+                }
+                unsafe_sys::YAML_SCALAR_EVENT => {
                     let s = e.data.scalar;
                     let bytes = if s.value.is_null() {
                         &[][..]
@@ -159,18 +161,22 @@ impl<'t> LibYaml<'t> {
                     };
                     Ev::Scalar(
                         String::from_utf8(bytes.to_vec()).expect("libyaml gives UTF-8"),
-                        s.style == sys::YAML_PLAIN_SCALAR_STYLE,
+                        s.style == unsafe_sys::YAML_PLAIN_SCALAR_STYLE,
                         name(s.anchor),
                     )
                 }
-                sys::YAML_SEQUENCE_START_EVENT => {
+                unsafe_sys::YAML_SEQUENCE_START_EVENT => {
                     Ev::Start(false, name(e.data.sequence_start.anchor))
                 }
-                sys::YAML_MAPPING_START_EVENT => Ev::Start(true, name(e.data.mapping_start.anchor)),
-                sys::YAML_SEQUENCE_END_EVENT | sys::YAML_MAPPING_END_EVENT => Ev::Finish,
+                unsafe_sys::YAML_MAPPING_START_EVENT => {
+                    Ev::Start(true, name(e.data.mapping_start.anchor))
+                }
+                unsafe_sys::YAML_SEQUENCE_END_EVENT | unsafe_sys::YAML_MAPPING_END_EVENT => {
+                    Ev::Finish
+                }
                 _ => Ev::Other,
             };
-            sys::yaml_event_delete(e);
+            unsafe_sys::yaml_event_delete(e);
             Ok(ev)
         }
     }
@@ -179,7 +185,7 @@ impl<'t> LibYaml<'t> {
 impl Drop for LibYaml<'_> {
     fn drop(&mut self) {
         // SAFETY: initialised in `new`, deleted once.
-        unsafe { sys::yaml_parser_delete(&mut *self.sys) }
+        unsafe { unsafe_sys::yaml_parser_delete(&mut *self.sys) }
     }
 }
 

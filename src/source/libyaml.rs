@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span as SaphyrSpan};
-use unsafe_libyaml as sys;
+use unsafe_libyaml as unsafe_sys;
 
 use super::LineIndex;
 use super::yaml::YamlError;
@@ -61,7 +61,7 @@ pub(super) enum Raw {
 pub(super) struct Parser<'t> {
     /// Boxed because libyaml keeps a pointer to the parser inside it (its read handler's data):
     /// it must not move once the input is set.
-    sys: Box<sys::yaml_parser_t>,
+    sys: Box<unsafe_sys::yaml_parser_t>,
     /// libyaml reads the text through a raw pointer: the borrow keeps the text alive.
     text: PhantomData<&'t str>,
     /// Bytes of a leading byte-order mark, which libyaml's reader drops before counting.
@@ -71,12 +71,12 @@ pub(super) struct Parser<'t> {
 
 impl<'t> Parser<'t> {
     pub(super) fn new(text: &'t str) -> Self {
-        let mut parser = Box::<sys::yaml_parser_t>::new_uninit();
+        let mut parser = Box::<unsafe_sys::yaml_parser_t>::new_uninit();
         // SAFETY: `yaml_parser_initialize` zeroes the whole struct before anything else, so the
         // box holds an initialised parser afterwards. It fails only when an allocation fails, and
         // unsafe-libyaml's allocator aborts the process instead of returning null.
         let mut sys = unsafe {
-            let ok = sys::yaml_parser_initialize(parser.as_mut_ptr()).ok;
+            let ok = unsafe_sys::yaml_parser_initialize(parser.as_mut_ptr()).ok;
             debug_assert!(ok);
             parser.assume_init()
         };
@@ -85,7 +85,7 @@ impl<'t> Parser<'t> {
         // The encoding is left for libyaml to detect, as go-yaml does: that way a leading
         // byte-order mark is dropped, not scanned as a character of the first line.
         unsafe {
-            sys::yaml_parser_set_input_string(&mut *sys, text.as_ptr(), text.len() as u64);
+            unsafe_sys::yaml_parser_set_input_string(&mut *sys, text.as_ptr(), text.len() as u64);
         }
         Parser {
             sys,
@@ -101,10 +101,10 @@ impl<'t> Parser<'t> {
         if self.finished {
             return None;
         }
-        let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
+        let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
         // SAFETY: the parser is initialised and its input alive; `yaml_parser_parse` zeroes the
         // event before filling it, and leaves no event to free when it fails.
-        let ok = unsafe { sys::yaml_parser_parse(&mut *self.sys, event.as_mut_ptr()).ok };
+        let ok = unsafe { unsafe_sys::yaml_parser_parse(&mut *self.sys, event.as_mut_ptr()).ok };
         if !ok {
             self.finished = true;
             return Some(Err(self.error()));
@@ -116,7 +116,7 @@ impl<'t> Parser<'t> {
             let event = event.assume_init_mut();
             let copied = copy(event);
             let marks = (event.start_mark.index, event.end_mark.index);
-            sys::yaml_event_delete(event);
+            unsafe_sys::yaml_event_delete(event);
             (copied, marks.0, marks.1)
         };
         let raw = match raw {
@@ -140,7 +140,7 @@ impl<'t> Parser<'t> {
     /// The error the parser stopped at.
     fn error(&self) -> Error {
         // The parser's public prefix: error kind, problem, context and their positions.
-        let p: &sys::yaml_parser_t = &self.sys;
+        let p: &unsafe_sys::yaml_parser_t = &self.sys;
         // SAFETY: libyaml sets `problem` and `context` to null or to static NUL-terminated strings.
         let text = |s: *const std::ffi::c_char| {
             (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned())
@@ -152,7 +152,7 @@ impl<'t> Parser<'t> {
         };
         // A reader error (a control character) counts bytes of the input as given, byte-order
         // mark included; the marks of the others count from after the mark.
-        let byte = if p.error == sys::YAML_READER_ERROR {
+        let byte = if p.error == unsafe_sys::YAML_READER_ERROR {
             p.problem_offset as usize
         } else {
             self.bom + p.problem_mark.index as usize
@@ -165,14 +165,14 @@ impl Drop for Parser<'_> {
     fn drop(&mut self) {
         // SAFETY: the parser was initialised in `new` and is deleted exactly once, here; this
         // frees its buffers, queued tokens and stacks, after an error too.
-        unsafe { sys::yaml_parser_delete(&mut *self.sys) }
+        unsafe { unsafe_sys::yaml_parser_delete(&mut *self.sys) }
     }
 }
 
 /// Copies an event's data out of libyaml's buffers.
 ///
 /// SAFETY: `event` must come from a successful `yaml_parser_parse` and not be deleted yet.
-unsafe fn copy(event: &sys::yaml_event_t) -> Option<Raw> {
+unsafe fn copy(event: &unsafe_sys::yaml_event_t) -> Option<Raw> {
     // SAFETY (for the helpers): libyaml's anchors are null or NUL-terminated, and a scalar's
     // value is `length` bytes, all owned by the event until it is deleted.
     let name = |p: *const u8| {
@@ -181,16 +181,16 @@ unsafe fn copy(event: &sys::yaml_event_t) -> Option<Raw> {
     // SAFETY: each arm reads the union member that libyaml sets for that event type.
     let raw = unsafe {
         match event.type_ {
-            sys::YAML_STREAM_START_EVENT => Raw::StreamStart,
-            sys::YAML_STREAM_END_EVENT => Raw::StreamEnd,
-            sys::YAML_DOCUMENT_START_EVENT => Raw::DocumentStart {
+            unsafe_sys::YAML_STREAM_START_EVENT => Raw::StreamStart,
+            unsafe_sys::YAML_STREAM_END_EVENT => Raw::StreamEnd,
+            unsafe_sys::YAML_DOCUMENT_START_EVENT => Raw::DocumentStart {
                 explicit: !event.data.document_start.implicit,
             },
-            sys::YAML_DOCUMENT_END_EVENT => Raw::DocumentEnd,
-            sys::YAML_ALIAS_EVENT => Raw::Alias {
+            unsafe_sys::YAML_DOCUMENT_END_EVENT => Raw::DocumentEnd,
+            unsafe_sys::YAML_ALIAS_EVENT => Raw::Alias {
                 anchor: name(event.data.alias.anchor).unwrap_or_default(),
             },
-            sys::YAML_SCALAR_EVENT => {
+            unsafe_sys::YAML_SCALAR_EVENT => {
                 let s = &event.data.scalar;
                 let bytes = if s.value.is_null() {
                     &[][..]
@@ -201,23 +201,23 @@ unsafe fn copy(event: &sys::yaml_event_t) -> Option<Raw> {
                     // libyaml checked the input is UTF-8 and its escapes encode valid characters.
                     value: String::from_utf8_lossy(bytes).into_owned(),
                     style: match s.style {
-                        sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => ScalarStyle::SingleQuoted,
-                        sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => ScalarStyle::DoubleQuoted,
-                        sys::YAML_LITERAL_SCALAR_STYLE => ScalarStyle::Literal,
-                        sys::YAML_FOLDED_SCALAR_STYLE => ScalarStyle::Folded,
+                        unsafe_sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => ScalarStyle::SingleQuoted,
+                        unsafe_sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => ScalarStyle::DoubleQuoted,
+                        unsafe_sys::YAML_LITERAL_SCALAR_STYLE => ScalarStyle::Literal,
+                        unsafe_sys::YAML_FOLDED_SCALAR_STYLE => ScalarStyle::Folded,
                         _ => ScalarStyle::Plain,
                     },
                     anchor: name(s.anchor),
                 }
             }
-            sys::YAML_SEQUENCE_START_EVENT => Raw::SequenceStart {
+            unsafe_sys::YAML_SEQUENCE_START_EVENT => Raw::SequenceStart {
                 anchor: name(event.data.sequence_start.anchor),
             },
-            sys::YAML_SEQUENCE_END_EVENT => Raw::SequenceEnd,
-            sys::YAML_MAPPING_START_EVENT => Raw::MappingStart {
+            unsafe_sys::YAML_SEQUENCE_END_EVENT => Raw::SequenceEnd,
+            unsafe_sys::YAML_MAPPING_START_EVENT => Raw::MappingStart {
                 anchor: name(event.data.mapping_start.anchor),
             },
-            sys::YAML_MAPPING_END_EVENT => Raw::MappingEnd,
+            unsafe_sys::YAML_MAPPING_END_EVENT => Raw::MappingEnd,
             _ => return None,
         }
     };
