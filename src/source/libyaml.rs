@@ -3,12 +3,12 @@
 //! kubectl, Flux and Argo CD parse YAML with go-yaml, a port of libyaml, which accepts some text
 //! that saphyr refuses (a multi-line quoted scalar whose continuation lines start at column 0,
 //! among others). When saphyr rejects a file, or the builder refuses saphyr's reading of it, the
-//! loader re-reads it with libyaml, through
-//! `unsafe-libyaml` (libyaml translated to Rust), and feeds libyaml's events, turned into saphyr's
-//! event type, to the same builder: same arena, same limits, same merge keys and duplicate keys.
+//! loader re-reads it with libyaml, through `unsafe-libyaml` (libyaml translated to Rust), and
+//! feeds libyaml's events, turned into saphyr's event type, to the same builder: same arena, same
+//! limits, same merge keys and duplicate keys.
 //!
-//! All the unsafe code of the crate is in [`Parser`]: it owns one libyaml parser, hands out each
-//! event's data as owned values, and frees every event and the parser itself on every path.
+//! The library's unsafe code is here, in [`Parser`] and `copy`: one libyaml parser, owned,
+//! each event's data copied out, and every event and the parser itself freed on every path.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
