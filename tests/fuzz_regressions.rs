@@ -20,6 +20,12 @@ const CRASHES: &[(&str, &[u8])] = &[
     // yaml_load: saphyr counts a lone CR as a line break and the line index did not, so spans
     // after one landed on the wrong line and a document's span ended before it began.
     crash!("crash-a3e18ab572d54b919e5e39b15d31f46e1dbbb339"),
+    // yaml_oracle: saphyr put an error one column past the end of a line holding a byte-order
+    // mark, so the error's column and byte disagreed.
+    crash!("crash-ed971ec74f5e73cce95f1df55b719f3fdb2be2a6"),
+    // yaml_oracle: `{?,?,? }` holds three `?` keys for saphyr, so cilint refused a duplicate key,
+    // and three empty keys for libyaml, so kubectl applies it.
+    crash!("crash-9c03e1204659c968898421c6deed8aa6bfc1eaa4"),
 ];
 
 /// Every input goes through every target: a crash in one stage is worth checking in the others.
@@ -31,6 +37,7 @@ fn fuzz_crashes_stay_fixed() {
             ("commands", checks::commands),
             ("label_selector", checks::label_selector),
             ("pipeline", checks::pipeline),
+            ("yaml_oracle", checks::yaml_oracle),
         ] {
             let outcome = std::panic::catch_unwind(|| run(data));
             assert!(outcome.is_ok(), "{name} crashes the {target} target again");

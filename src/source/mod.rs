@@ -1,6 +1,7 @@
 //! Source files and positions: what was read, and where things are in it.
 
 pub mod commands;
+mod libyaml;
 pub mod suppress;
 pub mod yaml;
 
