@@ -660,3 +660,137 @@ fn kustomize_components_placement() {
         "the summary counts the data files:\n{text}"
     );
 }
+
+/// One repository holding every kind of file that once drew a false alarm (Talos, kind, kubeadm
+/// and kubelet configuration, a kubeconfig, YAML only libyaml reads, a cookiecutter template,
+/// kustomize data files, a component, patches, a cluster directory another cluster deploys, a
+/// file nothing deploys) and exactly one real defect of each rule: exactly those are found.
+#[test]
+fn homelab_mix() {
+    check_repo(
+        "homelab-mix",
+        &[
+            ("label-command-unknown-gateway", "README.md", 18, None),
+            (
+                "backend-not-found",
+                "archive/whoami-v1-route.yaml",
+                16,
+                None,
+            ),
+            (
+                "backend-not-found",
+                "kubernetes/apps/base/api-route.yaml",
+                18,
+                None,
+            ),
+            (
+                "invalid-object",
+                "kubernetes/apps/base/settings.yaml",
+                1,
+                None,
+            ),
+            (
+                "route-parent-not-found",
+                "kubernetes/apps/components/https-redirect/httproute.yaml",
+                7,
+                None,
+            ),
+            (
+                "route-not-allowed",
+                "kubernetes/apps/media/jellyfin/httproute.yaml",
+                7,
+                None,
+            ),
+            (
+                "unused-suppression",
+                "kubernetes/apps/media/jellyfin/httproute.yaml",
+                15,
+                None,
+            ),
+            (
+                "yaml-syntax",
+                "kubernetes/apps/media/jellyfin/pvc.yaml",
+                7,
+                None,
+            ),
+            (
+                "route-listener-not-found",
+                "kubernetes/apps/monitoring/grafana/httproute.yaml",
+                9,
+                None,
+            ),
+            (
+                "route-hostname-mismatch",
+                "kubernetes/apps/monitoring/prometheus-route.yaml",
+                11,
+                None,
+            ),
+            (
+                "service-not-advertised",
+                "kubernetes/apps/overlays/home/mosquitto.yaml",
+                4,
+                None,
+            ),
+            (
+                "backend-port-mismatch",
+                "kubernetes/apps/overlays/home/patches/whoami-port.yaml",
+                4,
+                None,
+            ),
+            (
+                "selector-matches-nothing",
+                "kubernetes/infrastructure/cilium/pools.yaml",
+                19,
+                None,
+            ),
+            (
+                "gateway-labels-not-propagated",
+                "kubernetes/infrastructure/gateway/lan-gw.yaml",
+                7,
+                None,
+            ),
+            (
+                "tls-secret-not-found",
+                "kubernetes/infrastructure/gateway/lan-gw.yaml",
+                17,
+                None,
+            ),
+        ],
+        // Backends in `monitoring`, where a HelmRelease deploys a chart.
+        &[
+            ("kubernetes/apps/monitoring/grafana/httproute.yaml", 14),
+            ("kubernetes/apps/monitoring/prometheus-route.yaml", 14),
+        ],
+    );
+}
+
+/// The mix has one defect of every rule, says which file nothing deploys, and counts what it
+/// does not lint.
+#[test]
+fn homelab_mix_covers_every_rule_and_counts_what_is_not_linted() {
+    let root = "fixtures/repos/homelab-mix";
+    let json = json_of(&cilint(&["--format", "json", root]));
+    let rules: BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    let all: BTreeSet<&str> = cilint::rules::RULES.iter().map(|r| r.meta.id).collect();
+    assert_eq!(rules, all, "one real defect of each rule");
+    assert_eq!(
+        undeployed(&json, root),
+        [(
+            "backend-not-found".to_string(),
+            "archive/whoami-v1-route.yaml".to_string(),
+            16,
+            "warning".to_string()
+        )]
+    );
+    // Talos (4), kind, kubeadm and kubelet (3), EncryptionConfiguration, kubeconfig, talconfig.
+    assert_eq!(summary(&json, "not_objects"), 11, "{json:#}");
+    // cookiecutter.json and the two files of the cookiecutter template.
+    assert_eq!(summary(&json, "templates"), 3, "{json:#}");
+    // values.yaml, two dashboards, kustomizeconfig.yaml, the port patch.
+    assert_eq!(summary(&json, "data_files"), 5, "{json:#}");
+}
