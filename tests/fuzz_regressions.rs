@@ -26,6 +26,9 @@ const CRASHES: &[(&str, &[u8])] = &[
     // yaml_oracle: `{?,?,? }` holds three `?` keys for saphyr, so cilint refused a duplicate key,
     // and three empty keys for libyaml, so kubectl applies it.
     crash!("crash-9c03e1204659c968898421c6deed8aa6bfc1eaa4"),
+    // yaml_oracle: a block mapping whose last value is an alias ended where the anchored node
+    // ends, lines before the mapping starts.
+    crash!("crash-b201d47e7df72b1f3147a7d33b1c1ffa80b1f100"),
 ];
 
 /// Every input goes through every target: a crash in one stage is worth checking in the others.

@@ -287,6 +287,9 @@ struct Frame {
     start: Pos,
     anchor: usize,
     children: Vec<Raw>,
+    /// How many children there were after the latest alias, and where that alias ends: an alias
+    /// shares its anchor's span, which may lie before this collection.
+    alias_end: (usize, Pos),
 }
 
 /// Rewrites a scalar's text (Flux variable substitution); `None` keeps it.
@@ -490,7 +493,12 @@ impl Builder<'_> {
                 }
                 self.count_alias(size.nodes, at)?;
                 // The anchored node's children are already in the arena: the alias shares them.
-                self.complete(raw, 0)
+                self.complete(raw, 0)?;
+                let end = self.pos(&span.end);
+                if let Some(frame) = self.stack.last_mut() {
+                    frame.alias_end = (frame.children.len(), end);
+                }
+                Ok(())
             }
             Event::SequenceStart(anchor, _) => self.open(Kind::Seq, anchor, &span),
             Event::MappingStart(anchor, _) => self.open(Kind::Map, anchor, &span),
@@ -499,9 +507,14 @@ impl Builder<'_> {
                     return Ok(());
                 };
                 // A block collection ends where the next token starts (a zero-width span on a
-                // later line): end it at its last child instead, so underlines stay on it.
+                // later line): end it at its last child instead, so underlines stay on it. A last
+                // child reached through an alias ends where the alias is written (found by
+                // fuzzing: the anchor's end came before the collection's start).
                 let block_end = (span.start.index() == span.end.index())
-                    .then(|| frame.children.last().map(|c| c.span.end))
+                    .then(|| match frame.alias_end {
+                        (n, end) if n > 0 && n == frame.children.len() => Some(end),
+                        _ => frame.children.last().map(|c| c.span.end),
+                    })
                     .flatten();
                 let end = block_end.unwrap_or_else(|| self.pos(&span.end));
                 let anchor = frame.anchor;
@@ -528,6 +541,7 @@ impl Builder<'_> {
             start,
             anchor,
             children,
+            alias_end: (0, start),
         });
         Ok(())
     }
@@ -747,6 +761,19 @@ mod tests {
         assert_eq!(slice(doc.get("z").unwrap()), "1\n- 2");
         assert_eq!(slice(doc.at(&["a", "c"]).unwrap()), "[x, y]");
         assert_eq!(slice(doc.at(&["a", "d"]).unwrap()), "{e: f}");
+    }
+
+    #[test]
+    fn a_block_collection_ending_in_an_alias_ends_at_the_alias() {
+        let text = "base: &b {x: 1}\nm:\n  k: v\n  ref: *b\nn: 2\n";
+        let loaded = load_str(text);
+        let m = loaded.documents[0].root().get("m").unwrap();
+        let span = m.span();
+        assert!(span.start.byte <= span.end.byte, "{span:?}");
+        assert_eq!(
+            &text[span.start.byte as usize..span.end.byte as usize],
+            "k: v\n  ref: *b"
+        );
     }
 
     #[test]
