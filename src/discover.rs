@@ -228,13 +228,12 @@ fn mark_scaffold_templates(files: &mut [Candidate], scaffolds: &[std::path::Path
         if c.template || c.path == STDIN {
             continue;
         }
-        let path = Path::new(&c.path);
-        c.template = path.components().any(|part| {
-            let part = part.as_os_str().to_string_lossy();
-            part.contains("{{") || part.contains("{%")
-        }) || path
-            .ancestors()
-            .skip(1)
-            .any(|dir| scaffolds.iter().any(|s| s == dir));
+        // Tens of thousands of paths: one byte scan each, and ancestors only when a marker exists.
+        c.template = crate::source::has_template_syntax(&c.path)
+            || (!scaffolds.is_empty()
+                && Path::new(&c.path)
+                    .ancestors()
+                    .skip(1)
+                    .any(|dir| scaffolds.iter().any(|s| s == dir)));
     }
 }

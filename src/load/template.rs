@@ -3,18 +3,12 @@
 //! rather than inside a string. Such a file is a template, not a manifest: it is what a tool
 //! renders into manifests, and it is counted as a template instead of linted.
 
+pub use crate::source::has_template_syntax as may_hold_template_syntax;
 use crate::source::yaml::Node;
 
 /// The openings of template tags: Go template and Jinja expressions, Jinja statements and
 /// comments.
 const OPENINGS: [&str; 3] = ["{{", "{%", "{#"];
-
-/// Whether `text` may hold template syntax at all: one fast scan for `{{` or `{%`, before any
-/// closer look (manifests seldom hold a `{`).
-pub fn may_hold_template_syntax(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'{', bytes).any(|i| matches!(bytes.get(i + 1), Some(b'{' | b'%')))
-}
 
 /// Whether a parsed document holds an unquoted `{{ … }}`: YAML reads `name: {{ .name }}` as a
 /// flow mapping whose key is itself a mapping. Kubernetes objects never have a mapping or a

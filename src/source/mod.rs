@@ -7,6 +7,13 @@ pub mod yaml;
 
 use std::sync::Arc;
 
+/// Whether `text` holds `{{` or `{%`, the openings of Go template and Jinja tags: one fast scan
+/// before any closer look (manifests and paths seldom hold a `{`).
+pub fn has_template_syntax(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|i| matches!(bytes.get(i + 1), Some(b'{' | b'%')))
+}
+
 /// Index of a file in the run's file table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
