@@ -8,17 +8,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::write;
+use common::repo;
 use serde_json::Value;
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    for (rel, text) in files {
-        write(dir.path(), rel, text);
-    }
-    dir
-}
 
 fn lint(dir: &Path) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_cilint"))

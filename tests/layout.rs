@@ -13,21 +13,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::write;
+use common::{repo, write};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
 // Harness
-
-/// A repository in a temporary directory: `.git` marks its root (config discovery stops there).
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    for (rel, text) in files {
-        write(dir.path(), rel, text);
-    }
-    dir
-}
 
 struct Run {
     json: Value,

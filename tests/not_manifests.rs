@@ -8,15 +8,7 @@ mod common;
 use std::path::Path;
 
 use cilint::{Options, Report};
-use common::{rules_of, write};
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (rel, text) in files {
-        write(dir.path(), rel, text);
-    }
-    dir
-}
+use common::{repo, rules_of};
 
 fn lint(dir: &Path) -> Report {
     let report = cilint::lint(&[dir.to_str().unwrap().to_string()], &Options::default());

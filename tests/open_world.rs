@@ -8,15 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use cilint::{Options, Report};
-use common::{human, json, rules_of, write};
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (rel, text) in files {
-        write(dir.path(), rel, text);
-    }
-    dir
-}
+use common::{human, json, repo, rules_of, write};
 
 fn lint_with(dir: &Path, options: Options) -> Report {
     let report = cilint::lint(&[dir.to_str().unwrap().to_string()], &options);

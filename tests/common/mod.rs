@@ -13,6 +13,17 @@ pub fn write(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// A repository in a temporary directory holding `files`: `.git` marks its root, where the
+/// configuration search stops.
+pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    dir
+}
+
 /// Lints paths relative to the crate root with a default namespace.
 pub fn lint_ns(paths: &[&str], namespace: &str) -> Report {
     let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
