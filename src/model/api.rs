@@ -4,6 +4,7 @@
 //! document without `metadata` is of a kind the API server serves.
 
 use super::{GATEWAY_GROUP, route::RouteKind};
+use crate::source::yaml::Node;
 
 /// Why a document is not an object cilint indexes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,10 @@ pub enum NotAnObject {
     ConfigurationFile,
     /// No `metadata` and a kind the API server does not serve in that group.
     NotServed,
+    /// Marked as local configuration by its annotations: a KRM function's configuration or a
+    /// `config.kubernetes.io/local-config: "true"` object, which kustomize and kpt read and
+    /// leave out of what they build. See [`is_local_config`].
+    LocalConfiguration,
 }
 
 /// The API group of kustomize's own files (`Kustomization`, `Component`): build inputs that
@@ -294,9 +299,43 @@ fn is_modelled(group: &str, kind: &str) -> bool {
     }
 }
 
+/// Whether `metadata.annotations` mark a document as local configuration, never applied:
+/// `config.kubernetes.io/local-config: "true"` (kustomize and kpt drop such objects from their
+/// output), or `config.kubernetes.io/function` / `config.k8s.io/function`, the configuration of a
+/// KRM function that kustomize runs as a generator, transformer or validator.
+/// <https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/generators/>,
+/// <https://kpt.dev/reference/annotations/local-config/>
+pub fn is_local_config(annotations: Node<'_>) -> bool {
+    annotations.as_map().any(|(k, v)| match k.as_str() {
+        Some("config.kubernetes.io/local-config") => v.as_str() == Some("true"),
+        Some("config.kubernetes.io/function" | "config.k8s.io/function") => true,
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn annotations(text: &str) -> bool {
+        let loaded = crate::source::yaml::load(text, &crate::source::LineIndex::new(text));
+        is_local_config(loaded.documents[0].root())
+    }
+
+    #[test]
+    fn local_configuration_is_marked_by_annotations() {
+        assert!(annotations("config.kubernetes.io/local-config: \"true\"\n"));
+        assert!(!annotations(
+            "config.kubernetes.io/local-config: \"false\"\n"
+        ));
+        assert!(annotations(
+            "config.kubernetes.io/function: |\n  container: {}\n"
+        ));
+        assert!(annotations("config.k8s.io/function: x\n"));
+        assert!(!annotations(
+            "cert-manager.io/cluster-issuer: letsencrypt\n"
+        ));
+    }
 
     fn object(api_version: &str, kind: Option<&str>, metadata: bool) -> Result<(), NotAnObject> {
         classify(api_version, kind, metadata)

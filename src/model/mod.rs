@@ -350,6 +350,12 @@ impl Object {
             return Ok(out);
         }
         let metadata = doc.get("metadata");
+        if metadata
+            .and_then(|m| m.get("annotations"))
+            .is_some_and(api::is_local_config)
+        {
+            return Err(NotAnObject::LocalConfiguration);
+        }
         // An object named by `generateName` (for `kubectl create`) is known by its prefix.
         let name_node = metadata.and_then(|m| m.get("name").or_else(|| m.get("generateName")));
         let name = name_node.and_then(Node::as_str).unwrap_or_default();
