@@ -63,6 +63,9 @@ pub struct FileContents {
     pub layout: Vec<LayoutDoc>,
     /// For a file that does not parse, the names written where loading stopped.
     pub unparsed: Option<Box<Unparsed>>,
+    /// The file does not parse and never writes `apiVersion`, which kubectl needs in every
+    /// object: unless something deploys it, it is no manifest (a tool's JSON output, a workflow).
+    pub broken_without_api_version: bool,
 }
 
 /// The part of a file that does not parse, from the start of the document holding the syntax

@@ -189,6 +189,8 @@ pub fn parse_edited(
             ..Default::default()
         };
     }
+    out.broken_without_api_version =
+        error.is_some() && !kustomization_file && !text.contains("apiVersion");
     out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
         e

@@ -222,7 +222,10 @@ fn a_file_left_out_keeps_its_syntax_error_and_drops_its_suppressions() {
             &kustomization("resources:\n- service.yaml\n"),
         ),
         ("app/service.yaml", SERVICE),
-        ("app/broken.yaml", "a: [\n"),
+        (
+            "app/broken.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: [\n",
+        ),
         (
             "app/old.yaml",
             &format!("# cilint-ignore backend-not-found -- moved\n{ROUTE}"),
@@ -230,7 +233,41 @@ fn a_file_left_out_keeps_its_syntax_error_and_drops_its_suppressions() {
     ]);
     assert_eq!(
         found(&lint(dir.path())),
-        ["yaml-syntax app/broken.yaml:1 [-] warning not-deployed"]
+        ["yaml-syntax app/broken.yaml:3 [-] warning not-deployed"]
+    );
+}
+
+/// A file nothing deploys that does not parse and never writes `apiVersion` is not a manifest
+/// (a tool's JSON output left in the tree, a CI workflow): it draws nothing. A broken manifest
+/// nothing deploys is still reported, as a warning; one an entry point deploys, as an error.
+#[test]
+fn a_broken_file_nothing_deploys_is_reported_only_if_it_is_a_manifest() {
+    let dir = repo(&[
+        (
+            "app/kustomization.yaml",
+            &kustomization("resources:\n- service.yaml\n- config.yaml\n"),
+        ),
+        ("app/service.yaml", SERVICE),
+        (
+            "app/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\ndata: {a: [\n",
+        ),
+        (
+            "tools/gpu-report.json",
+            "{\"gpus\": 2}\nERROR: init 250 result=11\n",
+        ),
+        (".github/workflows/ci.yaml", "on: [push\njobs: {}\n"),
+        (
+            "old/gateway.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: [\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&lint(dir.path())),
+        [
+            "yaml-syntax app/config.yaml:3 [-] error",
+            "yaml-syntax old/gateway.yaml:3 [-] warning not-deployed"
+        ]
     );
 }
 

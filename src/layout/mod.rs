@@ -209,6 +209,16 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
         .collect();
 
     drop(tree);
+    // A broken file nothing deploys that never writes `apiVersion` is no manifest: its syntax
+    // is not cilint's business.
+    let mut contents = contents;
+    for id in &undeployed {
+        let c = &mut contents[id.0 as usize];
+        if c.broken_without_api_version && c.yaml_error.take().is_some() {
+            c.unparsed = None;
+            c.skipped_documents += 1;
+        }
+    }
     let patching = Patching {
         sets: &patches.sets,
         positions: &patches.positions,
