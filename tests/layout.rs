@@ -1764,3 +1764,37 @@ fn gateway_named_cilium_gateway_something() {
         fail.json
     );
 }
+
+/// A Flux source whose root is a directory of the repository (an OCIRepository or
+/// ExternalArtifact built from `kubernetes/`): its Kustomizations' paths start there, so a path
+/// that is nothing from the repository root is the one directory that ends with it. When two
+/// directories end with it, which one is meant is unknown: nothing is placed through it.
+#[test]
+fn flux_paths_of_a_source_rooted_in_a_directory_resolve_by_their_ending() {
+    let ks = |name: &str, path: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+             name: {name}\n  namespace: flux-system\nspec:\n  path: {path}\n  \
+             targetNamespace: {name}\n  sourceRef:\n    kind: OCIRepository\n    name: apps\n"
+        )
+    };
+    let entry = format!(
+        "{}---\n{}",
+        ks("shop", "./apps/shop"),
+        ks("blog", "./apps/blog")
+    );
+    let dir = repo(&[
+        ("kubernetes/flux/apps.yaml", &entry),
+        ("kubernetes/apps/shop/route.yaml", &probe("shop-probe")),
+        ("kubernetes/apps/blog/route.yaml", &probe("blog-probe")),
+        ("archive/apps/blog/route.yaml", &probe("old-blog-probe")),
+    ]);
+    assert_eq!(
+        lint(dir.path(), &[]).probes(),
+        [
+            "default/blog-probe",
+            "default/old-blog-probe",
+            "shop/shop-probe"
+        ]
+    );
+}

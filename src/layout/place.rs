@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -131,6 +131,9 @@ pub struct Tree<'a> {
     pub data: HashSet<FileId>,
     /// Where Flux and Argo CD paths start: the repository root.
     root: PathBuf,
+    /// The repository's directories by their last component, built the first time a path does
+    /// not resolve from the root (see [`Tree::repo_dir`]).
+    dirs_by_name: OnceLock<HashMap<std::ffi::OsString, Vec<PathBuf>>>,
 }
 
 /// The map of `entries`, the last of equal paths winning as with `insert`. `Path` comparisons
@@ -216,6 +219,7 @@ impl<'a> Tree<'a> {
             kustomizations: sorted_map(kustomizations),
             data: HashSet::new(),
             root: normalize(root),
+            dirs_by_name: OnceLock::new(),
         };
         tree.data = tree.data_files();
         tree
@@ -295,6 +299,48 @@ impl<'a> Tree<'a> {
     /// A Flux or Argo CD path: relative to the repository root.
     fn repo_path(&self, path: &str) -> PathBuf {
         normalize(&self.root.join(path.trim_start_matches("./")))
+    }
+
+    /// A Flux or Argo CD directory: relative to the repository root, else, when nothing is there,
+    /// the one directory of the repository that ends with the path. A Flux source's root may be a
+    /// directory of the repository (an OCIRepository or ExternalArtifact built from
+    /// `kubernetes/`, a GitRepository with `spec.ignore`), and its Kustomizations' paths start
+    /// there. Two or more such directories resolve nothing: which one is meant is unknown.
+    fn repo_dir(&self, path: &str) -> PathBuf {
+        let direct = self.repo_path(path);
+        if self.under(&direct).next().is_some() {
+            return direct;
+        }
+        let rel = lexical(Path::new(path.trim_start_matches("./")));
+        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return direct;
+        }
+        let Some(name) = rel.file_name() else {
+            return direct;
+        };
+        let index = self.dirs_by_name.get_or_init(|| {
+            let mut dirs: HashMap<std::ffi::OsString, Vec<PathBuf>> = HashMap::new();
+            let mut seen = HashSet::new();
+            for path in self.files.keys() {
+                for dir in path.ancestors().skip(1) {
+                    if !dir.starts_with(&self.root) || !seen.insert(dir.to_path_buf()) {
+                        break;
+                    }
+                    if let Some(n) = dir.file_name() {
+                        dirs.entry(n.to_os_string())
+                            .or_default()
+                            .push(dir.to_path_buf());
+                    }
+                }
+            }
+            dirs
+        });
+        let mut ending = index.get(name).into_iter().flatten();
+        let mut ending = ending.by_ref().filter(|d| d.ends_with(&rel));
+        match (ending.next(), ending.next()) {
+            (Some(one), None) => one.clone(),
+            _ => direct,
+        }
     }
 }
 
@@ -571,7 +617,7 @@ impl Walker<'_, '_> {
         for layout in &self.tree.contents[id.0 as usize].layout {
             match layout {
                 LayoutDoc::Flux(f) => {
-                    let target = self.tree.repo_path(&f.path);
+                    let target = self.tree.repo_dir(&f.path);
                     let ctx = Arc::new(Context {
                         namespace: f.target_namespace.clone(),
                         vars: Some(Arc::new(self.vars(f))),
@@ -585,7 +631,7 @@ impl Walker<'_, '_> {
                         ..Context::default()
                     });
                     for p in &app.paths {
-                        self.dir(out, &self.tree.repo_path(p), &ctx);
+                        self.dir(out, &self.tree.repo_dir(p), &ctx);
                     }
                 }
                 LayoutDoc::ApplicationSet(set) => {
@@ -594,7 +640,7 @@ impl Walker<'_, '_> {
                             default_namespace: namespace,
                             ..Context::default()
                         });
-                        self.dir(out, &self.tree.repo_path(&path), &ctx);
+                        self.dir(out, &self.tree.repo_dir(&path), &ctx);
                     }
                 }
                 LayoutDoc::Kustomization(_)
