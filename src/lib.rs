@@ -163,22 +163,11 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
                     (FileContents::default(), (valid, None)),
                 );
             }
-            let contents = catch_unwind(AssertUnwindSafe(|| {
+            let contents = loaded_or_internal_error(|| {
                 with_unparsed(
                     load::parse(file, &source, valid, &options.namespace),
                     &source,
                 )
-            }))
-            .unwrap_or_else(|_| FileContents {
-                yaml_error: Some(YamlError {
-                    pos: Pos {
-                        line: 1,
-                        col: 1,
-                        byte: 0,
-                    },
-                    message: "internal error while loading this file (please report it)".into(),
-                }),
-                ..Default::default()
             });
             // Flux may parse a file again with its variables, and standard input cannot be read
             // twice: those keep their text.
@@ -219,8 +208,12 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             kind: files[i].kind,
             text,
         };
-        let contents = load::parse_edited(id, &source, valid[i], &options.namespace, vars, edit);
-        with_unparsed(contents, &source)
+        // Patches and substitutions run here, on one file: a panic is that file's error too.
+        loaded_or_internal_error(|| {
+            let contents =
+                load::parse_edited(id, &source, valid[i], &options.namespace, vars, edit);
+            with_unparsed(contents, &source)
+        })
     };
     let layout::Layout {
         worlds,
@@ -358,6 +351,22 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         unverified: options.show_unverified.then_some(unverified),
         timings,
     }
+}
+
+/// What `load` makes of one file; a panic while loading it becomes that file's error and the run
+/// goes on.
+fn loaded_or_internal_error(load: impl FnOnce() -> FileContents) -> FileContents {
+    catch_unwind(AssertUnwindSafe(load)).unwrap_or_else(|_| FileContents {
+        yaml_error: Some(YamlError {
+            pos: Pos {
+                line: 1,
+                col: 1,
+                byte: 0,
+            },
+            message: "internal error while loading this file (please report it)".into(),
+        }),
+        ..Default::default()
+    })
 }
 
 /// A file's contents with, when it does not parse, the names written where loading stopped: a
