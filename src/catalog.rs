@@ -351,6 +351,8 @@ pub struct Catalog {
     generated_service: HashMap<ObjectId, ObjectId>,
     /// Namespaces a Helm chart is deployed into, with the first such chart as the reason.
     helm_namespaces: HashMap<String, String>,
+    /// Namespaces a remote kustomize resource deploys into, with the first such as the reason.
+    remote_namespaces: HashMap<String, String>,
     /// Objects in files their kustomization does not list; looked up only after a miss.
     shadows: HashMap<ShadowKey, Shadow>,
     /// Names written in the part of a file that does not parse, with why they are unverifiable.
@@ -378,6 +380,7 @@ impl Catalog {
             across: Across::default(),
             generated_service: HashMap::new(),
             helm_namespaces: HashMap::new(),
+            remote_namespaces: HashMap::new(),
             shadows: HashMap::new(),
             unparsed_names: HashMap::new(),
             strict: false,
@@ -424,6 +427,7 @@ impl Catalog {
         c.add_sealed_secrets();
         c.add_gateway_shim_secrets();
         c.index_helm_namespaces();
+        c.index_remote_namespaces();
         c
     }
 
@@ -701,7 +705,7 @@ impl Catalog {
             let Spec::HelmCharts(charts) = &o.spec else {
                 continue;
             };
-            for chart in charts {
+            for chart in charts.iter().filter(|c| !c.remote) {
                 let Some(ns) = chart.namespace.as_deref().or(o.namespace.as_deref()) else {
                     continue;
                 };
@@ -720,6 +724,49 @@ impl Catalog {
                     .or_insert_with(|| format!("namespace {ns} receives {what} ({from})"));
             }
         }
+    }
+
+    /// The namespaces remote kustomize resources deploy into (the kustomization's, as placed,
+    /// unless the bundle is known to write another), each with the first resource that does.
+    fn index_remote_namespaces(&mut self) {
+        for o in self.objects.iter() {
+            let Spec::HelmCharts(charts) = &o.spec else {
+                continue;
+            };
+            for r in charts.iter().filter(|c| c.remote) {
+                let Some(ns) = r.namespace.as_deref().or(o.namespace.as_deref()) else {
+                    continue;
+                };
+                let url = r.chart.as_deref().unwrap_or_default();
+                self.remote_namespaces
+                    .entry(ns.to_string())
+                    .or_insert_with(|| {
+                        format!(
+                            "namespace {ns} receives the remote kustomize resource {url}, which cilint does not fetch"
+                        )
+                    });
+            }
+        }
+    }
+
+    /// Why a missing object may come from a remote kustomize resource: only the kinds install
+    /// bundles make (Services, Secrets, ConfigMaps, ServiceAccounts, workloads), never Gateways
+    /// or Cilium pools and policies, in a namespace such a resource deploys into.
+    fn remote_resource_reason(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> Option<&String> {
+        let bundled = match group {
+            "" => matches!(kind, "Service" | "Secret" | "ConfigMap" | "ServiceAccount"),
+            "apps" => matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet"),
+            _ => false,
+        };
+        if !bundled {
+            return None;
+        }
+        self.remote_namespaces.get(namespace?)
     }
 
     /// Adds the objects of files their kustomization does not list: never found by a lookup,
@@ -867,6 +914,9 @@ impl Catalog {
             ));
         }
         if let Some(reason) = namespace.and_then(|ns| self.helm_namespaces.get(ns)) {
+            return Some(reason.clone());
+        }
+        if let Some(reason) = self.remote_resource_reason(group, kind, namespace) {
             return Some(reason.clone());
         }
         if let Some(reason) = self.unparsed_names.get(name) {

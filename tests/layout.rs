@@ -1798,3 +1798,213 @@ fn flux_paths_of_a_source_rooted_in_a_directory_resolve_by_their_ending() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// What cilint cannot read: remote kustomize resources, ApplicationSet generators
+
+/// A remote kustomize resource makes the kinds install bundles create unverifiable in the
+/// kustomization's namespace, naming the URL; a Gateway there, and anything elsewhere, stays
+/// missing.
+#[test]
+fn remote_kustomize_resource_excuses_bundle_kinds_in_its_namespace() {
+    let url = "https://raw.githubusercontent.com/argoproj/argo-cd/v2.13.0/manifests/install.yaml";
+    let parent_route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  \
+         name: ui\nspec:\n  parentRefs:\n  - name: internal\n  rules:\n  - backendRefs:\n    \
+         - name: argocd-server\n      port: 80\n";
+    let dir = repo(&[
+        (
+            "argocd/kustomization.yaml",
+            &kustomization(&format!(
+                "namespace: argocd\nresources:\n- {url}\n- route.yaml\n"
+            )),
+        ),
+        ("argocd/route.yaml", parent_route),
+        (
+            "shop/route.yaml",
+            &route_to("shop", Some("shop"), "argocd-server"),
+        ),
+    ]);
+    let run = lint(dir.path(), &["--show-unverified"]);
+    assert_eq!(
+        run.found(),
+        [
+            "backend-not-found shop/route.yaml:9",
+            "route-parent-not-found argocd/route.yaml:7"
+        ],
+        "{:#}",
+        run.json
+    );
+    let unverified = run.unverified();
+    assert_eq!(unverified.len(), 1, "{:#}", run.json);
+    let reason = unverified[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("namespace argocd receives the remote kustomize resource")
+            && reason.contains(url),
+        "{reason}"
+    );
+}
+
+/// A well-known install manifest names its namespace: cert-manager's release manifest deploys
+/// into `cert-manager` when the kustomization sets no namespace; the Gateway API CRDs excuse
+/// nothing.
+#[test]
+fn well_known_remote_manifests_deploy_into_their_own_namespace() {
+    let dir = repo(&[
+        (
+            "infra/kustomization.yaml",
+            &kustomization(
+                "resources:\n\
+                 - https://github.com/cert-manager/cert-manager/releases/download/v1.16.1/cert-manager.yaml\n\
+                 - https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.2.0/standard-install.yaml\n\
+                 - routes.yaml\n",
+            ),
+        ),
+        (
+            "infra/routes.yaml",
+            &format!(
+                "{}---\n{}",
+                route_to("metrics", Some("cert-manager"), "cert-manager"),
+                route_to("gw", Some("gateway-system"), "gateway-api-admission-server")
+            ),
+        ),
+    ]);
+    let run = lint(dir.path(), &["--show-unverified"]);
+    assert_eq!(run.objects("backend-not-found"), ["gateway-system/gw"]);
+    let unverified = run.unverified();
+    assert_eq!(unverified.len(), 1, "{:#}", run.json);
+    assert!(
+        unverified[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("namespace cert-manager receives the remote kustomize resource"),
+        "{:#}",
+        unverified[0]
+    );
+}
+
+fn application_set(generators: &str, path: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\n  \
+         namespace: argocd\nspec:\n  generators:\n{generators}  template:\n    metadata:\n      \
+         name: app\n    spec:\n      project: default\n      source:\n        repoURL: \
+         https://git.example.net/x.git\n        path: '{path}'\n      destination:\n        \
+         server: https://kubernetes.default.svc\n        namespace: '{namespace}'\n"
+    )
+}
+
+/// `git.files`: each matched config file's flattened keys and path fill the template; excluded
+/// files and files the glob does not match make no Application.
+#[test]
+fn applicationset_git_files_fill_the_template_from_config_keys() {
+    let generators = "  - git:\n      repoURL: https://git.example.net/x.git\n      files:\n      \
+         - path: envs/*/env.yaml\n      - path: envs/old/env.yaml\n        exclude: true\n";
+    let dir = repo(&[
+        (
+            "argocd/apps.yaml",
+            &application_set(
+                generators,
+                "apps/{{app.dir}}",
+                "{{path.basename}}-{{.app.ns}}",
+            ),
+        ),
+        ("envs/prod/env.yaml", "app:\n  dir: web\n  ns: shop\n"),
+        ("envs/old/env.yaml", "app:\n  dir: web\n  ns: legacy\n"),
+        ("apps/web/route.yaml", &route_to("probe", None, "nothing")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(run.probes(), ["prod-shop/probe"], "{:#}", run.json);
+}
+
+/// A matrix of two expandable generators is their cartesian product.
+#[test]
+fn applicationset_matrix_combines_its_generators() {
+    let generators = "  - matrix:\n      generators:\n      - git:\n          repoURL: x\n          \
+         directories:\n          - path: apps/*\n      - list:\n          elements:\n          \
+         - env: prod\n          - env: test\n";
+    let dir = repo(&[
+        (
+            "argocd/apps.yaml",
+            &application_set(generators, "{{path}}", "{{path.basename}}-{{env}}"),
+        ),
+        ("apps/web/route.yaml", &route_to("probe", None, "nothing")),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["web-prod/probe", "web-test/probe"],
+        "{:#}",
+        run.json
+    );
+}
+
+/// A `clusters` generator cannot be expanded: the template's literal path is still deployed
+/// into its literal namespace, where its Helm chart makes Services unverifiable, naming the
+/// ApplicationSet. (What kinds a chart excuses is decided with Helm charts, not here.)
+#[test]
+fn unexpandable_generator_deploys_literal_paths_and_its_chart_excuses_services() {
+    let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: addons\n  \
+         namespace: argocd\nspec:\n  generators:\n  - clusters: {}\n  template:\n    metadata:\n      \
+         name: '{{name}}-grafana'\n    spec:\n      project: default\n      sources:\n      \
+         - repoURL: https://grafana.github.io/helm-charts\n        chart: grafana\n        \
+         targetRevision: 8.5.1\n      - repoURL: https://git.example.net/x.git\n        \
+         path: monitoring\n      destination:\n        server: '{{server}}'\n        \
+         namespace: monitoring\n";
+    let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  \
+         name: grafana\nspec:\n  parentRefs:\n  - name: web\n    namespace: gateway\n  rules:\n  - backendRefs:\n    \
+         - name: grafana\n      port: 80\n";
+    let dir = repo(&[
+        ("argocd/addons.yaml", set),
+        ("monitoring/route.yaml", route),
+        ("gateway/gateway.yaml", &gateway(Some("gateway"))),
+    ]);
+    let run = lint(dir.path(), &["--show-unverified"]);
+    run.assert_clean();
+    let unverified = run.unverified();
+    assert_eq!(unverified.len(), 1, "{:#}", run.json);
+    assert_eq!(unverified[0]["object"]["namespace"], "monitoring");
+    assert!(
+        unverified[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("(ApplicationSet argocd/addons)"),
+        "{:#}",
+        unverified[0]
+    );
+}
+
+/// `templatePatch` adding Helm to the source makes the list-generated namespace receive a chart.
+#[test]
+fn applicationset_template_patch_adding_helm_deploys_a_chart() {
+    let generators = "  - list:\n      elements:\n      - name: tools\n";
+    let set = application_set(generators, "charts/{{.name}}", "{{.name}}")
+        + "  templatePatch: |\n    spec:\n      source:\n        helm:\n          \
+           valueFiles:\n          - values-prod.yaml\n";
+    let dir = repo(&[
+        ("argocd/tools.yaml", &set),
+        (
+            "routes/route.yaml",
+            &route_to("ui", Some("tools"), "headlamp"),
+        ),
+        (
+            "routes/other.yaml",
+            &route_to("ui", Some("other"), "headlamp"),
+        ),
+    ]);
+    let run = lint(dir.path(), &["--show-unverified"]);
+    assert_eq!(
+        run.objects("backend-not-found"),
+        ["other/ui"],
+        "{:#}",
+        run.json
+    );
+    let unverified = run.unverified();
+    assert_eq!(unverified.len(), 1, "{:#}", run.json);
+    assert!(
+        unverified[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("namespace tools receives a Helm chart (ApplicationSet argocd/apps)"),
+        "{:#}",
+        unverified[0]
+    );
+}

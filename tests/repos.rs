@@ -794,3 +794,55 @@ fn homelab_mix_covers_every_rule_and_counts_what_is_not_linted() {
     // values.yaml, two dashboards, kustomizeconfig.yaml, the port patch.
     assert_eq!(summary(&json, "data_files"), 5, "{json:#}");
 }
+
+/// Remote kustomize resources (Argo CD's `cluster-install` base, cert-manager's release
+/// manifest), an ApplicationSet `git.files` generator, a `clusters` generator and a
+/// `templatePatch` adding Helm: each unverifiable reference names what may create it.
+#[test]
+fn argocd_remote() {
+    check_repo(
+        "argocd-remote",
+        &[
+            ("backend-not-found", "apps/shop/httproute.yaml", 21, None),
+            (
+                "route-parent-not-found",
+                "infra/argocd/httproute.yaml",
+                8,
+                None,
+            ),
+        ],
+        &[
+            ("infra/argocd/httproute.yaml", 13),
+            ("infra/cert-manager/route.yaml", 13),
+            ("apps/monitoring/httproute.yaml", 13),
+            ("apps/tools/httproute.yaml", 13),
+        ],
+    );
+    let shown =
+        String::from_utf8(cilint(&["--show-unverified", "fixtures/repos/argocd-remote"]).stdout)
+            .unwrap();
+    for reason in [
+        "namespace argocd receives the remote kustomize resource https://github.com/argoproj/argo-cd//manifests/cluster-install?ref=v2.13.0",
+        "namespace cert-manager receives the remote kustomize resource https://github.com/cert-manager/cert-manager/releases/download/v1.16.1/cert-manager.yaml",
+        "namespace monitoring receives Helm chart grafana (ApplicationSet argocd/addons)",
+        "namespace tools receives a Helm chart (ApplicationSet argocd/tools)",
+    ] {
+        assert!(shown.contains(reason), "{reason}\n{shown}");
+    }
+    let json = json_of(&cilint(&[
+        "--format",
+        "json",
+        "fixtures/repos/argocd-remote",
+    ]));
+    let shop: Vec<&Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "backend-not-found")
+        .collect();
+    assert_eq!(shop.len(), 1);
+    assert_eq!(
+        shop[0]["object"]["namespace"], "shop",
+        "placed by the git.files generator: {json:#}"
+    );
+}

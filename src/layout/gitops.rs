@@ -126,6 +126,18 @@ pub enum Generator {
     },
     /// `list.elements`: explicit parameter sets.
     List(Vec<Vec<(String, String)>>),
+    /// `git.files`: JSON or YAML files of the repository matching the globs (`exclude` ones
+    /// removed), each a parameter set of its flattened keys and its path.
+    GitFiles {
+        include: Vec<String>,
+        exclude: Vec<String>,
+    },
+    /// `matrix`: every combination of its two generators' parameter sets.
+    Matrix(Vec<Generator>),
+    /// A generator whose parameters come from outside the repository (`clusters`,
+    /// `scmProvider`, `pullRequest`, `clusterDecisionResource`, `plugin`, `merge`, or a matrix
+    /// holding one): its key, for messages.
+    Unexpandable(String),
 }
 
 #[derive(Clone, Debug)]
@@ -159,6 +171,73 @@ fn strings(node: Option<Node<'_>>) -> Vec<String> {
         .unwrap_or_default()
         .filter_map(|n| n.as_str().map(str::to_string))
         .collect()
+}
+
+/// The globs of `git.directories` or `git.files` entries, included and excluded.
+fn git_globs(entries: Option<Node<'_>>) -> (Vec<String>, Vec<String>) {
+    let (mut include, mut exclude) = (Vec::new(), Vec::new());
+    for d in entries.map(Node::as_seq).unwrap_or_default() {
+        let Some(path) = non_empty_string(d.get("path")) else {
+            continue;
+        };
+        if d.get("exclude").and_then(Node::as_bool) == Some(true) {
+            exclude.push(path);
+        } else {
+            include.push(path);
+        }
+    }
+    (include, exclude)
+}
+
+/// One ApplicationSet generator; `None` for an entry that is no generator.
+fn generator(g: Node<'_>) -> Option<Generator> {
+    if let Some(git) = g.get("git") {
+        if git.get("files").is_some() {
+            let (include, exclude) = git_globs(git.get("files"));
+            return Some(Generator::GitFiles { include, exclude });
+        }
+        let (include, exclude) = git_globs(git.get("directories"));
+        return Some(Generator::GitDirectories { include, exclude });
+    }
+    if let Some(elements) = g.at(&["list", "elements"]) {
+        return Some(Generator::List(
+            elements
+                .as_seq()
+                .map(|e| {
+                    e.as_map()
+                        .filter_map(|(k, v)| {
+                            Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
+                        })
+                        .collect()
+                })
+                .collect(),
+        ));
+    }
+    if let Some(matrix) = g.get("matrix") {
+        let inner: Vec<Option<Generator>> = matrix
+            .get("generators")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .map(generator)
+            .collect();
+        // Argo CD combines exactly two generators.
+        let expandable = inner.len() == 2
+            && inner.iter().all(|g| {
+                g.as_ref()
+                    .is_some_and(|g| !matches!(g, Generator::Unexpandable(_)))
+            });
+        return Some(if expandable {
+            Generator::Matrix(inner.into_iter().flatten().collect())
+        } else {
+            Generator::Unexpandable("matrix".into())
+        });
+    }
+    // `selector` narrows any generator's parameter sets: it is not the generator.
+    let key = g
+        .as_map()
+        .filter_map(|(k, _)| k.as_str())
+        .find(|k| *k != "selector")?;
+    Some(Generator::Unexpandable(key.to_string()))
 }
 
 /// The layout a document declares, if any. `kustomization_file` says the document is in a
@@ -428,35 +507,7 @@ fn application_set(spec: Node<'_>) -> ArgoApplicationSet {
         .get("generators")
         .map(Node::as_seq)
         .unwrap_or_default()
-        .filter_map(|g| {
-            if let Some(git) = g.get("git") {
-                let (mut include, mut exclude) = (Vec::new(), Vec::new());
-                for d in git.get("directories").map(Node::as_seq).unwrap_or_default() {
-                    let Some(path) = non_empty_string(d.get("path")) else {
-                        continue;
-                    };
-                    if d.get("exclude").and_then(Node::as_bool) == Some(true) {
-                        exclude.push(path);
-                    } else {
-                        include.push(path);
-                    }
-                }
-                return Some(Generator::GitDirectories { include, exclude });
-            }
-            let elements = g.at(&["list", "elements"])?;
-            Some(Generator::List(
-                elements
-                    .as_seq()
-                    .map(|e| {
-                        e.as_map()
-                            .filter_map(|(k, v)| {
-                                Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
-                            })
-                            .collect()
-                    })
-                    .collect(),
-            ))
-        })
+        .filter_map(generator)
         .collect();
     let app = template.map(application).unwrap_or_default();
     ArgoApplicationSet {

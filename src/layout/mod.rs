@@ -137,6 +137,7 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
         tree: &tree,
         config_maps: &config_maps,
         default_namespace: input.default_namespace,
+        text: reload.text,
     };
 
     // The clusters and what each deploys.

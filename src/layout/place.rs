@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
 use super::substitute::Vars;
 use crate::catalog::FileContents;
+use crate::model::helm::{is_remote_resource, render_template};
 use crate::model::{Object, text};
 use crate::source::{FileId, SourceFile};
 
@@ -430,6 +431,8 @@ pub struct Walker<'t, 'a> {
     pub tree: &'t Tree<'a>,
     pub config_maps: &'t ConfigMaps<'a>,
     pub default_namespace: &'t str,
+    /// A file's text, read again: ApplicationSet `git.files` generators read config files.
+    pub text: &'t (dyn Fn(FileId) -> Option<Arc<str>> + Sync),
 }
 
 impl Walker<'_, '_> {
@@ -510,8 +513,8 @@ impl Walker<'_, '_> {
         // The kustomization file itself: its generators make objects in the inner context.
         out.entries.insert((id, inner.clone()));
         for r in &k.resources {
-            if r.contains("://") || r.starts_with("github.com/") {
-                continue; // remote bases cannot be seen
+            if is_remote_resource(r) {
+                continue; // never fetched: the Catalog makes its namespace unverifiable
             }
             let path = normalize(&dir.join(r));
             if let Some(&f) = self.tree.files.get(&path) {
@@ -680,23 +683,17 @@ impl Walker<'_, '_> {
         Vars(vars)
     }
 
-    /// The (path, destination namespace) of every Application an ApplicationSet generates.
+    /// The (path, destination namespace) of every Application an ApplicationSet generates. A
+    /// generator cilint cannot expand (clusters, SCM providers, pull requests, …) still deploys
+    /// what the template writes without its parameters.
     fn expand(&self, set: &ArgoApplicationSet) -> Vec<(String, Option<String>)> {
-        let mut params: Vec<Vec<(String, String)>> = Vec::new();
+        let mut params: Vec<Params> = Vec::new();
+        let mut unexpandable = false;
         for g in &set.generators {
-            match g {
-                Generator::List(elements) => params.extend(elements.iter().cloned()),
-                Generator::GitDirectories { include, exclude } => {
-                    for dir in self.directories(include, exclude) {
-                        let basename = dir.rsplit('/').next().unwrap_or(&dir).to_string();
-                        params.push(vec![
-                            ("path".into(), dir.clone()),
-                            ("path.path".into(), dir.clone()),
-                            ("path.basename".into(), basename),
-                        ]);
-                    }
-                }
-            }
+            unexpandable |= !self.params(g, &mut params);
+        }
+        if unexpandable {
+            params.push(Vec::new());
         }
         let mut out = Vec::new();
         for p in &params {
@@ -711,18 +708,69 @@ impl Walker<'_, '_> {
         out
     }
 
-    /// Repository directories (relative, `/`-separated) matching the generator's globs.
-    fn directories(&self, include: &[String], exclude: &[String]) -> Vec<String> {
-        let matcher = |globs: &[String]| {
-            let mut b = globset::GlobSetBuilder::new();
-            for g in globs {
-                if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-                    b.add(glob);
+    /// Adds the parameter sets of one generator; false when it cannot be expanded.
+    fn params(&self, g: &Generator, out: &mut Vec<Params>) -> bool {
+        match g {
+            Generator::List(elements) => out.extend(elements.iter().cloned()),
+            Generator::GitDirectories { include, exclude } => {
+                for dir in self.directories(include, exclude) {
+                    let mut p = Vec::new();
+                    path_params(&dir, &mut p);
+                    out.push(p);
                 }
             }
-            b.build().ok()
+            Generator::GitFiles { include, exclude } => {
+                for (file, id) in self.matching_files(include, exclude) {
+                    let (dir, name) = file.rsplit_once('/').unwrap_or(("", file.as_str()));
+                    let Some(text) = (self.text)(id) else {
+                        continue;
+                    };
+                    for mut p in config_params(&text) {
+                        path_params(dir, &mut p);
+                        p.push(("path.filename".into(), name.to_string()));
+                        p.push(("path.filenameNormalized".into(), normalized(name)));
+                        out.push(p);
+                    }
+                }
+            }
+            Generator::Matrix(pair) => {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let [first, second] = pair.as_slice() else {
+                    return false;
+                };
+                if !(self.params(first, &mut a) && self.params(second, &mut b)) {
+                    return false;
+                }
+                for x in &a {
+                    for y in &b {
+                        out.push(x.iter().chain(y).cloned().collect());
+                    }
+                }
+            }
+            Generator::Unexpandable(_) => return false,
+        }
+        true
+    }
+
+    /// Repository files (relative, `/`-separated) matching a `git.files` generator's globs.
+    fn matching_files(&self, include: &[String], exclude: &[String]) -> Vec<(String, FileId)> {
+        let (Some(inc), Some(exc)) = (glob_set(include), glob_set(exclude)) else {
+            return Vec::new();
         };
-        let (Some(inc), Some(exc)) = (matcher(include), matcher(exclude)) else {
+        self.tree
+            .files
+            .iter()
+            .filter_map(|(path, &id)| {
+                let rel = path.strip_prefix(&self.tree.root).ok()?;
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                (inc.is_match(&rel) && !exc.is_match(&rel)).then_some((rel, id))
+            })
+            .collect()
+    }
+
+    /// Repository directories (relative, `/`-separated) matching the generator's globs.
+    fn directories(&self, include: &[String], exclude: &[String]) -> Vec<String> {
+        let (Some(inc), Some(exc)) = (glob_set(include), glob_set(exclude)) else {
             return Vec::new();
         };
         let mut dirs = BTreeSet::new();
@@ -744,21 +792,85 @@ impl Walker<'_, '_> {
     }
 }
 
-/// Fills `{{name}}` and `{{.name}}` parameters of an ApplicationSet template; `None` when a
-/// parameter is unknown.
-fn render_template(template: &str, params: &[(String, String)]) -> Option<String> {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(at) = rest.find("{{") {
-        out.push_str(&rest[..at]);
-        let end = rest[at..].find("}}")? + at;
-        let key = rest[at + 2..end].trim().trim_start_matches('.');
-        let value = params.iter().find(|(k, _)| k == key).map(|(_, v)| v)?;
-        out.push_str(value);
-        rest = &rest[end + 2..];
+/// An ApplicationSet parameter set: `(name, value)` pairs.
+type Params = Vec<(String, String)>;
+
+/// Argo CD's globs: `*` stays within a directory, `**` crosses them.
+fn glob_set(globs: &[String]) -> Option<globset::GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(glob);
+        }
     }
-    out.push_str(rest);
-    Some(out)
+    b.build().ok()
+}
+
+/// The `path` parameters Argo CD's git generators give a directory: `path` (also `path.path`
+/// for goTemplate), `path.basename`, `path.basenameNormalized` and each segment as `path[n]`
+/// (argo-cd.readthedocs.io, Generators-Git).
+fn path_params(dir: &str, p: &mut Params) {
+    let basename = dir.rsplit('/').next().unwrap_or(dir);
+    p.push(("path".into(), dir.to_string()));
+    p.push(("path.path".into(), dir.to_string()));
+    p.push(("path.basename".into(), basename.to_string()));
+    p.push(("path.basenameNormalized".into(), normalized(basename)));
+    for (i, segment) in dir.split('/').enumerate() {
+        p.push((format!("path[{i}]"), segment.to_string()));
+    }
+}
+
+/// Argo CD's `…Normalized` parameters: lower case, characters a Kubernetes name cannot hold
+/// replaced with `-`.
+fn normalized(name: &str) -> String {
+    name.chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '-' | '.') => c,
+            _ => '-',
+        })
+        .collect()
+}
+
+/// The parameter sets of a `git.files` config file: its keys flattened with `.` (`cluster.name`),
+/// one set for a mapping, one per element for a sequence of mappings. A file that does not
+/// parse gives none, as Argo CD refuses it.
+fn config_params(text: &str) -> Vec<Params> {
+    fn flatten(prefix: &str, node: crate::source::yaml::Node<'_>, out: &mut Params) {
+        for (k, v) in node.as_map() {
+            let Some(k) = k.as_str() else {
+                continue;
+            };
+            let key = if prefix.is_empty() {
+                k.to_string()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            if let Some(s) = v.as_str() {
+                out.push((key, s.to_string()));
+            } else {
+                flatten(&key, v, out);
+            }
+        }
+    }
+    let loaded = crate::source::yaml::load(text, &crate::source::LineIndex::new(text));
+    if loaded.error.is_some() {
+        return Vec::new();
+    }
+    let mut sets = Vec::new();
+    for doc in &loaded.documents {
+        let root = doc.root();
+        let items: Vec<_> = if root.is_map() {
+            vec![root]
+        } else {
+            root.as_seq().filter(|n| n.is_map()).collect()
+        };
+        for item in items {
+            let mut p = Vec::new();
+            flatten("", item, &mut p);
+            sets.push(p);
+        }
+    }
+    sets
 }
 
 #[cfg(test)]
@@ -832,6 +944,26 @@ mod tests {
         ctx.apply(&mut missing);
         assert_eq!(missing.namespace.as_deref(), Some("shop"));
         assert!(!missing.namespace_defaulted);
+    }
+
+    #[test]
+    fn config_files_flatten_their_keys() {
+        let json = r#"{"app": "shop", "cluster": {"name": "prod", "address": "https://k"}}"#;
+        assert_eq!(
+            config_params(json),
+            [vec![
+                ("app".to_string(), "shop".to_string()),
+                ("cluster.name".to_string(), "prod".to_string()),
+                ("cluster.address".to_string(), "https://k".to_string()),
+            ]]
+        );
+        // A list of mappings is one parameter set per element; a broken file is none.
+        assert_eq!(config_params("- a: x\n- a: y\n").len(), 2);
+        assert!(config_params("a: [\n").is_empty());
+        let mut p = Vec::new();
+        path_params("clusters/Prod_EU", &mut p);
+        assert!(p.contains(&("path.basenameNormalized".into(), "prod-eu".into())));
+        assert!(p.contains(&("path[0]".into(), "clusters".into())));
     }
 
     #[test]

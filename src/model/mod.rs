@@ -463,9 +463,9 @@ impl Spec {
                 Spec::HelmCharts(helm::from_helm_release(spec))
             }
             ("argoproj.io", "Application") => Spec::HelmCharts(helm::from_argo_application(spec)),
-            ("argoproj.io", "ApplicationSet") => Spec::HelmCharts(helm::from_argo_application(
-                spec.and_then(|s| s.at(&["template", "spec"])),
-            )),
+            ("argoproj.io", "ApplicationSet") => {
+                Spec::HelmCharts(helm::from_argo_application_set(spec))
+            }
             ("kustomize.config.k8s.io", "Kustomization") => {
                 Spec::HelmCharts(helm::from_kustomization(doc))
             }
