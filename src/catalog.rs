@@ -66,6 +66,8 @@ pub struct FileContents {
     /// The file does not parse and never writes `apiVersion`, which kubectl needs in every
     /// object: unless something deploys it, it is no manifest (a tool's JSON output, a workflow).
     pub broken_without_api_version: bool,
+    /// The `${VAR}`s no source of the Flux Kustomization deploying the file defines.
+    pub undefined: Vec<crate::layout::substitute::Undefined>,
 }
 
 /// The part of a file that does not parse, from the start of the document holding the syntax
@@ -346,6 +348,7 @@ pub struct Catalog {
     commands: Vec<(FileId, Command)>,
     suppressions: Vec<(FileId, Suppression)>,
     yaml_errors: Vec<(FileId, YamlError)>,
+    undefined_variables: Vec<(FileId, crate::layout::substitute::Undefined)>,
     kinds: ByKind<KindIndex>,
     across: Across,
     generated_service: HashMap<ObjectId, ObjectId>,
@@ -376,6 +379,7 @@ impl Catalog {
             commands: Vec::new(),
             suppressions: Vec::new(),
             yaml_errors: Vec::new(),
+            undefined_variables: Vec::new(),
             kinds: HashMap::new(),
             across: Across::default(),
             generated_service: HashMap::new(),
@@ -404,6 +408,8 @@ impl Catalog {
                     });
                 }
             }
+            c.undefined_variables
+                .extend(contents.undefined.into_iter().map(|u| (file, u)));
             c.objects.extend(contents.objects);
             commands.extend(contents.commands.into_iter().map(|cmd| (file, cmd)));
             c.suppressions
@@ -1057,6 +1063,12 @@ impl Catalog {
 
     pub fn yaml_errors(&self) -> &[(FileId, YamlError)] {
         &self.yaml_errors
+    }
+
+    /// The Flux `${VAR}`s nothing defines: no source of the Flux Kustomization deploying their
+    /// file does, and cilint sees every source it has.
+    pub fn undefined_variables(&self) -> &[(FileId, crate::layout::substitute::Undefined)] {
+        &self.undefined_variables
     }
 
     /// The `cilint-ignore` comments of every file.

@@ -776,7 +776,14 @@ fn homelab_mix_covers_every_rule_and_counts_what_is_not_linted() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    let all: BTreeSet<&str> = cilint::rules::RULES.iter().map(|r| r.meta.id).collect();
+    // Its 15 findings are fixed; rules newer than it have their own fixtures (homelab-mix
+    // substitutes no Flux variable).
+    let newer = ["flux-variable-undefined"];
+    let all: BTreeSet<&str> = cilint::rules::RULES
+        .iter()
+        .map(|r| r.meta.id)
+        .filter(|id| !newer.contains(id))
+        .collect();
     assert_eq!(rules, all, "one real defect of each rule");
     assert_eq!(
         undeployed(&json, root),

@@ -50,6 +50,7 @@ macro_rules! rule_tests {
 rule_tests! {
     backend_not_found => "backend-not-found",
     backend_port_mismatch => "backend-port-mismatch",
+    flux_variable_undefined => "flux-variable-undefined",
     gateway_labels_not_propagated => "gateway-labels-not-propagated",
     invalid_object => "invalid-object",
     label_command_unknown_gateway => "label-command-unknown-gateway",

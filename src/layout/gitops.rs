@@ -30,6 +30,8 @@ pub struct Kustomization {
     pub config_maps: Vec<Spanned<Text>>,
     /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
     pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
+    /// The `configMapGenerator`s that also read `envs` or `files`: keys cilint does not see.
+    pub config_maps_from_files: Vec<String>,
     pub secrets: Vec<Spanned<Text>>,
     /// It runs plugins (`generators`, `transformers`, `validators`: ksops and the like), which
     /// may read any file beside it, listed or not.
@@ -90,10 +92,15 @@ pub struct FluxKustomization {
     pub path: String,
     pub target_namespace: Option<String>,
     pub substitute: Vec<(String, String)>,
-    /// `(kind, name)` of `postBuild.substituteFrom` entries.
+    /// `(kind, name)` of `postBuild.substituteFrom` entries (empty when not written).
     pub substitute_from: Vec<(String, String)>,
     /// The Kustomization's own namespace, where substituteFrom objects live.
     pub namespace: Option<String>,
+    /// Its `metadata.name`, where it is written.
+    pub name: Option<Spanned<String>>,
+    /// `spec.patches`, `spec.components` or `spec.commonMetadata`: Flux edits what it deploys
+    /// (its child Kustomizations' `postBuild` too) in ways cilint does not follow.
+    pub edits: bool,
 }
 
 /// Where an Argo CD Application takes manifests from.
@@ -361,6 +368,13 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
                 Some((non_empty_string(g.get("name"))?, literals))
             })
             .collect(),
+        config_maps_from_files: doc
+            .get("configMapGenerator")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .filter(|g| ["envs", "env", "files"].iter().any(|k| g.get(k).is_some()))
+            .filter_map(|g| non_empty_string(g.get("name")))
+            .collect(),
         secrets: generated("secretGenerator"),
         plugins: ["generators", "transformers", "validators"]
             .iter()
@@ -457,14 +471,24 @@ fn flux(doc: Node<'_>) -> FluxKustomization {
             .and_then(|p| p.get("substituteFrom"))
             .map(Node::as_seq)
             .unwrap_or_default()
-            .filter_map(|r| {
-                Some((
-                    non_empty_string(r.get("kind"))?,
-                    non_empty_string(r.get("name"))?,
-                ))
+            .map(|r| {
+                (
+                    non_empty_string(r.get("kind")).unwrap_or_default(),
+                    non_empty_string(r.get("name")).unwrap_or_default(),
+                )
             })
             .collect(),
         namespace: non_empty_string(doc.at(&["metadata", "namespace"])),
+        name: doc.at(&["metadata", "name"]).and_then(|n| {
+            Some(Spanned {
+                value: n.as_str()?.to_string(),
+                span: n.span(),
+            })
+        }),
+        edits: ["patches", "components"].iter().any(|k| {
+            spec.and_then(|s| s.get(k))
+                .is_some_and(|v| v.as_seq().next().is_some())
+        }) || spec.and_then(|s| s.get("commonMetadata")).is_some(),
     }
 }
 

@@ -117,16 +117,19 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
                     namespace,
                     name,
                     data,
-                } => config_maps
-                    .entry(name.as_str())
-                    .or_default()
-                    .push((namespace.as_deref(), data.as_slice())),
+                } => config_maps.entry(name.as_str()).or_default().push((
+                    namespace.as_deref(),
+                    data.as_slice(),
+                    true,
+                )),
                 LayoutDoc::Kustomization(k) => {
                     for (name, literals) in &k.config_map_literals {
-                        config_maps
-                            .entry(name.as_str())
-                            .or_default()
-                            .push((k.namespace.as_deref(), literals.as_slice()));
+                        let complete = !k.config_maps_from_files.contains(name);
+                        config_maps.entry(name.as_str()).or_default().push((
+                            k.namespace.as_deref(),
+                            literals.as_slice(),
+                            complete,
+                        ));
                     }
                 }
                 _ => {}
@@ -209,6 +212,21 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
         .map(|p| shadows_of(input, &contents, &beside, &left_out, p))
         .collect();
 
+    // A Flux Kustomization some context may edit (a parent's `spec.patches` adding a Secret to
+    // its `substituteFrom`) is not sure to define only what it says, wherever else it is placed
+    // (a single cluster also walks every entry point on its own).
+    let edited_flux: FileSet = placements
+        .iter()
+        .flat_map(|p| &p.entries)
+        .filter(|(id, ctx)| {
+            ctx.edited
+                && contents[id.0 as usize]
+                    .layout
+                    .iter()
+                    .any(|l| matches!(l, LayoutDoc::Flux(_)))
+        })
+        .map(|(id, _)| *id)
+        .collect();
     drop(tree);
     // A broken file nothing deploys that never writes `apiVersion` is no manifest: its syntax
     // is not cilint's business.
@@ -224,6 +242,7 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
         sets: &patches.sets,
         positions: &patches.positions,
         reload,
+        edited_flux: &edited_flux,
     };
     let patched = Mutex::new(HashMap::new());
     // Each file's contents move into the last world entry that uses them; earlier ones clone.
@@ -381,6 +400,8 @@ struct Patching<'a> {
     sets: &'a HashMap<FileId, PatchSet>,
     positions: &'a Positions,
     reload: &'a Reload<'a>,
+    /// Flux Kustomizations placed where something may edit them: not sure of their variables.
+    edited_flux: &'a FileSet,
 }
 
 impl Patching<'_> {
@@ -701,6 +722,13 @@ fn place_contents(
             for o in &mut c.objects {
                 ctx.apply(o);
             }
+            if let Some(closed) = ctx.closed.as_ref().filter(|c| {
+                !ctx.edited && !patching.edited_flux.contains(c.kustomization.location.file)
+            }) && input.sources[i].text.contains("${")
+                && let Some(text) = (patching.reload.text)(id)
+            {
+                c.undefined = undefined_variables(id, &text, closed, &c.objects);
+            }
             c.objects.extend(made);
             (id, c)
         })
@@ -712,6 +740,7 @@ fn place_contents(
     let mut seen = FileSet::default();
     for (id, c) in &mut placed {
         if left_out.contains(*id) {
+            c.undefined.clear();
             c.objects.clear();
             c.suppressions.clear();
             c.unparsed = None;
@@ -724,6 +753,77 @@ fn place_contents(
         }
     }
     placed
+}
+
+/// The `${VAR}`s of a file that the Flux Kustomization deploying it (`closed`) does not define,
+/// each in the object it is written in. Flux substitutes in every string of every object, keys
+/// included, except in objects labelled or annotated `kustomize.toolkit.fluxcd.io/substitute:
+/// disabled`; comments are not objects' strings.
+fn undefined_variables(
+    id: FileId,
+    text: &str,
+    closed: &Arc<substitute::Closed>,
+    objects: &[Object],
+) -> Vec<substitute::Undefined> {
+    const DISABLE: &str = "kustomize.toolkit.fluxcd.io/substitute";
+    let index = crate::source::LineIndex::new(text);
+    let mut found: Vec<Span> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let _ = crate::source::yaml::load_each(text, &index, None, |doc| {
+        let disabled = ["labels", "annotations"]
+            .iter()
+            .any(|k| doc.at(&["metadata", k, DISABLE]).and_then(Node::as_str) == Some("disabled"));
+        if disabled {
+            return;
+        }
+        let mut stack = vec![doc];
+        while let Some(node) = stack.pop() {
+            stack.extend(node.as_seq());
+            stack.extend(node.as_map().flat_map(|(k, v)| [k, v]));
+            let Some(value) = node.as_str().filter(|v| v.contains("${")) else {
+                continue;
+            };
+            let span = node.span();
+            // The scalar as written (quotes, block indentation): positions are the file's.
+            let (from, to) = (span.start.byte as usize, span.end.byte as usize);
+            let Some(raw) = text.get(from..to) else {
+                continue;
+            };
+            for (at, len, name) in substitute::undefined_in(raw, &|n| closed.defined.contains(n)) {
+                // Only what the value really holds (not a comment inside the span).
+                if !value.contains(&raw[at..at + len]) {
+                    continue;
+                }
+                found.push(Span {
+                    start: index.pos_of_byte(from + at),
+                    end: index.pos_of_byte(from + at + len),
+                });
+                names.push(name.to_string());
+            }
+        }
+    });
+    let mut out: Vec<substitute::Undefined> = found
+        .into_iter()
+        .zip(names)
+        .map(|(span, name)| substitute::Undefined {
+            object: objects
+                .iter()
+                .find(|o| {
+                    o.location.is_some_and(|l| {
+                        l.file == id
+                            && l.span.start.byte <= span.start.byte
+                            && span.end.byte <= l.span.end.byte
+                    })
+                })
+                .map(crate::diagnostic::ObjectRef::of),
+            name,
+            span,
+            kustomization: closed.kustomization.clone(),
+            defined: closed.clone(),
+        })
+        .collect();
+    out.sort_by_key(|u| u.span.start);
+    out
 }
 
 /// The ConfigMaps and Secrets a kustomization file's generators make, in its context.

@@ -9,14 +9,15 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
-use super::substitute::Vars;
+use super::substitute::{Closed, FluxRef, Vars};
 use crate::catalog::FileContents;
 use crate::model::helm::{is_remote_resource, render_template};
 use crate::model::{Object, text};
-use crate::source::{FileId, SourceFile};
+use crate::source::{FileId, Location, SourceFile};
 
-/// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`.
-pub type ConfigMaps<'a> = HashMap<&'a str, Vec<(Option<&'a str>, &'a [(String, String)])>>;
+/// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`, and
+/// whether the data is all there is (a generator's `envs`/`files` are not read).
+pub type ConfigMaps<'a> = HashMap<&'a str, Vec<(Option<&'a str>, &'a [(String, String)], bool)>>;
 
 /// How one file is deployed: what kustomize, Flux or Argo CD do to its objects.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,6 +32,13 @@ pub struct Context {
     pub vars: Option<Arc<Vars>>,
     /// The kustomizations (and components) with patches that include the file, outermost first.
     pub levels: Vec<Level>,
+    /// The Flux Kustomization deploying the file, when cilint sees every variable it defines.
+    pub closed: Option<Arc<Closed>>,
+    /// Something between the entry point and the file may change it in ways cilint does not
+    /// follow (Flux `patches`/`commonMetadata`, a kustomization's patches, labels, annotations
+    /// or plugins): it may be annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`, and a
+    /// Flux Kustomization deployed here may get other `postBuild` sources.
+    pub edited: bool,
 }
 
 /// A kustomization with patches, as seen from the files it includes: what it does itself, and
@@ -92,6 +100,8 @@ impl Context {
             suffix,
             vars: self.vars.clone(),
             levels,
+            closed: self.closed.clone(),
+            edited: self.edited || k.sets_metadata || !k.patches.is_empty() || k.plugins,
         }
     }
 
@@ -621,9 +631,15 @@ impl Walker<'_, '_> {
             match layout {
                 LayoutDoc::Flux(f) => {
                     let target = self.tree.repo_dir(&f.path);
+                    let closed = (!ctx.edited)
+                        .then(|| self.closed(f, id))
+                        .flatten()
+                        .map(Arc::new);
                     let ctx = Arc::new(Context {
                         namespace: f.target_namespace.clone(),
                         vars: Some(Arc::new(self.vars(f))),
+                        closed,
+                        edited: f.edits,
                         ..Context::default()
                     });
                     self.dir(out, &target, &ctx);
@@ -672,15 +688,59 @@ impl Walker<'_, '_> {
                 .unwrap_or(&[]);
             let found = candidates
                 .iter()
-                .find(|(n, _)| *n == Some(ns))
-                .or_else(|| candidates.iter().find(|(n, _)| n.is_none()));
-            if let Some((_, data)) = found {
+                .find(|(n, _, _)| *n == Some(ns))
+                .or_else(|| candidates.iter().find(|(n, _, _)| n.is_none()));
+            if let Some((_, data, _)) = found {
                 vars.extend(data.iter().cloned());
             }
         }
         // Inline values take precedence over substituteFrom.
         vars.extend(f.substitute.iter().cloned());
         Vars(vars)
+    }
+
+    /// What a Flux Kustomization can substitute, when cilint sees all of it: `None` when a
+    /// source may define variables cilint cannot see (a Secret, whose values are never read; a
+    /// ConfigMap not in the tree, which something outside it may create, `optional` or not; a
+    /// generator reading files; an entry of another kind), or when no variable is sure to be
+    /// defined: Flux substitutes only when some variable is (kustomize-controller's
+    /// `SubstituteVariables`). Every ConfigMap of the name in its namespace (or with none
+    /// written) counts: which one a cluster deploys is not always known.
+    fn closed(&self, f: &FluxKustomization, id: FileId) -> Option<Closed> {
+        let name = f.name.as_ref()?;
+        let ns = f.namespace.as_deref().unwrap_or(self.default_namespace);
+        let mut defined: BTreeSet<String> = f.substitute.iter().map(|(k, _)| k.clone()).collect();
+        for (kind, source) in &f.substitute_from {
+            if kind != "ConfigMap" {
+                return None;
+            }
+            let candidates: Vec<_> = self
+                .config_maps
+                .get(source.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|(n, _, _)| n.is_none() || *n == Some(ns))
+                .collect();
+            if candidates.is_empty() || candidates.iter().any(|(_, _, complete)| !complete) {
+                return None;
+            }
+            for (_, data, _) in candidates {
+                defined.extend(data.iter().map(|(k, _)| k.clone()));
+            }
+        }
+        if defined.is_empty() {
+            return None;
+        }
+        Some(Closed {
+            defined,
+            kustomization: FluxRef {
+                name: format!("{ns}/{}", name.value),
+                location: Location {
+                    file: id,
+                    span: name.span,
+                },
+            },
+        })
     }
 
     /// The (path, destination namespace) of every Application an ApplicationSet generates. A

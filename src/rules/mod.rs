@@ -9,6 +9,7 @@ use crate::model::attachment::{Attempt, attempts};
 
 mod backend_not_found;
 mod backend_port_mismatch;
+mod flux_variable_undefined;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod label_command_unknown_gateway;
@@ -100,6 +101,7 @@ pub(crate) fn explained(mut f: Finding, reason: MissReason) -> Finding {
 pub static RULES: &[Rule] = &[
     backend_not_found::RULE,
     backend_port_mismatch::RULE,
+    flux_variable_undefined::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     label_command_unknown_gateway::RULE,
@@ -134,6 +136,7 @@ macro_rules! docs {
 docs!(
     "backend-not-found",
     "backend-port-mismatch",
+    "flux-variable-undefined",
     "gateway-labels-not-propagated",
     "invalid-object",
     "label-command-unknown-gateway",
