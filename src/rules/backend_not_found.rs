@@ -59,12 +59,8 @@ fn finding(
         let flag = namespace_flag(route, backend.namespace.is_some(), &elsewhere);
         let mut f = base.help(in_other_namespace_help(name, &namespaces, flag));
         for ns in namespaces {
-            let (location, generated) = service_related(catalog, ns, name);
-            let note = if generated {
-                " (Cilium generates it for this Gateway)"
-            } else {
-                ""
-            };
+            let (location, made_by) = service_related(catalog, ns, name);
+            let note = made_by.map(|m| format!(" ({m})")).unwrap_or_default();
             f = f.related(
                 location,
                 format!("Service `{name}` is in namespace {ns}{note}"),
@@ -74,11 +70,13 @@ fn finding(
     }
     match closest(name, catalog.names_in("", "Service", Some(namespace))) {
         Some(near) => {
-            let (location, generated) = service_related(catalog, namespace, near);
-            let note = if generated {
-                format!("Cilium generates Service `{near}` for this Gateway")
-            } else {
-                format!("Service `{near}` is defined here")
+            let (location, made_by) = service_related(catalog, namespace, near);
+            let note = match made_by.as_deref() {
+                Some("Cilium generates it for this Gateway") => {
+                    format!("Cilium generates Service `{near}` for this Gateway")
+                }
+                Some(m) => format!("Service `{near}` is {m}"),
+                None => format!("Service `{near}` is defined here"),
             };
             base.help(did_you_mean_help(near)).related(location, note)
         }
@@ -103,11 +101,15 @@ fn base(route: &Object, backend: &BackendRef, namespace: &str, at: Location) -> 
     .condition(CONDITION)
 }
 
-/// Where a Service is written (for a generated one, its Gateway), and whether it is generated.
-fn service_related(catalog: &Catalog, namespace: &str, name: &str) -> (Option<Location>, bool) {
+/// Where a Service is written (for a generated one, what makes it), and who makes it.
+fn service_related(
+    catalog: &Catalog,
+    namespace: &str,
+    name: &str,
+) -> (Option<Location>, Option<String>) {
     match catalog.lookup("", "Service", Some(namespace), name) {
-        Lookup::Found(id) => (catalog.report_location(id), catalog.generator(id).is_some()),
-        _ => (None, false),
+        Lookup::Found(id) => (catalog.report_location(id), catalog.made_by(id)),
+        _ => (None, None),
     }
 }
 
