@@ -860,19 +860,16 @@ impl Catalog {
         })
     }
 
-    /// For an object a controller makes: who makes it, from what ("made by the Keycloak
-    /// operator for Keycloak auth/sso", "Cilium generates it for this Gateway").
+    /// For an object an operator of the table makes: who makes it, from what ("made by the
+    /// Keycloak operator for Keycloak auth/sso").
     pub fn made_by(&self, id: ObjectId) -> Option<String> {
+        let op = self.operator_made.get(&id)?;
         let by = self.object(self.generator(id)?);
-        // The related location is the Gateway itself.
-        if by.kind == "Gateway" {
-            return Some("Cilium generates it for this Gateway".into());
-        }
-        let who = match self.operator_made.get(&id) {
-            Some(op) => format!("made by {op}"),
-            None => "made by a controller".to_string(),
-        };
-        Some(format!("{who} for {} {}", by.kind, by.qualified_name()))
+        Some(format!(
+            "made by {op} for {} {}",
+            by.kind,
+            by.qualified_name()
+        ))
     }
 
     /// Whether a Service's ports are not known: an operator made it, and cilint does not model

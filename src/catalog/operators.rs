@@ -151,7 +151,11 @@ pub fn may_create_by_prefix(group: &str, kind: &str) -> bool {
     if !group.contains('.') || group.ends_with(".k8s.io") || group == "k8s.io" {
         return false;
     }
-    let in_group = |g: &str| group == g || group.ends_with(&format!(".{g}"));
+    let in_group = |g: &str| {
+        group
+            .strip_suffix(g)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    };
     !(NOT_CREATORS.iter().any(|g| in_group(g))
         || NOT_CREATOR_KINDS.contains(&(group, kind))
         || operator(group, kind).is_some())
