@@ -1724,7 +1724,9 @@ mod tests {
              apiVersion: k8s.keycloak.org/v2alpha1\nkind: Keycloak\n\
              metadata: {name: sso, namespace: auth}\n---\n\
              apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\n\
-             metadata: {name: k8s, namespace: monitoring}\n",
+             metadata: {name: k8s, namespace: monitoring}\n---\n\
+             apiVersion: dragonflydb.io/v1alpha1\nkind: Dragonfly\n\
+             metadata: {name: cache, namespace: apps}\n",
         );
         let found = |kind, ns, name| match c.lookup("", kind, Some(ns), name) {
             Lookup::Found(id) => c.made_by(id).unwrap(),
@@ -1740,6 +1742,11 @@ mod tests {
         );
         found("Secret", "db", "pg-app");
         found("Service", "monitoring", "prometheus-operated");
+        // Named as the resource itself.
+        assert_eq!(
+            found("Service", "apps", "cache"),
+            "made by the Dragonfly operator for Dragonfly apps/cache"
+        );
         let Lookup::Found(id) = c.lookup("", "Service", Some("db"), "pg-ro") else {
             panic!()
         };
@@ -1762,13 +1769,13 @@ mod tests {
     #[test]
     fn an_unknown_custom_resource_excuses_only_names_it_prefixes() {
         let c = catalog(
-            "apiVersion: dragonflydb.io/v1alpha1\nkind: Dragonfly\n\
+            "apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: Redis\n\
              metadata: {name: cache, namespace: apps}\n---\n\
              apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n\
              metadata: {name: web, namespace: apps}\n---\n\
              apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: apps}\n",
         );
-        let why = "it may be created by the controller of Dragonfly apps/cache";
+        let why = "it may be created by the controller of Redis apps/cache";
         assert_eq!(unverifiable(&c, "Service", "apps", "cache"), why);
         assert_eq!(unverifiable(&c, "Secret", "apps", "cache-auth"), why);
         // Not a prefix followed by `-`, another namespace, an unrelated name, a kind a

@@ -98,6 +98,24 @@ pub static OPERATORS: &[Operator] = &[
         kind: "Kibana",
         makes: &[svc("{}-kb-http")],
     },
+    // https://github.com/dragonflydb/dragonfly-operator (README): "A service of the form
+    // <dragonfly-name>.<namespace>.svc.cluster.local will be created, that selects the master".
+    Operator {
+        operator: "the Dragonfly operator",
+        group: "dragonflydb.io",
+        kind: "Dragonfly",
+        makes: &[svc("{}")],
+    },
+    // https://www.rabbitmq.com/kubernetes/operator/using-operator ("Find Your RabbitmqCluster
+    // Service Name and Admin Credentials"): the client Service is named as the cluster, its
+    // headless Service `<name>-nodes`, and the admin credentials are the Secret
+    // `<name>-default-user`.
+    Operator {
+        operator: "the RabbitMQ cluster operator",
+        group: "rabbitmq.com",
+        kind: "RabbitmqCluster",
+        makes: &[svc("{}"), svc("{}-nodes"), secret("{}-default-user")],
+    },
     // https://prometheus-operator.dev/docs/platform/exposing-prometheus-and-alertmanager/:
     // the operator creates the governing Services `prometheus-operated` and
     // `alertmanager-operated` in the namespace of each Prometheus and Alertmanager.
@@ -193,7 +211,8 @@ mod tests {
 
     #[test]
     fn built_in_and_known_kinds_create_nothing_by_prefix() {
-        assert!(may_create_by_prefix("dragonflydb.io", "Dragonfly"));
+        assert!(may_create_by_prefix("redis.redis.opstreelabs.in", "Redis"));
+        assert!(!may_create_by_prefix("dragonflydb.io", "Dragonfly"));
         assert!(may_create_by_prefix("mariadb.mmontes.io", "MariaDB"));
         assert!(!may_create_by_prefix("", "Service"));
         assert!(!may_create_by_prefix("apps", "Deployment"));
