@@ -812,6 +812,7 @@ impl Catalog {
                         what: format!("{what} ({from})"),
                         prefixes,
                         chart_name,
+                        in_git: chart.chart.as_deref().is_some_and(|c| c.contains('/')),
                     });
             }
         }
@@ -1345,6 +1346,9 @@ struct ChartIn {
     prefixes: Vec<String>,
     /// The chart's name without its repository path.
     chart_name: Option<String>,
+    /// A chart in a directory of the repository (`charts/infra`): a home-grown chart may
+    /// template anything, a Gateway included, and cilint does not render its templates.
+    in_git: bool,
 }
 
 /// Whether Helm charts in general make objects of this kind: Services, Secrets, ConfigMaps,
@@ -1361,11 +1365,15 @@ fn charts_make(group: &str, kind: &str) -> bool {
     }
 }
 
-/// Charts documented to make a kind charts rarely make. Traefik's chart makes a Gateway
+/// Charts that may make a kind charts rarely make: a chart of the repository's own, and charts
+/// documented to. Traefik's chart makes a Gateway
 /// (`traefik-gateway` unless `gateway.name` is set) when its Gateway API provider is enabled:
 /// https://github.com/traefik/traefik-helm-chart/blob/master/traefik/templates/gateway.yaml
 fn chart_makes(chart: &ChartIn, group: &str, kind: &str) -> bool {
-    group == GATEWAY_GROUP && kind == "Gateway" && chart.chart_name.as_deref() == Some("traefik")
+    chart.in_git
+        || (group == GATEWAY_GROUP
+            && kind == "Gateway"
+            && chart.chart_name.as_deref() == Some("traefik"))
 }
 
 fn tls_secret() -> Secret {
@@ -1700,6 +1708,11 @@ mod tests {
         );
         assert_eq!(
             reason("Service", "tools", "x"),
+            "namespace tools receives Helm chart charts/tools (Application argocd/local)"
+        );
+        // A chart of the repository's own may template a Gateway.
+        assert_eq!(
+            reason("Gateway", "tools", "gw"),
             "namespace tools receives Helm chart charts/tools (Application argocd/local)"
         );
         assert!(reason("Service", "data", "pg").contains("Helm chart postgresql"));
