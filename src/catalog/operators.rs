@@ -20,6 +20,10 @@ pub struct Operator {
     pub group: &'static str,
     pub kind: &'static str,
     pub makes: &'static [Made],
+    /// The Services listed are all the Services the operator names after the resource. Else
+    /// (optional listeners, pools, extra services) another Service the resource's name prefixes
+    /// is unverifiable, as for an unknown custom resource. Secrets and ConfigMaps always are.
+    pub services_complete: bool,
 }
 
 const fn svc(name: &'static str) -> Made {
@@ -36,8 +40,9 @@ const fn secret(name: &'static str) -> Made {
     }
 }
 
-/// Documented names only; an operator or a name missing here falls to the prefix rule
-/// (unverifiable), never to missing. The ports of these Services are not known.
+/// Documented names only: they are found. Another name the resource's prefixes stays
+/// unverifiable (see `services_complete`), never missing. The ports of these Services are not
+/// known.
 pub static OPERATORS: &[Operator] = &[
     // https://cloudnative-pg.io/documentation/current/service_management/ ("<CLUSTER_NAME>-rw,
     // -ro, -r"), applications/ ("[cluster name]-any" for discovery),
@@ -59,6 +64,7 @@ pub static OPERATORS: &[Operator] = &[
             secret("{}-server"),
             secret("{}-replication"),
         ],
+        services_complete: false,
     },
     // https://www.keycloak.org/operator/basic-deployment ("service/example-kc-service"); the
     // headless `<name>-discovery` Service is KeycloakDiscoveryServiceDependentResource in
@@ -68,6 +74,7 @@ pub static OPERATORS: &[Operator] = &[
         group: "k8s.keycloak.org",
         kind: "Keycloak",
         makes: &[svc("{}-service"), svc("{}-discovery")],
+        services_complete: true,
     },
     // https://strimzi.io/docs/operators/latest/deploying ("List of Kafka cluster resources":
     // `<kafka_cluster_name>-kafka-bootstrap`, `<kafka_cluster_name>-kafka-brokers`,
@@ -82,6 +89,7 @@ pub static OPERATORS: &[Operator] = &[
             secret("{}-cluster-ca-cert"),
             secret("{}-clients-ca-cert"),
         ],
+        services_complete: false,
     },
     // https://www.elastic.co/guide/en/cloud-on-k8s/current/k8s-services.html: "a Kubernetes
     // service named <name>-[es|kb|apm]-http"; the elastic user's password "is stored in a
@@ -91,12 +99,32 @@ pub static OPERATORS: &[Operator] = &[
         group: "elasticsearch.k8s.elastic.co",
         kind: "Elasticsearch",
         makes: &[svc("{}-es-http"), secret("{}-es-elastic-user")],
+        services_complete: false,
     },
     Operator {
         operator: "ECK",
         group: "kibana.k8s.elastic.co",
         kind: "Kibana",
         makes: &[svc("{}-kb-http")],
+        services_complete: false,
+    },
+    // https://access.crunchydata.com/documentation/postgres-operator/latest/tutorial/connect-cluster:
+    // Services `hippo-ha`, `hippo-ha-config`, `hippo-pods`, `hippo-primary`, `hippo-replicas`
+    // for the cluster `hippo`; the user Secret "<clusterName>-pguser-<userName>", the user
+    // named as the cluster by default.
+    Operator {
+        operator: "Crunchy PGO",
+        group: "postgres-operator.crunchydata.com",
+        kind: "PostgresCluster",
+        makes: &[
+            svc("{}-ha"),
+            svc("{}-ha-config"),
+            svc("{}-pods"),
+            svc("{}-primary"),
+            svc("{}-replicas"),
+            secret("{}-pguser-{}"),
+        ],
+        services_complete: false,
     },
     // https://github.com/dragonflydb/dragonfly-operator (README): "A service of the form
     // <dragonfly-name>.<namespace>.svc.cluster.local will be created, that selects the master".
@@ -105,6 +133,7 @@ pub static OPERATORS: &[Operator] = &[
         group: "dragonflydb.io",
         kind: "Dragonfly",
         makes: &[svc("{}")],
+        services_complete: false,
     },
     // https://www.rabbitmq.com/kubernetes/operator/using-operator ("Find Your RabbitmqCluster
     // Service Name and Admin Credentials"): the client Service is named as the cluster, its
@@ -115,6 +144,7 @@ pub static OPERATORS: &[Operator] = &[
         group: "rabbitmq.com",
         kind: "RabbitmqCluster",
         makes: &[svc("{}"), svc("{}-nodes"), secret("{}-default-user")],
+        services_complete: false,
     },
     // https://prometheus-operator.dev/docs/platform/exposing-prometheus-and-alertmanager/:
     // the operator creates the governing Services `prometheus-operated` and
@@ -124,12 +154,14 @@ pub static OPERATORS: &[Operator] = &[
         group: "monitoring.coreos.com",
         kind: "Prometheus",
         makes: &[svc("prometheus-operated")],
+        services_complete: false,
     },
     Operator {
         operator: "the Prometheus operator",
         group: "monitoring.coreos.com",
         kind: "Alertmanager",
         makes: &[svc("alertmanager-operated")],
+        services_complete: false,
     },
 ];
 
@@ -162,9 +194,9 @@ pub fn operator(group: &str, kind: &str) -> Option<&'static Operator> {
         .find(|o| o.group == group && o.kind == kind)
 }
 
-/// Whether an object of this group and kind is a custom resource whose controller cilint does
-/// not know, which may therefore make Services, Secrets and ConfigMaps named after it. Built-in
-/// groups (no dot, or `*.k8s.io`) are not custom resources.
+/// Whether an object of this group and kind is a custom resource whose controller may make
+/// Services, Secrets and ConfigMaps named after it beyond what the table lists. Built-in groups
+/// (no dot, or `*.k8s.io`) are not custom resources.
 pub fn may_create_by_prefix(group: &str, kind: &str) -> bool {
     if !group.contains('.') || group.ends_with(".k8s.io") || group == "k8s.io" {
         return false;
@@ -174,9 +206,7 @@ pub fn may_create_by_prefix(group: &str, kind: &str) -> bool {
             .strip_suffix(g)
             .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
     };
-    !(NOT_CREATORS.iter().any(|g| in_group(g))
-        || NOT_CREATOR_KINDS.contains(&(group, kind))
-        || operator(group, kind).is_some())
+    !(NOT_CREATORS.iter().any(|g| in_group(g)) || NOT_CREATOR_KINDS.contains(&(group, kind)))
 }
 
 /// The name an operator gives an object made from resource `cr`.
@@ -212,7 +242,8 @@ mod tests {
     #[test]
     fn built_in_and_known_kinds_create_nothing_by_prefix() {
         assert!(may_create_by_prefix("redis.redis.opstreelabs.in", "Redis"));
-        assert!(!may_create_by_prefix("dragonflydb.io", "Dragonfly"));
+        let crunchy = operator("postgres-operator.crunchydata.com", "PostgresCluster").unwrap();
+        assert_eq!(made_name(&crunchy.makes[5], "hippo"), "hippo-pguser-hippo");
         assert!(may_create_by_prefix("mariadb.mmontes.io", "MariaDB"));
         assert!(!may_create_by_prefix("", "Service"));
         assert!(!may_create_by_prefix("apps", "Deployment"));
@@ -233,8 +264,8 @@ mod tests {
             "monitoring.coreos.com",
             "ServiceMonitor"
         ));
-        // In the table: its names are known, not guessed from a prefix.
-        assert!(!may_create_by_prefix("postgresql.cnpg.io", "Cluster"));
+        // In the table, and still making names the table does not list.
+        assert!(may_create_by_prefix("postgresql.cnpg.io", "Cluster"));
     }
 
     #[test]
