@@ -1,6 +1,8 @@
 //! The Catalog: every object of one cluster, indexed once, plus the objects that controllers
 //! and commands create. Rules read it and nothing else.
 
+pub mod operators;
+
 use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
@@ -352,8 +354,13 @@ pub struct Catalog {
     kinds: ByKind<KindIndex>,
     across: Across,
     generated_service: HashMap<ObjectId, ObjectId>,
-    /// Namespaces a Helm chart is deployed into, with the first such chart as the reason.
-    helm_namespaces: HashMap<String, String>,
+    /// Namespaces Helm charts are deployed into, with the charts in load order.
+    helm_namespaces: HashMap<String, Vec<ChartIn>>,
+    /// Custom resources of kinds cilint does not know, by namespace then name: their
+    /// controllers may make Services, Secrets and ConfigMaps their name prefixes.
+    custom_resources: HashMap<Text, HashMap<Text, ObjectId>>,
+    /// Objects an operator of the table makes, with the operator: their ports are not known.
+    operator_made: HashMap<ObjectId, &'static str>,
     /// Namespaces a remote kustomize resource deploys into, with the first such as the reason.
     remote_namespaces: HashMap<String, String>,
     /// Objects in files their kustomization does not list; looked up only after a miss.
@@ -385,6 +392,8 @@ impl Catalog {
             generated_service: HashMap::new(),
             helm_namespaces: HashMap::new(),
             remote_namespaces: HashMap::new(),
+            custom_resources: HashMap::new(),
+            operator_made: HashMap::new(),
             shadows: HashMap::new(),
             unparsed_names: HashMap::new(),
             strict: false,
@@ -432,6 +441,8 @@ impl Catalog {
         c.add_external_secrets();
         c.add_sealed_secrets();
         c.add_gateway_shim_secrets();
+        c.add_operator_objects();
+        c.index_custom_resources();
         c.index_helm_namespaces();
         c.index_remote_namespaces();
         c
@@ -705,7 +716,75 @@ impl Catalog {
         });
     }
 
-    /// The namespaces Helm charts are deployed into, each with the first chart that is.
+    /// The Services and Secrets the operators of the table make from their custom resources
+    /// (`operators::OPERATORS`), in the resource's namespace; not added when the tree already
+    /// has them.
+    fn add_operator_objects(&mut self) {
+        for op in operators::OPERATORS {
+            for id in self.of_kind(op.group, op.kind).to_vec() {
+                for made in op.makes {
+                    let cr = self.object(id);
+                    let name = text(&operators::made_name(made, &cr.name));
+                    if cr.namespace.is_none()
+                        || self
+                            .find("", made.kind, cr.namespace.as_deref(), &name)
+                            .is_some()
+                    {
+                        continue;
+                    }
+                    let spec = match made.kind {
+                        "Service" => Spec::Service(Box::new(Service {
+                            service_type: "ClusterIP".into(),
+                            selector: None,
+                            ports: Box::default(),
+                            load_balancer_class: None,
+                            external_traffic_policy: None,
+                            requested_ips: Box::default(),
+                        })),
+                        _ => Spec::Secret(Box::default()),
+                    };
+                    let o = Object {
+                        api_version: "v1".into(),
+                        kind: made.kind.into(),
+                        name,
+                        namespace: cr.namespace.clone(),
+                        namespace_defaulted: cr.namespace_defaulted,
+                        unverifiable: cr.unverifiable,
+                        labels: Box::default(),
+                        annotations: Box::default(),
+                        origin: Origin::Generated { by: id },
+                        location: None,
+                        name_span: Span::default(),
+                        labels_span: None,
+                        spec,
+                    };
+                    let made_id = self.insert(o);
+                    self.operator_made.insert(made_id, op.operator);
+                }
+            }
+        }
+    }
+
+    /// Indexes the custom resources whose controllers cilint does not know, by namespace and
+    /// name, so that a lookup tries the prefixes of one name, never every object.
+    fn index_custom_resources(&mut self) {
+        for (i, o) in self.objects.iter().enumerate() {
+            let Some(ns) = &o.namespace else { continue };
+            if o.origin != Origin::Manifest
+                || !matches!(o.spec, Spec::Other)
+                || !operators::may_create_by_prefix(o.group(), &o.kind)
+            {
+                continue;
+            }
+            self.custom_resources
+                .entry(ns.clone())
+                .or_default()
+                .entry(o.name.clone())
+                .or_insert(ObjectId(i as u32));
+        }
+    }
+
+    /// The namespaces Helm charts are deployed into, with every chart that is.
     fn index_helm_namespaces(&mut self) {
         for o in self.objects.iter() {
             let Spec::HelmCharts(charts) = &o.spec else {
@@ -725,9 +804,30 @@ impl Catalog {
                 } else {
                     format!("{} {}", o.kind, o.qualified_name())
                 };
-                self.helm_namespaces
-                    .entry(ns.to_string())
-                    .or_insert_with(|| format!("namespace {ns} receives {what} ({from})"));
+                // Names a chart's objects usually start with: the release (the deploying
+                // object's name) or the chart's own name (Helm's `fullname` helper).
+                let chart_name = chart
+                    .chart
+                    .as_deref()
+                    .map(|c| c.rsplit('/').next().unwrap_or(c).to_string());
+                let mut prefixes: Vec<String> = Vec::new();
+                if !o.name.is_empty() {
+                    prefixes.push(o.name.to_string());
+                }
+                prefixes.extend(chart_name.clone());
+                let what = format!("{what} ({from})");
+                let charts = self.helm_namespaces.entry(ns.to_string()).or_default();
+                // One object deploying the same chart twice into a namespace (an ApplicationSet
+                // whose generators fill in the same destination) is one chart there.
+                if charts.iter().any(|c| c.what == what) {
+                    continue;
+                }
+                charts.push(ChartIn {
+                    what,
+                    prefixes,
+                    chart_name,
+                    in_git: chart.chart.as_deref().is_some_and(|c| c.contains('/')),
+                });
             }
         }
     }
@@ -773,6 +873,73 @@ impl Catalog {
             return None;
         }
         self.remote_namespaces.get(namespace?)
+    }
+
+    /// Why a chart in the namespace may have made the object: named after the chart whose
+    /// release or chart name prefixes the name, else the only chart, else how many there are.
+    /// Only for the kinds charts make (or a chart documented to make that kind).
+    fn chart_reason(&self, group: &str, kind: &str, ns: &str, name: &str) -> Option<String> {
+        let charts = self.helm_namespaces.get(ns)?;
+        let charts: Vec<&ChartIn> = charts
+            .iter()
+            .filter(|c| charts_make(group, kind) || chart_makes(c, group, kind))
+            .collect();
+        let prefixed = charts
+            .iter()
+            .find(|c| operators::name_prefixes(name).any(|p| c.prefixes.iter().any(|x| x == p)));
+        match (prefixed, charts.as_slice()) {
+            (Some(c), _) | (None, [c]) => Some(format!("namespace {ns} receives {}", c.what)),
+            (None, []) => None,
+            (None, all) => Some(format!(
+                "one of {} Helm charts in namespace {ns} may create it ({})",
+                all.len(),
+                all.iter()
+                    .map(|c| c.what.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    /// The custom resource of a kind cilint does not know whose name prefixes `name` (or is
+    /// it), in the namespace: one index lookup per prefix.
+    fn custom_resource_reason(&self, kind: &str, ns: &str, name: &str) -> Option<String> {
+        if !matches!(kind, "Service" | "Secret" | "ConfigMap") {
+            return None;
+        }
+        let in_ns = self.custom_resources.get(ns)?;
+        operators::name_prefixes(name).find_map(|p| {
+            let o = self.object(*in_ns.get(p)?);
+            // An operator whose Services the table lists completely makes no other.
+            if kind == "Service"
+                && operators::operator(o.group(), &o.kind).is_some_and(|op| op.services_complete)
+            {
+                return None;
+            }
+            Some(format!(
+                "it may be created by the controller of {} {}",
+                o.kind,
+                o.qualified_name()
+            ))
+        })
+    }
+
+    /// For an object an operator of the table makes: who makes it, from what ("made by the
+    /// Keycloak operator for Keycloak auth/sso").
+    pub fn made_by(&self, id: ObjectId) -> Option<String> {
+        let op = self.operator_made.get(&id)?;
+        let by = self.object(self.generator(id)?);
+        Some(format!(
+            "made by {op} for {} {}",
+            by.kind,
+            by.qualified_name()
+        ))
+    }
+
+    /// Whether a Service's ports are not known: an operator made it, and cilint does not model
+    /// the ports operators choose. Rules about ports say nothing about it.
+    pub fn ports_unknown(&self, id: ObjectId) -> bool {
+        self.operator_made.contains_key(&id)
     }
 
     /// Adds the objects of files their kustomization does not list: never found by a lookup,
@@ -919,8 +1086,11 @@ impl Catalog {
                 "the namespace holds the unresolved placeholder {p}"
             ));
         }
-        if let Some(reason) = namespace.and_then(|ns| self.helm_namespaces.get(ns)) {
-            return Some(reason.clone());
+        if let Some(reason) = namespace.and_then(|ns| self.custom_resource_reason(kind, ns, name)) {
+            return Some(reason);
+        }
+        if let Some(reason) = namespace.and_then(|ns| self.chart_reason(group, kind, ns, name)) {
+            return Some(reason);
         }
         if let Some(reason) = self.remote_resource_reason(group, kind, namespace) {
             return Some(reason.clone());
@@ -1238,6 +1408,45 @@ impl Catalog {
 /// The annotations that make cert-manager's gateway-shim issue a Gateway's certificates.
 const CERT_MANAGER_ISSUER_ANNOTATIONS: &[&str] =
     &["cert-manager.io/issuer", "cert-manager.io/cluster-issuer"];
+
+/// A Helm chart deployed into a namespace.
+#[derive(Debug)]
+struct ChartIn {
+    /// "Helm chart podinfo (HelmRelease flux-system/podinfo)".
+    what: String,
+    /// The release and chart names its objects are usually named after.
+    prefixes: Vec<String>,
+    /// The chart's name without its repository path.
+    chart_name: Option<String>,
+    /// A chart in a directory of the repository (`charts/infra`): a home-grown chart may
+    /// template anything, a Gateway included, and cilint does not render its templates.
+    in_git: bool,
+}
+
+/// Whether Helm charts in general make objects of this kind: Services, Secrets, ConfigMaps,
+/// service accounts, workloads and their companions. Gateways, GatewayClasses and Cilium's
+/// pools and announcement policies are cluster infrastructure a chart rarely makes.
+fn charts_make(group: &str, kind: &str) -> bool {
+    match group {
+        "" => matches!(
+            kind,
+            "Service" | "Secret" | "ConfigMap" | "ServiceAccount" | "PersistentVolumeClaim"
+        ),
+        "apps" | "batch" | "policy" | "autoscaling" | "rbac.authorization.k8s.io" => true,
+        _ => false,
+    }
+}
+
+/// Charts that may make a kind charts rarely make: a chart of the repository's own, and charts
+/// documented to. Traefik's chart makes a Gateway
+/// (`traefik-gateway` unless `gateway.name` is set) when its Gateway API provider is enabled:
+/// https://github.com/traefik/traefik-helm-chart/blob/master/traefik/templates/gateway.yaml
+fn chart_makes(chart: &ChartIn, group: &str, kind: &str) -> bool {
+    chart.in_git
+        || (group == GATEWAY_GROUP
+            && kind == "Gateway"
+            && chart.chart_name.as_deref() == Some("traefik"))
+}
 
 fn tls_secret() -> Secret {
     Secret {
@@ -1561,11 +1770,21 @@ mod tests {
             "namespace cache receives Helm chart redis (HelmRelease cache/redis)"
         );
         assert_eq!(
-            reason("Gateway", "monitoring", "gw"),
+            reason("Secret", "monitoring", "gw"),
             "namespace monitoring receives Helm chart grafana (Application argocd/grafana)"
+        );
+        // Charts make Services and Secrets, not Gateways.
+        assert_eq!(
+            c.lookup(GATEWAY_GROUP, "Gateway", Some("monitoring"), "gw"),
+            Lookup::Missing
         );
         assert_eq!(
             reason("Service", "tools", "x"),
+            "namespace tools receives Helm chart charts/tools (Application argocd/local)"
+        );
+        // A chart of the repository's own may template a Gateway.
+        assert_eq!(
+            reason("Gateway", "tools", "gw"),
             "namespace tools receives Helm chart charts/tools (Application argocd/local)"
         );
         assert!(reason("Service", "data", "pg").contains("Helm chart postgresql"));
@@ -1579,6 +1798,130 @@ mod tests {
         assert_eq!(
             c.lookup(GATEWAY_GROUP, "GatewayClass", None, "x"),
             Lookup::Missing
+        );
+    }
+
+    #[test]
+    fn operators_of_the_table_make_their_documented_objects() {
+        let c = catalog(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\n\
+             metadata: {name: pg, namespace: db}\n---\n\
+             apiVersion: k8s.keycloak.org/v2alpha1\nkind: Keycloak\n\
+             metadata: {name: sso, namespace: auth}\n---\n\
+             apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\n\
+             metadata: {name: k8s, namespace: monitoring}\n---\n\
+             apiVersion: dragonflydb.io/v1alpha1\nkind: Dragonfly\n\
+             metadata: {name: cache, namespace: apps}\n",
+        );
+        let found = |kind, ns, name| match c.lookup("", kind, Some(ns), name) {
+            Lookup::Found(id) => c.made_by(id).unwrap(),
+            other => panic!("{kind} {ns}/{name}: {other:?}"),
+        };
+        assert_eq!(
+            found("Service", "auth", "sso-service"),
+            "made by the Keycloak operator for Keycloak auth/sso"
+        );
+        assert_eq!(
+            found("Service", "db", "pg-rw"),
+            "made by the CloudNativePG operator for Cluster db/pg"
+        );
+        found("Secret", "db", "pg-app");
+        found("Service", "monitoring", "prometheus-operated");
+        // Named as the resource itself.
+        assert_eq!(
+            found("Service", "apps", "cache"),
+            "made by the Dragonfly operator for Dragonfly apps/cache"
+        );
+        let Lookup::Found(id) = c.lookup("", "Service", Some("db"), "pg-ro") else {
+            panic!()
+        };
+        assert!(c.ports_unknown(id));
+        // Another Service of a Keycloak: its two Services are all it makes. Another namespace.
+        assert_eq!(
+            c.lookup("", "Service", Some("auth"), "sso-services"),
+            Lookup::Missing
+        );
+        assert_eq!(
+            c.lookup("", "Service", Some("auth"), "pg-rw"),
+            Lookup::Missing
+        );
+        // CloudNativePG makes more Services than it documents by name (managed services):
+        // another name its Cluster prefixes is unverifiable, as is any Secret.
+        assert_eq!(
+            unverifiable(&c, "Service", "db", "pg-rww"),
+            "it may be created by the controller of Cluster db/pg"
+        );
+        assert_eq!(
+            unverifiable(&c, "Secret", "auth", "sso-initial-admin"),
+            "it may be created by the controller of Keycloak auth/sso"
+        );
+    }
+
+    #[test]
+    fn an_unknown_custom_resource_excuses_only_names_it_prefixes() {
+        let c = catalog(
+            "apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: Redis\n\
+             metadata: {name: cache, namespace: apps}\n---\n\
+             apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n\
+             metadata: {name: web, namespace: apps}\n---\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: apps}\n",
+        );
+        let why = "it may be created by the controller of Redis apps/cache";
+        assert_eq!(unverifiable(&c, "Service", "apps", "cache"), why);
+        assert_eq!(unverifiable(&c, "Secret", "apps", "cache-auth"), why);
+        // Not a prefix followed by `-`, another namespace, an unrelated name, a kind a
+        // controller of a Service would not be asked for, a kind that makes nothing.
+        for (kind, ns, name) in [
+            ("Service", "apps", "cachex"),
+            ("Service", "other", "cache"),
+            ("Service", "apps", "redis"),
+            ("Service", "apps", "web"),
+            ("Service", "apps", "settings-x"),
+        ] {
+            assert_eq!(
+                c.lookup("", kind, Some(ns), name),
+                Lookup::Missing,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            c.lookup(GATEWAY_GROUP, "Gateway", Some("apps"), "cache"),
+            Lookup::Missing
+        );
+    }
+
+    #[test]
+    fn the_chart_named_in_a_reason_is_the_one_whose_name_prefixes_the_missing_one() {
+        let c = catalog(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+             metadata: {name: cilium, namespace: kube-system}\n\
+             spec: {chart: {spec: {chart: cilium}}}\n---\n\
+             apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+             metadata: {name: metrics-server, namespace: kube-system}\n\
+             spec: {chart: {spec: {chart: metrics-server}}}\n---\n\
+             apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+             metadata: {name: traefik, namespace: edge}\n\
+             spec: {chart: {spec: {chart: traefik}}}\n",
+        );
+        assert_eq!(
+            unverifiable(&c, "Service", "kube-system", "hubble-relay"),
+            "one of 2 Helm charts in namespace kube-system may create it (Helm chart cilium \
+             (HelmRelease kube-system/cilium), Helm chart metrics-server (HelmRelease \
+             kube-system/metrics-server))"
+        );
+        assert_eq!(
+            unverifiable(&c, "Service", "kube-system", "metrics-server-tls"),
+            "namespace kube-system receives Helm chart metrics-server (HelmRelease \
+             kube-system/metrics-server)"
+        );
+        // The Cilium chart makes no Gateway; Traefik's documents one.
+        assert_eq!(
+            c.lookup(GATEWAY_GROUP, "Gateway", Some("kube-system"), "main"),
+            Lookup::Missing
+        );
+        assert_eq!(
+            unverifiable(&c, "Gateway", "edge", "traefik-gateway"),
+            "namespace edge receives Helm chart traefik (HelmRelease edge/traefik)"
         );
     }
 

@@ -852,3 +852,85 @@ fn argocd_remote() {
         "placed by the git.files generator: {json:#}"
     );
 }
+
+#[test]
+fn homelab_operators() {
+    check_repo(
+        "homelab-operators",
+        &[
+            (
+                "backend-not-found",
+                "kubernetes/apps/auth/keycloak/httproute.yaml",
+                31,
+                None,
+            ),
+            (
+                "route-parent-not-found",
+                "kubernetes/apps/kube-system/hubble/httproute.yaml",
+                8,
+                None,
+            ),
+            (
+                "backend-not-found",
+                "kubernetes/apps/monitoring/grafana/httproute.yaml",
+                31,
+                None,
+            ),
+        ],
+        &[
+            ("kubernetes/apps/kube-system/hubble/httproute.yaml", 14),
+            ("kubernetes/apps/monitoring/grafana/httproute.yaml", 14),
+        ],
+    );
+}
+
+/// Operator-made objects are found and named as such; an unknown custom resource and a chart
+/// make names unverifiable, and `--show-unverified` says which one.
+#[test]
+fn homelab_operators_name_who_makes_what() {
+    let root = "fixtures/repos/homelab-operators";
+    let json = json_of(&cilint(&["--format", "json", "--show-unverified", root]));
+    let reasons: BTreeSet<(String, String)> = json["unverified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["reference"].as_str().unwrap().to_string(),
+                u["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> = [
+        (
+            "Service kube-system/hubble-ui",
+            "namespace kube-system receives Helm chart cilium (HelmRelease kube-system/cilium)",
+        ),
+        (
+            "Service monitoring/grafana-service",
+            "it may be created by the controller of Grafana monitoring/grafana",
+        ),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(reasons, want, "{json:#}");
+    let typo = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("sso-services"))
+        .unwrap();
+    assert_eq!(
+        typo["related"][0]["message"],
+        "Service `sso-service` is made by the Keycloak operator for Keycloak auth/sso"
+    );
+    // Points at the Keycloak resource that makes it.
+    assert!(
+        typo["related"][0]["location"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("auth/keycloak/keycloak.yaml"),
+        "{typo:#}"
+    );
+}

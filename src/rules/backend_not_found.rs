@@ -59,11 +59,11 @@ fn finding(
         let flag = namespace_flag(route, backend.namespace.is_some(), &elsewhere);
         let mut f = base.help(in_other_namespace_help(name, &namespaces, flag));
         for ns in namespaces {
-            let (location, generated) = service_related(catalog, ns, name);
-            let note = if generated {
-                " (Cilium generates it for this Gateway)"
-            } else {
-                ""
+            let (location, maker) = service_related(catalog, ns, name);
+            let note = match maker {
+                Maker::Operator(m) => format!(" ({m})"),
+                Maker::Cilium => " (Cilium generates it for this Gateway)".into(),
+                Maker::Manifest => String::new(),
             };
             f = f.related(
                 location,
@@ -74,11 +74,11 @@ fn finding(
     }
     match closest(name, catalog.names_in("", "Service", Some(namespace))) {
         Some(near) => {
-            let (location, generated) = service_related(catalog, namespace, near);
-            let note = if generated {
-                format!("Cilium generates Service `{near}` for this Gateway")
-            } else {
-                format!("Service `{near}` is defined here")
+            let (location, maker) = service_related(catalog, namespace, near);
+            let note = match maker {
+                Maker::Operator(m) => format!("Service `{near}` is {m}"),
+                Maker::Cilium => format!("Cilium generates Service `{near}` for this Gateway"),
+                Maker::Manifest => format!("Service `{near}` is defined here"),
             };
             base.help(did_you_mean_help(near)).related(location, note)
         }
@@ -103,11 +103,28 @@ fn base(route: &Object, backend: &BackendRef, namespace: &str, at: Location) -> 
     .condition(CONDITION)
 }
 
-/// Where a Service is written (for a generated one, its Gateway), and whether it is generated.
-fn service_related(catalog: &Catalog, namespace: &str, name: &str) -> (Option<Location>, bool) {
+/// Who makes a Service that exists.
+enum Maker {
+    /// Written in a manifest (or made by a command, or declared in the configuration).
+    Manifest,
+    /// Cilium, for a Gateway.
+    Cilium,
+    /// An operator, from a custom resource: "made by the Keycloak operator for Keycloak auth/sso".
+    Operator(String),
+}
+
+/// Where a Service is written (for a generated one, what makes it), and who makes it.
+fn service_related(catalog: &Catalog, namespace: &str, name: &str) -> (Option<Location>, Maker) {
     match catalog.lookup("", "Service", Some(namespace), name) {
-        Lookup::Found(id) => (catalog.report_location(id), catalog.generator(id).is_some()),
-        _ => (None, false),
+        Lookup::Found(id) => {
+            let maker = match (catalog.made_by(id), catalog.generator(id)) {
+                (Some(m), _) => Maker::Operator(m),
+                (None, Some(_)) => Maker::Cilium,
+                (None, None) => Maker::Manifest,
+            };
+            (catalog.report_location(id), maker)
+        }
+        _ => (None, Maker::Manifest),
     }
 }
 
