@@ -2008,3 +2008,75 @@ fn applicationset_template_patch_adding_helm_deploys_a_chart() {
         unverified[0]
     );
 }
+
+/// Repositories in the home-operations style list each namespace's Flux Kustomizations in a
+/// kustomization whose `replacements` copy the name of its Namespace (a component's
+/// `not-used`, renamed by `namespace:`) into every Kustomization's `spec.targetNamespace`: what
+/// they deploy lands there. An inline replacement of another field sets nothing.
+#[test]
+fn replacements_set_the_target_namespace_of_flux_kustomizations() {
+    let ks = |name: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+             name: {name}\nspec:\n  path: ./kubernetes/apps/network/{name}/app\n  \
+             sourceRef:\n    kind: GitRepository\n    name: flux-system\n    \
+             namespace: flux-system\n"
+        )
+    };
+    let dir = repo(&[
+        (
+            "kubernetes/flux/cluster/ks.yaml",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+             name: cluster-apps\n  namespace: flux-system\nspec:\n  path: ./kubernetes/apps\n  \
+             sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+        ),
+        (
+            "kubernetes/components/namespace/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  \
+             - ./namespace.yaml\n",
+        ),
+        (
+            "kubernetes/components/namespace/namespace.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: not-used\n",
+        ),
+        (
+            "kubernetes/components/replacements/ks.yaml",
+            "- source:\n    kind: Namespace\n    fieldPath: metadata.name\n  targets:\n    \
+             - select:\n        kind: Kustomization\n        group: kustomize.toolkit.fluxcd.io\n      \
+             fieldPaths:\n        - spec.targetNamespace\n      options:\n        create: true\n",
+        ),
+        (
+            "kubernetes/apps/network/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: network\n\
+             components:\n  - ../../components/namespace\nreplacements:\n  \
+             - path: ../../components/replacements/ks.yaml\nresources:\n  - ./echo.yaml\n",
+        ),
+        ("kubernetes/apps/network/echo.yaml", &ks("echo")),
+        (
+            "kubernetes/apps/network/echo/app/route.yaml",
+            &probe("echo-probe"),
+        ),
+        (
+            "kubernetes/apps/media/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: media\n\
+             replacements:\n  - source: {kind: ConfigMap, name: settings, fieldPath: data.tz}\n    \
+             targets:\n      - select: {kind: Deployment}\n        fieldPaths: [spec.template.spec.containers.0.env.0.value]\n\
+             resources:\n  - ./jellyfin.yaml\n",
+        ),
+        (
+            "kubernetes/apps/media/jellyfin.yaml",
+            &ks("jellyfin").replace("network/jellyfin", "media/jellyfin"),
+        ),
+        (
+            "kubernetes/apps/media/jellyfin/app/route.yaml",
+            &probe("jellyfin-probe"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        run.probes(),
+        ["default/jellyfin-probe", "network/echo-probe"],
+        "{:#}",
+        run.json
+    );
+}

@@ -2,6 +2,7 @@
 //! Kustomizations, Argo CD Applications and ApplicationSets. Read from each document while its
 //! file loads, whether or not it has `apiVersion`/`kind` (kustomization files often have neither).
 
+use super::replacement::Replacement;
 use crate::model::{Spanned, Text, non_empty_string};
 use crate::source::Span;
 use crate::source::yaml::Node;
@@ -36,6 +37,10 @@ pub struct Kustomization {
     /// It runs plugins (`generators`, `transformers`, `validators`: ksops and the like), which
     /// may read any file beside it, listed or not.
     pub plugins: bool,
+    /// `replacements` written inline.
+    pub replacements: Vec<Replacement>,
+    /// `replacements` read from files (`- path: …`), relative to the file.
+    pub replacement_files: Vec<String>,
 }
 
 /// Which kustomization field a patch is listed in: it decides when kustomize applies it.
@@ -379,6 +384,19 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
         plugins: ["generators", "transformers", "validators"]
             .iter()
             .any(|key| doc.get(key).is_some_and(|v| v.as_seq().next().is_some())),
+        replacements: doc
+            .get("replacements")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .filter(|r| r.get("path").is_none())
+            .flat_map(Replacement::read_all)
+            .collect(),
+        replacement_files: doc
+            .get("replacements")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .filter_map(|r| non_empty_string(r.get("path")))
+            .collect(),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod gitops;
 pub mod patch;
 pub mod place;
+pub mod replacement;
 pub mod substitute;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

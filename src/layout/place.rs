@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
+use super::replacement::{self, Replacement};
 use super::substitute::{Closed, FluxRef, Vars};
 use crate::catalog::FileContents;
 use crate::model::helm::{is_remote_resource, render_template};
@@ -30,6 +31,9 @@ pub struct Context {
     pub suffix: String,
     /// Flux `postBuild` variables, shared by every context nested in the Flux one.
     pub vars: Option<Arc<Vars>>,
+    /// The `spec.targetNamespace` a kustomization's `replacements` give the Flux Kustomizations
+    /// it builds, and whether those that write none get it too (see [`super::replacement`]).
+    pub flux_target_namespace: Option<(String, bool)>,
     /// The kustomizations (and components) with patches that include the file, outermost first.
     pub levels: Vec<Level>,
     /// The Flux Kustomization deploying the file, when cilint sees every variable it defines.
@@ -99,6 +103,7 @@ impl Context {
             prefix,
             suffix,
             vars: self.vars.clone(),
+            flux_target_namespace: self.flux_target_namespace.clone(),
             levels,
             closed: self.closed.clone(),
             edited: self.edited || k.sets_metadata || !k.patches.is_empty() || k.plugins,
@@ -134,6 +139,7 @@ impl Context {
 /// The files of the repository by normalised absolute path, with their layout documents.
 pub struct Tree<'a> {
     files: BTreeMap<PathBuf, FileId>,
+    sources: &'a [SourceFile],
     contents: &'a [FileContents],
     /// Directories holding a kustomization file, and that file.
     kustomizations: BTreeMap<PathBuf, FileId>,
@@ -206,7 +212,7 @@ fn lexical(path: &Path) -> PathBuf {
 }
 
 impl<'a> Tree<'a> {
-    pub fn new(sources: &[SourceFile], contents: &'a [FileContents], root: &Path) -> Tree<'a> {
+    pub fn new(sources: &'a [SourceFile], contents: &'a [FileContents], root: &Path) -> Tree<'a> {
         let cwd = std::env::current_dir().ok();
         let files: Vec<(PathBuf, FileId)> = sources
             .par_iter()
@@ -226,6 +232,7 @@ impl<'a> Tree<'a> {
             .collect();
         let mut tree = Tree {
             files: sorted_map(files),
+            sources,
             contents,
             kustomizations: sorted_map(kustomizations),
             data: HashSet::new(),
@@ -268,6 +275,12 @@ impl<'a> Tree<'a> {
         }
         data.retain(|&f| !resources.contains(f));
         data
+    }
+
+    /// A file's normalised path.
+    fn path(&self, id: FileId) -> Option<PathBuf> {
+        let source = self.sources.get(id.0 as usize)?;
+        Some(normalize(Path::new(&source.path)))
     }
 
     /// The file at a normalised path.
@@ -520,6 +533,12 @@ impl Walker<'_, '_> {
                 inner = Arc::new(inner.through(ck, Some(cid)));
             }
         }
+        // Replacements run last: an outer kustomization's win over this one's.
+        if inner.flux_target_namespace.is_none()
+            && let Some(set) = self.replaced_target_namespace(dir, id)
+        {
+            Arc::make_mut(&mut inner).flux_target_namespace = Some(set);
+        }
         // The kustomization file itself: its generators make objects in the inner context.
         out.entries.insert((id, inner.clone()));
         for r in &k.resources {
@@ -538,6 +557,89 @@ impl Walker<'_, '_> {
                 self.kustomization(out, &cdir, cid, &outer, true);
             }
         }
+    }
+
+    /// The `spec.targetNamespace` the replacements of the kustomization `id` in `dir` (inline,
+    /// or from files) give the Flux Kustomizations it builds. They run inside its own build,
+    /// before any outer kustomization's transformers: the source is looked for among the objects
+    /// of the files it and its components list, as that build places them.
+    fn replaced_target_namespace(&self, dir: &Path, id: FileId) -> Option<(String, bool)> {
+        let k = self.tree.kustomization(id)?;
+        if k.replacements.is_empty() && k.replacement_files.is_empty() {
+            return None;
+        }
+        let mut replacements = k.replacements.clone();
+        for path in &k.replacement_files {
+            let Some(text) = self
+                .tree
+                .file(&normalize(&dir.join(path)))
+                .and_then(|f| (self.text)(f))
+            else {
+                continue;
+            };
+            let loaded = crate::source::yaml::load(&text, &crate::source::LineIndex::new(&text));
+            for doc in &loaded.documents {
+                replacements.extend(Replacement::read_all(doc.root()));
+            }
+        }
+        let listed = |kdir: &Path, kz: &Kustomization| -> Vec<FileId> {
+            kz.resources
+                .iter()
+                .filter_map(|r| self.tree.file(&normalize(&kdir.join(r))))
+                .collect()
+        };
+        let mut ctx = Context::default().through(k, None);
+        let mut files = listed(dir, k);
+        for c in k.components.iter().rev() {
+            let cdir = normalize(&dir.join(c));
+            let Some(ck) = self
+                .tree
+                .kustomizations
+                .get(&cdir)
+                .and_then(|&cid| self.tree.kustomization(cid))
+            else {
+                continue;
+            };
+            ctx = ctx.through(ck, None);
+            files.extend(listed(&cdir, ck));
+        }
+        let objects: Vec<Object> = files
+            .iter()
+            .flat_map(|f| self.tree.contents[f.0 as usize].objects.iter())
+            .map(|o| {
+                let mut o = o.clone();
+                ctx.apply(&mut o);
+                o
+            })
+            .collect();
+        replacement::flux_target_namespace(
+            &replacements,
+            objects.iter().map(|o| {
+                (
+                    o.group(),
+                    o.kind.as_str(),
+                    o.name.as_str(),
+                    o.namespace.as_deref(),
+                )
+            }),
+        )
+    }
+
+    /// What the replacements of the kustomization beside a file that lists it set, for a Flux
+    /// Kustomization in that file walked on its own.
+    fn home_replacement(&self, id: FileId) -> Option<(String, bool)> {
+        let path = self.tree.path(id)?;
+        let dir = path.parent()?;
+        let &kid = self.tree.kustomizations.get(dir)?;
+        let k = self.tree.kustomization(kid)?;
+        if k.replacements.is_empty() && k.replacement_files.is_empty() {
+            return None;
+        }
+        k.resources
+            .iter()
+            .any(|r| normalize(&dir.join(r)) == path)
+            .then(|| self.replaced_target_namespace(dir, kid))
+            .flatten()
     }
 
     /// The shell scripts and Markdown files under a directory, which no deployment tool reads
@@ -635,8 +737,20 @@ impl Walker<'_, '_> {
                         .then(|| self.closed(f, id))
                         .flatten()
                         .map(Arc::new);
+                    // A kustomization's replacements may set it, or create it: the one
+                    // that builds the file, also when it is walked as an entry point itself.
+                    let replaced = ctx
+                        .flux_target_namespace
+                        .clone()
+                        .or_else(|| self.home_replacement(id));
+                    let namespace = match &replaced {
+                        Some((ns, create)) if *create || f.target_namespace.is_some() => {
+                            Some(ns.clone())
+                        }
+                        _ => f.target_namespace.clone(),
+                    };
                     let ctx = Arc::new(Context {
-                        namespace: f.target_namespace.clone(),
+                        namespace,
                         vars: Some(Arc::new(self.vars(f))),
                         closed,
                         edited: f.edits,
