@@ -722,6 +722,11 @@ fn place_contents(
             };
             for o in &mut c.objects {
                 ctx.apply(o);
+                // A replacement cilint does not follow may write anything into it.
+                o.unverifiable |= ctx
+                    .replaced
+                    .iter()
+                    .any(|s| s.matches(o.group(), &o.kind, &o.name, o.namespace.as_deref()));
             }
             if let Some(closed) = ctx.closed.as_ref().filter(|c| {
                 !ctx.edited && !patching.edited_flux.contains(c.kustomization.location.file)

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
-use super::replacement::{self, Replacement};
+use super::replacement::{self, Replacement, Select};
 use super::substitute::{Closed, FluxRef, Vars};
 use crate::catalog::FileContents;
 use crate::model::helm::{is_remote_resource, render_template};
@@ -34,6 +34,9 @@ pub struct Context {
     /// The `spec.targetNamespace` a kustomization's `replacements` give the Flux Kustomizations
     /// it builds, and whether those that write none get it too (see [`super::replacement`]).
     pub flux_target_namespace: Option<(String, bool)>,
+    /// What the `replacements` of the kustomizations that include the file change in ways cilint
+    /// does not follow: the objects these select are unverifiable.
+    pub replaced: Vec<Select>,
     /// The kustomizations (and components) with patches that include the file, outermost first.
     pub levels: Vec<Level>,
     /// The Flux Kustomization deploying the file, when cilint sees every variable it defines.
@@ -104,6 +107,7 @@ impl Context {
             suffix,
             vars: self.vars.clone(),
             flux_target_namespace: self.flux_target_namespace.clone(),
+            replaced: self.replaced.clone(),
             levels,
             closed: self.closed.clone(),
             edited: self.edited || k.sets_metadata || !k.patches.is_empty() || k.plugins,
@@ -539,6 +543,14 @@ impl Walker<'_, '_> {
         {
             Arc::make_mut(&mut inner).flux_target_namespace = Some(set);
         }
+        let unfollowed: Vec<Select> = self
+            .replacements(dir, k)
+            .into_iter()
+            .flat_map(|r| r.other_targets)
+            .collect();
+        if !unfollowed.is_empty() {
+            Arc::make_mut(&mut inner).replaced.extend(unfollowed);
+        }
         // The kustomization file itself: its generators make objects in the inner context.
         out.entries.insert((id, inner.clone()));
         for r in &k.resources {
@@ -568,20 +580,7 @@ impl Walker<'_, '_> {
         if k.replacements.is_empty() && k.replacement_files.is_empty() {
             return None;
         }
-        let mut replacements = k.replacements.clone();
-        for path in &k.replacement_files {
-            let Some(text) = self
-                .tree
-                .file(&normalize(&dir.join(path)))
-                .and_then(|f| (self.text)(f))
-            else {
-                continue;
-            };
-            let loaded = crate::source::yaml::load(&text, &crate::source::LineIndex::new(&text));
-            for doc in &loaded.documents {
-                replacements.extend(Replacement::read_all(doc.root()));
-            }
-        }
+        let replacements = self.replacements(dir, k);
         let listed = |kdir: &Path, kz: &Kustomization| -> Vec<FileId> {
             kz.resources
                 .iter()
@@ -623,6 +622,25 @@ impl Walker<'_, '_> {
                 )
             }),
         )
+    }
+
+    /// A kustomization's replacements, inline and from files (read again: files are data).
+    fn replacements(&self, dir: &Path, k: &Kustomization) -> Vec<Replacement> {
+        let mut replacements = k.replacements.clone();
+        for path in &k.replacement_files {
+            let Some(text) = self
+                .tree
+                .file(&normalize(&dir.join(path)))
+                .and_then(|f| (self.text)(f))
+            else {
+                continue;
+            };
+            let loaded = crate::source::yaml::load(&text, &crate::source::LineIndex::new(&text));
+            for doc in &loaded.documents {
+                replacements.extend(Replacement::read_all(doc.root()));
+            }
+        }
+        replacements
     }
 
     /// What the replacements of the kustomization beside a file that lists it set, for a Flux

@@ -16,7 +16,8 @@
 //!
 //! Without it, everything those Kustomizations deploy would land in the wrong namespace. Only
 //! this target is followed: the value of another replacement is not known to cilint, which keeps
-//! no field but names, namespaces and what rules read.
+//! no field but names, namespaces and what rules read, so the objects such a target selects are
+//! unverifiable, as the targets of a patch cilint cannot apply are.
 //! <https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/replacements/>
 
 use crate::model::non_empty_string;
@@ -26,7 +27,7 @@ use crate::source::yaml::Node;
 const FLUX_KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 
 /// Which objects a source or target selects (`group`, `version`, `kind`, `name`, `namespace`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Select {
     pub group: Option<String>,
     pub kind: Option<String>,
@@ -77,6 +78,8 @@ pub struct Replacement {
     /// The targets that set `spec.targetNamespace` of every Flux Kustomization, and whether
     /// they create the field where it is not written.
     pub flux_target_namespace: Option<bool>,
+    /// What every other target selects: cilint does not know what the replacement writes there.
+    pub other_targets: Vec<Select>,
 }
 
 impl Replacement {
@@ -92,17 +95,22 @@ impl Replacement {
     fn read(node: Node<'_>) -> Option<Replacement> {
         let source = node.get("source")?;
         let mut flux_target_namespace = None;
+        let mut other_targets = Vec::new();
         for target in node.get("targets").map(Node::as_seq).unwrap_or_default() {
-            let sets = target
+            let paths: Vec<&str> = target
                 .get("fieldPaths")
                 .map(Node::as_seq)
                 .unwrap_or_default()
-                .any(|p| p.as_str() == Some("spec.targetNamespace"));
+                .filter_map(Node::as_str)
+                .collect();
             let rejects = target.get("reject").is_some_and(|r| !r.is_null());
-            if sets && !rejects && Select::read(target.get("select")).selects_flux_kustomizations()
+            let select = Select::read(target.get("select"));
+            if paths == ["spec.targetNamespace"] && !rejects && select.selects_flux_kustomizations()
             {
                 let create = target.at(&["options", "create"]).and_then(Node::as_bool);
                 flux_target_namespace = Some(create.unwrap_or(false));
+            } else {
+                other_targets.push(select);
             }
         }
         Some(Replacement {
@@ -110,6 +118,7 @@ impl Replacement {
             source_field: non_empty_string(source.get("fieldPath"))
                 .unwrap_or_else(|| "metadata.name".into()),
             flux_target_namespace,
+            other_targets,
         })
     }
 }
@@ -179,6 +188,13 @@ mod tests {
              targets:\n  - select: {kind: HTTPRoute}\n    fieldPaths: [spec.hostnames.0]\n",
         );
         assert_eq!(other[0].flux_target_namespace, None);
+        assert_eq!(other[0].other_targets[0].kind.as_deref(), Some("HTTPRoute"));
+        assert!(other[0].other_targets[0].matches(
+            "gateway.networking.k8s.io",
+            "HTTPRoute",
+            "web",
+            None
+        ));
         let objects = [("", "Namespace", "a", None), ("", "Namespace", "b", None)];
         let r = read(HOME_OPERATIONS);
         assert_eq!(flux_target_namespace(&r, objects.iter().copied()), None);
