@@ -201,7 +201,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         let (source, _) = load::read(&candidates[i], None, options.max_file_size).ok()?;
         Some(source.text)
     };
-    let parse = |id: FileId, text, vars: Option<&_>, edit: Option<&load::Edit<'_>>| {
+    let parse = |id: FileId, text, vars: Option<&_>, edit: Option<&source::yaml::Edit<'_>>| {
         let i = id.0 as usize;
         let source = SourceFile {
             path: files[i].path.clone(),

@@ -123,10 +123,6 @@ pub fn parse_with(
     parse_edited(file, source, valid_utf8, default_namespace, vars, None)
 }
 
-/// Edits a document before it becomes objects (kustomize patches): hands `emit` what to load in
-/// its place (nothing drops it), with whether its objects are unverifiable.
-pub type Edit<'a> = dyn Fn(Node<'_>, &mut dyn FnMut(Node<'_>, bool)) + Sync + 'a;
-
 /// [`parse_with`], with each document passed through `edit` first.
 pub fn parse_edited(
     file: FileId,
@@ -134,7 +130,7 @@ pub fn parse_edited(
     valid_utf8: bool,
     default_namespace: &str,
     vars: Option<&Vars>,
-    edit: Option<&Edit<'_>>,
+    edit: Option<&yaml::Edit<'_>>,
 ) -> FileContents {
     let text: &str = &source.text;
     let index = LineIndex::new(text);

@@ -15,10 +15,9 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use crate::catalog::{FileContents, Shadow};
-use crate::load::Edit;
 use crate::model::{Object, Origin, Spec, text};
-use crate::source::yaml::Node;
 use crate::source::yaml::build::Value;
+use crate::source::yaml::{Edit, Node};
 use crate::source::{FileId, FileKind, Location, SourceFile, Span};
 use gitops::LayoutDoc;
 use patch::{Outcome, PatchSet, Stage};

@@ -292,6 +292,11 @@ struct Frame {
     alias_end: (usize, Pos),
 }
 
+/// Edits a document before it becomes objects (kustomize patches): hands `emit` what to load in
+/// its place (nothing drops it), with whether its objects are unverifiable. Layout makes the
+/// edit and load applies it, so it lives here, below both.
+pub type Edit<'a> = dyn Fn(Node<'_>, &mut dyn FnMut(Node<'_>, bool)) + Sync + 'a;
+
 /// Rewrites a scalar's text (Flux variable substitution); `None` keeps it.
 pub type Substitute<'s> = &'s dyn Fn(&str) -> Option<String>;
 
