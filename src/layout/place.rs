@@ -538,13 +538,13 @@ impl Walker<'_, '_> {
             }
         }
         // Replacements run last: an outer kustomization's win over this one's.
+        let replacements = self.replacements(dir, k);
         if inner.flux_target_namespace.is_none()
-            && let Some(set) = self.replaced_target_namespace(dir, id)
+            && let Some(set) = self.replaced_target_namespace(dir, k, &replacements)
         {
             Arc::make_mut(&mut inner).flux_target_namespace = Some(set);
         }
-        let unfollowed: Vec<Select> = self
-            .replacements(dir, k)
+        let unfollowed: Vec<Select> = replacements
             .into_iter()
             .flat_map(|r| r.other_targets)
             .collect();
@@ -571,16 +571,22 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// The `spec.targetNamespace` the replacements of the kustomization `id` in `dir` (inline,
-    /// or from files) give the Flux Kustomizations it builds. They run inside its own build,
-    /// before any outer kustomization's transformers: the source is looked for among the objects
-    /// of the files it and its components list, as that build places them.
-    fn replaced_target_namespace(&self, dir: &Path, id: FileId) -> Option<(String, bool)> {
-        let k = self.tree.kustomization(id)?;
-        if k.replacements.is_empty() && k.replacement_files.is_empty() {
+    /// The `spec.targetNamespace` the `replacements` of kustomization `k` in `dir` give the Flux
+    /// Kustomizations it builds. They run inside its own build, before any outer kustomization's
+    /// transformers: the source is looked for among the objects of the files it and its
+    /// components list, as that build places them.
+    fn replaced_target_namespace(
+        &self,
+        dir: &Path,
+        k: &Kustomization,
+        replacements: &[Replacement],
+    ) -> Option<(String, bool)> {
+        if replacements
+            .iter()
+            .all(|r| r.flux_target_namespace.is_none())
+        {
             return None;
         }
-        let replacements = self.replacements(dir, k);
         let listed = |kdir: &Path, kz: &Kustomization| -> Vec<FileId> {
             kz.resources
                 .iter()
@@ -612,7 +618,7 @@ impl Walker<'_, '_> {
             })
             .collect();
         replacement::flux_target_namespace(
-            &replacements,
+            replacements,
             objects.iter().map(|o| {
                 (
                     o.group(),
@@ -653,11 +659,10 @@ impl Walker<'_, '_> {
         if k.replacements.is_empty() && k.replacement_files.is_empty() {
             return None;
         }
-        k.resources
-            .iter()
-            .any(|r| normalize(&dir.join(r)) == path)
-            .then(|| self.replaced_target_namespace(dir, kid))
-            .flatten()
+        if !k.resources.iter().any(|r| normalize(&dir.join(r)) == path) {
+            return None;
+        }
+        self.replaced_target_namespace(dir, k, &self.replacements(dir, k))
     }
 
     /// The shell scripts and Markdown files under a directory, which no deployment tool reads
