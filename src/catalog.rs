@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::ExternalObject;
 use crate::layout::gitops::LayoutDoc;
+use crate::model::helm::HelmChart;
 use crate::model::route::BackendRef;
 use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
@@ -356,6 +357,10 @@ pub struct Catalog {
     generated_service: HashMap<ObjectId, ObjectId>,
     /// Namespaces Helm charts are deployed into, with the charts in load order.
     helm_namespaces: HashMap<String, Vec<ChartIn>>,
+    /// Destination namespaces an ApplicationSet generator cilint cannot expand fills in
+    /// (`{{.name}}-apps`), with the chart deployed there: matched against a namespace only
+    /// when no chart is known to be in it.
+    helm_namespace_templates: Vec<(String, ChartIn)>,
     /// Custom resources of kinds cilint does not know, by namespace then name: their
     /// controllers may make Services, Secrets and ConfigMaps their name prefixes.
     custom_resources: HashMap<Text, HashMap<Text, ObjectId>>,
@@ -391,6 +396,7 @@ impl Catalog {
             across: Across::default(),
             generated_service: HashMap::new(),
             helm_namespaces: HashMap::new(),
+            helm_namespace_templates: Vec::new(),
             remote_namespaces: HashMap::new(),
             custom_resources: HashMap::new(),
             operator_made: HashMap::new(),
@@ -784,7 +790,8 @@ impl Catalog {
         }
     }
 
-    /// The namespaces Helm charts are deployed into, with every chart that is.
+    /// The namespaces Helm charts are deployed into, with every chart that is; and the
+    /// destination templates of ApplicationSets whose generators cilint cannot expand.
     fn index_helm_namespaces(&mut self) {
         for o in self.objects.iter() {
             let Spec::HelmCharts(charts) = &o.spec else {
@@ -804,30 +811,42 @@ impl Catalog {
                 } else {
                     format!("{} {}", o.kind, o.qualified_name())
                 };
-                // Names a chart's objects usually start with: the release (the deploying
-                // object's name) or the chart's own name (Helm's `fullname` helper).
+                // Names a chart's objects usually start with: the release or the chart's own
+                // name (Helm's `fullname` helper), and the deploying object's name.
                 let chart_name = chart
                     .chart
                     .as_deref()
                     .map(|c| c.rsplit('/').next().unwrap_or(c).to_string());
                 let mut prefixes: Vec<String> = Vec::new();
-                if !o.name.is_empty() {
+                prefixes.extend(release_name(o, chart));
+                if !o.name.is_empty() && !prefixes.contains(&o.name.to_string()) {
                     prefixes.push(o.name.to_string());
                 }
                 prefixes.extend(chart_name.clone());
-                let what = format!("{what} ({from})");
-                let charts = self.helm_namespaces.entry(ns.to_string()).or_default();
-                // One object deploying the same chart twice into a namespace (an ApplicationSet
-                // whose generators fill in the same destination) is one chart there.
-                if charts.iter().any(|c| c.what == what) {
-                    continue;
-                }
-                charts.push(ChartIn {
+                let what = match &chart.unexpanded {
+                    Some(generator) => format!(
+                        "{what} ({from}, whose {generator} generator cilint cannot expand fills in the destination namespace {ns})"
+                    ),
+                    None => format!("{what} ({from})"),
+                };
+                let chart_in = ChartIn {
                     what,
                     prefixes,
                     chart_name,
                     in_git: chart.chart.as_deref().is_some_and(|c| c.contains('/')),
-                });
+                };
+                if placeholder(ns).is_some() {
+                    self.helm_namespace_templates
+                        .push((ns.to_string(), chart_in));
+                    continue;
+                }
+                let charts = self.helm_namespaces.entry(ns.to_string()).or_default();
+                // One object deploying the same chart twice into a namespace (an ApplicationSet
+                // whose generators fill in the same destination) is one chart there.
+                if charts.iter().any(|c| c.what == chart_in.what) {
+                    continue;
+                }
+                charts.push(chart_in);
             }
         }
     }
@@ -879,11 +898,19 @@ impl Catalog {
     /// release or chart name prefixes the name, else the only chart, else how many there are.
     /// Only for the kinds charts make (or a chart documented to make that kind).
     fn chart_reason(&self, group: &str, kind: &str, ns: &str, name: &str) -> Option<String> {
-        let charts = self.helm_namespaces.get(ns)?;
-        let charts: Vec<&ChartIn> = charts
-            .iter()
-            .filter(|c| charts_make(group, kind) || chart_makes(c, group, kind))
-            .collect();
+        let makes = |c: &&ChartIn| charts_make(group, kind) || chart_makes(c, group, kind);
+        let charts: Vec<&ChartIn> = match self.helm_namespaces.get(ns) {
+            Some(charts) => charts.iter().filter(makes).collect(),
+            None => Vec::new(),
+        };
+        if charts.is_empty() {
+            // The namespace may be the destination an unexpanded generator fills in.
+            return self
+                .helm_namespace_templates
+                .iter()
+                .find(|(template, c)| makes(&c) && may_become(template, ns))
+                .map(|(_, c)| format!("namespace {ns} may receive {}", c.what));
+        }
         let prefixed = charts
             .iter()
             .find(|c| operators::name_prefixes(name).any(|p| c.prefixes.iter().any(|x| x == p)));
@@ -1423,6 +1450,24 @@ struct ChartIn {
     in_git: bool,
 }
 
+/// The release a chart is installed as: `releaseName` when written, else the deploying tool's
+/// default. Flux names a HelmRelease's release `[<targetNamespace>-]<name>`
+/// (helm-controller API, `spec.releaseName`); Argo CD and kustomize name it after the object.
+fn release_name(o: &Object, chart: &HelmChart) -> Option<String> {
+    if let Some(release) = &chart.release {
+        return Some(release.clone());
+    }
+    if o.name.is_empty() {
+        return None;
+    }
+    match (o.group(), &*o.kind, &chart.namespace) {
+        ("helm.toolkit.fluxcd.io", "HelmRelease", Some(target)) => {
+            Some(format!("{target}-{}", o.name))
+        }
+        _ => Some(o.name.to_string()),
+    }
+}
+
 /// Whether Helm charts in general make objects of this kind: Services, Secrets, ConfigMaps,
 /// service accounts, workloads and their companions. Gateways, GatewayClasses and Cilium's
 /// pools and announcement policies are cluster infrastructure a chart rarely makes.
@@ -1797,6 +1842,52 @@ mod tests {
         // Cluster-scoped objects are not in any namespace a chart is deployed into.
         assert_eq!(
             c.lookup(GATEWAY_GROUP, "GatewayClass", None, "x"),
+            Lookup::Missing
+        );
+    }
+
+    #[test]
+    fn the_reason_names_the_chart_whose_release_prefixes_the_name() {
+        let c = catalog(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+             metadata: {name: podinfo, namespace: flux-system}\n\
+             spec: {targetNamespace: shop, chart: {spec: {chart: podinfo}}}\n---\n\
+             apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+             metadata: {name: cache, namespace: flux-system}\n\
+             spec: {targetNamespace: shop, releaseName: valkey, chart: {spec: {chart: valkey}}}\n",
+        );
+        let reason = |name| unverifiable(&c, "Service", "shop", name);
+        // Flux names the release `<targetNamespace>-<name>`.
+        assert_eq!(
+            reason("shop-podinfo-frontend"),
+            "namespace shop receives Helm chart podinfo (HelmRelease flux-system/podinfo)"
+        );
+        assert_eq!(
+            reason("valkey-primary"),
+            "namespace shop receives Helm chart valkey (HelmRelease flux-system/cache)"
+        );
+        assert!(reason("other").starts_with("one of 2 Helm charts in namespace shop"));
+    }
+
+    #[test]
+    fn unexpanded_destinations_match_the_namespaces_they_may_become() {
+        let c = catalog(
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n\
+             metadata: {name: addons, namespace: argocd}\n\
+             spec:\n  generators: [{clusters: {}}]\n  template:\n    spec:\n\
+             \x20     destination: {namespace: '{{name}}-monitoring'}\n\
+             \x20     source: {repoURL: https://grafana.github.io/helm-charts, chart: grafana}\n",
+        );
+        assert_eq!(
+            unverifiable(&c, "Service", "prod-monitoring", "grafana"),
+            "namespace prod-monitoring may receive Helm chart grafana (ApplicationSet argocd/addons)"
+        );
+        assert_eq!(
+            c.lookup("", "Service", Some("shop"), "grafana"),
+            Lookup::Missing
+        );
+        assert_eq!(
+            c.lookup(GATEWAY_GROUP, "Gateway", Some("prod-monitoring"), "gw"),
             Lookup::Missing
         );
     }

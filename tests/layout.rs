@@ -2083,3 +2083,43 @@ fn replacements_set_the_target_namespace_of_flux_kustomizations() {
         run.json
     );
 }
+
+/// A destination namespace only an unexpandable generator fills in (`{{name}}-monitoring`, one
+/// per registered cluster) may be any namespace the template becomes: the chart excuses the
+/// kinds charts make there, naming the generator, and nothing in other namespaces.
+#[test]
+fn unexpandable_templated_destination_excuses_only_the_namespaces_it_may_become() {
+    let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: addons\n  \
+         namespace: argocd\nspec:\n  generators:\n  - clusters: {}\n  template:\n    metadata:\n      \
+         name: '{{name}}-grafana'\n    spec:\n      project: default\n      source:\n        \
+         repoURL: https://grafana.github.io/helm-charts\n        chart: grafana\n        \
+         targetRevision: 8.5.1\n      destination:\n        server: '{{server}}'\n        \
+         namespace: '{{name}}-monitoring'\n";
+    let dir = repo(&[
+        ("argocd/addons.yaml", set),
+        (
+            "routes/prod.yaml",
+            &route_to("grafana", Some("prod-monitoring"), "grafana"),
+        ),
+        (
+            "routes/shop.yaml",
+            &route_to("grafana", Some("shop"), "grafana"),
+        ),
+        ("gateway/gateway.yaml", &gateway(Some("gateway"))),
+    ]);
+    let run = lint(dir.path(), &["--show-unverified"]);
+    assert_eq!(
+        run.objects("backend-not-found"),
+        ["shop/grafana"],
+        "{:#}",
+        run.json
+    );
+    let unverified = run.unverified();
+    assert_eq!(unverified.len(), 1, "{:#}", run.json);
+    assert_eq!(
+        unverified[0]["reason"],
+        "namespace prod-monitoring may receive Helm chart grafana (ApplicationSet argocd/addons, \
+         whose clusters generator cilint cannot expand fills in the destination namespace \
+         {{name}}-monitoring)"
+    );
+}

@@ -816,12 +816,22 @@ fn argocd_remote() {
                 8,
                 None,
             ),
+            (
+                "route-parent-not-found",
+                "apps/media/sonarr/httproute.yaml",
+                8,
+                None,
+            ),
+            ("backend-not-found", "apps/books/httproute.yaml", 15, None),
         ],
         &[
             ("infra/argocd/httproute.yaml", 13),
             ("infra/cert-manager/route.yaml", 13),
             ("apps/monitoring/httproute.yaml", 13),
             ("apps/tools/httproute.yaml", 13),
+            ("apps/media/jellyfin/httproute.yaml", 14),
+            ("apps/media/sonarr/httproute.yaml", 13),
+            ("apps/edge/blocky/httproute.yaml", 13),
         ],
     );
     let shown =
@@ -832,6 +842,9 @@ fn argocd_remote() {
         "namespace cert-manager receives the remote kustomize resource https://github.com/cert-manager/cert-manager/releases/download/v1.16.1/cert-manager.yaml",
         "namespace monitoring receives Helm chart grafana (ApplicationSet argocd/addons)",
         "namespace tools receives a Helm chart (ApplicationSet argocd/tools)",
+        "namespace jellyfin receives Helm chart app-template (ApplicationSet argocd/media)",
+        "namespace sonarr receives Helm chart app-template (ApplicationSet argocd/media)",
+        "namespace blocky receives Helm chart blocky (ApplicationSet argocd/edge)",
     ] {
         assert!(shown.contains(reason), "{reason}\n{shown}");
     }
@@ -844,7 +857,7 @@ fn argocd_remote() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["rule"] == "backend-not-found")
+        .filter(|f| f["rule"] == "backend-not-found" && f["object"]["name"] == "shop")
         .collect();
     assert_eq!(shop.len(), 1);
     assert_eq!(

@@ -122,6 +122,8 @@ pub struct ArgoApplication {
 /// generators produce.
 #[derive(Clone, Debug, Default)]
 pub struct ArgoApplicationSet {
+    /// `metadata.name`, to find the object again.
+    pub name: Option<String>,
     pub template_paths: Vec<String>,
     pub template_namespace: Option<String>,
     pub generators: Vec<Generator>,
@@ -144,11 +146,12 @@ pub enum Generator {
         include: Vec<String>,
         exclude: Vec<String>,
     },
-    /// `matrix`: every combination of its two generators' parameter sets.
+    /// `matrix`: every combination of its two generators' parameter sets. One of them may be
+    /// unexpandable: the other's sets are then known in part.
     Matrix(Vec<Generator>),
     /// A generator whose parameters come from outside the repository (`clusters`,
     /// `scmProvider`, `pullRequest`, `clusterDecisionResource`, `plugin`, `merge`, or a matrix
-    /// holding one): its key, for messages.
+    /// that does not combine two generators): its key, for messages.
     Unexpandable(String),
 }
 
@@ -233,12 +236,7 @@ fn generator(g: Node<'_>) -> Option<Generator> {
             .map(generator)
             .collect();
         // Argo CD combines exactly two generators.
-        let expandable = inner.len() == 2
-            && inner.iter().all(|g| {
-                g.as_ref()
-                    .is_some_and(|g| !matches!(g, Generator::Unexpandable(_)))
-            });
-        return Some(if expandable {
+        return Some(if inner.len() == 2 && inner.iter().all(Option::is_some) {
             Generator::Matrix(inner.into_iter().flatten().collect())
         } else {
             Generator::Unexpandable("matrix".into())
@@ -269,9 +267,12 @@ pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
         ("argoproj.io", "Application") => doc
             .get("spec")
             .map(|s| LayoutDoc::Application(application(s))),
-        ("argoproj.io", "ApplicationSet") => doc
-            .get("spec")
-            .map(|s| LayoutDoc::ApplicationSet(application_set(s))),
+        ("argoproj.io", "ApplicationSet") => doc.get("spec").map(|s| {
+            LayoutDoc::ApplicationSet(ArgoApplicationSet {
+                name: non_empty_string(doc.at(&["metadata", "name"])),
+                ..application_set(s)
+            })
+        }),
         ("", "ConfigMap") => Some(LayoutDoc::ConfigMap {
             namespace: non_empty_string(doc.at(&["metadata", "namespace"])),
             name: non_empty_string(doc.at(&["metadata", "name"]))?,
@@ -553,6 +554,7 @@ fn application_set(spec: Node<'_>) -> ArgoApplicationSet {
         .collect();
     let app = template.map(application).unwrap_or_default();
     ArgoApplicationSet {
+        name: None,
         template_paths: app.paths,
         template_namespace: app.destination_namespace,
         generators,

@@ -2,6 +2,7 @@
 //! namespace and name of what a file holds, and a repository may hold several clusters: this
 //! stage turns loaded files into one set of placed objects per cluster ("world").
 
+pub mod application_set;
 pub mod gitops;
 pub mod patch;
 pub mod place;
@@ -142,6 +143,7 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
         default_namespace: input.default_namespace,
         text: reload.text,
     };
+    let set_expansions = application_set::expansions(&walker, &contents);
 
     // The clusters and what each deploys.
     let configured: Vec<(Option<String>, Vec<PathBuf>)> = input
@@ -253,7 +255,7 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
         }
     }
     let mut slots: Vec<Option<FileContents>> = contents.into_iter().map(Some).collect();
-    let worlds = clusters
+    let mut worlds: Vec<World> = clusters
         .into_iter()
         .zip(placements)
         .zip(shadows)
@@ -271,6 +273,7 @@ pub fn worlds(input: &Input, contents: Vec<FileContents>, reload: &Reload) -> La
             shadows,
         })
         .collect();
+    application_set::place_charts(&mut worlds, &set_expansions);
     let mut positions = patches.positions;
     positions.targets = patched.into_inner().unwrap_or_default();
     Layout {

@@ -884,12 +884,12 @@ impl Walker<'_, '_> {
     /// generator cilint cannot expand (clusters, SCM providers, pull requests, …) still deploys
     /// what the template writes without its parameters.
     fn expand(&self, set: &ArgoApplicationSet) -> Vec<(String, Option<String>)> {
-        let mut params: Vec<Params> = Vec::new();
-        let mut unexpandable = false;
-        for g in &set.generators {
-            unexpandable |= !self.params(g, &mut params);
-        }
-        if unexpandable {
+        let ParameterSets {
+            mut params,
+            unexpandable,
+            ..
+        } = self.parameter_sets(set);
+        if unexpandable.is_some() {
             params.push(Vec::new());
         }
         let mut out = Vec::new();
@@ -905,8 +905,22 @@ impl Walker<'_, '_> {
         out
     }
 
-    /// Adds the parameter sets of one generator; false when it cannot be expanded.
-    fn params(&self, g: &Generator, out: &mut Vec<Params>) -> bool {
+    /// Every parameter set an ApplicationSet's generators produce, as far as cilint can know
+    /// them.
+    pub fn parameter_sets(&self, set: &ArgoApplicationSet) -> ParameterSets {
+        let mut out = ParameterSets::default();
+        for g in &set.generators {
+            let expanded = self.params(g, &mut out.params);
+            if expanded != Expanded::All && out.unexpandable.is_none() {
+                out.unexpandable = Some(unexpandable_key(g).to_string());
+            }
+            out.opaque |= expanded == Expanded::Nothing;
+        }
+        out
+    }
+
+    /// Adds the parameter sets of one generator, and says how much of them are known.
+    fn params(&self, g: &Generator, out: &mut Vec<Params>) -> Expanded {
         match g {
             Generator::List(elements) => out.extend(elements.iter().cloned()),
             Generator::GitDirectories { include, exclude } => {
@@ -933,20 +947,32 @@ impl Walker<'_, '_> {
             Generator::Matrix(pair) => {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 let [first, second] = pair.as_slice() else {
-                    return false;
+                    return Expanded::Nothing;
                 };
-                if !(self.params(first, &mut a) && self.params(second, &mut b)) {
-                    return false;
-                }
-                for x in &a {
-                    for y in &b {
-                        out.push(x.iter().chain(y).cloned().collect());
+                match (self.params(first, &mut a), self.params(second, &mut b)) {
+                    (Expanded::All, Expanded::All) => {
+                        for x in &a {
+                            for y in &b {
+                                out.push(x.iter().chain(y).cloned().collect());
+                            }
+                        }
                     }
+                    // Each combination holds one of these sets, with parameters cilint does
+                    // not know beside them.
+                    (Expanded::All, _) => {
+                        out.append(&mut a);
+                        return Expanded::Part;
+                    }
+                    (_, Expanded::All) => {
+                        out.append(&mut b);
+                        return Expanded::Part;
+                    }
+                    _ => return Expanded::Nothing,
                 }
             }
-            Generator::Unexpandable(_) => return false,
+            Generator::Unexpandable(_) => return Expanded::Nothing,
         }
-        true
+        Expanded::All
     }
 
     /// Repository files (relative, `/`-separated) matching a `git.files` generator's globs.
@@ -990,7 +1016,40 @@ impl Walker<'_, '_> {
 }
 
 /// An ApplicationSet parameter set: `(name, value)` pairs.
-type Params = Vec<(String, String)>;
+pub type Params = Vec<(String, String)>;
+
+/// What an ApplicationSet's generators give, as far as cilint knows.
+#[derive(Debug, Default)]
+pub struct ParameterSets {
+    /// The parameter sets; those of a matrix with an unexpandable half hold only the other
+    /// half's parameters.
+    pub params: Vec<Params>,
+    /// The first generator cilint cannot expand, in full or in part: its key.
+    pub unexpandable: Option<String>,
+    /// Some generator gave no parameter set at all: its Applications are not in `params`.
+    pub opaque: bool,
+}
+
+/// How much of a generator's parameter sets cilint knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expanded {
+    All,
+    /// Every set, each missing the parameters of an unexpandable half of a matrix.
+    Part,
+    Nothing,
+}
+
+/// The key of the generator that cannot be expanded: a matrix names its unexpandable half.
+fn unexpandable_key(g: &Generator) -> &str {
+    match g {
+        Generator::Unexpandable(key) => key,
+        Generator::Matrix(pair) => pair
+            .iter()
+            .find(|g| matches!(g, Generator::Unexpandable(_) | Generator::Matrix(_)))
+            .map_or("matrix", unexpandable_key),
+        _ => "matrix",
+    }
+}
 
 /// Argo CD's globs: `*` stays within a directory, `**` crosses them.
 fn glob_set(globs: &[String]) -> Option<globset::GlobSet> {

@@ -11,9 +11,15 @@ pub struct HelmChart {
     pub chart: Option<String>,
     /// Where the chart's objects land; `None` means the deploying object's own namespace.
     pub namespace: Option<String>,
+    /// The release name when the deploying object writes one (`releaseName`); else the
+    /// deploying tool's default, which the Catalog derives from the object.
+    pub release: Option<String>,
     /// Not a chart: a remote kustomize resource (`chart` holds its URL), whose objects cilint
     /// cannot read either, but which makes only the kinds install bundles make.
     pub remote: bool,
+    /// For an ApplicationSet whose destination namespace stays a `{{…}}` template: the
+    /// generator cilint cannot expand that fills it in (set by the layout).
+    pub unexpanded: Option<String>,
 }
 
 /// A Flux `HelmRelease`: `spec.chart.spec.chart` (or `spec.chartRef`) into `spec.targetNamespace`,
@@ -29,7 +35,9 @@ pub fn from_helm_release(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
     vec![HelmChart {
         chart: chart.map(str::to_string),
         namespace: non_empty_string(spec.get("targetNamespace")),
+        release: non_empty_string(spec.get("releaseName")),
         remote: false,
+        unexpanded: None,
     }]
     .into()
 }
@@ -54,7 +62,9 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
         .map(|s| HelmChart {
             chart: non_empty_string(s.get("chart")).or_else(|| non_empty_string(s.get("path"))),
             namespace: Some(namespace.clone()),
+            release: non_empty_string(s.at(&["helm", "releaseName"])),
             remote: false,
+            unexpanded: None,
         })
         .collect()
 }
@@ -71,7 +81,9 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
         .map(|c| HelmChart {
             chart: non_empty_string(c.get("name")),
             namespace: non_empty_string(c.get("namespace")).or_else(|| own.clone()),
+            release: non_empty_string(c.get("releaseName")),
             remote: false,
+            unexpanded: None,
         })
         .collect();
     for key in ["resources", "bases"] {
@@ -90,7 +102,9 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
             out.push(HelmChart {
                 chart: Some(url.to_string()),
                 namespace,
+                release: None,
                 remote: true,
+                unexpanded: None,
             });
         }
     }
@@ -222,19 +236,35 @@ pub fn from_argo_application_set(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
         return Box::default();
     }
     let namespaces: Vec<String> = if namespace.contains("{{") {
-        spec.get("generators")
+        let generators: Vec<Node<'_>> = spec
+            .get("generators")
             .map(Node::as_seq)
             .unwrap_or_default()
-            .filter_map(|g| g.at(&["list", "elements"]))
-            .flat_map(Node::as_seq)
-            .filter_map(|e| {
+            .collect();
+        let mut filled = Vec::new();
+        // What only the layout can fill in (other generators, a list element without the
+        // parameter) stays the template: the layout expands it, or the Catalog matches it.
+        let mut unfilled = false;
+        for g in &generators {
+            let Some(elements) = g.at(&["list", "elements"]) else {
+                unfilled = true;
+                continue;
+            };
+            for e in elements.as_seq() {
                 let params: Vec<(String, String)> = e
                     .as_map()
                     .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
                     .collect();
-                render_template(&namespace, &params)
-            })
-            .collect()
+                match render_template(&namespace, &params) {
+                    Some(ns) => filled.push(ns),
+                    None => unfilled = true,
+                }
+            }
+        }
+        if unfilled {
+            filled.push(namespace);
+        }
+        filled
     } else {
         vec![namespace]
     };
@@ -244,7 +274,9 @@ pub fn from_argo_application_set(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
             charts.iter().map(move |chart| HelmChart {
                 chart: chart.clone(),
                 namespace: Some(ns.clone()),
+                release: None,
                 remote: false,
+                unexpanded: None,
             })
         })
         .collect()
