@@ -57,10 +57,13 @@ fn run_step_of(action: &mut Value) -> &mut Value {
     steps.iter_mut().find(|s| s["id"] == "run").unwrap()
 }
 
+/// A typo made in a copy of action.yml.
+type Mutation = fn(&mut Value);
+
 /// The schema has teeth: each of these typos is refused.
 #[test]
 fn the_schema_refuses_typos() {
-    let mutations: [(&str, fn(&mut Value)); 7] = [
+    let mutations: [(&str, Mutation); 7] = [
         ("a run step without shell", |a| {
             run_step_of(a).as_object_mut().unwrap().remove("shell");
         }),
@@ -407,4 +410,73 @@ fn inputs_are_data_not_shell_code() {
     }
     // The words reach cilint as they are: paths that do not exist.
     assert_eq!(run.code(), Some(2));
+}
+
+/// The README's YAML code blocks.
+fn readme_yaml_blocks() -> Vec<String> {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+/// The README's workflows give the action only inputs it declares, and its table of inputs
+/// lists them all with their defaults.
+#[test]
+fn the_readme_uses_the_action_as_declared() {
+    let action = action();
+    let inputs = action["inputs"].as_object().unwrap();
+    let mut uses = 0;
+    for block in readme_yaml_blocks() {
+        if !block.contains("uses: OWNER/cilint@") {
+            continue;
+        }
+        let workflow: Value = serde_saphyr::from_str(&block).expect("the workflow parses");
+        for job in workflow["jobs"].as_object().unwrap().values() {
+            for step in job["steps"].as_array().unwrap() {
+                if !step["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("OWNER/cilint@"))
+                {
+                    continue;
+                }
+                uses += 1;
+                for key in step["with"].as_object().into_iter().flat_map(|w| w.keys()) {
+                    assert!(
+                        inputs.contains_key(key),
+                        "README gives undeclared input {key}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        uses, 2,
+        "the README shows the action with and without code scanning"
+    );
+
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let rows: BTreeMap<String, String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| {
+            let (name, rest) = l.split_once("` | ")?;
+            let default = rest.split(" | ").next()?;
+            inputs
+                .contains_key(name)
+                .then(|| (name.to_string(), default.to_string()))
+        })
+        .collect();
+    for (name, input) in inputs {
+        let default = input["default"].as_str().unwrap_or("");
+        let row = rows
+            .get(name)
+            .unwrap_or_else(|| panic!("README's table lacks input {name}"));
+        assert!(
+            (default.is_empty() && !row.starts_with('`')) || row == &format!("`{default}`"),
+            "README's default for {name}: {row}, action.yml: {default:?}"
+        );
+    }
 }

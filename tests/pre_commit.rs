@@ -349,3 +349,33 @@ fn run_by_hand_from_a_subdirectory_the_root_is_the_context() {
         ["backend-not-found ../../apps/shop/route.yaml"]
     );
 }
+
+/// The README's `.pre-commit-config.yaml` names this hook, and its `args:` work.
+#[test]
+fn the_readme_configuration_runs() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let block = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .find(|b| b.starts_with("repos:"))
+        .expect("a .pre-commit-config.yaml in the README");
+    let config: serde_json::Value = serde_saphyr::from_str(block).unwrap();
+    let hook = &config["repos"][0]["hooks"][0];
+    assert_eq!(hook["id"].as_str(), Some(hook_definition().id.as_str()));
+    let args: Vec<&str> = hook["args"]
+        .as_array()
+        .expect("the README shows args")
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let repo = home_cluster();
+    let out = pre_commit(repo.path(), &args, &["apps/shop/route.yaml"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
