@@ -1,6 +1,6 @@
 //! Command-line definitions.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -17,6 +17,23 @@ pub struct Cli {
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<String>,
 
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    /// Load all PATHs as context, but report only findings located in these files (by hand;
+    /// the pre-commit hook runs `cilint hook`, which takes any option before its files).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub report_only: Option<Vec<String>>,
+
+    /// Benchmark baseline: only walk, read and parse the YAML of PATHs, print counts to
+    /// standard error, and exit.
+    #[arg(long, hide = true)]
+    pub floor: bool,
+}
+
+/// The options of a lint run, shared by the main command and `cilint hook`.
+#[derive(Args, Debug)]
+pub struct LintArgs {
     /// Namespace for objects without metadata.namespace, as with `kubectl apply -n`
     /// [default: the configuration's `namespace`, else `default`].
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
@@ -47,11 +64,6 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
 
-    /// Load all PATHs as context, but report only findings located in these files (the
-    /// pre-commit hook passes the staged files here).
-    #[arg(long, value_name = "FILE", num_args = 1..)]
-    pub report_only: Option<Vec<String>>,
-
     /// Report references that may be satisfied by something outside the tree (a Helm chart in
     /// the namespace, an unresolved `${VAR}`) as not found [also: `strict: true` in the
     /// configuration].
@@ -70,11 +82,6 @@ pub struct Cli {
     /// Print each stage's wall time and counts to standard error [also: CILINT_TIMINGS=1].
     #[arg(long)]
     pub timings: bool,
-
-    /// Benchmark baseline: only walk, read and parse the YAML of PATHs, print counts to
-    /// standard error, and exit.
-    #[arg(long, hide = true)]
-    pub floor: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,6 +93,22 @@ pub enum Command {
         /// The rule id, e.g. route-parent-not-found.
         rule: String,
     },
+    /// The pre-commit hook: lint the whole repository as context, report only the findings
+    /// located in FILES.
+    Hook(Hook),
+}
+
+/// `cilint hook [OPTIONS] [FILES]...`: pre-commit runs the entry, then the hook's `args:`, then
+/// the staged files, so every option must be able to come before the file names.
+#[derive(Args, Debug)]
+pub struct Hook {
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    /// The files whose findings are reported (pre-commit passes the staged files), relative to
+    /// the working directory; a file that no longer exists (a staged deletion) is skipped.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

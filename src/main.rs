@@ -13,7 +13,7 @@ use cilint::config::{self, Config, ConfigError};
 use cilint::diagnostic::Severity;
 use cilint::report::{self, Format, SrcRoot, Style};
 use cilint::rules;
-use cli::{Cli, ColorArg, Command, FailOn, FormatArg};
+use cli::{Cli, ColorArg, Command, FailOn, FormatArg, Hook, LintArgs};
 
 fn main() -> ExitCode {
     return_freed_memory_sooner();
@@ -21,9 +21,32 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Rules) => print_rules(),
         Some(Command::Explain { rule }) => explain(rule),
+        Some(Command::Hook(h)) => hook(h),
         None if cli.floor => floor(&cli),
-        None => lint(&cli),
+        None => lint(&cli.lint, &cli.paths, cli.report_only.clone()),
     }
+}
+
+/// The pre-commit hook: the repository root is the context, FILES are what is reported. pre-commit
+/// runs from the root; run by hand from a subdirectory, the root is reached as `../..`, so paths
+/// in the output stay relative to where the user is.
+fn hook(hook: &Hook) -> ExitCode {
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: cannot read the working directory: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let root = SrcRoot::find(&cwd).dir;
+    let depth = cwd
+        .strip_prefix(&root)
+        .map_or(0, |below| below.components().count());
+    let path = match depth {
+        0 => ".".to_string(),
+        n => vec![".."; n].join("/"),
+    };
+    lint(&hook.lint, &[path], Some(hook.files.clone()))
 }
 
 fn floor(cli: &Cli) -> ExitCode {
@@ -73,7 +96,8 @@ fn explain(rule: &str) -> ExitCode {
     }
 }
 
-fn lint(cli: &Cli) -> ExitCode {
+/// Lints `paths`; with `report_only`, reports only the findings located in those files.
+fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> ExitCode {
     let config = match load_config(cli) {
         Ok(c) => c,
         Err(e) => {
@@ -95,12 +119,12 @@ fn lint(cli: &Cli) -> ExitCode {
         namespace,
         stdin: None,
         config,
-        report_only: cli.report_only.clone(),
+        report_only,
         strict,
         show_unverified: cli.show_unverified,
         max_file_size,
     };
-    if cli.paths.iter().any(|p| p == cilint::discover::STDIN) {
+    if paths.iter().any(|p| p == cilint::discover::STDIN) {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
             eprintln!("error: cannot read standard input: {e}");
@@ -108,7 +132,7 @@ fn lint(cli: &Cli) -> ExitCode {
         }
         options.stdin = Some(text);
     }
-    let mut report = cilint::lint(&cli.paths, &options);
+    let mut report = cilint::lint(paths, &options);
     for e in &report.input_errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
@@ -169,7 +193,7 @@ fn lint(cli: &Cli) -> ExitCode {
 }
 
 /// The configuration: `--config`, else `.cilint.yaml` found from the working directory.
-fn load_config(cli: &Cli) -> Result<Config, ConfigError> {
+fn load_config(cli: &LintArgs) -> Result<Config, ConfigError> {
     let path = match &cli.config {
         Some(p) => Some(PathBuf::from(p)),
         None => config::find(Path::new(".")),
