@@ -94,6 +94,10 @@ pub enum FormatArg {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality report (`artifacts: reports: codequality:`).
+    Gitlab,
+    /// JUnit XML, one test suite per rule (Jenkins, GitLab, Azure DevOps, Buildkite).
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

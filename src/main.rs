@@ -128,6 +128,8 @@ fn lint(cli: &Cli) -> ExitCode {
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Github => Format::Github,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Junit => Format::Junit,
     };
     let style = Style {
         color,
