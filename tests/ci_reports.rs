@@ -536,3 +536,87 @@ fn ci_formats_exit_as_the_others_do() {
     let out = cilint_in(dir.path(), &["--format", "gitlab", "missing.yaml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The first fenced block of `lang` in the README section titled `title`.
+fn readme_block(title: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme
+        .split_once(&format!("\n## {title}\n"))
+        .unwrap_or_else(|| panic!("README.md has no section {title}"))
+        .1;
+    let section = section.split("\n## ").next().unwrap();
+    let block = section
+        .split_once(&format!("```{lang}\n"))
+        .unwrap_or_else(|| panic!("{title} has no {lang} block"))
+        .1;
+    block.split_once("```").unwrap().0.to_string()
+}
+
+/// Runs a documented `cilint …` command line in `dir`, as a shell would split it.
+fn run_documented(dir: &Path, line: &str) -> Output {
+    let words = shlex::split(line).expect("a shell command line");
+    assert_eq!(words[0], "cilint", "{line}");
+    cilint_in(
+        dir,
+        &words[1..].iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+}
+
+/// The README's `.gitlab-ci.yml` job, run as GitLab would (the install step left out): every
+/// report it declares is written and valid, and the job fails on the finding.
+#[test]
+fn readme_gitlab_job_works() {
+    use saphyr::{LoadableYamlNode, Yaml};
+    let text = readme_block("GitLab CI", "yaml");
+    let docs = Yaml::load_from_str(&text).expect("the job is YAML");
+    let job = &docs[0]["cilint"];
+    assert_eq!(job["artifacts"]["when"].as_str(), Some("always"));
+    let reports = &job["artifacts"]["reports"];
+    let codequality = reports["codequality"].as_str().unwrap();
+    let junit_file = reports["junit"].as_str().unwrap();
+
+    let dir = repo(&[("deploy/shop/route.yaml", ROUTE)]);
+    let script: Vec<&str> = job["script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .filter(|l| l.starts_with("cilint "))
+        .collect();
+    assert_eq!(script.len(), 3, "{script:?}");
+    for (i, line) in script.iter().enumerate() {
+        let out = run_documented(dir.path(), line);
+        let last = i == script.len() - 1;
+        assert_eq!(out.status.code(), Some(if last { 1 } else { 0 }), "{line}");
+    }
+    let cq: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(codequality)).unwrap())
+            .unwrap();
+    assert_schema_valid(&cq);
+    assert_eq!(cq[0]["location"]["path"], "deploy/shop/route.yaml");
+    let report = lint(&[dir.path().to_str().unwrap()]);
+    assert_eq!(issues(&cq).len(), report.findings.len());
+    let xml = std::fs::read_to_string(dir.path().join(junit_file)).unwrap();
+    assert!(
+        junit_file.ends_with(".xml"),
+        "GitLab reads only .xml test reports"
+    );
+    assert_junit(&report, &xml);
+}
+
+/// The README's Jenkinsfile: its `sh` step writes the file its `junit` step reads.
+#[test]
+fn readme_jenkins_stage_works() {
+    let text = readme_block("Jenkins", "groovy");
+    let quoted = |after: &str| -> String {
+        let rest = text.split_once(after).unwrap().1;
+        rest.split('\'').nth(1).unwrap().to_string()
+    };
+    let command = quoted("sh ");
+    let results = quoted("testResults:");
+    let dir = repo(&[("deploy/shop/route.yaml", ROUTE)]);
+    let out = run_documented(dir.path(), &command);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(dir.path().join(&results)).unwrap();
+    assert_junit(&lint(&[dir.path().to_str().unwrap()]), &xml);
+}
