@@ -216,8 +216,17 @@ fn root_style(dir: &Path) -> Style {
     }
 }
 
+/// The names of a JUnit report's failing test cases, in document order.
+fn failing_cases(xml: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.children().any(|c| c.is_element()))
+        .map(|n| n.attribute("name").unwrap().to_string())
+        .collect()
+}
+
 #[test]
-fn gitlab_fingerprints_survive_moved_lines_and_tell_duplicates_apart() {
+fn identities_survive_moved_lines_and_tell_duplicates_apart() {
     let dir = repo(&[
         ("deploy/shop/route.yaml", ROUTE),
         ("scripts/setup.sh", SCRIPT),
@@ -228,9 +237,21 @@ fn gitlab_fingerprints_survive_moved_lines_and_tell_duplicates_apart() {
         let cq = gitlab_with(&report, style.clone());
         assert_schema_valid(&cq);
         assert_consistent(&report, &cq, &style);
-        cq
+        let xml = report::render(&report, Format::Junit, style.clone());
+        assert_junit(&report, &xml);
+        (cq, failing_cases(&xml))
     };
-    let before = run();
+    let (before, cases) = run();
+    // JUnit test names: the file, the object and the field, never a line.
+    assert_eq!(
+        cases,
+        [
+            "deploy/shop/route.yaml: HTTPRoute shop/shop spec.rules[0].backendRefs[0].name",
+            "deploy/shop/route.yaml: HTTPRoute shop/shop spec.parentRefs[0].name",
+            "scripts/setup.sh: cilint-ignore all",
+            "scripts/setup.sh: cilint-ignore all #2",
+        ]
+    );
     let rules: Vec<&str> = issues(&before)
         .iter()
         .map(|i| i["check_name"].as_str().unwrap())
@@ -264,7 +285,8 @@ fn gitlab_fingerprints_survive_moved_lines_and_tell_duplicates_apart() {
         "scripts/setup.sh",
         SCRIPT.replacen("\n", "\nset -eu\n\n", 1),
     );
-    let after = run();
+    let (after, cases_after) = run();
+    assert_eq!(cases_after, cases);
     for (b, a) in issues(&before).iter().zip(issues(&after)) {
         assert_eq!(
             a["location"]["lines"]["begin"].as_u64().unwrap(),
@@ -445,9 +467,14 @@ fn multi_cluster_repository_junit() {
     let report = lint(&[MULTI]);
     let xml = junit(&report);
     assert_junit(&report, &xml);
-    // The same place in two clusters is two tests, told apart by the cluster.
-    assert!(xml.contains("gateway.yaml:33:19 [production]\""), "{xml}");
-    assert!(xml.contains("gateway.yaml:33:19 [staging]\""), "{xml}");
+    // The same node in two clusters is two tests, told apart by the cluster.
+    for cluster in ["production", "staging"] {
+        let name = format!(
+            "name=\"{MULTI}/infrastructure/configs/gateway.yaml: Gateway gateway/public \
+             spec.listeners[1].tls.certificateRefs[0].name [{cluster}]\""
+        );
+        assert!(xml.contains(&name), "{name}\n{xml}");
+    }
     insta::assert_snapshot!("flux-multi-cluster-junit", xml);
 }
 

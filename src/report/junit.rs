@@ -6,10 +6,13 @@
 //! report without any test), and a run with findings lists each finding as a failing test of its
 //! rule. Per file, files without findings would be missing and the totals would mean nothing.
 //!
-//! Test case names follow what the viewers display: GitLab shows `classname` as the suite and
-//! keeps only the first of two cases with the same classname and name; Jenkins splits
-//! `classname` at its last dot into package and class. So `classname` is `cilint.<rule>` and the
-//! name is the finding's place, `path:line:column`, unique within the rule.
+//! Test case names follow what the viewers do with them: GitLab shows `classname` as the suite
+//! and keeps only the first of two cases with the same classname and name; Jenkins splits
+//! `classname` at its last dot into package and class; both follow a test's history by its
+//! names. So `classname` is `cilint.<rule>`, and the name says what SARIF's fingerprint hashes
+//! (the file, the object and the field), never a line: a finding that moves stays the same test,
+//! and its failure age in Jenkins and its recent failures in GitLab stay its own. The line is in
+//! the `line` attribute and the failure text.
 
 use std::collections::{HashMap, HashSet};
 
@@ -69,12 +72,16 @@ fn suite(report: &Report, root: &SrcRoot, rule: &str, findings: &[&Finding]) -> 
         let path = root.relative(display).unwrap_or_else(|| display.clone());
         let start = f.location.span.start;
         let place = format!("{path}:{}:{}", start.line, start.col);
-        let mut name = match &f.cluster {
-            Some(c) => format!("{place} [{c}]"),
-            None => place.clone(),
-        };
-        // Two findings of a rule at one place (rare: the same node in two contexts) stay two
-        // tests; the suffix follows report order, so it is the same on every run.
+        let mut name = path.clone();
+        if let Some(identity) = identity(f) {
+            name.push_str(": ");
+            name.push_str(&identity);
+        }
+        if let Some(c) = &f.cluster {
+            name.push_str(&format!(" [{c}]"));
+        }
+        // Two findings of a rule with one identity (the same stale comment twice in a file) stay
+        // two tests; the suffix follows report order, so it is the same on every run.
         let base = name.clone();
         let mut n = 1;
         while !names.insert(name.clone()) {
@@ -103,4 +110,19 @@ fn suite(report: &Report, root: &SrcRoot, rule: &str, findings: &[&Finding]) -> 
         suite.add_test_case(case);
     }
     suite
+}
+
+/// The object (kind, namespace/name) and the field a finding is about, or the field alone for
+/// findings about no object (a command, a comment); `None` when there is neither.
+fn identity(f: &Finding) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(o) = &f.object {
+        parts.push(o.kind.clone());
+        parts.push(match &o.namespace {
+            Some(ns) => format!("{ns}/{}", o.name),
+            None => o.name.clone(),
+        });
+    }
+    parts.extend(f.field.clone());
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
