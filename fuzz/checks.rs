@@ -200,7 +200,14 @@ pub fn pipeline(data: &[u8]) {
         ..Options::default()
     };
     let report = lint(&["-".into()], &options);
-    for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
+    for format in [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Gitlab,
+        Format::Junit,
+    ] {
         report::render(&report, format, Style::default());
     }
 }

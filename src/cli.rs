@@ -113,10 +113,18 @@ pub struct Hook {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FormatArg {
+    /// Findings with a snippet of each file, for a terminal.
     Human,
+    /// The stable JSON document.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// GitHub Actions workflow commands: annotations on the diff.
     Github,
+    /// GitLab Code Quality report (`artifacts: reports: codequality:`).
+    Gitlab,
+    /// JUnit XML, one test suite per rule (Jenkins, GitLab, Azure DevOps, Buildkite).
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

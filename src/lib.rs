@@ -109,6 +109,8 @@ pub struct Report {
     pub unverified: Option<Vec<references::Reference>>,
     /// Each stage's wall time and counts (`render` is left for the renderer to fill).
     pub timings: Timings,
+    /// The rules the configuration enables, in registry order: JUnit reports each as a test.
+    pub rules: Vec<&'static str>,
 }
 
 impl Report {
@@ -350,6 +352,11 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         input_errors,
         unverified: options.show_unverified.then_some(unverified),
         timings,
+        rules: rules::RULES
+            .iter()
+            .map(|r| r.meta.id)
+            .filter(|id| options.config.enabled(id))
+            .collect(),
     }
 }
 

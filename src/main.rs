@@ -152,6 +152,8 @@ fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> E
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Github => Format::Github,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Junit => Format::Junit,
     };
     let style = Style {
         color,

@@ -27,7 +27,7 @@ fn lint(format: &str, threads: &str) -> Vec<u8> {
 
 #[test]
 fn output_is_identical_whatever_the_thread_count() {
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "gitlab", "junit"] {
         let first = lint(format, "1");
         assert!(first.len() > 1000, "{format}: too little output to compare");
         for threads in THREADS {

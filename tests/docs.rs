@@ -80,3 +80,22 @@ fn readme_rule_table_matches_the_registry() {
         expected.join("\n")
     );
 }
+
+/// The README's `--format` row lists exactly the formats the command line offers.
+#[test]
+fn readme_lists_every_output_format() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_cilint"))
+        .arg("-h")
+        .output()
+        .expect("cilint runs");
+    let help = String::from_utf8(help.stdout).unwrap();
+    let offered = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("--format"))
+        .and_then(|l| l.split_once("[possible values: "))
+        .map(|(_, v)| v.trim_end_matches(']').replace(", ", "|"))
+        .expect("--format lists its values");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let row = format!("| `--format {}` |", offered.replace('|', "\\|"));
+    assert!(readme.contains(&row), "README.md should have the row {row}");
+}

@@ -245,15 +245,22 @@ fn outputs(root: &Path) -> Vec<String> {
         ..Options::default()
     };
     let report = lint(&[root.to_string()], &options);
-    [Format::Human, Format::Json, Format::Sarif, Format::Github]
-        .into_iter()
-        .map(|f| report::render(&report, f, style.clone()).replace(root, "ROOT"))
-        .collect()
+    [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Gitlab,
+        Format::Junit,
+    ]
+    .into_iter()
+    .map(|f| report::render(&report, f, style.clone()).replace(root, "ROOT"))
+    .collect()
 }
 
 /// Fails with the first line that differs: the whole SARIF output is too long to read.
 fn same(a: &[String], b: &[String], what: &str) -> Result<(), TestCaseError> {
-    for (format, (a, b)) in ["human", "json", "sarif", "github"]
+    for (format, (a, b)) in ["human", "json", "sarif", "github", "gitlab", "junit"]
         .iter()
         .zip(a.iter().zip(b))
     {

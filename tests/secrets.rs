@@ -175,15 +175,15 @@ fn canary_appears_in_no_output() {
     let dir = tempfile::tempdir().unwrap();
     tree(dir.path());
     let root = dir.path().to_str().unwrap();
-    let formats = ["human", "json", "sarif", "github"];
+    let formats = ["human", "json", "sarif", "github", "gitlab", "junit"];
     let extra: [&[&str]; 4] = [
         &[],
         &["--show-unverified"],
         &["--strict"],
         &["--strict", "--show-unverified"],
     ];
-    let mut findings_seen = false;
     for format in formats {
+        let mut findings_seen = false;
         for flags in extra {
             let output = Command::new(env!("CARGO_BIN_EXE_cilint"))
                 .args(["--format", format, "--color", "never"])
@@ -202,12 +202,21 @@ fn canary_appears_in_no_output() {
                     );
                 }
             }
-            findings_seen |= stdout.contains("backend-not-found")
-                && stdout.contains("tls-secret-not-found")
-                && stdout.contains("yaml-syntax")
-                && stdout.contains("label-command-unknown-gateway");
+            // JUnit names every enabled rule; a finding is a failing case of it.
+            let reported = |rule: &str| match format {
+                "junit" => stdout.contains(&format!("classname=\"cilint.{rule}\" file=")),
+                _ => stdout.contains(rule),
+            };
+            findings_seen |= reported("backend-not-found")
+                && reported("tls-secret-not-found")
+                && reported("yaml-syntax")
+                && reported("label-command-unknown-gateway");
         }
+        // The canary sat beside real findings: the test means something only if they were
+        // reported.
+        assert!(
+            findings_seen,
+            "the tree's findings were not reported in {format}"
+        );
     }
-    // The canary sat beside real findings: the test means something only if they were reported.
-    assert!(findings_seen, "the tree's findings were not reported");
 }

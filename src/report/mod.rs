@@ -1,8 +1,10 @@
 //! Stage 5: render a report.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 mod redact;
 pub mod sarif;
 
@@ -18,6 +20,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Gitlab,
+    Junit,
 }
 
 /// Options that change how a report looks, never what it says.
@@ -26,7 +30,8 @@ pub struct Style {
     pub color: bool,
     /// Terminal width for wrapping human output.
     pub width: usize,
-    /// Where the repository is: SARIF and GitHub annotations want paths relative to its root.
+    /// Where the repository is: SARIF, GitHub annotations, GitLab and JUnit want paths relative
+    /// to its root.
     pub src_root: SrcRoot,
     /// Human output without the summary line: the findings only.
     pub quiet: bool,
@@ -49,6 +54,8 @@ pub fn render(report: &Report, format: Format, style: Style) -> String {
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, &style.src_root),
         Format::Github => github::render(report, &style.src_root),
+        Format::Gitlab => gitlab::render(report, &style.src_root),
+        Format::Junit => junit::render(report, &style.src_root),
     }
 }
 

@@ -109,9 +109,20 @@ fn invocation(report: &Report) -> Value {
     })
 }
 
-/// The results in report order. Findings that share a fingerprint (the same stale suppression
-/// twice in one file) are told apart by their occurrence, as code scanning itself does.
+/// The results in report order.
 fn results(report: &Report, root: &SrcRoot) -> Vec<Value> {
+    report
+        .findings
+        .par_iter()
+        .zip(fingerprints(report, root))
+        .map(|(f, print)| result(report, root, f, print))
+        .collect()
+}
+
+/// Every finding's fingerprint, in report order, unique within the report: findings that share
+/// one (the same stale suppression twice in one file) are told apart by their occurrence, as
+/// code scanning itself does. GitLab's Code Quality report uses the same ones.
+pub(super) fn fingerprints(report: &Report, root: &SrcRoot) -> Vec<String> {
     let mut prints: Vec<String> = report
         .findings
         .par_iter()
@@ -131,12 +142,7 @@ fn results(report: &Report, root: &SrcRoot) -> Vec<Value> {
             print.push_str(&format!(":{n}"));
         }
     }
-    report
-        .findings
-        .par_iter()
-        .zip(prints)
-        .map(|(f, print)| result(report, root, f, print))
-        .collect()
+    prints
 }
 
 fn result(report: &Report, root: &SrcRoot, f: &Finding, fingerprint: String) -> Value {
