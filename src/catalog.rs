@@ -929,6 +929,9 @@ impl Catalog {
     /// the pattern is in the namespace. One index lookup per resource name the name fits.
     fn operator_maybe_reason(&self, kind: &str, ns: &str, name: &str) -> Option<String> {
         operators::OPERATORS.iter().find_map(|op| {
+            if self.of_kind(op.group, op.kind).is_empty() {
+                return None;
+            }
             op.makes
                 .iter()
                 .filter(|m| !m.always && m.kind == kind)
@@ -1879,6 +1882,12 @@ mod tests {
         assert_eq!(
             unverifiable(&c, "Secret", "auth", "sso-initial-admin"),
             "it may be created by the controller of Keycloak auth/sso"
+        );
+        // Made only with spec.enableSuperuserAccess, off by default.
+        assert_eq!(
+            unverifiable(&c, "Secret", "db", "pg-superuser"),
+            "the CloudNativePG operator makes it for Cluster db/pg only with some settings of the \
+             resource or some versions of the operator"
         );
     }
 

@@ -75,7 +75,9 @@ pub static OPERATORS: &[Operator] = &[
     // -ro, -r"), applications/ ("[cluster name]-any" for discovery),
     // https://cloudnative-pg.io/documentation/current/bootstrap/ (the `<cluster>-app` and
     // `<cluster>-superuser` Secrets) and certificates/ (`<cluster>-ca`, `<cluster>-server`,
-    // `<cluster>-replication`).
+    // `<cluster>-replication`). The superuser Secret only with spec.enableSuperuserAccess,
+    // false by default (api/v1/cluster_funcs.go `GetEnableSuperuserAccess`,
+    // internal/controller/cluster_create.go `reconcileSuperuserSecret`).
     Operator {
         operator: "the CloudNativePG operator",
         group: "postgresql.cnpg.io",
@@ -86,7 +88,7 @@ pub static OPERATORS: &[Operator] = &[
             svc("{}-r"),
             svc("{}-any"),
             secret("{}-app"),
-            secret("{}-superuser"),
+            maybe_secret("{}-superuser"),
             secret("{}-ca"),
             secret("{}-server"),
             secret("{}-replication"),
