@@ -876,6 +876,13 @@ fn homelab_operators() {
                 31,
                 None,
             ),
+            // `vmsingle-<name>` for a VMSingle that is not there.
+            (
+                "backend-not-found",
+                "kubernetes/apps/monitoring/victoria-metrics/httproute.yaml",
+                31,
+                None,
+            ),
             // The RedisFailover `redis` prefixes it, but Spotahome names nothing `redis-…`.
             (
                 "backend-not-found",

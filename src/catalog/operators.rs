@@ -351,6 +351,93 @@ pub static OPERATORS: &[Operator] = &[
         ],
         services_complete: true,
     },
+    // VictoriaMetrics/operator internal/controller/operator/factory/build/service.go
+    // (`Service`: named `PrefixedName()`) and the `PrefixedName` of each kind in
+    // api/operator/v1beta1 and v1: "vmsingle-%s", "vmagent-%s", … — the prefix comes before the
+    // resource's name. With spec.useLegacyNaming (docs/CHANGELOG.md) the Service is named as
+    // the resource; spec.serviceSpec adds `<prefixed name>-additional-service` or a name of its
+    // own (api/operator/v1beta1/vmextra_types.go `NameOrDefault`).
+    Operator {
+        operator: "the VictoriaMetrics operator",
+        group: "operator.victoriametrics.com",
+        kind: "VMSingle",
+        makes: &[
+            svc("vmsingle-{}"),
+            maybe_svc("{}"),
+            maybe_svc("vmsingle-{}-additional-service"),
+        ],
+        services_complete: false,
+    },
+    Operator {
+        operator: "the VictoriaMetrics operator",
+        group: "operator.victoriametrics.com",
+        kind: "VMAgent",
+        makes: &[
+            svc("vmagent-{}"),
+            maybe_svc("{}"),
+            maybe_svc("vmagent-{}-additional-service"),
+        ],
+        services_complete: false,
+    },
+    Operator {
+        operator: "the VictoriaMetrics operator",
+        group: "operator.victoriametrics.com",
+        kind: "VMAlert",
+        makes: &[
+            svc("vmalert-{}"),
+            maybe_svc("{}"),
+            maybe_svc("vmalert-{}-additional-service"),
+        ],
+        services_complete: false,
+    },
+    Operator {
+        operator: "the VictoriaMetrics operator",
+        group: "operator.victoriametrics.com",
+        kind: "VMAlertmanager",
+        makes: &[
+            svc("vmalertmanager-{}"),
+            maybe_svc("{}"),
+            maybe_svc("vmalertmanager-{}-additional-service"),
+        ],
+        services_complete: false,
+    },
+    Operator {
+        operator: "the VictoriaMetrics operator",
+        group: "operator.victoriametrics.com",
+        kind: "VMAuth",
+        makes: &[
+            svc("vmauth-{}"),
+            maybe_svc("{}"),
+            maybe_svc("vmauth-{}-additional-service"),
+        ],
+        services_complete: false,
+    },
+    Operator {
+        operator: "the VictoriaMetrics operator",
+        group: "operator.victoriametrics.com",
+        kind: "VLSingle",
+        makes: &[
+            svc("vlsingle-{}"),
+            maybe_svc("{}"),
+            maybe_svc("vlsingle-{}-additional-service"),
+        ],
+        services_complete: false,
+    },
+    // A VMCluster's components are each optional (spec.vmselect, .vminsert, .vmstorage, the
+    // load balancer): `ClusterPrefixedName` "vm" + component + "-" + name, or with legacy
+    // naming `ClusterSuffixedName` "<name>-vm<component>" (api/operator/v1beta1/vmextra_types.go).
+    Operator {
+        operator: "the VictoriaMetrics operator",
+        group: "operator.victoriametrics.com",
+        kind: "VMCluster",
+        makes: &[
+            maybe_svc("vmselect-{}"),
+            maybe_svc("vminsert-{}"),
+            maybe_svc("vmstorage-{}"),
+            maybe_svc("vmclusterlb-{}"),
+        ],
+        services_complete: false,
+    },
 ];
 
 /// Custom resources whose controllers make no Service, Secret or ConfigMap named after them, or
@@ -657,6 +744,23 @@ mod tests {
         assert!(!fits(g.0, g.1, "rfr-cache", "rfr"));
         assert!(!fits(g.0, g.1, "cache-rfr", "cache"));
         assert!(operator(g.0, g.1).unwrap().services_complete);
+    }
+
+    #[test]
+    fn victoriametrics_puts_the_kind_before_the_name() {
+        let g = "operator.victoriametrics.com";
+        assert_eq!(names(g, "VMSingle", "vm").0, ["vmsingle-vm"]);
+        assert_eq!(
+            names(g, "VMAlertmanager", "main").0,
+            ["vmalertmanager-main"]
+        );
+        assert_eq!(names(g, "VMAuth", "edge").0, ["vmauth-edge"]);
+        // Legacy naming: the resource's own name.
+        assert!(fits(g, "VMAgent", "agent", "agent"));
+        assert!(fits(g, "VMCluster", "vmselect-metrics", "metrics"));
+        assert!(names(g, "VMCluster", "metrics").0.is_empty());
+        assert!(!fits(g, "VMCluster", "vmselect-metrics", "vmselect"));
+        assert!(!fits(g, "VMSingle", "vmagent-vm", "vm"));
     }
 
     #[test]
