@@ -728,7 +728,7 @@ impl Catalog {
     fn add_operator_objects(&mut self) {
         for op in operators::OPERATORS {
             for id in self.of_kind(op.group, op.kind).to_vec() {
-                for made in op.makes {
+                for made in op.makes.iter().filter(|m| m.always) {
                     let cr = self.object(id);
                     let name = text(&operators::made_name(made, &cr.name));
                     if cr.namespace.is_none()
@@ -951,6 +951,31 @@ impl Catalog {
         })
     }
 
+    /// Why a missing object may be one an operator of the table makes only with some settings
+    /// or versions (`Made::always` false): a resource of the operator's kind whose name fits
+    /// the pattern is in the namespace. One index lookup per resource name the name fits.
+    fn operator_maybe_reason(&self, kind: &str, ns: &str, name: &str) -> Option<String> {
+        operators::OPERATORS.iter().find_map(|op| {
+            if self.of_kind(op.group, op.kind).is_empty() {
+                return None;
+            }
+            op.makes
+                .iter()
+                .filter(|m| !m.always && m.kind == kind)
+                .flat_map(|m| operators::made_for(m, name))
+                .find_map(|cr| self.find(op.group, op.kind, Some(ns), cr))
+                .map(|id| {
+                    let o = self.object(id);
+                    format!(
+                        "{} makes it for {} {} only with some settings of the resource or some versions of the operator",
+                        op.operator,
+                        o.kind,
+                        o.qualified_name()
+                    )
+                })
+        })
+    }
+
     /// For an object an operator of the table makes: who makes it, from what ("made by the
     /// Keycloak operator for Keycloak auth/sso").
     pub fn made_by(&self, id: ObjectId) -> Option<String> {
@@ -1112,6 +1137,9 @@ impl Catalog {
             return Some(format!(
                 "the namespace holds the unresolved placeholder {p}"
             ));
+        }
+        if let Some(reason) = namespace.and_then(|ns| self.operator_maybe_reason(kind, ns, name)) {
+            return Some(reason);
         }
         if let Some(reason) = namespace.and_then(|ns| self.custom_resource_reason(kind, ns, name)) {
             return Some(reason);
@@ -1946,26 +1974,32 @@ mod tests {
             unverifiable(&c, "Secret", "auth", "sso-initial-admin"),
             "it may be created by the controller of Keycloak auth/sso"
         );
+        // Made only with spec.enableSuperuserAccess, off by default.
+        assert_eq!(
+            unverifiable(&c, "Secret", "db", "pg-superuser"),
+            "the CloudNativePG operator makes it for Cluster db/pg only with some settings of the \
+             resource or some versions of the operator"
+        );
     }
 
     #[test]
     fn an_unknown_custom_resource_excuses_only_names_it_prefixes() {
         let c = catalog(
-            "apiVersion: redis.redis.opstreelabs.in/v1beta2\nkind: Redis\n\
-             metadata: {name: cache, namespace: apps}\n---\n\
+            "apiVersion: minio.min.io/v2\nkind: Tenant\n\
+             metadata: {name: store, namespace: apps}\n---\n\
              apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n\
              metadata: {name: web, namespace: apps}\n---\n\
              apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: apps}\n",
         );
-        let why = "it may be created by the controller of Redis apps/cache";
-        assert_eq!(unverifiable(&c, "Service", "apps", "cache"), why);
-        assert_eq!(unverifiable(&c, "Secret", "apps", "cache-auth"), why);
+        let why = "it may be created by the controller of Tenant apps/store";
+        assert_eq!(unverifiable(&c, "Service", "apps", "store"), why);
+        assert_eq!(unverifiable(&c, "Secret", "apps", "store-auth"), why);
         // Not a prefix followed by `-`, another namespace, an unrelated name, a kind a
         // controller of a Service would not be asked for, a kind that makes nothing.
         for (kind, ns, name) in [
-            ("Service", "apps", "cachex"),
-            ("Service", "other", "cache"),
-            ("Service", "apps", "redis"),
+            ("Service", "apps", "storex"),
+            ("Service", "other", "store"),
+            ("Service", "apps", "minio"),
             ("Service", "apps", "web"),
             ("Service", "apps", "settings-x"),
         ] {
@@ -1976,9 +2010,82 @@ mod tests {
             );
         }
         assert_eq!(
-            c.lookup(GATEWAY_GROUP, "Gateway", Some("apps"), "cache"),
+            c.lookup(GATEWAY_GROUP, "Gateway", Some("apps"), "store"),
             Lookup::Missing
         );
+    }
+
+    #[test]
+    fn names_operators_make_only_with_some_settings_are_unverifiable_and_named() {
+        let c = catalog(
+            "apiVersion: acid.zalan.do/v1\nkind: postgresql\n\
+             metadata: {name: acid-main, namespace: db}\n---\n\
+             apiVersion: databases.spotahome.com/v1\nkind: RedisFailover\n\
+             metadata: {name: cache, namespace: apps}\n---\n\
+             apiVersion: k8s.mariadb.com/v1alpha1\nkind: MariaDB\n\
+             metadata: {name: mariadb, namespace: apps}\n",
+        );
+        let found = |kind, ns, name| match c.lookup("", kind, Some(ns), name) {
+            Lookup::Found(id) => c.made_by(id).unwrap(),
+            other => panic!("{kind} {ns}/{name}: {other:?}"),
+        };
+        assert_eq!(
+            found(
+                "Secret",
+                "db",
+                "postgres.acid-main.credentials.postgresql.acid.zalan.do"
+            ),
+            "made by the Zalando postgres operator for postgresql db/acid-main"
+        );
+        assert_eq!(
+            found("Service", "apps", "rfs-cache"),
+            "made by the Spotahome Redis operator for RedisFailover apps/cache"
+        );
+        found("Service", "apps", "mariadb-internal");
+        // A user of spec.users, which cilint does not read.
+        assert_eq!(
+            unverifiable(
+                &c,
+                "Secret",
+                "db",
+                "app.acid-main.credentials.postgresql.acid.zalan.do"
+            ),
+            "the Zalando postgres operator makes it for postgresql db/acid-main only with some \
+             settings of the resource or some versions of the operator"
+        );
+        assert_eq!(
+            unverifiable(&c, "Service", "apps", "rfr-cache"),
+            "the Spotahome Redis operator makes it for RedisFailover apps/cache only with some \
+             settings of the resource or some versions of the operator"
+        );
+        assert_eq!(
+            unverifiable(&c, "Service", "apps", "mariadb-primary"),
+            "the MariaDB operator makes it for MariaDB apps/mariadb only with some settings of \
+             the resource or some versions of the operator"
+        );
+        // Another cluster's user, another namespace, a Service the table says a postgresql
+        // does not make, a prefix after the name instead of before it.
+        for (kind, ns, name) in [
+            (
+                "Secret",
+                "db",
+                "app.acid-other.credentials.postgresql.acid.zalan.do",
+            ),
+            (
+                "Secret",
+                "apps",
+                "app.acid-main.credentials.postgresql.acid.zalan.do",
+            ),
+            ("Service", "db", "acid-main-primary"),
+            ("Service", "apps", "cache-rfr"),
+            ("Service", "other", "rfr-cache"),
+        ] {
+            assert_eq!(
+                c.lookup("", kind, Some(ns), name),
+                Lookup::Missing,
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -889,10 +889,39 @@ fn homelab_operators() {
                 31,
                 None,
             ),
+            // `vmsingle-<name>` for a VMSingle that is not there.
+            (
+                "backend-not-found",
+                "kubernetes/apps/monitoring/victoria-metrics/httproute.yaml",
+                31,
+                None,
+            ),
+            // The RedisFailover `redis` prefixes it, but Spotahome names nothing `redis-…`.
+            (
+                "backend-not-found",
+                "kubernetes/apps/nextcloud/nextcloud/httproute.yaml",
+                32,
+                None,
+            ),
+            // `rf…-<name>` for a RedisFailover that is not there.
+            (
+                "backend-not-found",
+                "kubernetes/apps/nextcloud/nextcloud/tcproute.yaml",
+                43,
+                None,
+            ),
+            // Zalando makes `<cluster>` and `<cluster>-repl`, no `-primary`.
+            (
+                "backend-not-found",
+                "kubernetes/apps/paperless/paperless/tcproute.yaml",
+                28,
+                None,
+            ),
         ],
         &[
             ("kubernetes/apps/kube-system/hubble/httproute.yaml", 14),
-            ("kubernetes/apps/monitoring/grafana/httproute.yaml", 14),
+            ("kubernetes/apps/nextcloud/nextcloud/tcproute.yaml", 13),
+            ("kubernetes/apps/storage/minio/httproute.yaml", 14),
         ],
     );
 }
@@ -920,8 +949,13 @@ fn homelab_operators_name_who_makes_what() {
             "namespace kube-system receives Helm chart cilium (HelmRelease kube-system/cilium)",
         ),
         (
-            "Service monitoring/grafana-service",
-            "it may be created by the controller of Grafana monitoring/grafana",
+            "Service nextcloud/mariadb-primary",
+            "the MariaDB operator makes it for MariaDB nextcloud/mariadb only with some settings \
+             of the resource or some versions of the operator",
+        ),
+        (
+            "Service storage/home-console",
+            "it may be created by the controller of Tenant storage/home",
         ),
     ]
     .iter()
@@ -945,5 +979,22 @@ fn homelab_operators_name_who_makes_what() {
             .unwrap()
             .ends_with("auth/keycloak/keycloak.yaml"),
         "{typo:#}"
+    );
+    // The Zalando cluster's replica Service is found, made by the operator for the cluster.
+    let primary = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("acid-paperless-primary")
+        })
+        .unwrap();
+    assert_eq!(
+        primary["related"][0]["message"],
+        "Service `acid-paperless-repl` is made by the Zalando postgres operator for postgresql \
+         paperless/acid-paperless"
     );
 }
