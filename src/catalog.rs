@@ -356,6 +356,9 @@ pub struct Catalog {
     generated_service: HashMap<ObjectId, ObjectId>,
     /// Namespaces Helm charts are deployed into, with the charts in load order.
     helm_namespaces: HashMap<String, Vec<ChartIn>>,
+    /// Charts deployed into a namespace written with a placeholder (a Terraform `var.ns`, a
+    /// Flux `${NS}`), with that namespace as written.
+    placeholder_charts: Vec<(String, ChartIn)>,
     /// Custom resources of kinds cilint does not know, by namespace then name: their
     /// controllers may make Services, Secrets and ConfigMaps their name prefixes.
     custom_resources: HashMap<Text, HashMap<Text, ObjectId>>,
@@ -391,6 +394,7 @@ impl Catalog {
             across: Across::default(),
             generated_service: HashMap::new(),
             helm_namespaces: HashMap::new(),
+            placeholder_charts: Vec::new(),
             remote_namespaces: HashMap::new(),
             custom_resources: HashMap::new(),
             operator_made: HashMap::new(),
@@ -799,7 +803,9 @@ impl Catalog {
                     None => "a Helm chart".into(),
                 };
                 // Kustomization files often have no name.
-                let from = if o.name.is_empty() {
+                let from = if let Some(from) = &chart.from {
+                    from.clone()
+                } else if o.name.is_empty() {
                     o.kind.to_string()
                 } else {
                     format!("{} {}", o.kind, o.qualified_name())
@@ -816,18 +822,23 @@ impl Catalog {
                 }
                 prefixes.extend(chart_name.clone());
                 let what = format!("{what} ({from})");
-                let charts = self.helm_namespaces.entry(ns.to_string()).or_default();
-                // One object deploying the same chart twice into a namespace (an ApplicationSet
-                // whose generators fill in the same destination) is one chart there.
-                if charts.iter().any(|c| c.what == what) {
-                    continue;
-                }
-                charts.push(ChartIn {
+                let chart_in = ChartIn {
                     what,
                     prefixes,
                     chart_name,
                     in_git: chart.chart.as_deref().is_some_and(|c| c.contains('/')),
-                });
+                };
+                if placeholder(ns).is_some() {
+                    self.placeholder_charts.push((ns.to_string(), chart_in));
+                    continue;
+                }
+                let charts = self.helm_namespaces.entry(ns.to_string()).or_default();
+                // One object deploying the same chart twice into a namespace (an ApplicationSet
+                // whose generators fill in the same destination) is one chart there.
+                if charts.iter().any(|c| c.what == chart_in.what) {
+                    continue;
+                }
+                charts.push(chart_in);
             }
         }
     }
@@ -879,7 +890,9 @@ impl Catalog {
     /// release or chart name prefixes the name, else the only chart, else how many there are.
     /// Only for the kinds charts make (or a chart documented to make that kind).
     fn chart_reason(&self, group: &str, kind: &str, ns: &str, name: &str) -> Option<String> {
-        let charts = self.helm_namespaces.get(ns)?;
+        let Some(charts) = self.helm_namespaces.get(ns) else {
+            return self.placeholder_chart_reason(group, kind, ns, name);
+        };
         let charts: Vec<&ChartIn> = charts
             .iter()
             .filter(|c| charts_make(group, kind) || chart_makes(c, group, kind))
@@ -899,6 +912,30 @@ impl Catalog {
                     .join(", ")
             )),
         }
+    }
+
+    /// Why a chart deployed into a namespace cilint cannot evaluate may have made the object:
+    /// the namespace as written may become `ns`, and the release or chart name prefixes `name`.
+    /// Without the prefix nothing is excused: such a chart could be anywhere, and excusing
+    /// every name of every namespace would hide the defects cilint is for.
+    fn placeholder_chart_reason(
+        &self,
+        group: &str,
+        kind: &str,
+        ns: &str,
+        name: &str,
+    ) -> Option<String> {
+        self.placeholder_charts.iter().find_map(|(pattern, c)| {
+            let fits = may_become(pattern, ns)
+                && (charts_make(group, kind) || chart_makes(c, group, kind))
+                && operators::name_prefixes(name).any(|p| c.prefixes.iter().any(|x| x == p));
+            fits.then(|| {
+                format!(
+                    "{} is deployed into namespace {pattern}, which may be {ns}",
+                    c.what
+                )
+            })
+        })
     }
 
     /// The custom resource of a kind cilint does not know whose name prefixes `name` (or is

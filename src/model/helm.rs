@@ -14,6 +14,9 @@ pub struct HelmChart {
     /// Not a chart: a remote kustomize resource (`chart` holds its URL), whose objects cilint
     /// cannot read either, but which makes only the kinds install bundles make.
     pub remote: bool,
+    /// What deploys it, for messages, when the deploying object does not say it
+    /// (`helm_release.cilium in infra/main.tf`).
+    pub from: Option<String>,
 }
 
 /// A Flux `HelmRelease`: `spec.chart.spec.chart` (or `spec.chartRef`) into `spec.targetNamespace`,
@@ -30,6 +33,7 @@ pub fn from_helm_release(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
         chart: chart.map(str::to_string),
         namespace: non_empty_string(spec.get("targetNamespace")),
         remote: false,
+        from: None,
     }]
     .into()
 }
@@ -55,6 +59,7 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
             chart: non_empty_string(s.get("chart")).or_else(|| non_empty_string(s.get("path"))),
             namespace: Some(namespace.clone()),
             remote: false,
+            from: None,
         })
         .collect()
 }
@@ -72,6 +77,7 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
             chart: non_empty_string(c.get("name")),
             namespace: non_empty_string(c.get("namespace")).or_else(|| own.clone()),
             remote: false,
+            from: None,
         })
         .collect();
     for key in ["resources", "bases"] {
@@ -91,6 +97,7 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
                 chart: Some(url.to_string()),
                 namespace,
                 remote: true,
+                from: None,
             });
         }
     }
@@ -245,6 +252,7 @@ pub fn from_argo_application_set(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
                 chart: chart.clone(),
                 namespace: Some(ns.clone()),
                 remote: false,
+                from: None,
             })
         })
         .collect()
