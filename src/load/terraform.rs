@@ -490,6 +490,8 @@ impl Cx<'_> {
     fn helm_release(&self, block: &Block, label: &str, out: &mut Out) {
         let body = &block.body;
         let get = |key: &str| self.attr(body, key).map(|a| (self.eval(&a.value), a));
+        // `name` is required; without it Terraform refuses the file, so the resource's own
+        // label stands in rather than an object without a name.
         let name = get("name");
         let chart = get("chart").map(|(v, _)| v.s);
         let namespace = get("namespace")
@@ -505,7 +507,7 @@ impl Cx<'_> {
         out.objects.push(Object {
             api_version: text(HELM_RELEASE_API_VERSION),
             kind: text(HELM_RELEASE_KIND),
-            name: text(name.as_ref().map_or("", |(v, _)| v.s.as_str())),
+            name: text(name.as_ref().map_or(label, |(v, _)| v.s.as_str())),
             namespace: Some(text(&namespace)),
             namespace_defaulted: false,
             unverifiable: false,
@@ -522,19 +524,23 @@ impl Cx<'_> {
         });
     }
 
-    /// The YAML of a heredoc, loaded where it is written in the file: every byte of the file
-    /// outside the heredoc's lines is blanked, so that positions are the file's own.
+    /// The YAML of a heredoc, loaded where it is written in the file: the heredoc's lines are
+    /// parsed after as many empty lines as precede them, so that the parser's lines and columns
+    /// are the file's own, and the file's line index turns them into its byte offsets.
     fn yaml(&self, expr: &Expression, namespace: Option<&str>, out: &mut Out) {
         let Some((range, directives)) = heredoc_content(expr, self.text) else {
             return;
         };
-        let masked = masked(self.text, &range);
-        let index = LineIndex::new(&masked);
+        let Some(content) = self.text.get(range.clone()) else {
+            return;
+        };
+        let line = self.index.pos_of_byte(range.start).line as usize;
+        let aligned = "\n".repeat(line.saturating_sub(1)) + content;
         let substitute = |s: &str| self.scope.interpolate(s);
         let mut docs = 0;
         let first = out.objects.len();
         // A heredoc that is not YAML is Terraform's to refuse, not cilint's.
-        let _ = yaml::load_each(&masked, &index, Some(&substitute), |doc| {
+        let _ = yaml::load_each(&aligned, &self.index, Some(&substitute), |doc| {
             docs += 1;
             if let Ok(objects) = Object::from_document(doc, self.file, self.default_namespace) {
                 out.objects.extend(objects);
@@ -689,12 +695,7 @@ impl Cx<'_> {
         for s in block.body.iter() {
             if let Some(a) = s.as_attribute() {
                 let key = Value::str(self.span(a.key.span()), &camel(a.key.as_str()));
-                let value = match a.key.as_str() {
-                    // Maps of the user's keys, kept as written.
-                    "selector" | "labels" | "annotations" => self.value(&a.value),
-                    _ => self.value(&a.value),
-                };
-                entries.push((key, value));
+                entries.push((key, self.value(&a.value)));
             } else if let Some(b) = s.as_block() {
                 let value = self.block_value(b);
                 if b.ident.as_str() == "port" {
@@ -756,23 +757,6 @@ fn heredoc_content(expr: &Expression, text: &str) -> Option<(Range<usize>, bool)
         .iter()
         .any(|e| matches!(e, Element::Directive(_)));
     (start <= end).then_some((start..end, directives))
-}
-
-/// The text with every byte outside `keep` blanked, line breaks kept: same length, same lines.
-fn masked(text: &str, keep: &Range<usize>) -> String {
-    let bytes: Vec<u8> = text
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            if keep.contains(&i) || b == b'\n' || b == b'\r' {
-                b
-            } else {
-                b' '
-            }
-        })
-        .collect();
-    // Bytes inside `keep` are whole lines of the text; the rest is ASCII now.
-    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The ranges of a Terraform file that may hold secret values, for the renderers to mask: the
@@ -862,6 +846,16 @@ mod tests {
     }
 
     #[test]
+    fn positions_hold_after_crlf_and_wide_characters() {
+        let tf = "# Café ☕\r\nresource \"kubectl_manifest\" \"x\" {\r\n  yaml_body = <<-YAML\r\n    apiVersion: v1\r\n    kind: Namespace\r\n    metadata:\r\n      name: ☕-ns\r\n  YAML\r\n}\r\n";
+        let o = &objects(&[("main.tf", tf)])[0];
+        assert_eq!(&*o.name, "☕-ns");
+        assert_eq!((o.name_span.start.line, o.name_span.start.col), (7, 13));
+        let s = o.name_span;
+        assert_eq!(&tf[s.start.byte as usize..s.end.byte as usize], "☕-ns");
+    }
+
+    #[test]
     fn variables_with_literal_defaults_are_evaluated_and_others_stay_placeholders() {
         let vars = "variable \"ns\" {\n  default = \"infra\"\n}\nvariable \"domain\" {}\nlocals {\n  app = \"web-${var.ns}\"\n}\n";
         let main = "resource \"kubernetes_secret_v1\" \"tls\" {\n  metadata {\n    name = local.app\n    namespace = var.ns\n  }\n  type = \"kubernetes.io/tls\"\n  data = {\n    \"tls.crt\" = file(\"a\")\n  }\n}\nresource \"kubectl_manifest\" \"x\" {\n  yaml_body = <<YAML\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg-${var.domain}\n  namespace: ${var.ns}\nYAML\n}\n";
@@ -893,6 +887,39 @@ mod tests {
             panic!("no chart")
         };
         assert_eq!(c[0].namespace.as_deref(), Some("${var.somewhere}"));
+    }
+
+    #[test]
+    fn tfvars_terraform_loads_override_defaults_and_others_make_values_unknown() {
+        let vars = "variable \"ns\" {\n  default = \"a\"\n}\nvariable \"name\" {\n  default = \"web\"\n}\n";
+        let main = "resource \"kubernetes_config_map_v1\" \"c\" {\n  metadata {\n    name = var.name\n    namespace = var.ns\n  }\n}\nresource \"kubernetes_service_v1\" \"s\" {\n  for_each = toset([\"x\", \"y\"])\n  metadata {\n    name = \"svc-${each.key}\"\n  }\n  spec {\n    port {\n      port = 80\n      target_port = 8080\n    }\n  }\n}\n";
+        let objs = objects(&[
+            ("variables.tf", vars),
+            ("terraform.tfvars", "ns = \"b\"\n"),
+            ("prod.tfvars", "name = \"other\"\n"),
+            ("main.tf", main),
+        ]);
+        let cm = objs.iter().find(|o| &*o.kind == "ConfigMap").unwrap();
+        assert_eq!(cm.qualified_name(), "b/${var.name}");
+        let svc = objs.iter().find(|o| &*o.kind == "Service").unwrap();
+        assert_eq!(svc.qualified_name(), "default/svc-${each.key}");
+        let ports = &svc.service().unwrap().ports;
+        assert_eq!(ports.len(), 1, "{ports:?}");
+        assert_eq!(ports[0].port, 80);
+        assert!(
+            matches!(
+                ports[0].target_port,
+                Some(crate::model::service::TargetPort::Number(8080))
+            ),
+            "{ports:?}"
+        );
+    }
+
+    #[test]
+    fn template_directives_make_the_objects_unverifiable() {
+        let tf = "resource \"kubectl_manifest\" \"x\" {\n  yaml_body = <<YAML\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n%{ if var.x }\n  labels: {a: b}\n%{ endif }\nYAML\n}\n";
+        let objs = objects(&[("main.tf", tf)]);
+        assert!(objs.iter().all(|o| o.unverifiable), "{objs:?}");
     }
 
     #[test]

@@ -140,7 +140,9 @@ fn structured(text: &str, ranges: &mut Vec<(usize, usize)>) {
 fn terraform(text: &str, ranges: &mut Vec<(usize, usize)>) {
     let found = crate::load::terraform::secret_ranges(text);
     for r in found.yaml {
-        document(&text[r.clone()], r.start, ranges);
+        if let Some(doc) = text.get(r.clone()) {
+            document(doc, r.start, ranges);
+        }
     }
     ranges.extend(found.values.into_iter().map(|r| (r.start, r.end)));
 }
