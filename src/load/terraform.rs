@@ -496,6 +496,7 @@ impl Cx<'_> {
         let chart = get("chart").map(|(v, _)| v.s);
         let namespace = get("namespace")
             .map(|(v, _)| v.s)
+            .filter(|ns| !ns.is_empty())
             .unwrap_or_else(|| "default".into());
         let doc_span = self.span(block.span());
         let chart = HelmChart {
@@ -535,7 +536,12 @@ impl Cx<'_> {
             return;
         };
         let line = self.index.pos_of_byte(range.start).line as usize;
-        let aligned = "\n".repeat(line.saturating_sub(1)) + content;
+        let content = if directives {
+            without_directive_tags(content)
+        } else {
+            content.to_string()
+        };
+        let aligned = "\n".repeat(line.saturating_sub(1)) + &content;
         let substitute = |s: &str| self.scope.interpolate(s);
         let mut docs = 0;
         let first = out.objects.len();
@@ -552,8 +558,6 @@ impl Cx<'_> {
                 o.namespace = Some(text(ns));
                 o.namespace_defaulted = false;
             }
-            // `%{ if }`/`%{ for }` directives make the text something cilint does not render.
-            o.unverifiable |= directives;
         }
     }
 
@@ -742,6 +746,31 @@ fn camel(s: &str) -> String {
     out
 }
 
+/// The text with its `%{ if }`, `%{ else }`, `%{ endif }`, `%{ for }` and `%{ endfor }` tags
+/// blanked (a space for each character, so columns hold): every branch is read, and a loop's
+/// body once, with its `${…}` left as placeholders. cilint does not evaluate conditions.
+fn without_directive_tags(content: &str) -> String {
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(start) = rest.find("%{") {
+        // `%%{` is the escape for a literal `%{`.
+        if rest[..start].ends_with('%') {
+            out.push_str(&rest[..start + 2]);
+            rest = &rest[start + 2..];
+            continue;
+        }
+        let Some(len) = closing_brace(&rest[start + 2..]) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let tag = &rest[start..start + 2 + len + 1];
+        out.extend(tag.chars().map(|c| if c == '\n' { c } else { ' ' }));
+        rest = &rest[start + tag.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The byte range of a heredoc's lines (after the `<<EOT` line, before the closing one), and
 /// whether it holds template directives.
 fn heredoc_content(expr: &Expression, text: &str) -> Option<(Range<usize>, bool)> {
@@ -916,10 +945,12 @@ mod tests {
     }
 
     #[test]
-    fn template_directives_make_the_objects_unverifiable() {
-        let tf = "resource \"kubectl_manifest\" \"x\" {\n  yaml_body = <<YAML\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n%{ if var.x }\n  labels: {a: b}\n%{ endif }\nYAML\n}\n";
+    fn template_directives_are_read_with_every_branch() {
+        let tf = "resource \"kubectl_manifest\" \"x\" {\n  yaml_body = <<YAML\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n%{ if var.x ~}\n  labels: {a: b}\n%{ endif ~}\nYAML\n}\n";
         let objs = objects(&[("main.tf", tf)]);
-        assert!(objs.iter().all(|o| o.unverifiable), "{objs:?}");
+        assert_eq!(objs.len(), 1, "{objs:?}");
+        assert_eq!(objs[0].label("a"), Some("b"));
+        assert_eq!(objs[0].labels_span.unwrap().start.line, 8);
     }
 
     #[test]
