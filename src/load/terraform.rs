@@ -970,6 +970,47 @@ mod tests {
         assert!(objects(&[("x.tf", heredoc_not_yaml)]).is_empty());
     }
 
+    /// Pieces of Terraform, of YAML and of nothing, put together at random.
+    const FRAGMENTS: &[&str] = &[
+        "resource \"kubectl_manifest\" \"x\" {\n",
+        "resource \"kubernetes_manifest\" \"m\" {\n  manifest = {\n",
+        "resource \"helm_release\" \"h\" {\n",
+        "resource \"kubernetes_secret_v1\" \"s\" {\n  metadata {\n",
+        "yaml_body = <<-YAML\n",
+        "manifest = yamldecode(<<EOT\n",
+        "  YAML\n",
+        "EOT\n)\n",
+        "}\n",
+        "apiVersion: v1\nkind: Secret\n",
+        "metadata:\n  name: ${var.x}\n",
+        "  namespace = local.ns\n",
+        "%{ if var.a ~}\n",
+        "%{ endif }\n",
+        "${",
+        "%%{",
+        "name = \"é☕\"\n",
+        "data = { \"k\" = file(\"x\") }\n",
+        "locals {\n  ns = local.ns\n}\n",
+        "variable \"x\" {\n  default = var.x\n}\n",
+        "\r\n",
+        "[[[{{{",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_makes_it_panic(picks in proptest::collection::vec(0..FRAGMENTS.len(), 0..24)) {
+            let text: String = picks.iter().map(|&i| FRAGMENTS[i]).collect();
+            let _ = objects(&[("main.tf", &text), ("terraform.tfvars", &text)]);
+            let _ = secret_ranges(&text);
+        }
+    }
+
+    #[test]
+    fn locals_that_name_themselves_are_unknown() {
+        let tf = "locals {\n  ns = local.ns\n}\nresource \"kubernetes_namespace\" \"n\" {\n  metadata {\n    name = local.ns\n  }\n}\n";
+        assert_eq!(&*objects(&[("main.tf", tf)])[0].name, "${local.ns}");
+    }
+
     #[test]
     fn secret_values_are_ranges_to_mask() {
         let tf = "resource \"kubernetes_secret\" \"s\" {\n  metadata {\n    name = \"s\"\n  }\n  data = {\n    password = \"hunter2\"\n  }\n}\n";
