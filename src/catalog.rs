@@ -357,10 +357,11 @@ pub struct Catalog {
     generated_service: HashMap<ObjectId, ObjectId>,
     /// Namespaces Helm charts are deployed into, with the charts in load order.
     helm_namespaces: HashMap<String, Vec<ChartIn>>,
-    /// Destination namespaces an ApplicationSet generator cilint cannot expand fills in
-    /// (`{{.name}}-apps`), with the chart deployed there: matched against a namespace only
-    /// when no chart is known to be in it.
-    helm_namespace_templates: Vec<(String, ChartIn)>,
+    /// Charts deployed into a namespace written with a placeholder (a Terraform `var.ns`, a
+    /// Flux `${NS}`, the destination `{{.name}}-apps` an ApplicationSet generator cilint cannot
+    /// expand fills in), with that namespace as written: matched against a namespace only when
+    /// no chart known to be in it makes the kind.
+    placeholder_charts: Vec<(String, ChartIn)>,
     /// Custom resources of kinds cilint does not know, by namespace then name: their
     /// controllers may make Services, Secrets and ConfigMaps their name prefixes.
     custom_resources: HashMap<Text, HashMap<Text, ObjectId>>,
@@ -396,7 +397,7 @@ impl Catalog {
             across: Across::default(),
             generated_service: HashMap::new(),
             helm_namespaces: HashMap::new(),
-            helm_namespace_templates: Vec::new(),
+            placeholder_charts: Vec::new(),
             remote_namespaces: HashMap::new(),
             custom_resources: HashMap::new(),
             operator_made: HashMap::new(),
@@ -806,7 +807,9 @@ impl Catalog {
                     None => "a Helm chart".into(),
                 };
                 // Kustomization files often have no name.
-                let from = if o.name.is_empty() {
+                let from = if let Some(from) = &chart.from {
+                    from.clone()
+                } else if o.name.is_empty() {
                     o.kind.to_string()
                 } else {
                     format!("{} {}", o.kind, o.qualified_name())
@@ -824,20 +827,22 @@ impl Catalog {
                 }
                 prefixes.extend(chart_name.clone());
                 let what = match &chart.unexpanded {
-                    Some(generator) => format!(
-                        "{what} ({from}, whose {generator} generator cilint cannot expand fills in the destination namespace {ns})"
-                    ),
+                    Some(generator) => {
+                        format!("{what} ({from}, whose {generator} generator cilint cannot expand)")
+                    }
                     None => format!("{what} ({from})"),
                 };
                 let chart_in = ChartIn {
                     what,
                     prefixes,
+                    // An ApplicationSet's release is the Application's name, which its
+                    // generators fill in: not known unless `releaseName` says it.
+                    release_known: o.kind.as_str() != "ApplicationSet" || chart.release.is_some(),
                     chart_name,
                     in_git: chart.chart.as_deref().is_some_and(|c| c.contains('/')),
                 };
                 if placeholder(ns).is_some() {
-                    self.helm_namespace_templates
-                        .push((ns.to_string(), chart_in));
+                    self.placeholder_charts.push((ns.to_string(), chart_in));
                     continue;
                 }
                 let charts = self.helm_namespaces.entry(ns.to_string()).or_default();
@@ -898,18 +903,12 @@ impl Catalog {
     /// release or chart name prefixes the name, else the only chart, else how many there are.
     /// Only for the kinds charts make (or a chart documented to make that kind).
     fn chart_reason(&self, group: &str, kind: &str, ns: &str, name: &str) -> Option<String> {
-        let makes = |c: &&ChartIn| charts_make(group, kind) || chart_makes(c, group, kind);
         let charts: Vec<&ChartIn> = match self.helm_namespaces.get(ns) {
-            Some(charts) => charts.iter().filter(makes).collect(),
+            Some(charts) => charts.iter().filter(|c| c.makes(group, kind)).collect(),
             None => Vec::new(),
         };
         if charts.is_empty() {
-            // The namespace may be the destination an unexpanded generator fills in.
-            return self
-                .helm_namespace_templates
-                .iter()
-                .find(|(template, c)| makes(&c) && may_become(template, ns))
-                .map(|(_, c)| format!("namespace {ns} may receive {}", c.what));
+            return self.placeholder_chart_reason(group, kind, ns, name);
         }
         let prefixed = charts
             .iter()
@@ -926,6 +925,32 @@ impl Catalog {
                     .join(", ")
             )),
         }
+    }
+
+    /// Why a chart deployed into a namespace cilint cannot evaluate may have made the object:
+    /// the namespace as written may become `ns`, and the release or chart name prefixes `name`
+    /// (any name, when the release is not known). Without the prefix nothing is excused: such a
+    /// chart could be anywhere, and excusing every name of every namespace would hide the
+    /// defects cilint is for.
+    fn placeholder_chart_reason(
+        &self,
+        group: &str,
+        kind: &str,
+        ns: &str,
+        name: &str,
+    ) -> Option<String> {
+        self.placeholder_charts.iter().find_map(|(pattern, c)| {
+            let fits = may_become(pattern, ns)
+                && c.makes(group, kind)
+                && (!c.release_known
+                    || operators::name_prefixes(name).any(|p| c.prefixes.iter().any(|x| x == p)));
+            fits.then(|| {
+                format!(
+                    "{} is deployed into namespace {pattern}, which may be {ns}",
+                    c.what
+                )
+            })
+        })
     }
 
     /// The custom resource of a kind cilint does not know whose name prefixes `name` (or is
@@ -1473,9 +1498,19 @@ struct ChartIn {
     prefixes: Vec<String>,
     /// The chart's name without its repository path.
     chart_name: Option<String>,
+    /// The release name is known (an ApplicationSet's is the name of each Application its
+    /// generators make, unless `releaseName` is written).
+    release_known: bool,
     /// A chart in a directory of the repository (`charts/infra`): a home-grown chart may
     /// template anything, a Gateway included, and cilint does not render its templates.
     in_git: bool,
+}
+
+impl ChartIn {
+    /// Whether the chart may make objects of this kind.
+    fn makes(&self, group: &str, kind: &str) -> bool {
+        charts_make(group, kind) || chart_makes(self, group, kind)
+    }
 }
 
 /// The release a chart is installed as: `releaseName` when written, else the deploying tool's
@@ -1906,9 +1941,16 @@ mod tests {
              \x20     destination: {namespace: '{{name}}-monitoring'}\n\
              \x20     source: {repoURL: https://grafana.github.io/helm-charts, chart: grafana}\n",
         );
+        let why = "Helm chart grafana (ApplicationSet argocd/addons) is deployed into namespace \
+                   {{name}}-monitoring, which may be prod-monitoring";
         assert_eq!(
             unverifiable(&c, "Service", "prod-monitoring", "grafana"),
-            "namespace prod-monitoring may receive Helm chart grafana (ApplicationSet argocd/addons)"
+            why
+        );
+        // The release is each Application's name, which the generator fills in: any name.
+        assert_eq!(
+            unverifiable(&c, "Secret", "prod-monitoring", "prod-grafana-admin"),
+            why
         );
         assert_eq!(
             c.lookup("", "Service", Some("shop"), "grafana"),

@@ -137,50 +137,58 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     // second copy of every file's contents, freed at once just before the Catalogs are built.
     let bytes = AtomicUsize::new(0);
     type Loaded = (SourceFile, (FileContents, (bool, Option<InputError>)));
-    let (mut files, (contents, (valid, errors))): (Vec<_>, (Vec<_>, (Vec<_>, Vec<_>))) = candidates
-        .par_iter()
-        .enumerate()
-        .map(|(i, c)| -> Loaded {
-            let (source, valid) =
-                match load::read(c, options.stdin.as_deref(), options.max_file_size) {
-                    Ok(read) => read,
-                    Err(message) => {
-                        let error = InputError {
-                            path: c.path.clone(),
-                            message,
-                        };
-                        let empty = SourceFile {
-                            path: c.path.clone(),
-                            kind: c.kind,
-                            text: "".into(),
-                        };
-                        return (empty, (FileContents::default(), (false, Some(error))));
-                    }
+    let (mut files, (mut contents, (valid, errors))): (Vec<_>, (Vec<_>, (Vec<_>, Vec<_>))) =
+        candidates
+            .par_iter()
+            .enumerate()
+            .map(|(i, c)| -> Loaded {
+                let (source, valid) =
+                    match load::read(c, options.stdin.as_deref(), options.max_file_size) {
+                        Ok(read) => read,
+                        Err(message) => {
+                            let error = InputError {
+                                path: c.path.clone(),
+                                message,
+                            };
+                            let empty = SourceFile {
+                                path: c.path.clone(),
+                                kind: c.kind,
+                                text: "".into(),
+                            };
+                            return (empty, (FileContents::default(), (false, Some(error))));
+                        }
+                    };
+                let file = FileId(i as u32);
+                bytes.fetch_add(source.text.len(), Ordering::Relaxed);
+                if c.template {
+                    return (
+                        without_text(source),
+                        (FileContents::default(), (valid, None)),
+                    );
+                }
+                let contents = loaded_or_internal_error(|| {
+                    with_unparsed(
+                        load::parse(file, &source, valid, &options.namespace),
+                        &source,
+                    )
+                });
+                // Flux may parse a file again with its variables, and standard input cannot be read
+                // twice: those keep their text.
+                let source = if c.path == discover::STDIN || source.text.contains("${") {
+                    source
+                } else {
+                    without_text(source)
                 };
-            let file = FileId(i as u32);
-            bytes.fetch_add(source.text.len(), Ordering::Relaxed);
-            if c.template {
-                return (
-                    without_text(source),
-                    (FileContents::default(), (valid, None)),
-                );
-            }
-            let contents = loaded_or_internal_error(|| {
-                with_unparsed(
-                    load::parse(file, &source, valid, &options.namespace),
-                    &source,
-                )
-            });
-            // Flux may parse a file again with its variables, and standard input cannot be read
-            // twice: those keep their text.
-            let source = if c.path == discover::STDIN || source.text.contains("${") {
-                source
-            } else {
-                without_text(source)
-            };
-            (source, (contents, (valid, None)))
-        })
-        .unzip();
+                (source, (contents, (valid, None)))
+            })
+            .unzip();
+    // A Terraform module is a directory whose files share variables: read one module at a time.
+    load::terraform::load_modules(
+        &candidates,
+        &mut contents,
+        &options.namespace,
+        options.max_file_size,
+    );
     timings.bytes = bytes.into_inner();
     let unreadable = errors.iter().flatten().count();
     input_errors.extend(errors.into_iter().flatten());

@@ -2,6 +2,7 @@
 //! file; a file that fails to load becomes a finding for that file and the run goes on.
 
 mod template;
+pub mod terraform;
 
 use std::io::Read;
 use std::path::Path;

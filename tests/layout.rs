@@ -2118,8 +2118,8 @@ fn unexpandable_templated_destination_excuses_only_the_namespaces_it_may_become(
     assert_eq!(unverified.len(), 1, "{:#}", run.json);
     assert_eq!(
         unverified[0]["reason"],
-        "namespace prod-monitoring may receive Helm chart grafana (ApplicationSet argocd/addons, \
-         whose clusters generator cilint cannot expand fills in the destination namespace \
-         {{name}}-monitoring)"
+        "Helm chart grafana (ApplicationSet argocd/addons, whose clusters generator cilint \
+         cannot expand) is deployed into namespace {{name}}-monitoring, which may be \
+         prod-monitoring"
     );
 }

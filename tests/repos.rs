@@ -998,3 +998,111 @@ fn homelab_operators_name_who_makes_what() {
          paperless/acid-paperless"
     );
 }
+
+/// Terraform bootstraps the cluster (Cilium and cert-manager charts, the LB pool, the L2 policy,
+/// the wildcard TLS Secret) and Flux runs the rest: what Terraform creates is found, at its place
+/// in the .tf file; what it deploys excuses only what its charts make where they land.
+#[test]
+fn terraform_bootstrap() {
+    check_repo(
+        "terraform-bootstrap",
+        &[
+            // The Secret exists, made by Terraform, in network: not in edge.
+            (
+                "tls-secret-not-found",
+                "kubernetes/apps/edge/gateway/gateway.yaml",
+                18,
+                None,
+            ),
+            // The Cilium chart in kube-system makes Services, not Gateways.
+            (
+                "route-parent-not-found",
+                "kubernetes/apps/kube-system/hubble/httproute.yaml",
+                9,
+                None,
+            ),
+            // The chart of unknown namespace excuses only the names it prefixes.
+            (
+                "backend-not-found",
+                "kubernetes/apps/monitoring/dashboards/httproute.yaml",
+                32,
+                None,
+            ),
+            // The L2 policy Terraform declares is linted like any other.
+            (
+                "service-not-advertised",
+                "kubernetes/apps/network/gateway/dns.yaml",
+                6,
+                None,
+            ),
+        ],
+        &[
+            ("kubernetes/apps/kube-system/hubble/httproute.yaml", 15),
+            ("kubernetes/apps/monitoring/dashboards/httproute.yaml", 16),
+            ("kubernetes/apps/network/gateway/gateway.yaml", 31),
+        ],
+    );
+}
+
+/// The reasons name the Terraform resource, and objects made by Terraform are pointed at where
+/// the .tf file writes them; everything is deployed (Terraform applies it).
+#[test]
+fn terraform_bootstrap_reasons_and_locations() {
+    let root = "fixtures/repos/terraform-bootstrap";
+    let json = json_of(&cilint(&["--format", "json", "--show-unverified", root]));
+    let reasons: Vec<String> = json["unverified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            u["reason"]
+                .as_str()
+                .unwrap()
+                .replace(&format!("{root}/"), "")
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "namespace kube-system receives Helm chart cilium (helm_release.cilium in \
+             terraform/main.tf)",
+            "Helm chart kube-prometheus-stack (helm_release.monitoring in terraform/main.tf) is \
+             deployed into namespace ${var.monitoring_namespace}, which may be monitoring",
+            "Secret network/${var.cluster}-tls may be it once ${var.cluster} is substituted",
+        ],
+        "{json:#}"
+    );
+    assert_eq!(undeployed(&json, root), [], "{json:#}");
+    let related = |rule: &str| -> Vec<(String, u64, u64)> {
+        let f = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap();
+        f["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let l = &r["location"];
+                (
+                    relative(l["file"].as_str().unwrap(), root).to_string(),
+                    l["line"].as_u64().unwrap(),
+                    l["column"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // `name = "wildcard-tls"` of the kubernetes_secret_v1, in the namespace its
+    // `kubernetes_namespace_v1.network.metadata[0].name` evaluates to.
+    assert_eq!(
+        related("tls-secret-not-found")[0],
+        ("terraform/main.tf".to_string(), 84, 17)
+    );
+    // The L2 policy's selector, inside the kubectl_manifest heredoc.
+    assert_eq!(
+        related("service-not-advertised")[0],
+        ("terraform/main.tf".to_string(), 66, 9)
+    );
+}

@@ -156,6 +156,52 @@ kubectl label service cilium-gateway-nope -n infra team=shop
 kubectl create secret generic api -n shop --from-literal=private-key=\"CANARY\"
 ",
     );
+    // Secrets Terraform creates in another namespace than the Gateway's: the related notes
+    // point at their names, with values on the next line, in a heredoc and in HCL.
+    write(
+        root,
+        "terraform/main.tf",
+        "\
+resource \"kubectl_manifest\" \"yaml_tls\" {
+  yaml_body = <<-YAML
+    apiVersion: v1
+    kind: Secret
+    metadata: {name: tf-yaml-tls, namespace: other}
+    stringData: {tls.crt: CANARY, tls.key: CANARY}
+  YAML
+}
+
+resource \"kubernetes_manifest\" \"hcl_tls\" {
+  manifest = {
+    apiVersion = \"v1\"
+    kind       = \"Secret\"
+    metadata   = { name = \"tf-hcl-tls\", namespace = \"other\" }
+    data       = { \"tls.crt\" = \"CANARY_B64\", \"tls.key\" = \"CANARY_B64\" }
+  }
+}
+",
+    );
+    write(
+        root,
+        "terraform/gateway.yaml",
+        "\
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: tf
+  namespace: infra
+spec:
+  gatewayClassName: cilium
+  listeners:
+    - name: https
+      protocol: HTTPS
+      port: 443
+      tls:
+        certificateRefs:
+          - name: tf-yaml-tls
+          - name: tf-hcl-tls
+",
+    );
     write(
         root,
         "docs/README.md",

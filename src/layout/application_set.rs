@@ -125,6 +125,7 @@ mod tests {
             release: None,
             remote: false,
             unexpanded: None,
+            from: None,
         }
     }
 

@@ -597,6 +597,8 @@ fn detect_clusters(
 
 /// Whether findings in a file can be "not deployed": manifests can; scripts and Markdown carry
 /// commands, which act on the cluster whoever runs them.
+/// Terraform files are not: what they create is applied by `terraform apply` when the cluster
+/// is bootstrapped, deployed whether or not a GitOps entry point reaches them.
 fn is_manifest(source: &SourceFile) -> bool {
     matches!(source.kind, FileKind::Yaml | FileKind::Json)
 }

@@ -20,6 +20,9 @@ pub struct HelmChart {
     /// For an ApplicationSet whose destination namespace stays a `{{…}}` template: the
     /// generator cilint cannot expand that fills it in (set by the layout).
     pub unexpanded: Option<String>,
+    /// What deploys it, for messages, when the deploying object does not say it
+    /// (`helm_release.cilium in infra/main.tf`).
+    pub from: Option<String>,
 }
 
 /// A Flux `HelmRelease`: `spec.chart.spec.chart` (or `spec.chartRef`) into `spec.targetNamespace`,
@@ -38,6 +41,7 @@ pub fn from_helm_release(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
         release: non_empty_string(spec.get("releaseName")),
         remote: false,
         unexpanded: None,
+        from: None,
     }]
     .into()
 }
@@ -65,6 +69,7 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
             release: non_empty_string(s.at(&["helm", "releaseName"])),
             remote: false,
             unexpanded: None,
+            from: None,
         })
         .collect()
 }
@@ -84,6 +89,7 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
             release: non_empty_string(c.get("releaseName")),
             remote: false,
             unexpanded: None,
+            from: None,
         })
         .collect();
     for key in ["resources", "bases"] {
@@ -105,6 +111,7 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
                 release: None,
                 remote: true,
                 unexpanded: None,
+                from: None,
             });
         }
     }
@@ -277,6 +284,7 @@ pub fn from_argo_application_set(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
                 release: None,
                 remote: false,
                 unexpanded: None,
+                from: None,
             })
         })
         .collect()

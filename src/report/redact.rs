@@ -30,6 +30,9 @@ pub fn redact(text: &str, kind: FileKind) -> String {
             if matches!(kind, FileKind::Yaml | FileKind::Json) {
                 structured(text, &mut ranges);
             }
+            if kind == FileKind::Terraform {
+                terraform(text, &mut ranges);
+            }
             ranges
         },
         || {
@@ -130,6 +133,18 @@ fn structured(text: &str, ranges: &mut Vec<(usize, usize)>) {
         })
         .collect();
     ranges.extend(per_doc.into_iter().flatten());
+}
+
+/// A Terraform file: the YAML of its manifests' heredocs masked as a manifest is, and the values
+/// of Secret data written in HCL.
+fn terraform(text: &str, ranges: &mut Vec<(usize, usize)>) {
+    let found = crate::load::terraform::secret_ranges(text);
+    for r in found.yaml {
+        if let Some(doc) = text.get(r.clone()) {
+            document(doc, r.start, ranges);
+        }
+    }
+    ranges.extend(found.values.into_iter().map(|r| (r.start, r.end)));
 }
 
 /// One document of `structured`, whose text starts at byte `offset` of the file.

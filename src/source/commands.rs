@@ -85,7 +85,7 @@ pub fn extract(file: FileId, kind: FileKind, text: &str, index: &LineIndex) -> V
         FileKind::Shell => shell_lines(text, 0, text.len(), &mut lines),
         FileKind::Markdown => markdown_lines(text, &mut lines),
         FileKind::Yaml => comment_lines(text, index, &mut lines),
-        FileKind::Json => {}
+        FileKind::Json | FileKind::Terraform => {}
     }
     lines
         .iter()

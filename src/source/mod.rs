@@ -54,6 +54,9 @@ pub enum FileKind {
     Json,
     Shell,
     Markdown,
+    /// Terraform or OpenTofu (`*.tf`, `*.tofu`, and `*.tfvars` for variable values): read for
+    /// what it puts into the cluster, never linted as Terraform.
+    Terraform,
 }
 
 impl FileKind {
@@ -64,6 +67,7 @@ impl FileKind {
             "json" => Some(FileKind::Json),
             "sh" | "bash" => Some(FileKind::Shell),
             "md" | "markdown" => Some(FileKind::Markdown),
+            "tf" | "tofu" | "tfvars" => Some(FileKind::Terraform),
             _ => None,
         }
     }

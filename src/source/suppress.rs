@@ -87,7 +87,7 @@ pub fn extract(kind: FileKind, text: &str, index: &LineIndex) -> Vec<Suppression
                 }
             }
         }
-        FileKind::Json => {}
+        FileKind::Json | FileKind::Terraform => {}
     }
     let alone_lines: Vec<u32> = found.iter().filter(|f| f.alone).map(|f| f.line).collect();
     found
