@@ -5,12 +5,14 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+mod outcome;
 mod redact;
 pub mod sarif;
 
+pub use outcome::{Report, Summary};
+
 use std::path::{Component, Path, PathBuf};
 
-use crate::Report;
 use crate::diagnostic::{Finding, NOT_DEPLOYED};
 use crate::discover::STDIN_DISPLAY;
 
