@@ -1,4 +1,4 @@
-//! Findings: what a rule reports.
+//! Findings, their severities, and what a rule is (`RuleMeta`): what a rule reports, as data.
 
 use serde::Serialize;
 

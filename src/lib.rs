@@ -1,7 +1,29 @@
 //! cilint: an offline, cross-object linter for Kubernetes manifests that use Cilium and the
 //! Gateway API.
 //!
-//! The pipeline runs one way: discover → load → index → check → report.
+//! [`lint`] is the pipeline, one function per stage, data flowing one way:
+//!
+//! ```text
+//! paths ─discover─▶ files ─load─▶ FileContents ─place─▶ worlds (one per cluster)
+//!   ─index─▶ Catalog ─check─▶ findings + references ─suppress─▶ findings ─combine─▶ Report
+//! ```
+//!
+//! The modules are layers; each uses only its own layer and those below it
+//! (`tests/architecture.rs` holds the map and checks it):
+//!
+//! ```text
+//! 11 lib.rs (the pipeline), main.rs, cli.rs
+//! 10 report/      renderers of a Report
+//!  9 suppress     suppressions and configured severities over the rules' findings
+//!  8 rules/       one file per rule, and the registry
+//!  7 analysis/    what is derived from a whole Catalog and shared by rules (Facts)
+//!  6 catalog      one world's index: found / missing / unverifiable
+//!  5 layout/      where each file is deployed: kustomize, Flux, Argo CD, clusters
+//!  4 discover, load/, floor, timings   paths to files, files to objects
+//!  3 config, diagnostic                pure data
+//!  2 model/       typed read-only views of one object or document
+//!  1 source/      files, positions, YAML with spans, commands, suppression comments
+//! ```
 
 pub mod analysis;
 pub mod catalog;

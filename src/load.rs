@@ -1,5 +1,5 @@
-//! Stage 2: read and parse one file into objects and commands. Runs in parallel, one call per
-//! file; a file that fails to load becomes a finding for that file and the run goes on.
+//! The load stage: read and parse one file into objects and commands. Runs in parallel, one call
+//! per file; a file that fails to load becomes a finding for that file and the run goes on.
 
 mod contents;
 pub mod substitute;

@@ -1,6 +1,6 @@
-//! Stage 2b: where each loaded file is really deployed. kustomize, Flux and Argo CD decide the
-//! namespace and name of what a file holds, and a repository may hold several clusters: this
-//! stage turns loaded files into one set of placed objects per cluster ("world").
+//! The place stage: where each loaded file is really deployed. kustomize, Flux and Argo CD
+//! decide the namespace and name of what a file holds, and a repository may hold several
+//! clusters: this stage turns loaded files into one set of placed objects per cluster ("world").
 
 pub mod application_set;
 pub mod patch;

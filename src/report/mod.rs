@@ -1,4 +1,4 @@
-//! Stage 5: render a report.
+//! The report stage: a run's findings rendered in the format asked for.
 
 pub mod github;
 pub mod gitlab;
