@@ -396,5 +396,8 @@ fn the_crate_root_is_the_top_layer() {
 #[test]
 fn a_file_on_no_layer_is_named() {
     let e = check_file(Path::new("cache/mod.rs"), "").unwrap_err();
-    assert!(e.contains("src/cache/mod.rs") && e.contains("on no layer"), "{e}");
+    assert!(
+        e.contains("src/cache/mod.rs") && e.contains("on no layer"),
+        "{e}"
+    );
 }
