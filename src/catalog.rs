@@ -8,7 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use crate::config::ExternalObject;
-use crate::layout::gitops::LayoutDoc;
+use crate::layout::Shadow;
+use crate::load::FileContents;
 use crate::model::helm::HelmChart;
 use crate::model::route::BackendRef;
 use crate::model::selector::{LabelSelector, Operator};
@@ -47,115 +48,6 @@ pub struct BackendUse<'a> {
     pub backend: &'a BackendRef,
     pub namespace: &'a str,
     pub file: FileId,
-}
-
-/// What one file contributed.
-#[derive(Clone, Debug, Default)]
-pub struct FileContents {
-    pub objects: Vec<Object>,
-    pub commands: Vec<Command>,
-    pub suppressions: Vec<Suppression>,
-    pub yaml_error: Option<YamlError>,
-    /// YAML documents read, objects or not.
-    pub documents: usize,
-    /// YAML documents that are not Kubernetes objects.
-    pub skipped_documents: usize,
-    /// The file is a template (unquoted `{{ … }}` or `{% … %}`): nothing of it is linted.
-    pub template: bool,
-    /// What the file says about where manifests are deployed (kustomize, Flux, Argo CD).
-    pub layout: Vec<LayoutDoc>,
-    /// For a file that does not parse, the names written where loading stopped.
-    pub unparsed: Option<Box<Unparsed>>,
-    /// The file does not parse and never writes `apiVersion`, which kubectl needs in every
-    /// object: unless something deploys it, it is no manifest (a tool's JSON output, a workflow).
-    pub broken_without_api_version: bool,
-    /// The `${VAR}`s no source of the Flux Kustomization deploying the file defines.
-    pub undefined: Vec<crate::layout::substitute::Undefined>,
-}
-
-/// The part of a file that does not parse, from the start of the document holding the syntax
-/// error: nothing there is loaded, so an object a reference names may be written there. A
-/// reference to a name written there is unverifiable, not missing: the syntax error is the one
-/// finding.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Unparsed {
-    pub path: String,
-    /// The line of the syntax error.
-    pub line: u32,
-    /// The values of `name:` keys, at any depth.
-    pub names: Vec<Text>,
-}
-
-impl Unparsed {
-    /// The names written in `source` from the start of the document that holds `error`.
-    pub fn of(path: &str, source: &str, error: &YamlError) -> Unparsed {
-        let at = (error.pos.byte as usize).min(source.len());
-        let at = (0..=at)
-            .rev()
-            .find(|&i| source.is_char_boundary(i))
-            .unwrap_or(0);
-        // The document holding the error starts after the last `---` line before it.
-        let start = source[..at]
-            .match_indices("\n---")
-            .last()
-            .map_or(0, |(i, _)| i + 1);
-        let mut names: Vec<Text> = source[start..]
-            .lines()
-            .filter_map(|line| {
-                let line = line.trim_start().trim_start_matches("- ");
-                let value = line.strip_prefix("name:")?;
-                let value = value.split(" #").next().unwrap_or("").trim();
-                let value = value.trim_matches(|c| c == '"' || c == '\'');
-                (!value.is_empty()).then(|| text(value))
-            })
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        Unparsed {
-            path: path.to_string(),
-            line: error.pos.line,
-            names,
-        }
-    }
-}
-
-/// An object written in a file its directory's kustomization does not list: not deployed, so
-/// it satisfies no reference, but a reference that would have resolved to it says why it does
-/// not.
-#[derive(Clone, Debug)]
-pub struct Shadow {
-    /// The object as the kustomization would have placed it (namespace, prefixes).
-    pub object: Object,
-    /// The file's name and its kustomization file's name, in the same directory.
-    pub file: String,
-    pub kustomization: String,
-}
-
-impl Shadow {
-    /// `Service api-proxy is in extra-services.yaml, which kustomization.yaml does not list`.
-    pub fn sentence(&self) -> String {
-        format!(
-            "{} {} is in {}, which {} does not list",
-            self.object.kind, self.object.name, self.file, self.kustomization
-        )
-    }
-
-    /// The fix.
-    pub fn help(&self) -> String {
-        format!(
-            "add `{}` to the `resources` of the {} beside it: kustomize builds only what that \
-             file lists, so {} {} is not deployed",
-            self.file, self.kustomization, self.object.kind, self.object.name
-        )
-    }
-
-    /// The related note at the object.
-    pub fn note(&self) -> String {
-        format!(
-            "not deployed: {} does not list {}",
-            self.kustomization, self.file
-        )
-    }
 }
 
 /// Why a reference missed, when the tree says why: what it names is written, but not deployed
@@ -351,7 +243,7 @@ pub struct Catalog {
     commands: Vec<(FileId, Command)>,
     suppressions: Vec<(FileId, Suppression)>,
     yaml_errors: Vec<(FileId, YamlError)>,
-    undefined_variables: Vec<(FileId, crate::layout::substitute::Undefined)>,
+    undefined_variables: Vec<(FileId, crate::load::substitute::Undefined)>,
     kinds: ByKind<KindIndex>,
     across: Across,
     generated_service: HashMap<ObjectId, ObjectId>,
@@ -1317,7 +1209,7 @@ impl Catalog {
 
     /// The Flux `${VAR}`s nothing defines: no source of the Flux Kustomization deploying their
     /// file does, and cilint sees every source it has.
-    pub fn undefined_variables(&self) -> &[(FileId, crate::layout::substitute::Undefined)] {
+    pub fn undefined_variables(&self) -> &[(FileId, crate::load::substitute::Undefined)] {
         &self.undefined_variables
     }
 
@@ -1653,6 +1545,7 @@ pub fn generated_service_name(gateway: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::Unparsed;
 
     fn catalog(text: &str) -> Catalog {
         Catalog::of_yaml(text, "default")

@@ -11,9 +11,7 @@ use serde::Deserialize;
 use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
 
 use crate::diagnostic::Severity;
-use crate::layout::ClusterSpec;
 use crate::model::suggest::closest;
-use crate::rules;
 
 /// The file name cilint looks for.
 pub const FILE_NAME: &str = ".cilint.yaml";
@@ -188,8 +186,15 @@ struct RawExternal {
     labels: BTreeMap<String, String>,
 }
 
+/// A cluster declared in the configuration: its name and the paths that make it up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSpec {
+    pub name: String,
+    pub paths: Vec<PathBuf>,
+}
+
 /// Reads and checks a configuration file.
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
+pub fn load(path: &Path, known_rules: &[&str]) -> Result<Config, ConfigError> {
     let display = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         path: display.clone(),
@@ -201,7 +206,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let Parsed {
         mut config,
         exclude_patterns,
-    } = parse(&display, &text)?;
+    } = parse(&display, &text, known_rules)?;
     let base = std::path::absolute(path)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
@@ -232,7 +237,7 @@ fn error_at(path: &str, text: &str, line: u32, column: u32, message: String) -> 
     }
 }
 
-fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
+fn parse(path: &str, text: &str, known_rules: &[&str]) -> Result<Parsed, ConfigError> {
     let raw: Option<RawConfig> = serde_saphyr::from_str(text).map_err(|e| {
         let (line, column) = e
             .location()
@@ -260,8 +265,8 @@ fn parse(path: &str, text: &str) -> Result<Parsed, ConfigError> {
     rule_entries.sort_by_key(|(k, _)| (k.referenced.line(), k.referenced.column()));
     let mut rules_map = HashMap::new();
     for (id, value) in rule_entries {
-        if rules::find(&id.value).is_none() {
-            let hint = closest(&id.value, rules::RULES.iter().map(|r| r.meta.id))
+        if !known_rules.contains(&id.value.as_str()) {
+            let hint = closest(&id.value, known_rules.iter().copied())
                 .map(|c| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_default();
             return Err(at(

@@ -1,4 +1,4 @@
-//! Findings: what a rule reports.
+//! Findings, their severities, and what a rule is (`RuleMeta`): what a rule reports, as data.
 
 use serde::Serialize;
 
@@ -80,7 +80,7 @@ pub const NOT_DEPLOYED: &str =
     "not deployed: no kustomization, Flux Kustomization or Argo CD Application includes this file";
 
 impl Finding {
-    pub fn new(meta: &crate::rules::RuleMeta, location: Location, message: String) -> Finding {
+    pub fn new(meta: &RuleMeta, location: Location, message: String) -> Finding {
         Finding {
             rule: meta.id,
             severity: meta.severity,
@@ -151,4 +151,32 @@ impl Finding {
             self.location.span.end,
         )
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    GatewayApi,
+    Cilium,
+    Kubernetes,
+    Commands,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::GatewayApi => "gateway-api",
+            Category::Cilium => "cilium",
+            Category::Kubernetes => "kubernetes",
+            Category::Commands => "commands",
+        }
+    }
+}
+
+/// What a rule is: its stable id, default severity, category and one-line summary.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    pub summary: &'static str,
 }

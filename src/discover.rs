@@ -1,4 +1,4 @@
-//! Stage 1: input paths to a sorted list of source files.
+//! The discover stage: input paths to a sorted list of source files.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -1,8 +1,31 @@
 //! cilint: an offline, cross-object linter for Kubernetes manifests that use Cilium and the
 //! Gateway API.
 //!
-//! The pipeline runs one way: discover → load → index → check → report.
+//! [`lint`] is the pipeline, one function per stage, data flowing one way:
+//!
+//! ```text
+//! paths ─discover─▶ files ─load─▶ FileContents ─place─▶ worlds (one per cluster)
+//!   ─index─▶ Catalog ─check─▶ findings + references ─suppress─▶ findings ─combine─▶ Report
+//! ```
+//!
+//! The modules are layers; each uses only its own layer and those below it
+//! (`tests/architecture.rs` holds the map and checks it):
+//!
+//! ```text
+//! 11 lib.rs (the pipeline), main.rs, cli.rs
+//! 10 report/      renderers of a Report
+//!  9 suppress     suppressions and configured severities over the rules' findings
+//!  8 rules/       one file per rule, and the registry
+//!  7 analysis/    what is derived from a whole Catalog and shared by rules (Facts)
+//!  6 catalog      one world's index: found / missing / unverifiable
+//!  5 layout/      where each file is deployed: kustomize, Flux, Argo CD, clusters
+//!  4 discover, load/, floor, timings   paths to files, files to objects
+//!  3 config, diagnostic                pure data
+//!  2 model/       typed read-only views of one object or document
+//!  1 source/      files, positions, YAML with spans, commands, suppression comments
+//! ```
 
+pub mod analysis;
 pub mod catalog;
 pub mod config;
 pub mod diagnostic;
@@ -11,7 +34,6 @@ pub mod floor;
 pub mod layout;
 pub mod load;
 pub mod model;
-pub mod references;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -26,10 +48,13 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use catalog::{Catalog, FileContents};
+use analysis::references;
+use catalog::Catalog;
 use config::Config;
 use diagnostic::{Finding, Severity};
 use discover::InputError;
+use load::FileContents;
+pub use report::{Report, Summary};
 use source::yaml::YamlError;
 use source::{FileId, Location, Pos, SourceFile};
 use timings::{Timings, lap};
@@ -70,137 +95,164 @@ impl Default for Options {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub files: usize,
-    pub objects: usize,
-    pub skipped_documents: usize,
-    /// Templates, not linted: Helm chart templates, scaffolding templates, and files whose
-    /// unquoted `{{ … }}` or `{% … %}` make them templates.
-    pub templates: usize,
-    /// Files kustomize, Flux or Argo CD read as data (patches, generator files, Helm values).
-    pub data_files: usize,
-    pub commands: usize,
-    /// References the not-found rules resolve, unverified ones included.
-    pub references: usize,
-    /// References that may be satisfied by something cilint cannot see.
-    pub unverified: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub notes: usize,
-}
-
-impl Summary {
-    pub fn findings(&self) -> usize {
-        self.errors + self.warnings + self.notes
-    }
-}
-
-/// The outcome of a run: the files read (renderers show snippets of them), the findings in their
-/// final order, and the inputs that could not be read.
-pub struct Report {
-    /// Every file, by FileId. Only the files a finding or a listed reference points into are
-    /// sure to have their text (read again at the end of the run if need be).
-    pub files: Vec<SourceFile>,
-    pub findings: Vec<Finding>,
-    pub summary: Summary,
-    pub input_errors: Vec<InputError>,
-    /// The unverified references, in file order, when `show_unverified` asked for them.
-    pub unverified: Option<Vec<references::Reference>>,
-    /// Each stage's wall time and counts (`render` is left for the renderer to fill).
-    pub timings: Timings,
-    /// The rules the configuration enables, in registry order: JUnit reports each as a test.
-    pub rules: Vec<&'static str>,
-}
-
-impl Report {
-    pub fn file(&self, id: FileId) -> &SourceFile {
-        &self.files[id.0 as usize]
-    }
-
-    /// Whether any finding is at or above `level`.
-    pub fn fails_at(&self, level: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity <= level)
-    }
-}
-
 /// Lints the given paths (files, directories, `-` for standard input).
 pub fn lint(paths: &[String], options: &Options) -> Report {
-    let mut timings = Timings::default();
-    let mut clock = Instant::now();
+    let (mut timings, mut clock) = (Timings::default(), Instant::now());
     let (candidates, mut input_errors) = discover::discover(paths, &options.config);
     lap(&mut clock, &mut timings.discover);
+    let loaded = load_files(&candidates, options, &mut timings);
+    input_errors.extend(loaded.errors);
+    lap(&mut clock, &mut timings.load);
+    let mut files = loaded.files;
+    let mut layout = place(
+        paths,
+        &candidates,
+        &files,
+        &loaded.valid,
+        loaded.contents,
+        options,
+    );
+    let worlds = layout.worlds.len();
+    lap(&mut clock, &mut timings.layout);
+    let checked = check_worlds(&mut layout, options, &mut timings, &mut clock);
+    let reported = Reported::new(options, &files);
+    let findings = combine(checked.findings, &reported, worlds, &layout, options);
+    let tally = tally(checked.references, &reported, worlds, &layout.shared);
+    lap(&mut clock, &mut timings.sort);
+    let summary = summarize(&files, &loaded.counts, &layout.data, &tally, &findings);
+    record(&mut timings, &summary, worlds);
+    restore_texts(
+        &mut files,
+        &candidates,
+        &findings,
+        &tally.unverified,
+        options,
+    );
+    Report {
+        files,
+        findings,
+        summary,
+        input_errors,
+        unverified: options.show_unverified.then_some(tally.unverified),
+        timings,
+        rules: rules::RULES
+            .iter()
+            .map(|r| r.meta.id)
+            .filter(|id| options.config.enabled(id))
+            .collect(),
+    }
+}
 
-    // load: read and parse every file in parallel; a panic in one file is that file's error.
-    // An unreadable file keeps its place (and FileId) with empty text.
+/// What loading gives: every file by FileId (most without their text), what each holds, whether
+/// its text was valid, the counts the summary needs, and the files that could not be read.
+struct Loaded {
+    files: Vec<SourceFile>,
+    contents: Vec<FileContents>,
+    valid: Vec<bool>,
+    counts: Counts,
+    errors: Vec<InputError>,
+}
+
+/// What the summary counts of the loaded files, before layout tells data files apart.
+struct Counts {
+    unreadable: usize,
+    templates: usize,
+    objects: usize,
+    skipped_documents: usize,
+    commands: usize,
+}
+
+/// load: read and parse every file in parallel; a panic in one file is that file's error.
+/// An unreadable file keeps its place (and FileId) with empty text.
+fn load_files(
+    candidates: &[discover::Candidate],
+    options: &Options,
+    timings: &mut Timings,
+) -> Loaded {
     // Collected straight into one Vec per field: a Vec of tuples split afterwards would be a
     // second copy of every file's contents, freed at once just before the Catalogs are built.
     let bytes = AtomicUsize::new(0);
-    type Loaded = (SourceFile, (FileContents, (bool, Option<InputError>)));
-    let (mut files, (mut contents, (valid, errors))): (Vec<_>, (Vec<_>, (Vec<_>, Vec<_>))) =
-        candidates
-            .par_iter()
-            .enumerate()
-            .map(|(i, c)| -> Loaded {
-                let (source, valid) =
-                    match load::read(c, options.stdin.as_deref(), options.max_file_size) {
-                        Ok(read) => read,
-                        Err(message) => {
-                            let error = InputError {
-                                path: c.path.clone(),
-                                message,
-                            };
-                            let empty = SourceFile {
-                                path: c.path.clone(),
-                                kind: c.kind,
-                                text: "".into(),
-                            };
-                            return (empty, (FileContents::default(), (false, Some(error))));
-                        }
-                    };
-                let file = FileId(i as u32);
-                bytes.fetch_add(source.text.len(), Ordering::Relaxed);
-                if c.template {
-                    return (
-                        without_text(source),
-                        (FileContents::default(), (valid, None)),
-                    );
-                }
-                let contents = loaded_or_internal_error(|| {
-                    with_unparsed(
-                        load::parse(file, &source, valid, &options.namespace),
-                        &source,
-                    )
-                });
-                // Flux may parse a file again with its variables, and standard input cannot be read
-                // twice: those keep their text.
-                let source = if c.path == discover::STDIN || source.text.contains("${") {
-                    source
-                } else {
-                    without_text(source)
+    type OneFile = (SourceFile, (FileContents, (bool, Option<InputError>)));
+    let (files, (mut contents, (valid, errors))): (Vec<_>, (Vec<_>, (Vec<_>, Vec<_>))) = candidates
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| -> OneFile {
+            let (source, valid) =
+                match load::read(c, options.stdin.as_deref(), options.max_file_size) {
+                    Ok(read) => read,
+                    Err(message) => {
+                        let error = InputError {
+                            path: c.path.clone(),
+                            message,
+                        };
+                        let empty = SourceFile {
+                            path: c.path.clone(),
+                            kind: c.kind,
+                            text: "".into(),
+                        };
+                        return (empty, (FileContents::default(), (false, Some(error))));
+                    }
                 };
-                (source, (contents, (valid, None)))
-            })
-            .unzip();
+            let file = FileId(i as u32);
+            bytes.fetch_add(source.text.len(), Ordering::Relaxed);
+            if c.template {
+                return (
+                    without_text(source),
+                    (FileContents::default(), (valid, None)),
+                );
+            }
+            let contents = loaded_or_internal_error(|| {
+                with_unparsed(
+                    load::parse(file, &source, valid, &options.namespace),
+                    &source,
+                )
+            });
+            // Flux may parse a file again with its variables, and standard input cannot be read
+            // twice: those keep their text.
+            let source = if c.path == discover::STDIN || source.text.contains("${") {
+                source
+            } else {
+                without_text(source)
+            };
+            (source, (contents, (valid, None)))
+        })
+        .unzip();
     // A Terraform module is a directory whose files share variables: read one module at a time.
     load::terraform::load_modules(
-        &candidates,
+        candidates,
         &mut contents,
         &options.namespace,
         options.max_file_size,
     );
     timings.bytes = bytes.into_inner();
-    let unreadable = errors.iter().flatten().count();
-    input_errors.extend(errors.into_iter().flatten());
-    let templates = candidates.iter().filter(|c| c.template).count()
-        + contents.iter().filter(|c| c.template).count();
-    let objects: usize = contents.iter().map(|c| c.objects.len()).sum();
-    let skipped_documents: usize = contents.iter().map(|c| c.skipped_documents).sum();
-    let commands = contents.iter().map(|c| c.commands.len()).sum();
+    let errors: Vec<InputError> = errors.into_iter().flatten().collect();
+    let counts = Counts {
+        unreadable: errors.len(),
+        templates: candidates.iter().filter(|c| c.template).count()
+            + contents.iter().filter(|c| c.template).count(),
+        objects: contents.iter().map(|c| c.objects.len()).sum(),
+        skipped_documents: contents.iter().map(|c| c.skipped_documents).sum(),
+        commands: contents.iter().map(|c| c.commands.len()).sum(),
+    };
     timings.documents = contents.iter().map(|c| c.documents).sum();
-    lap(&mut clock, &mut timings.load);
+    Loaded {
+        files,
+        contents,
+        valid,
+        counts,
+        errors,
+    }
+}
 
-    // place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
+/// place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
+fn place(
+    paths: &[String],
+    candidates: &[discover::Candidate],
+    files: &[SourceFile],
+    valid: &[bool],
+    contents: Vec<FileContents>,
+    options: &Options,
+) -> layout::Layout {
     let root = layout_root(paths);
     // Layout loads again the files Flux substitutes and kustomize patches, and patch texts.
     let text = |id: FileId| -> Option<std::sync::Arc<str>> {
@@ -225,15 +277,9 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             with_unparsed(contents, &source)
         })
     };
-    let layout::Layout {
-        worlds,
-        shared,
-        undeployed,
-        positions,
-        data,
-    } = layout::worlds(
+    layout::worlds(
         &layout::Input {
-            sources: &files,
+            sources: files,
             root: &root,
             default_namespace: &options.namespace,
             clusters: &options.config.clusters,
@@ -243,42 +289,46 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             text: &text,
             parse: &parse,
         },
-    );
-    let world_count = worlds.len();
-    lap(&mut clock, &mut timings.layout);
+    )
+}
 
-    // index and check, world by world.
-    let wanted: Option<HashSet<PathBuf>> = options
-        .report_only
-        .as_ref()
-        .map(|only| only.iter().map(|p| comparable(p)).collect());
-    let reported = |file: FileId| {
-        wanted
-            .as_ref()
-            .is_none_or(|w| w.contains(&comparable(&files[file.0 as usize].path)))
-    };
+/// What every world's rules found, suppressions applied, and every world's references.
+struct CheckedWorlds {
+    findings: Vec<Finding>,
+    references: Vec<references::Resolved>,
+}
+
+/// index, check and suppress, world by world: each world's Catalog is built, read by the rules
+/// and dropped before the next.
+fn check_worlds(
+    layout: &mut layout::Layout,
+    options: &Options,
+    timings: &mut Timings,
+    clock: &mut Instant,
+) -> CheckedWorlds {
+    let positions = &layout.positions;
     let mut findings = Vec::new();
     let mut references = Vec::new();
-    for world in worlds {
+    for world in std::mem::take(&mut layout.worlds) {
         let mut catalog =
             Catalog::build(world.contents, &options.namespace, &options.config.external);
         catalog.add_shadows(world.shadows);
         catalog.strict = options.strict;
         timings.catalog_objects += catalog.objects().count();
-        lap(&mut clock, &mut timings.index);
+        lap(clock, &mut timings.index);
         // The references need no finding: they are resolved while the rules run.
         let (found, mut resolved) = rayon::join(
             || check(&catalog, options),
             || references::references(&catalog),
         );
         timings.rules_run += found.rules_run;
-        lap(&mut clock, &mut timings.check);
-        let found = settle(found.findings, &catalog, &resolved, &positions);
+        lap(clock, &mut timings.check);
+        let found = settle(found.findings, &catalog, &resolved, positions);
         for r in &mut resolved {
             r.location = positions.locate(r.location);
         }
         let found = configure(found, &catalog, options);
-        lap(&mut clock, &mut timings.suppress);
+        lap(clock, &mut timings.suppress);
         findings.extend(found.into_iter().map(|mut f| {
             f.cluster = world.name.clone();
             f
@@ -294,15 +344,67 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         }
         drop_in_background(catalog);
     }
-    findings.retain(|f| reported(f.location.file));
-    let mut findings = merge_worlds(findings, world_count, &shared);
-    mark_undeployed(&mut findings, &undeployed, options.config.undeployed);
-    findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    CheckedWorlds {
+        findings,
+        references,
+    }
+}
 
-    references.retain(|r| reported(r.location.file));
+/// The files findings are reported in: all, or those `report_only` names (pre-commit).
+struct Reported<'f> {
+    wanted: Option<HashSet<PathBuf>>,
+    files: &'f [SourceFile],
+}
+
+impl<'f> Reported<'f> {
+    fn new(options: &Options, files: &'f [SourceFile]) -> Reported<'f> {
+        let wanted = options
+            .report_only
+            .as_ref()
+            .map(|only| only.iter().map(|p| comparable(p)).collect());
+        Reported { wanted, files }
+    }
+
+    fn contains(&self, file: FileId) -> bool {
+        self.wanted
+            .as_ref()
+            .is_none_or(|w| w.contains(&comparable(&self.files[file.0 as usize].path)))
+    }
+}
+
+/// The findings of every world as one report: those in reported files, each cluster's once,
+/// undeployed files marked, in their final order.
+fn combine(
+    mut findings: Vec<Finding>,
+    reported: &Reported<'_>,
+    worlds: usize,
+    layout: &layout::Layout,
+    options: &Options,
+) -> Vec<Finding> {
+    findings.retain(|f| reported.contains(f.location.file));
+    let mut findings = merge_worlds(findings, worlds, &layout.shared);
+    mark_undeployed(&mut findings, &layout.undeployed, options.config.undeployed);
+    findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
+/// How many distinct references the reported files make, and the unverified ones in file order.
+struct Tally {
+    references: usize,
+    unverified: Vec<references::Reference>,
+}
+
+/// The references of every world counted once, as the summary and `--show-unverified` see them.
+fn tally(
+    mut references: Vec<references::Resolved>,
+    reported: &Reported<'_>,
+    worlds: usize,
+    shared: &HashSet<FileId>,
+) -> Tally {
+    references.retain(|r| reported.contains(r.location.file));
     // A file every cluster shares is one set of references, in no cluster.
-    if world_count > 1 {
-        merge_shared_references(&mut references, world_count, &shared);
+    if worlds > 1 {
+        merge_shared_references(&mut references, worlds, shared);
     }
     // Sorted and deduplicated as indexes: only their count and the unverified ones are kept.
     let mut order: Vec<usize> = (0..references.len()).collect();
@@ -329,43 +431,45 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         .iter()
         .filter_map(|&i| references[i].unverified_reference())
         .collect();
-    let reference_count = order.len();
+    let count = order.len();
     drop_in_background(references);
-    lap(&mut clock, &mut timings.sort);
+    Tally {
+        references: count,
+        unverified,
+    }
+}
 
+/// The run in numbers; data files layout found are not counted as manifests.
+fn summarize(
+    files: &[SourceFile],
+    counts: &Counts,
+    data: &layout::DataFiles,
+    tally: &Tally,
+    findings: &[Finding],
+) -> Summary {
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
-    let summary = Summary {
-        files: files.len() - unreadable,
-        objects: objects - data.objects,
-        skipped_documents: skipped_documents - data.skipped_documents,
-        templates: templates - data.templates,
+    Summary {
+        files: files.len() - counts.unreadable,
+        objects: counts.objects - data.objects,
+        skipped_documents: counts.skipped_documents - data.skipped_documents,
+        templates: counts.templates - data.templates,
         data_files: data.files,
-        commands,
-        references: reference_count,
-        unverified: unverified.len(),
+        commands: counts.commands,
+        references: tally.references,
+        unverified: tally.unverified.len(),
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         notes: count(Severity::Note),
-    };
+    }
+}
+
+/// The counts the timings report beside each stage's time.
+fn record(timings: &mut Timings, summary: &Summary, worlds: usize) {
     timings.files = summary.files;
     timings.objects = summary.objects;
     timings.commands = summary.commands;
-    timings.worlds = world_count;
-    timings.findings = findings.len();
-    restore_texts(&mut files, &candidates, &findings, &unverified, options);
-    Report {
-        files,
-        findings,
-        summary,
-        input_errors,
-        unverified: options.show_unverified.then_some(unverified),
-        timings,
-        rules: rules::RULES
-            .iter()
-            .map(|r| r.meta.id)
-            .filter(|id| options.config.enabled(id))
-            .collect(),
-    }
+    timings.worlds = worlds;
+    timings.findings = summary.findings();
 }
 
 /// What `load` makes of one file; a panic while loading it becomes that file's error and the run
@@ -388,11 +492,7 @@ fn loaded_or_internal_error(load: impl FnOnce() -> FileContents) -> FileContents
 /// reference to one of them is unverifiable, the syntax error being the one finding.
 fn with_unparsed(mut contents: FileContents, source: &SourceFile) -> FileContents {
     if let Some(e) = &contents.yaml_error {
-        contents.unparsed = Some(Box::new(catalog::Unparsed::of(
-            &source.path,
-            &source.text,
-            e,
-        )));
+        contents.unparsed = Some(Box::new(load::Unparsed::of(&source.path, &source.text, e)));
     }
     contents
 }

@@ -1,20 +1,23 @@
-//! Stage 2: read and parse one file into objects and commands. Runs in parallel, one call per
-//! file; a file that fails to load becomes a finding for that file and the run goes on.
+//! The load stage: read and parse one file into objects and commands. Runs in parallel, one call
+//! per file; a file that fails to load becomes a finding for that file and the run goes on.
 
+mod contents;
+pub mod substitute;
 mod template;
 pub mod terraform;
+
+pub use contents::{FileContents, Unparsed};
 
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::catalog::FileContents;
 use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
-use crate::layout::gitops;
-use crate::layout::substitute::Vars;
 use crate::model::Object;
+use crate::model::gitops;
 use crate::source::yaml::{self, Node, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
+use substitute::Vars;
 
 /// Reads a candidate's bytes into text. UTF-16 with a byte-order mark is decoded. Invalid text
 /// is replaced so positions still work; for YAML it is also an error, since kubectl would refuse

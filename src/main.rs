@@ -201,7 +201,7 @@ fn load_config(cli: &LintArgs) -> Result<Config, ConfigError> {
         None => config::find(Path::new(".")),
     };
     match path {
-        Some(p) => config::load(&p),
+        Some(p) => config::load(&p, &rules::ids()),
         None => Ok(Config::default()),
     }
 }

@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 
 use super::World;
-use super::gitops::LayoutDoc;
 use super::place::{ParameterSets, Walker};
-use crate::catalog::FileContents;
+use crate::load::FileContents;
 use crate::model::Spec;
+use crate::model::gitops::LayoutDoc;
 use crate::model::helm::{HelmChart, render_template};
 use crate::source::FileId;
 

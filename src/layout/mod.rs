@@ -1,13 +1,13 @@
-//! Stage 2b: where each loaded file is really deployed. kustomize, Flux and Argo CD decide the
-//! namespace and name of what a file holds, and a repository may hold several clusters: this
-//! stage turns loaded files into one set of placed objects per cluster ("world").
+//! The place stage: where each loaded file is really deployed. kustomize, Flux and Argo CD
+//! decide the namespace and name of what a file holds, and a repository may hold several
+//! clusters: this stage turns loaded files into one set of placed objects per cluster ("world").
 
 pub mod application_set;
-pub mod gitops;
 pub mod patch;
 pub mod place;
-pub mod replacement;
-pub mod substitute;
+mod shadow;
+
+pub use shadow::Shadow;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,15 +15,16 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::catalog::{FileContents, Shadow};
+use crate::config::ClusterSpec;
+use crate::load::FileContents;
+use crate::load::substitute::{self, Vars};
+use crate::model::gitops::{self, LayoutDoc};
 use crate::model::{Object, Origin, Spec, text};
 use crate::source::yaml::build::Value;
 use crate::source::yaml::{Edit, Node};
 use crate::source::{FileId, FileKind, Location, SourceFile, Span};
-use gitops::LayoutDoc;
 use patch::{Outcome, PatchSet, Stage};
 use place::{ConfigMaps, Context, FileSet, Placements, Tree, Walker, normalize};
-use substitute::Vars;
 
 /// One cluster's view of the repository: every object it deploys, placed.
 pub struct World {
@@ -32,13 +33,6 @@ pub struct World {
     pub contents: Vec<(FileId, FileContents)>,
     /// The objects of files beside a kustomization this world builds that it does not list.
     pub shadows: Vec<Shadow>,
-}
-
-/// A cluster declared in the configuration: its name and the paths that make it up.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterSpec {
-    pub name: String,
-    pub paths: Vec<PathBuf>,
 }
 
 pub struct Input<'a> {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::gitops::{PatchField, PatchSource, PatchSpec, Target};
+use crate::model::gitops::{PatchField, PatchSource, PatchSpec, Target};
 use crate::model::{group_of, is_cluster_scoped};
 use crate::source::yaml::build::{Data, Value};
 use crate::source::yaml::{self, MAX_DEPTH};
@@ -1190,7 +1190,7 @@ fn replace(doc: &mut Value, path: &[String], value: Value) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::gitops::{self, LayoutDoc};
+    use crate::model::gitops::{self, LayoutDoc};
     use std::path::PathBuf;
 
     /// The patches of a kustomization (FileId 0, in `/k`) whose patch files are `files`.

@@ -8,11 +8,13 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use super::gitops::{ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc};
-use super::replacement::{self, Replacement, Select};
-use super::substitute::{Closed, FluxRef, Vars};
-use crate::catalog::FileContents;
+use crate::load::FileContents;
+use crate::load::substitute::{Closed, FluxRef, Vars};
+use crate::model::gitops::{
+    ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc,
+};
 use crate::model::helm::{is_remote_resource, render_template};
+use crate::model::replacement::{self, Replacement, Select};
 use crate::model::{Object, text};
 use crate::source::{FileId, Location, SourceFile};
 
@@ -231,7 +233,7 @@ impl<'a> Tree<'a> {
         let kustomizations: Vec<(PathBuf, FileId)> = sources
             .iter()
             .zip(&files)
-            .filter(|(s, _)| super::gitops::is_kustomization_file(&s.path))
+            .filter(|(s, _)| crate::model::gitops::is_kustomization_file(&s.path))
             .filter_map(|(_, (path, id))| Some((path.parent()?.to_path_buf(), *id)))
             .collect();
         let mut tree = Tree {

@@ -32,8 +32,8 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::template::{Element, Template};
 
-use crate::catalog::FileContents;
 use crate::discover::Candidate;
+use crate::load::FileContents;
 use crate::model::helm::HelmChart;
 use crate::model::{Object, Spec, text};
 use crate::source::yaml::build::{Data, Value};

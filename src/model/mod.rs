@@ -2,12 +2,12 @@
 //! [`Object`] while its file is loaded; the YAML tree is dropped afterwards.
 
 pub mod api;
-pub mod attachment;
 pub mod cilium;
 pub mod gateway;
+pub mod gitops;
 pub mod helm;
 pub mod hostname;
-pub mod lb;
+pub mod replacement;
 pub mod route;
 pub mod selector;
 pub mod service;

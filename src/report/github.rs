@@ -2,8 +2,8 @@
 //! into an annotation on the file and lines.
 
 use super::SrcRoot;
-use crate::Report;
 use crate::diagnostic::{Finding, Severity};
+use crate::report::Report;
 
 pub fn render(report: &Report, root: &SrcRoot) -> String {
     report

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::SrcRoot;
-use crate::Report;
 use crate::diagnostic::{Finding, NOT_DEPLOYED, Severity};
+use crate::report::Report;
 
 /// One issue. GitLab requires `description`, `check_name`, `fingerprint`, `severity`,
 /// `location.path` and `location.lines.begin`; `type` and `categories` make it a Code Climate

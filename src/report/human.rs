@@ -14,8 +14,8 @@ use rayon::prelude::*;
 
 use super::Style;
 use super::redact::redact;
-use crate::Report;
 use crate::diagnostic::{Finding, NOT_DEPLOYED, Severity};
+use crate::report::Report;
 use crate::source::{FileId, Location};
 
 struct Rendered {

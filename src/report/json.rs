@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::Report;
 use crate::diagnostic::{Finding, ObjectRef};
+use crate::report::Report;
 use crate::source::Location;
 
 #[derive(Serialize)]

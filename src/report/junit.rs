@@ -19,8 +19,8 @@ use std::collections::{HashMap, HashSet};
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use super::SrcRoot;
-use crate::Report;
 use crate::diagnostic::{Finding, NOT_DEPLOYED};
+use crate::report::Report;
 use crate::rules::RULES;
 
 /// The name of the passing test of a rule that found nothing.

@@ -1,16 +1,18 @@
-//! Stage 5: render a report.
+//! The report stage: a run's findings rendered in the format asked for.
 
 pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+mod outcome;
 mod redact;
 pub mod sarif;
 
+pub use outcome::{Report, Summary};
+
 use std::path::{Component, Path, PathBuf};
 
-use crate::Report;
 use crate::diagnostic::{Finding, NOT_DEPLOYED};
 use crate::discover::STDIN_DISPLAY;
 

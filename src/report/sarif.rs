@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::SrcRoot;
-use crate::Report;
 use crate::diagnostic::Finding;
+use crate::report::Report;
 use crate::rules::{self, Category, RULES, RuleMeta};
 use crate::source::Location;
 

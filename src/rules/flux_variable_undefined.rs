@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
-use crate::layout::substitute::{FluxRef, Undefined};
+use crate::load::substitute::{FluxRef, Undefined};
 use crate::model::suggest::closest;
 use crate::source::{FileId, Location, Pos};
 

@@ -3,9 +3,9 @@
 //! `spec.infrastructure.labels` to the Service it generates.
 
 use super::{Category, Facts, Rule, RuleMeta, label_gaps};
+use crate::analysis::lb::{self, LbSelector, SelectorKind, UnpropagatedLabels};
 use crate::catalog::{Catalog, GATEWAY_NAME_LABEL, SERVICE_NAME_KEY};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::lb::{self, LbSelector, SelectorKind, UnpropagatedLabels};
 use crate::model::{Label, Object, ObjectId, Spec};
 use crate::source::Location;
 

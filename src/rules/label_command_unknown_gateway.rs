@@ -2,9 +2,10 @@
 //! `cilium-gateway-<name>` where no Gateway `<name>` (and no such Service) exists.
 
 use super::{Category, Facts, Rule, RuleMeta, explained};
+use crate::analysis::lb;
 use crate::catalog::{Catalog, Lookup, generated_service_name};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::{GATEWAY_GROUP, ObjectId, lb, suggest};
+use crate::model::{GATEWAY_GROUP, ObjectId, suggest};
 use crate::source::Location;
 use crate::source::commands::{Action, Command, ResourceArg};
 

@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 
+use crate::analysis::lb::{self, LbSelector, UnpropagatedLabels};
 use crate::catalog::Catalog;
 use crate::model::ObjectId;
-use crate::model::lb::{self, LbSelector, UnpropagatedLabels};
 
 /// The keys a selector tests: `matchLabels` and `matchExpressions` alike.
 fn selector_keys<'a>(s: &LbSelector<'a>) -> impl Iterator<Item = &'a str> + 'a {

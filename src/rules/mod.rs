@@ -1,11 +1,9 @@
 //! The rule registry: one line per rule, one file per rule.
 
-use std::ops::Deref;
-use std::sync::OnceLock;
-
-use crate::catalog::{Catalog, MissReason};
-use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{Attempt, attempts};
+pub use crate::analysis::Facts;
+use crate::catalog::MissReason;
+use crate::diagnostic::Finding;
+pub use crate::diagnostic::{Category, RuleMeta};
 
 mod backend_not_found;
 mod backend_port_mismatch;
@@ -24,68 +22,10 @@ mod tls_secret_not_found;
 pub(crate) mod unused_suppression;
 mod yaml_syntax;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Category {
-    GatewayApi,
-    Cilium,
-    Kubernetes,
-    Commands,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::GatewayApi => "gateway-api",
-            Category::Cilium => "cilium",
-            Category::Kubernetes => "kubernetes",
-            Category::Commands => "commands",
-        }
-    }
-}
-
-/// What a rule is: its stable id, default severity, category and one-line summary.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub category: Category,
-    pub summary: &'static str,
-}
-
 pub struct Rule {
     pub meta: &'static RuleMeta,
     /// Reads the Catalog (through [`Facts`]) only; no I/O, nothing written but its findings.
     pub check: fn(&Facts<'_>, &mut Vec<Finding>),
-}
-
-/// What rules read: the Catalog (which it derefs to), and what several rules derive from it,
-/// computed once by the first that asks.
-pub struct Facts<'c> {
-    catalog: &'c Catalog,
-    attempts: OnceLock<Vec<Attempt<'c>>>,
-}
-
-impl<'c> Facts<'c> {
-    pub fn new(catalog: &'c Catalog) -> Facts<'c> {
-        Facts {
-            catalog,
-            attempts: OnceLock::new(),
-        }
-    }
-
-    /// Every parentRef to a Gateway in the tree, attached: three route rules each report one
-    /// stage of the outcome.
-    pub fn attempts(&self) -> &[Attempt<'c>] {
-        self.attempts.get_or_init(|| attempts(self.catalog))
-    }
-}
-
-impl Deref for Facts<'_> {
-    type Target = Catalog;
-
-    fn deref(&self) -> &Catalog {
-        self.catalog
-    }
 }
 
 /// The finding of a reference that missed, when the tree says why (its object is in a file its
@@ -115,6 +55,11 @@ pub static RULES: &[Rule] = &[
     unused_suppression::RULE,
     yaml_syntax::RULE,
 ];
+
+/// Every rule's id, in id order: what the configuration may name.
+pub fn ids() -> Vec<&'static str> {
+    RULES.iter().map(|r| r.meta.id).collect()
+}
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.meta.id == id)

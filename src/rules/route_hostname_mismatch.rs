@@ -2,9 +2,9 @@
 //! admits it.
 
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::attachment::{Attempt, Outcome, attach};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{Attempt, Outcome, attach};
 use crate::model::gateway::Listener;
 use crate::source::{Location, Span};
 

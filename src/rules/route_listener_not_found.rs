@@ -2,8 +2,8 @@
 //! Gateway it names.
 
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::attachment::{Attempt, Outcome};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{Attempt, Outcome};
 use crate::model::gateway::Listener;
 use crate::model::route::ParentRef;
 use crate::model::suggest::closest;

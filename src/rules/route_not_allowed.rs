@@ -2,9 +2,9 @@
 //! (`allowedRoutes.namespaces`) or by kind (`allowedRoutes.kinds` or the protocol's defaults).
 
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::attachment::{Attempt, NamespaceRefusal, Outcome, ROUTE_KINDS, Refusal};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{Attempt, NamespaceRefusal, Outcome, ROUTE_KINDS, Refusal};
 use crate::model::gateway::Listener;
 use crate::model::route::{RouteKind, protocol_kinds};
 use crate::source::Location;

@@ -1,9 +1,9 @@
 //! route-parent-not-found: a route's parentRef names a Gateway that is not in the tree.
 
 use super::{Category, Facts, Rule, RuleMeta, explained};
+use crate::analysis::attachment::{parent_namespace, routes};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::attachment::{parent_namespace, routes};
 use crate::model::route::ParentRef;
 use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
 use crate::model::{GATEWAY_GROUP, Object};

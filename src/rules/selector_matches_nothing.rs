@@ -5,9 +5,9 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Category, Facts, Rule, RuleMeta, label_gaps};
+use crate::analysis::lb::{self, LbSelector, SelectorKind};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::lb::{self, LbSelector, SelectorKind};
 use crate::model::selector::{LabelSelector, Operator};
 use crate::model::{Object, ObjectId, Service, suggest};
 

@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 
 use super::{Category, Facts, Rule, RuleMeta, label_gaps};
+use crate::analysis::lb::{self, LbSelector, SelectorKind};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::lb::{self, LbSelector, SelectorKind};
 use crate::model::{Object, ObjectId};
 
 pub static META: RuleMeta = RuleMeta {

@@ -5,9 +5,9 @@
 //! `metadata.labels` are what some selector needs (gateway-labels-not-propagated reports it;
 //! service-not-advertised and selector-matches-nothing stay quiet about the same gap).
 
-use super::selector::LabelSelector;
-use super::{Label, Object, ObjectId, Service, Spec};
 use crate::catalog::Catalog;
+use crate::model::selector::LabelSelector;
+use crate::model::{Label, Object, ObjectId, Service, Spec};
 use crate::source::{Location, Span};
 
 /// Which Cilium object a selector belongs to.
@@ -276,7 +276,7 @@ pub fn unpropagated_labels<'c>(
 /// The Cilium Gateways in the tree (those with a generated Service).
 pub fn cilium_gateways(catalog: &Catalog) -> impl Iterator<Item = ObjectId> + '_ {
     catalog
-        .of_kind(super::GATEWAY_GROUP, "Gateway")
+        .of_kind(crate::model::GATEWAY_GROUP, "Gateway")
         .iter()
         .copied()
         .filter(|&gw| catalog.generated_service(gw).is_some())

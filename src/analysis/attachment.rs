@@ -5,11 +5,11 @@
 //! exactly one reason. The route-listener-not-found, route-not-allowed and
 //! route-hostname-mismatch rules each report one stage.
 
-use super::gateway::{FromNamespaces, Listener};
-use super::route::{ParentRef, Route, RouteKind};
-use super::selector::LabelSelector;
-use super::{GATEWAY_GROUP, Object, hostname, label_value};
 use crate::catalog::{Catalog, Lookup, NAMESPACE_NAME_LABEL};
+use crate::model::gateway::{FromNamespaces, Listener};
+use crate::model::route::{ParentRef, Route, RouteKind};
+use crate::model::selector::LabelSelector;
+use crate::model::{GATEWAY_GROUP, Object, hostname, label_value};
 
 /// The route kinds, in the order messages list them.
 pub const ROUTE_KINDS: [RouteKind; 5] = [

@@ -3,9 +3,9 @@
 //! label`/`annotate` of a Gateway's Service. The summary counts them, and `--show-unverified`
 //! lists the ones that may be satisfied by something cilint cannot see.
 
+use crate::analysis::attachment::{parent_namespace, routes};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::ObjectRef;
-use crate::model::attachment::{parent_namespace, routes};
 use crate::model::{GATEWAY_GROUP, Object};
 use crate::source::Location;
 use crate::source::commands::Action;

@@ -1,0 +1,42 @@
+//! What is derived from a whole Catalog and shared by several rules: route attachment, the
+//! load-balancer/announcement decision, the references and how they resolve.
+
+pub mod attachment;
+pub mod lb;
+pub mod references;
+
+use std::ops::Deref;
+use std::sync::OnceLock;
+
+use crate::catalog::Catalog;
+use attachment::{Attempt, attempts};
+
+/// What rules read: the Catalog (which it derefs to), and what several rules derive from it,
+/// computed once by the first that asks.
+pub struct Facts<'c> {
+    catalog: &'c Catalog,
+    attempts: OnceLock<Vec<Attempt<'c>>>,
+}
+
+impl<'c> Facts<'c> {
+    pub fn new(catalog: &'c Catalog) -> Facts<'c> {
+        Facts {
+            catalog,
+            attempts: OnceLock::new(),
+        }
+    }
+
+    /// Every parentRef to a Gateway in the tree, attached: three route rules each report one
+    /// stage of the outcome.
+    pub fn attempts(&self) -> &[Attempt<'c>] {
+        self.attempts.get_or_init(|| attempts(self.catalog))
+    }
+}
+
+impl Deref for Facts<'_> {
+    type Target = Catalog;
+
+    fn deref(&self) -> &Catalog {
+        self.catalog
+    }
+}
