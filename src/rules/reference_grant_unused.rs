@@ -33,6 +33,9 @@ struct Uses<'c> {
     /// (from group, kind, namespace) of references whose target namespace is a placeholder:
     /// any grant of theirs may be the one used.
     templated_namespace: HashSet<(&'c str, &'c str, &'c str)>,
+    /// (from group, kind, to group, kind, to namespace) of references whose object has no
+    /// `metadata.namespace`: applied elsewhere than `--namespace`, it may be the grant's use.
+    floating: HashSet<(&'c str, &'c str, &'c str, &'c str, &'c str)>,
 }
 
 impl<'c> Uses<'c> {
@@ -42,12 +45,22 @@ impl<'c> Uses<'c> {
             any_name: HashSet::new(),
             templated_name: HashSet::new(),
             templated_namespace: HashSet::new(),
+            floating: HashSet::new(),
         };
         for r in refs {
             if placeholder(r.namespace.as_str()).is_some() {
                 uses.templated_namespace
                     .insert((r.from.group(), r.from.kind.as_str(), r.from_ns));
                 continue;
+            }
+            if r.from.namespace_defaulted {
+                uses.floating.insert((
+                    r.from.group(),
+                    r.from.kind.as_str(),
+                    r.group,
+                    r.kind,
+                    r.namespace.as_str(),
+                ));
             }
             let pair = (
                 r.from.group(),
@@ -133,17 +146,33 @@ fn verifiable(catalog: &Catalog, grant: &ReferenceGrant, ns: &str, uses: &Uses<'
                 }
         });
         let from_ns = f.namespace.as_str();
+        let floating = grant.to.iter().any(|t| {
+            uses.floating
+                .contains(&(f.group.as_str(), f.kind.as_str(), &t.group, &t.kind, ns))
+        });
         targets_known
+            && !floating
             && from_ns != ns
             && placeholder(from_ns).is_none()
             && !uses
                 .templated_namespace
                 .contains(&(f.group.as_str(), f.kind.as_str(), from_ns))
-            && !catalog.in_namespace(&f.group, &f.kind, from_ns).is_empty()
+            && all_read(catalog, &f.group, &f.kind, from_ns)
             && catalog
                 .namespace_unseen(&f.group, &f.kind, from_ns)
                 .is_none()
     })
+}
+
+/// Whether the tree holds objects of the kind in the namespace, each written in a manifest
+/// whose references cilint read (one declared in the configuration has no known spec).
+fn all_read(catalog: &Catalog, group: &str, kind: &str, namespace: &str) -> bool {
+    let ids = catalog.in_namespace(group, kind, namespace);
+    !ids.is_empty()
+        && ids.iter().all(|&id| {
+            let o = catalog.object(id);
+            o.origin == Origin::Manifest && (o.route().is_some() || o.gateway().is_some())
+        })
 }
 
 fn finding(
@@ -246,6 +275,20 @@ spec:
     }
 
     #[test]
+    fn a_route_without_a_namespace_may_be_its_use() {
+        let local = route("backendRefs: [{name: catalog, port: 8080}]");
+        let floating = "
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: admin}
+spec:
+  rules:
+  - backendRefs: [{name: catalog, namespace: shared, port: 8080}]
+";
+        assert!(findings(&[GRANT, &local, floating]).is_empty());
+    }
+
+    #[test]
     fn uses_out_of_sight_keep_it_silent() {
         // No HTTPRoute of shop in the tree: they live in another repository.
         assert!(findings(&[GRANT]).is_empty());
@@ -265,5 +308,27 @@ spec:
             .replace("kind: HTTPRoute", "kind: ListenerSet")
             .replace("kind: Service", "kind: Secret");
         assert!(findings(&[&listener_set, &local]).is_empty());
+    }
+
+    #[test]
+    fn a_route_declared_in_the_configuration_may_use_it() {
+        let source = crate::source::SourceFile {
+            path: "test.yaml".into(),
+            kind: crate::source::FileKind::Yaml,
+            text: GRANT.into(),
+        };
+        let file = crate::source::FileId(0);
+        let contents = crate::load::parse(file, &source, true, "default");
+        let external = crate::config::ExternalObject {
+            api_version: "gateway.networking.k8s.io/v1".into(),
+            kind: "HTTPRoute".into(),
+            namespace: Some("shop".into()),
+            name: "legacy".into(),
+            labels: Vec::new(),
+        };
+        let c = Catalog::build(vec![(file, contents)], "default", &[external]);
+        let mut out = Vec::new();
+        check(&Facts::new(&c), &mut out);
+        assert!(out.is_empty());
     }
 }

@@ -84,7 +84,7 @@ fn verdict<'c>(catalog: &'c Catalog, r: &CrossRef<'_>) -> Verdict<'c> {
         let Spec::ReferenceGrant(grant) = &o.spec else {
             return Verdict::Unverifiable;
         };
-        if o.unverifiable || may_admit(grant, r) {
+        if o.unverifiable || may_admit(grant, r) || admits_from_elsewhere(grant, r) {
             return Verdict::Unverifiable;
         }
         let admits = grant.admits(from, to);
@@ -159,6 +159,17 @@ fn may_admit(grant: &ReferenceGrant, r: &CrossRef<'_>) -> bool {
             .iter()
             .any(|t| t.name.as_deref().and_then(placeholder).is_some());
     templated && from && to
+}
+
+/// For an object without `metadata.namespace`, placed in the run's `--namespace`: a grant that
+/// admits it from another namespace may be the one it lands in when applied.
+fn admits_from_elsewhere(grant: &ReferenceGrant, r: &CrossRef<'_>) -> bool {
+    r.from.namespace_defaulted
+        && grant.admits_to((r.group, r.kind, r.name.as_str()))
+        && grant
+            .from
+            .iter()
+            .any(|f| f.group == r.from.group() && f.kind == r.from.kind && f.namespace != r.from_ns)
 }
 
 fn finding(
@@ -364,6 +375,20 @@ spec:
             assert_eq!(f.len(), 1, "{g}");
             assert_eq!(f[0].related.len(), 2, "the Service and the near grant: {g}");
         }
+    }
+
+    #[test]
+    fn a_route_without_a_namespace_may_land_where_a_grant_admits_it() {
+        let defaulted = ROUTE.replace(", namespace: shop}", "}");
+        assert!(
+            findings(&docs(&[
+                &defaulted,
+                SERVICE,
+                &grant("v1beta1", "shop", "catalog")
+            ]))
+            .is_empty()
+        );
+        assert_eq!(findings(&docs(&[&defaulted, SERVICE])).len(), 1);
     }
 
     #[test]
