@@ -118,16 +118,31 @@ fn verdict<'c>(catalog: &'c Catalog, r: &CrossRef<'_>) -> Verdict<'c> {
                 ),
             ));
         } else if grant.admits_to(to) {
+            // The same kind and namespace under another group is a typo worth naming.
+            let why = match grant
+                .from
+                .iter()
+                .find(|f| f.kind == r.from.kind && f.namespace == r.from_ns)
+            {
+                Some(f) => format!(
+                    "its `from` entry for {}s in namespace {} has group `{}`, not {}",
+                    r.from.kind,
+                    r.from_ns,
+                    f.group,
+                    r.from.group()
+                ),
+                None => format!(
+                    "its `from` does not list {}s in namespace {}",
+                    r.from.kind, r.from_ns
+                ),
+            };
             near.push((
                 o,
                 format!(
-                    "ReferenceGrant {} admits {} `{}`, but its `from` does not list {}s in \
-                     namespace {}",
+                    "ReferenceGrant {} admits {} `{}`, but {why}",
                     o.qualified_name(),
                     r.kind,
                     r.name.as_str(),
-                    r.from.kind,
-                    r.from_ns
                 ),
             ));
         }
