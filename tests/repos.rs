@@ -726,9 +726,21 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "reference-grant-unused",
+                "kubernetes/apps/monitoring/grafana/referencegrant.yaml",
+                5,
+                None,
+            ),
+            (
                 "route-hostname-mismatch",
                 "kubernetes/apps/monitoring/prometheus-route.yaml",
                 11,
+                None,
+            ),
+            (
+                "reference-not-permitted",
+                "kubernetes/apps/overlays/home/jellyfin-alias.yaml",
+                16,
                 None,
             ),
             (

@@ -54,6 +54,8 @@ rule_tests! {
     gateway_labels_not_propagated => "gateway-labels-not-propagated",
     invalid_object => "invalid-object",
     label_command_unknown_gateway => "label-command-unknown-gateway",
+    reference_grant_unused => "reference-grant-unused",
+    reference_not_permitted => "reference-not-permitted",
     route_hostname_mismatch => "route-hostname-mismatch",
     route_listener_not_found => "route-listener-not-found",
     route_not_allowed => "route-not-allowed",

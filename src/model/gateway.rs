@@ -22,6 +22,9 @@ pub struct Gateway {
     /// Span of `spec.infrastructure` if written, else of `spec`.
     pub infrastructure_span: Option<Span>,
     pub spec_span: Option<Span>,
+    /// TLS references outside `listeners[].tls.certificateRefs` (client-certificate CAs, the
+    /// backend client certificate).
+    pub tls_refs: Box<[super::reference_grant::GatewayTlsRef]>,
 }
 
 #[derive(Clone, Debug)]
@@ -85,6 +88,7 @@ impl Gateway {
             requested_ips: requested_ips(spec),
             infrastructure_span: infrastructure.map(|n| n.span()),
             spec_span: Some(spec.span()),
+            tls_refs: super::reference_grant::gateway_tls_refs(spec),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod gitops;
 pub mod helm;
 pub mod hostname;
+pub mod reference_grant;
 pub mod replacement;
 pub mod route;
 pub mod selector;
@@ -153,6 +154,7 @@ pub enum Spec {
     LbIpPool(Box<LbIpPool>),
     L2Policy(Box<L2Policy>),
     BgpAdvertisement(Box<BgpAdvertisement>),
+    ReferenceGrant(Box<reference_grant::ReferenceGrant>),
     /// A cert-manager `Certificate`: cert-manager creates the Secret `spec.secretName`.
     Certificate {
         secret_name: Option<Box<Spanned<Text>>>,
@@ -417,6 +419,9 @@ impl Spec {
             }
             (GATEWAY_GROUP, k) if route::RouteKind::from_kind(k).is_some() => {
                 Spec::Route(Route::from_spec(route::RouteKind::from_kind(k).unwrap(), spec).into())
+            }
+            (GATEWAY_GROUP, "ReferenceGrant") => {
+                Spec::ReferenceGrant(reference_grant::ReferenceGrant::from_spec(spec).into())
             }
             ("", "Service") => Spec::Service(Service::from_spec(spec).into()),
             ("", "Secret") => Spec::Secret(

@@ -60,6 +60,9 @@ pub struct Route {
     /// Span of `spec.hostnames`, if written.
     pub hostnames_span: Option<Span>,
     pub backend_refs: Box<[BackendRef]>,
+    /// The backendRefs of `requestMirror` filters (of a rule or of one of its backendRefs):
+    /// cross-namespace ones need a ReferenceGrant too. Their `index` is the filter's.
+    pub mirror_refs: Box<[BackendRef]>,
 }
 
 #[derive(Clone, Debug)]
@@ -145,11 +148,14 @@ impl Route {
             .filter_map(Spanned::from_str_node)
             .collect();
         let mut backend_refs = Vec::new();
+        let mut mirror_refs = Vec::new();
         for (rule, r) in seq("rules").enumerate() {
             let refs = r.get("backendRefs").map(Node::as_seq).unwrap_or_default();
             for (index, b) in refs.enumerate() {
                 push_backend(&mut backend_refs, b, rule, index);
+                push_mirrors(&mut mirror_refs, b, rule);
             }
+            push_mirrors(&mut mirror_refs, r, rule);
         }
         Route {
             kind,
@@ -157,6 +163,7 @@ impl Route {
             hostnames,
             hostnames_span: spec.and_then(|s| s.get("hostnames")).map(|n| n.span()),
             backend_refs: backend_refs.into(),
+            mirror_refs: mirror_refs.into(),
         }
     }
 
@@ -179,4 +186,14 @@ fn push_backend(out: &mut Vec<BackendRef>, b: Node<'_>, rule: usize, index: usiz
         rule,
         index,
     });
+}
+
+/// The `filters[].requestMirror.backendRef` of a rule or a backendRef.
+fn push_mirrors(out: &mut Vec<BackendRef>, node: Node<'_>, rule: usize) {
+    let filters = node.get("filters").map(Node::as_seq).unwrap_or_default();
+    for (index, f) in filters.enumerate() {
+        if let Some(b) = f.at(&["requestMirror", "backendRef"]) {
+            push_backend(out, b, rule, index);
+        }
+    }
 }

@@ -7,11 +7,14 @@ pub use crate::diagnostic::{Category, RuleMeta};
 
 mod backend_not_found;
 mod backend_port_mismatch;
+mod cross_namespace;
 mod flux_variable_undefined;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod label_command_unknown_gateway;
 mod label_gaps;
+mod reference_grant_unused;
+mod reference_not_permitted;
 mod route_hostname_mismatch;
 mod route_listener_not_found;
 mod route_not_allowed;
@@ -45,6 +48,8 @@ pub static RULES: &[Rule] = &[
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     label_command_unknown_gateway::RULE,
+    reference_grant_unused::RULE,
+    reference_not_permitted::RULE,
     route_hostname_mismatch::RULE,
     route_listener_not_found::RULE,
     route_not_allowed::RULE,
@@ -85,6 +90,8 @@ docs!(
     "gateway-labels-not-propagated",
     "invalid-object",
     "label-command-unknown-gateway",
+    "reference-grant-unused",
+    "reference-not-permitted",
     "route-hostname-mismatch",
     "route-listener-not-found",
     "route-not-allowed",
