@@ -7,13 +7,18 @@ use crate::catalog::{Catalog, MissReason};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::attachment::{Attempt, attempts};
 
+mod backend_kind_invalid;
 mod backend_not_found;
 mod backend_port_mismatch;
+mod certificate_ref_invalid;
 mod flux_variable_undefined;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod label_command_unknown_gateway;
 mod label_gaps;
+mod listener_conflict;
+mod listener_route_kinds_invalid;
+mod listener_tls_invalid;
 mod route_hostname_mismatch;
 mod route_listener_not_found;
 mod route_not_allowed;
@@ -99,12 +104,17 @@ pub(crate) fn explained(mut f: Finding, reason: MissReason) -> Finding {
 
 /// Every rule, in id order.
 pub static RULES: &[Rule] = &[
+    backend_kind_invalid::RULE,
     backend_not_found::RULE,
     backend_port_mismatch::RULE,
+    certificate_ref_invalid::RULE,
     flux_variable_undefined::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     label_command_unknown_gateway::RULE,
+    listener_conflict::RULE,
+    listener_route_kinds_invalid::RULE,
+    listener_tls_invalid::RULE,
     route_hostname_mismatch::RULE,
     route_listener_not_found::RULE,
     route_not_allowed::RULE,
@@ -134,12 +144,17 @@ macro_rules! docs {
 }
 
 docs!(
+    "backend-kind-invalid",
     "backend-not-found",
     "backend-port-mismatch",
+    "certificate-ref-invalid",
     "flux-variable-undefined",
     "gateway-labels-not-propagated",
     "invalid-object",
     "label-command-unknown-gateway",
+    "listener-conflict",
+    "listener-route-kinds-invalid",
+    "listener-tls-invalid",
     "route-hostname-mismatch",
     "route-listener-not-found",
     "route-not-allowed",

@@ -7,6 +7,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::model::attachment::{Attempt, NamespaceRefusal, Outcome, ROUTE_KINDS, Refusal};
 use crate::model::gateway::Listener;
 use crate::model::route::{RouteKind, protocol_kinds};
+use crate::model::route_kinds::refused_by_invalid_kinds;
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -29,6 +30,14 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let Some(at) = a.route.location else {
             continue;
         };
+        // A listener whose allowedRoutes.kinds its protocol cannot carry would admit the route
+        // once fixed: listener-route-kinds-invalid reports it there, with this route.
+        if refusals
+            .iter()
+            .any(|r| r.namespace.is_none() && refused_by_invalid_kinds(r.listener, a.spec.kind))
+        {
+            continue;
+        }
         let ctx = Context::of(catalog, a);
         let location = Location {
             file: at.file,
