@@ -59,6 +59,65 @@ spec: {ports: [{port: 53, protocol: UDP}]}
         "{}",
         human(&report)
     );
+    let f = &report.findings[0];
+    assert!(
+        f.message
+            .contains("listener `http` admits only HTTPRoute (allowedRoutes.kinds), not UDPRoute"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.help.as_deref().unwrap().contains(
+            "- a UDPRoute attaches only to UDP listeners, and Gateway infra/edge has none"
+        ),
+        "{:?}",
+        f.help
+    );
+}
+
+#[test]
+fn a_route_no_targeted_protocol_carries_says_which_listener_would() {
+    let gw = format!(
+        "{GATEWAY}  - {{name: http, protocol: HTTP, port: 80, allowedRoutes: {{namespaces: {{from: All}}}}}}
+  - {{name: https, protocol: HTTPS, port: 443, tls: {{certificateRefs: [{{name: t}}]}}, allowedRoutes: {{namespaces: {{from: All}}}}}}
+  - {{name: mqtt, protocol: TCP, port: 1883, allowedRoutes: {{namespaces: {{from: All}}}}}}
+"
+    );
+    let route = "apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: mqtt, namespace: iot}
+spec:
+  parentRefs: [{name: edge, namespace: infra, port: 443}, {name: edge, namespace: infra, sectionName: http}]
+  rules: [{backendRefs: [{name: mosquitto, port: 1883}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mosquitto, namespace: iot}
+spec: {ports: [{port: 1883}]}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: t, namespace: infra}
+type: kubernetes.io/tls
+data: {tls.crt: eA==, tls.key: eA==}
+";
+    let report = lint_repo(&[("infra/gw.yaml", &gw), ("apps/mqtt.yaml", route)]);
+    assert_eq!(
+        rules_of(&report),
+        ["route-not-allowed", "route-not-allowed"],
+        "{}",
+        human(&report)
+    );
+    for f in &report.findings {
+        let help = f.help.as_deref().unwrap();
+        assert!(
+            help.contains(
+                "a TCPRoute attaches only to TCP listeners: point the parentRef at one \
+                 (`sectionName: mqtt`)"
+            ),
+            "{help}"
+        );
+    }
 }
 
 #[test]
