@@ -282,3 +282,18 @@ data: {tls.crt: eA==, tls.key: eA==}
     let report = lint_repo(&[("gw.yaml", &gw), ("secret.yaml", secret)]);
     assert!(rules_of(&report).is_empty(), "{}", human(&report));
 }
+
+#[test]
+fn a_missing_secret_on_a_passthrough_listener_is_one_warning() {
+    let gw = format!(
+        "{GATEWAY}  - {{name: mqtt, protocol: TLS, port: 8883, tls: {{mode: Passthrough, certificateRefs: [{{name: nowhere}}]}}}}\n"
+    );
+    let report = lint_repo(&[("gw.yaml", &gw)]);
+    assert_eq!(
+        rules_of(&report),
+        ["listener-tls-invalid"],
+        "{}",
+        human(&report)
+    );
+    assert_eq!(report.findings[0].severity, Severity::Warning);
+}

@@ -23,6 +23,10 @@ impl ListenerTls {
     /// The `tls` block of a listener node, if written.
     pub fn of_listener(listener: Node<'_>) -> Option<ListenerTls> {
         let (key, tls) = listener.get_entry("tls")?;
+        // `tls: null` (or `tls: ~`) is the field left out, as the API server reads it.
+        if tls.is_null() {
+            return None;
+        }
         let refs = tls.get("certificateRefs");
         Some(ListenerTls {
             mode: tls.get("mode").and_then(Spanned::from_str_node),
@@ -38,5 +42,41 @@ impl ListenerTls {
     /// The mode in effect: as written, else Terminate (the CRD default).
     pub fn mode(&self) -> &str {
         self.mode.as_ref().map_or("Terminate", |m| m.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::model::GATEWAY_GROUP;
+
+    fn tls_of(listener: &str) -> Option<super::ListenerTls> {
+        let yaml = format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: g, namespace: n}}\n\
+             spec:\n  listeners:\n  - {listener}\n"
+        );
+        let c = Catalog::of_yaml(&yaml, "default");
+        let id = c.of_kind(GATEWAY_GROUP, "Gateway")[0];
+        c.object(id).gateway().unwrap().listeners[0].tls.clone()
+    }
+
+    #[test]
+    fn reads_mode_refs_and_options_as_written() {
+        let t =
+            tls_of("{name: a, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: c}]}}")
+                .unwrap();
+        assert!(t.mode.is_none());
+        assert_eq!(t.mode(), "Terminate");
+        assert!(t.has_certificate_refs && !t.has_options);
+        let t = tls_of("{name: a, protocol: TLS, port: 443, tls: {mode: Passthrough, certificateRefs: [], options: {a/b: c}}}")
+            .unwrap();
+        assert_eq!(t.mode(), "Passthrough");
+        assert!(!t.has_certificate_refs && t.has_options);
+    }
+
+    #[test]
+    fn a_null_tls_is_no_tls() {
+        assert!(tls_of("{name: a, protocol: HTTP, port: 80, tls: null}").is_none());
+        assert!(tls_of("{name: a, protocol: HTTP, port: 80}").is_none());
     }
 }
