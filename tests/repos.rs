@@ -773,6 +773,36 @@ fn homelab_mix() {
                 17,
                 None,
             ),
+            (
+                "backend-kind-invalid",
+                "kubernetes/apps/monitoring/grafana/httproute.yaml",
+                22,
+                None,
+            ),
+            (
+                "listener-route-kinds-invalid",
+                "kubernetes/infrastructure/gateway/home-gw.yaml",
+                20,
+                None,
+            ),
+            (
+                "listener-tls-invalid",
+                "kubernetes/infrastructure/gateway/home-gw.yaml",
+                41,
+                None,
+            ),
+            (
+                "listener-conflict",
+                "kubernetes/infrastructure/gateway/lan-gw.yaml",
+                19,
+                None,
+            ),
+            (
+                "certificate-ref-invalid",
+                "kubernetes/infrastructure/gateway/lan-gw.yaml",
+                29,
+                None,
+            ),
         ],
         // Backends in `monitoring`, where a HelmRelease deploys a chart.
         &[

@@ -48,12 +48,17 @@ macro_rules! rule_tests {
 }
 
 rule_tests! {
+    backend_kind_invalid => "backend-kind-invalid",
     backend_not_found => "backend-not-found",
     backend_port_mismatch => "backend-port-mismatch",
+    certificate_ref_invalid => "certificate-ref-invalid",
     flux_variable_undefined => "flux-variable-undefined",
     gateway_labels_not_propagated => "gateway-labels-not-propagated",
     invalid_object => "invalid-object",
     label_command_unknown_gateway => "label-command-unknown-gateway",
+    listener_conflict => "listener-conflict",
+    listener_route_kinds_invalid => "listener-route-kinds-invalid",
+    listener_tls_invalid => "listener-tls-invalid",
     reference_grant_unused => "reference-grant-unused",
     reference_not_permitted => "reference-not-permitted",
     route_hostname_mismatch => "route-hostname-mismatch",

@@ -161,13 +161,8 @@ impl BgpAdvertisement {
 
 #[cfg(test)]
 mod tests {
-    use crate::source::{FileId, LineIndex, yaml};
-
     fn object(text: &str) -> crate::model::Object {
-        let loaded = yaml::load(text, &LineIndex::new(text));
-        crate::model::Object::from_document(loaded.documents[0].root(), FileId(0), "default")
-            .unwrap()
-            .remove(0)
+        crate::model::first_object(text, "default")
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use super::cilium::{LB_IPAM_IPS_ANNOTATIONS, parse_ips};
+use super::listener_tls::ListenerTls;
 use super::route::RouteKind;
 use super::selector::LabelSelector;
 use super::{GATEWAY_GROUP, Label, Spanned, Text, labels_from, text_at};
@@ -36,6 +37,8 @@ pub struct Listener {
     pub hostname: Option<Spanned<Text>>,
     pub allowed_routes: AllowedRoutes,
     pub certificate_refs: Box<[SecretRef]>,
+    /// The `tls` block, if written.
+    pub tls: Option<ListenerTls>,
     pub span: Span,
 }
 
@@ -52,6 +55,8 @@ pub struct AllowedRoutes {
     pub selector: Option<LabelSelector>,
     /// `(group, kind)` pairs; empty means the protocol's defaults.
     pub kinds: Box<[(String, String)]>,
+    /// The span of each entry of `kinds`, in the same order.
+    pub kind_spans: Box<[Span]>,
     /// Span of `allowedRoutes`, if written.
     pub span: Option<Span>,
 }
@@ -130,7 +135,7 @@ impl Listener {
             Some("Selector") => FromNamespaces::Selector,
             _ => FromNamespaces::Same,
         };
-        let kinds = allowed
+        let (kinds, kind_spans): (Vec<_>, Vec<_>) = allowed
             .and_then(|a| a.get("kinds"))
             .map(Node::as_seq)
             .unwrap_or_default()
@@ -140,9 +145,9 @@ impl Listener {
                     .get("group")
                     .and_then(Node::as_str)
                     .unwrap_or(GATEWAY_GROUP);
-                Some((group.to_string(), kind.to_string()))
+                Some(((group.to_string(), kind.to_string()), k.span()))
             })
-            .collect();
+            .unzip();
         let certificate_refs = node
             .at(&["tls", "certificateRefs"])
             .map(Node::as_seq)
@@ -176,24 +181,28 @@ impl Listener {
                 selector: namespaces
                     .and_then(|n| n.get("selector"))
                     .map(LabelSelector::from_node),
-                kinds,
+                kinds: kinds.into(),
+                kind_spans: kind_spans.into(),
                 span: allowed.map(|a| a.span()),
             },
             certificate_refs,
+            tls: ListenerTls::of_listener(node),
             span: node.span(),
         }
     }
 
-    /// The route kinds this listener admits: its `allowedRoutes.kinds`, or the protocol's
+    /// The route kinds this listener admits: its `allowedRoutes.kinds` that the protocol can
+    /// carry (an entry it cannot is InvalidRouteKinds, and admits nothing), or the protocol's
     /// defaults (HTTP/HTTPS: HTTPRoute and GRPCRoute; TLS: TLSRoute; TCP; UDP).
     pub fn admits_kind(&self, kind: RouteKind) -> bool {
         if self.allowed_routes.kinds.is_empty() {
             return super::route::protocol_kinds(&self.protocol).contains(&kind);
         }
-        self.allowed_routes
-            .kinds
-            .iter()
-            .any(|(g, k)| g == GATEWAY_GROUP && k == kind.as_str())
+        self.allowed_routes.kinds.iter().any(|(g, k)| {
+            g == GATEWAY_GROUP
+                && k == kind.as_str()
+                && super::route_kinds::entry_is_valid(&self.protocol, g, k)
+        })
     }
 
     /// A human label for messages: `https (HTTPS :443, api.example.com)`.

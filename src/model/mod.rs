@@ -7,9 +7,11 @@ pub mod gateway;
 pub mod gitops;
 pub mod helm;
 pub mod hostname;
+pub mod listener_tls;
 pub mod reference_grant;
 pub mod replacement;
 pub mod route;
+pub mod route_kinds;
 pub mod selector;
 pub mod service;
 pub mod suggest;
@@ -485,6 +487,16 @@ fn string_at(spec: Option<Node<'_>>, path: &[&str]) -> Option<Text> {
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty())
         .map(text)
+}
+
+/// The first object of a YAML text, in `namespace` unless it names one: for the model's tests.
+#[cfg(test)]
+pub(crate) fn first_object(text: &str, namespace: &str) -> Object {
+    use crate::source::{FileId, LineIndex, yaml};
+    let loaded = yaml::load(text, &LineIndex::new(text));
+    Object::from_document(loaded.documents[0].root(), FileId(0), namespace)
+        .expect("an object")
+        .remove(0)
 }
 
 #[cfg(test)]

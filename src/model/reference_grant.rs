@@ -213,16 +213,7 @@ fn tls_ref(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Object, Spec};
-    use crate::source::{FileId, LineIndex, yaml};
-
-    /// The first object of a YAML text, in `namespace` unless it names one.
-    fn object(text: &str, namespace: &str) -> Object {
-        let loaded = yaml::load(text, &LineIndex::new(text));
-        Object::from_document(loaded.documents[0].root(), FileId(0), namespace)
-            .expect("an object")
-            .remove(0)
-    }
+    use crate::model::{Spec, first_object as object};
 
     fn grant(yaml: &str) -> ReferenceGrant {
         match object(yaml, "shared").spec {

@@ -5,14 +5,19 @@ use crate::catalog::MissReason;
 use crate::diagnostic::Finding;
 pub use crate::diagnostic::{Category, RuleMeta};
 
+mod backend_kind_invalid;
 mod backend_not_found;
 mod backend_port_mismatch;
+mod certificate_ref_invalid;
 mod cross_namespace;
 mod flux_variable_undefined;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod label_command_unknown_gateway;
 mod label_gaps;
+mod listener_conflict;
+mod listener_route_kinds_invalid;
+mod listener_tls_invalid;
 mod reference_grant_unused;
 mod reference_not_permitted;
 mod route_hostname_mismatch;
@@ -42,12 +47,17 @@ pub(crate) fn explained(mut f: Finding, reason: MissReason) -> Finding {
 
 /// Every rule, in id order.
 pub static RULES: &[Rule] = &[
+    backend_kind_invalid::RULE,
     backend_not_found::RULE,
     backend_port_mismatch::RULE,
+    certificate_ref_invalid::RULE,
     flux_variable_undefined::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     label_command_unknown_gateway::RULE,
+    listener_conflict::RULE,
+    listener_route_kinds_invalid::RULE,
+    listener_tls_invalid::RULE,
     reference_grant_unused::RULE,
     reference_not_permitted::RULE,
     route_hostname_mismatch::RULE,
@@ -84,12 +94,17 @@ macro_rules! docs {
 }
 
 docs!(
+    "backend-kind-invalid",
     "backend-not-found",
     "backend-port-mismatch",
+    "certificate-ref-invalid",
     "flux-variable-undefined",
     "gateway-labels-not-propagated",
     "invalid-object",
     "label-command-unknown-gateway",
+    "listener-conflict",
+    "listener-route-kinds-invalid",
+    "listener-tls-invalid",
     "reference-grant-unused",
     "reference-not-permitted",
     "route-hostname-mismatch",

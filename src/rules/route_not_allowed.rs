@@ -7,6 +7,7 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::Listener;
 use crate::model::route::{RouteKind, protocol_kinds};
+use crate::model::route_kinds::refused_by_invalid_kinds;
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -29,6 +30,14 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let Some(at) = a.route.location else {
             continue;
         };
+        // A listener whose allowedRoutes.kinds its protocol cannot carry would admit the route
+        // once fixed: listener-route-kinds-invalid reports it there, with this route.
+        if refusals
+            .iter()
+            .any(|r| r.namespace.is_none() && refused_by_invalid_kinds(r.listener, a.spec.kind))
+        {
+            continue;
+        }
         let ctx = Context::of(catalog, a);
         let location = Location {
             file: at.file,
@@ -63,6 +72,9 @@ struct Context<'a> {
     kind: RouteKind,
     route_ns: &'a str,
     gateway_ns: &'a str,
+    /// Every listener of the Gateway, for the one that would carry the route's kind.
+    listeners: &'a [Listener],
+    gateway: String,
 }
 
 impl<'a> Context<'a> {
@@ -79,6 +91,8 @@ impl<'a> Context<'a> {
                 .namespace
                 .as_deref()
                 .unwrap_or(&catalog.default_namespace),
+            listeners: a.gateway.gateway().map_or(&[][..], |g| &g.listeners),
+            gateway: a.gateway.qualified_name(),
         }
     }
 }
@@ -86,6 +100,23 @@ impl<'a> Context<'a> {
 fn message(a: &Attempt, ctx: &Context, refusals: &[Refusal]) -> String {
     let route = format!("{} {}", a.route.kind, a.route.qualified_name());
     let gw = a.gateway.qualified_name();
+    let uncarried = |r: &Refusal| {
+        r.namespace.is_none() && r.kind && !protocol_kinds(&r.listener.protocol).contains(&ctx.kind)
+    };
+    if refusals.len() > 1 && refusals.iter().all(uncarried) {
+        return format!(
+            "{route} is not allowed by Gateway {gw}: a {} attaches only to {} listeners, and \
+             none of the {} listeners it targets ({}) is one",
+            ctx.kind.as_str(),
+            carriers(ctx.kind).join(" or "),
+            refusals.len(),
+            refusals
+                .iter()
+                .map(|r| format!("`{}` {}", r.listener.name.value, r.listener.protocol))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     match refusals {
         [r] => format!(
             "{route} is not allowed by Gateway {gw}: listener `{}` {}",
@@ -219,7 +250,7 @@ fn help(ctx: &Context, refusals: &[Refusal]) -> String {
             });
         }
         if r.kind {
-            fixes.push(kind_fix(ctx.kind, r.listener));
+            fixes.extend(kind_fix(ctx, r.listener, refusals.len() == 1));
         }
     }
     let mut unique: Vec<String> = Vec::new();
@@ -234,33 +265,55 @@ fn help(ctx: &Context, refusals: &[Refusal]) -> String {
     }
 }
 
-fn kind_fix(kind: RouteKind, l: &Listener) -> String {
-    let kind_name = kind.as_str();
-    if protocol_kinds(&l.protocol).contains(&kind) {
-        return format!(
-            "add `kind: {kind_name}` to the allowedRoutes.kinds of listener `{}`",
-            l.name.value
-        );
-    }
-    let carriers: Vec<&str> = PROTOCOLS
+/// The protocols whose listeners carry a route kind.
+fn carriers(kind: RouteKind) -> Vec<&'static str> {
+    PROTOCOLS
         .into_iter()
         .filter(|p| protocol_kinds(p).contains(&kind))
+        .collect()
+}
+
+/// How to attach a route a listener refuses by kind: add the kind to the listener when its
+/// protocol carries it, else point the parentRef at a listener that does (or add one), or, when
+/// this listener is the only one targeted, write the route as a kind it carries.
+fn kind_fix(ctx: &Context, l: &Listener, only: bool) -> Vec<String> {
+    let kind_name = ctx.kind.as_str();
+    if protocol_kinds(&l.protocol).contains(&ctx.kind) {
+        return vec![format!(
+            "add `kind: {kind_name}` to the allowedRoutes.kinds of listener `{}`",
+            l.name.value
+        )];
+    }
+    let carriers = carriers(ctx.kind).join(" or ");
+    let carrying: Vec<String> = ctx
+        .listeners
+        .iter()
+        .filter(|other| other.admits_kind(ctx.kind))
+        .map(|other| format!("`sectionName: {}`", other.name.value))
         .collect();
+    let mut fixes = vec![if carrying.is_empty() {
+        format!(
+            "a {kind_name} attaches only to {carriers} listeners, and Gateway {} has none: add one \
+             and point the parentRef at it",
+            ctx.gateway
+        )
+    } else {
+        format!(
+            "a {kind_name} attaches only to {carriers} listeners: point the parentRef at one ({})",
+            carrying.join(", ")
+        )
+    }];
     let carried: Vec<&str> = ROUTE_KINDS
         .iter()
         .filter(|k| l.admits_kind(**k))
         .map(|k| k.as_str())
         .collect();
-    let mut fix = format!(
-        "a {kind_name} attaches only to {} listeners: point the parentRef at one (sectionName)",
-        carriers.join(" or ")
-    );
-    if !carried.is_empty() {
-        fix.push_str(&format!(
-            ", or write the route as a kind listener `{}` carries ({})",
+    if only && !carried.is_empty() {
+        fixes.push(format!(
+            "write the route as a kind listener `{}` carries ({})",
             l.name.value,
             carried.join(", ")
         ));
     }
-    fix
+    fixes
 }

@@ -27,6 +27,14 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         for (li, listener) in spec.listeners.iter().enumerate() {
+            // Passthrough ignores certificateRefs: listener-tls-invalid says so, once.
+            if listener
+                .tls
+                .as_ref()
+                .is_some_and(|t| t.mode() == "Passthrough")
+            {
+                continue;
+            }
             // Refs to other kinds are InvalidCertificateRef for another reason.
             for r in listener
                 .certificate_refs
