@@ -70,6 +70,17 @@ pub(crate) fn cross_namespace_refs(catalog: &Catalog) -> Vec<CrossRef<'_>> {
             else {
                 continue;
             };
+            // A mesh (GAMMA) route, attached only to Services, augments what the Service
+            // already reaches: its backendRefs may cross namespaces without a grant (GEP-1294,
+            // conformance MeshConsumerRoute).
+            let mesh_only = !route.parent_refs.is_empty()
+                && route
+                    .parent_refs
+                    .iter()
+                    .all(|p| p.group.is_empty() && &*p.kind == "Service");
+            if mesh_only {
+                continue;
+            }
             let refs = route.backend_refs.iter().map(|b| (b, Use::Backend));
             let mirrors = route.mirror_refs.iter().map(|b| (b, Use::Mirror));
             for (b, what) in refs.chain(mirrors) {

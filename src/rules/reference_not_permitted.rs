@@ -407,6 +407,21 @@ spec:
     }
 
     #[test]
+    fn a_mesh_route_needs_no_grant_but_a_gateway_bound_one_does() {
+        // A consumer route of GAMMA (GEP-1294): attached to a Service, no grant needed.
+        let mesh = ROUTE.replace(
+            "spec:\n",
+            "spec:\n  parentRefs: [{group: '', kind: Service, name: catalog, namespace: shared}]\n",
+        );
+        assert!(findings(&docs(&[&mesh, SERVICE])).is_empty());
+        let both = ROUTE.replace(
+            "spec:\n",
+            "spec:\n  parentRefs:\n  - {group: '', kind: Service, name: catalog, namespace: shared}\n  - {name: web, namespace: infra}\n",
+        );
+        assert_eq!(findings(&docs(&[&both, SERVICE])).len(), 1);
+    }
+
+    #[test]
     fn a_missing_target_is_the_not_found_rules_finding() {
         assert!(findings(ROUTE).is_empty());
     }
