@@ -1,6 +1,7 @@
 //! The Catalog: every object of one cluster, indexed once, plus the objects that controllers
 //! and commands create. Rules read it and nothing else.
 
+pub mod gateway_classes;
 mod grants;
 pub mod operators;
 

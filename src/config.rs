@@ -166,6 +166,9 @@ struct RawConfig {
     #[serde(default)]
     clusters: Vec<RawCluster>,
     undeployed: Option<Spanned<String>>,
+    /// GatewayClasses installed outside the tree: declared like `external` GatewayClasses.
+    #[serde(default, rename = "gateway-classes")]
+    gateway_classes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -255,6 +258,7 @@ fn parse(path: &str, text: &str, known_rules: &[&str]) -> Result<Parsed, ConfigE
         max_file_size: None,
         clusters: Vec::new(),
         undeployed: None,
+        gateway_classes: Vec::new(),
     });
     let at = |s: &serde_saphyr::Location, message: String| {
         error_at(path, text, s.line() as u32, s.column() as u32, message)
@@ -325,6 +329,21 @@ fn parse(path: &str, text: &str, known_rules: &[&str]) -> Result<Parsed, ConfigE
             namespace: e.namespace,
             name: e.name,
             labels: e.labels.into_iter().collect(),
+        });
+    }
+    // `cilium` is known without being declared; declaring it must not make it a class whose
+    // controller cilint does not know.
+    for class in raw
+        .gateway_classes
+        .into_iter()
+        .filter(|c| c != "cilium")
+    {
+        external.push(ExternalObject {
+            api_version: "gateway.networking.k8s.io/v1".into(),
+            kind: "GatewayClass".into(),
+            namespace: None,
+            name: class,
+            labels: Vec::new(),
         });
     }
 

@@ -26,6 +26,8 @@ pub struct Gateway {
     /// TLS references outside `listeners[].tls.certificateRefs` (client-certificate CAs, the
     /// backend client certificate).
     pub tls_refs: Box<[super::reference_grant::GatewayTlsRef]>,
+    /// `spec.addresses` as written.
+    pub addresses: Box<[super::gateway_address::GatewayAddress]>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +96,7 @@ impl Gateway {
             infrastructure_span: infrastructure.map(|n| n.span()),
             spec_span: Some(spec.span()),
             tls_refs: super::reference_grant::gateway_tls_refs(spec),
+            addresses: super::gateway_address::addresses(spec),
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod cilium;
 pub mod gateway;
+pub mod gateway_address;
 pub mod gitops;
 pub mod helm;
 pub mod hostname;

@@ -11,11 +11,14 @@ mod backend_port_mismatch;
 mod certificate_ref_invalid;
 mod cross_namespace;
 mod flux_variable_undefined;
+mod gateway_address_unsupported;
+mod gateway_class_not_found;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod label_command_unknown_gateway;
 mod label_gaps;
 mod listener_conflict;
+mod listener_hostname_invalid;
 mod listener_route_kinds_invalid;
 mod listener_tls_invalid;
 mod reference_grant_unused;
@@ -52,10 +55,13 @@ pub static RULES: &[Rule] = &[
     backend_port_mismatch::RULE,
     certificate_ref_invalid::RULE,
     flux_variable_undefined::RULE,
+    gateway_address_unsupported::RULE,
+    gateway_class_not_found::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     label_command_unknown_gateway::RULE,
     listener_conflict::RULE,
+    listener_hostname_invalid::RULE,
     listener_route_kinds_invalid::RULE,
     listener_tls_invalid::RULE,
     reference_grant_unused::RULE,
@@ -99,10 +105,13 @@ docs!(
     "backend-port-mismatch",
     "certificate-ref-invalid",
     "flux-variable-undefined",
+    "gateway-address-unsupported",
+    "gateway-class-not-found",
     "gateway-labels-not-propagated",
     "invalid-object",
     "label-command-unknown-gateway",
     "listener-conflict",
+    "listener-hostname-invalid",
     "listener-route-kinds-invalid",
     "listener-tls-invalid",
     "reference-grant-unused",
