@@ -803,6 +803,24 @@ fn homelab_mix() {
                 29,
                 None,
             ),
+            (
+                "gateway-address-unsupported",
+                "kubernetes/infrastructure/gateway/home-gw.yaml",
+                45,
+                None,
+            ),
+            (
+                "gateway-class-not-found",
+                "kubernetes/infrastructure/gateway/mqtt-gw.yaml",
+                7,
+                None,
+            ),
+            (
+                "listener-hostname-invalid",
+                "kubernetes/infrastructure/gateway/mqtt-gw.yaml",
+                12,
+                None,
+            ),
         ],
         // Backends in `monitoring`, where a HelmRelease deploys a chart.
         &[
