@@ -333,11 +333,7 @@ fn parse(path: &str, text: &str, known_rules: &[&str]) -> Result<Parsed, ConfigE
     }
     // `cilium` is known without being declared; declaring it must not make it a class whose
     // controller cilint does not know.
-    for class in raw
-        .gateway_classes
-        .into_iter()
-        .filter(|c| c != "cilium")
-    {
+    for class in raw.gateway_classes.into_iter().filter(|c| c != "cilium") {
         external.push(ExternalObject {
             api_version: "gateway.networking.k8s.io/v1".into(),
             kind: "GatewayClass".into(),

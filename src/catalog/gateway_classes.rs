@@ -69,7 +69,9 @@ impl Catalog {
             .iter()
             .find(|(p, _)| name.starts_with(p))
         {
-            return Some(format!("{who} installs the GatewayClasses `{name}` is one of"));
+            return Some(format!(
+                "{who} installs the GatewayClasses `{name}` is one of"
+            ));
         }
         let mut charts: Vec<_> = self
             .helm_namespaces

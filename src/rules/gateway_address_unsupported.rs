@@ -44,7 +44,10 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             let Some((problem, span)) = problem(address) else {
                 continue;
             };
-            let location = Location { file: at.file, span };
+            let location = Location {
+                file: at.file,
+                span,
+            };
             if catalog.in_unverifiable(location) {
                 continue;
             }

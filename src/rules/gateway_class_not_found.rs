@@ -81,7 +81,10 @@ fn typo_of<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
             continue;
         }
         let d = strsim::levenshtein(name, c);
-        if d <= 2 && name.len().max(c.len()) >= 5 && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+        if d <= 2
+            && name.len().max(c.len()) >= 5
+            && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc))
+        {
             best = Some((d, c));
         }
     }
@@ -112,9 +115,15 @@ mod tests {
     fn typos_and_partial_names_but_not_lookalikes() {
         assert_eq!(typo_of("cillium", ["cilium"]), Some("cilium"));
         assert_eq!(typo_of("Cilium", ["cilium"]), Some("cilium"));
-        assert_eq!(typo_of("envoy-internl", ["envoy-internal", "envoy-external"]), Some("envoy-internal"));
+        assert_eq!(
+            typo_of("envoy-internl", ["envoy-internal", "envoy-external"]),
+            Some("envoy-internal")
+        );
         assert_eq!(typo_of("example-gateway-class", ["example"]), None);
-        assert_eq!(typo_of("my-tcp-gateway-class", ["example-gateway-class"]), None);
+        assert_eq!(
+            typo_of("my-tcp-gateway-class", ["example-gateway-class"]),
+            None
+        );
         assert_eq!(typo_of("eg", ["ex"]), None);
         assert_eq!(typo_of("nginx", ["cilium"]), None);
     }

@@ -27,8 +27,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             // The CEL rule lets an empty hostname through.
-            let Some(hostname) = listener.hostname.as_ref().filter(|h| !h.value.is_empty())
-            else {
+            let Some(hostname) = listener.hostname.as_ref().filter(|h| !h.value.is_empty()) else {
                 continue;
             };
             let location = Location {
