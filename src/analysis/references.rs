@@ -126,7 +126,11 @@ fn parent_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
         let Some(at) = route.location else {
             continue;
         };
-        for parent in spec.parent_refs.iter().filter(|p| p.is_gateway()) {
+        for parent in spec
+            .parent_refs
+            .iter()
+            .filter(|p| p.is_gateway() || p.is_listener_set())
+        {
             let ns = parent_namespace(catalog, route, parent);
             let name = parent.name.as_str();
             out.push(Resolved::new(
@@ -134,8 +138,8 @@ fn parent_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                     file: at.file,
                     span: parent.name.span,
                 },
-                target("Gateway", ns, name),
-                catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), name),
+                target(&parent.kind, ns, name),
+                catalog.lookup(&parent.group, &parent.kind, Some(ns), name),
                 || (Some(ObjectRef::of(route)), referrer(route)),
             ));
         }
