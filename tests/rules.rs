@@ -59,6 +59,8 @@ rule_tests! {
     listener_conflict => "listener-conflict",
     listener_route_kinds_invalid => "listener-route-kinds-invalid",
     listener_tls_invalid => "listener-tls-invalid",
+    listenerset_not_allowed => "listenerset-not-allowed",
+    listenerset_parent_not_found => "listenerset-parent-not-found",
     reference_grant_unused => "reference-grant-unused",
     reference_not_permitted => "reference-not-permitted",
     route_hostname_mismatch => "route-hostname-mismatch",

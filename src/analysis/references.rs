@@ -4,6 +4,7 @@
 //! lists the ones that may be satisfied by something cilint cannot see.
 
 use crate::analysis::attachment::{parent_namespace, routes};
+use super::listener_set::{self, listener_sets, parent_lookup};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::ObjectRef;
 use crate::model::{GATEWAY_GROUP, Object};
@@ -100,6 +101,7 @@ pub fn references(catalog: &Catalog) -> Vec<Resolved> {
     parent_refs(catalog, &mut out);
     backend_refs(catalog, &mut out);
     certificate_refs(catalog, &mut out);
+    listener_set_refs(catalog, &mut out);
     label_commands(catalog, &mut out);
     out
 }
@@ -188,6 +190,46 @@ fn certificate_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                     let from = format!("Gateway {}", gw.qualified_name());
                     (Some(ObjectRef::of(gw)), from)
                 },
+            ));
+        }
+    }
+}
+
+/// A ListenerSet's parent Gateway and its listeners' certificate Secrets.
+fn listener_set_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
+    for (set, spec) in listener_sets(catalog) {
+        let (Some(at), Some(set_ns)) = (set.location, set.namespace.as_deref()) else {
+            continue;
+        };
+        let from = || (Some(ObjectRef::of(set)), referrer(set));
+        if let (Some(parent), Some(lookup)) = (&spec.parent, parent_lookup(catalog, set)) {
+            let ns = listener_set::parent_namespace(catalog, set, parent);
+            out.push(Resolved::new(
+                Location {
+                    file: at.file,
+                    span: parent.name.span,
+                },
+                target("Gateway", ns, parent.name.as_str()),
+                lookup,
+                from,
+            ));
+        }
+        let refs = spec
+            .listeners
+            .iter()
+            .flat_map(|l| &l.certificate_refs)
+            .filter(|r| r.group.is_empty() && r.kind == "Secret");
+        for r in refs {
+            let ns = r.namespace.as_ref().map_or(set_ns, |n| n.as_str());
+            let name = r.name.as_str();
+            out.push(Resolved::new(
+                Location {
+                    file: at.file,
+                    span: r.name.span,
+                },
+                target("Secret", ns, name),
+                catalog.lookup("", "Secret", Some(ns), name),
+                from,
             ));
         }
     }
