@@ -3,8 +3,8 @@
 //! label`/`annotate` of a Gateway's Service. The summary counts them, and `--show-unverified`
 //! lists the ones that may be satisfied by something cilint cannot see.
 
-use crate::analysis::attachment::{parent_namespace, routes};
 use super::listener_set::{self, listener_sets, parent_lookup};
+use crate::analysis::attachment::{parent_namespace, routes};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::ObjectRef;
 use crate::model::{GATEWAY_GROUP, Object};

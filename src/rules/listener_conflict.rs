@@ -63,10 +63,9 @@ fn report(
             .find_map(|e| conflict(e, later).map(|c| (e, c)));
         let inherited = || {
             let (gw, gw_listeners) = parent?;
-            gw_listeners.iter().find_map(|e| match conflict(e, later) {
-                None | Some(Conflict::Name) => None,
-                Some(c) => Some((gw, e, c)),
-            })
+            gw_listeners
+                .iter()
+                .find_map(|e| endpoint_conflict(e, later).map(|c| (gw, e, c)))
         };
         let (earlier, conflict, message, related, from_parent) = match own {
             Some((e, c)) => {
@@ -139,7 +138,8 @@ fn parent_message(
         ),
     };
     format!(
-        "{} {}: listener {} {what}; the parent Gateway {}'s own listeners take precedence, so          the controller marks this one Conflicted and does not program it",
+        "{} {}: listener {} {what}; the parent Gateway {}'s own listeners take precedence, so \
+         the controller marks this one Conflicted and does not program it",
         set.kind,
         set.qualified_name(),
         later.describe(),
@@ -151,6 +151,12 @@ fn conflict(a: &Listener, b: &Listener) -> Option<Conflict> {
     if !a.name.value.is_empty() && a.name.value == b.name.value {
         return Some(Conflict::Name);
     }
+    endpoint_conflict(a, b)
+}
+
+/// A conflict of port, protocol and hostname, whatever the names (a ListenerSet's listener may
+/// share its name with one of the Gateway's).
+fn endpoint_conflict(a: &Listener, b: &Listener) -> Option<Conflict> {
     if a.port.is_none() || a.port != b.port {
         return None;
     }
