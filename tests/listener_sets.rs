@@ -133,11 +133,7 @@ fn route_rules_judge_a_route_against_the_sets_listeners() {
             ("apps/route.yaml", &r),
         ]);
         assert_eq!(rules_of(&report), [rule], "{parent}: {}", human(&report));
-        assert!(
-            human(&report).contains("ListenerSet"),
-            "{}",
-            human(&report)
-        );
+        assert!(human(&report).contains("ListenerSet"), "{}", human(&report));
     }
 }
 
@@ -331,5 +327,57 @@ fn the_experimental_xlistenerset_is_read_too() {
         report.findings[0]
             .message
             .starts_with("XListenerSet team-a/team-a")
+    );
+}
+
+#[test]
+fn a_sets_listeners_go_through_the_listener_rules() {
+    // HTTP with `tls`: the ListenerSet CRD has the Gateway's CEL rule.
+    let tls = SET.replace(
+        "    - name: metrics\n      protocol: HTTP\n      port: 8080\n",
+        "    - name: metrics\n      protocol: HTTP\n      port: 8080\n      tls: {certificateRefs: [{name: a-wildcard-tls}]}\n",
+    );
+    let report = lint_repo(&[("infra/gw.yaml", GATEWAY), ("team-a/set.yaml", &tls)]);
+    assert_eq!(
+        rules_of(&report),
+        ["listener-tls-invalid"],
+        "{}",
+        human(&report)
+    );
+    assert!(
+        report.findings[0]
+            .message
+            .contains("rejects the ListenerSet")
+    );
+
+    // A TLSRoute kind on an HTTP listener of the set: reported at the listener, with the route,
+    // and not again by route-not-allowed.
+    let kinds = SET.replace(
+        "    - name: metrics\n      protocol: HTTP\n      port: 8080\n",
+        "    - name: metrics\n      protocol: HTTP\n      port: 8080\n      allowedRoutes: {kinds: [{kind: TLSRoute}]}\n",
+    );
+    let r = route(
+        "team-a",
+        "name: team-a, sectionName: metrics",
+        "x.a.example.com",
+    );
+    let report = lint_repo(&[
+        ("infra/gw.yaml", GATEWAY),
+        ("team-a/set.yaml", &kinds),
+        ("team-a/route.yaml", &r),
+    ]);
+    assert_eq!(
+        rules_of(&report),
+        ["listener-route-kinds-invalid"],
+        "{}",
+        human(&report)
+    );
+    assert!(
+        report.findings[0]
+            .related
+            .iter()
+            .any(|r| r.message.contains("HTTPRoute team-a/web is not attached")),
+        "{}",
+        human(&report)
     );
 }
