@@ -381,3 +381,27 @@ fn a_sets_listeners_go_through_the_listener_rules() {
         human(&report)
     );
 }
+
+#[test]
+fn a_route_on_a_set_of_a_cilium_gateway_gets_cilium_backend_rules() {
+    let r = route(
+        "team-a",
+        "name: team-a, sectionName: https",
+        "shop.a.example.com",
+    )
+    .replace(
+        "    - backendRefs: [{name: web, port: 80}]",
+        "    - backendRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: web}]",
+    );
+    let report = lint_repo(&[
+        ("infra/gw.yaml", GATEWAY),
+        ("team-a/set.yaml", SET),
+        ("team-a/route.yaml", &r),
+    ]);
+    assert_eq!(
+        rules_of(&report),
+        ["backend-kind-invalid"],
+        "{}",
+        human(&report)
+    );
+}
