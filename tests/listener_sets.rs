@@ -405,3 +405,26 @@ fn a_route_on_a_set_of_a_cilium_gateway_gets_cilium_backend_rules() {
         human(&report)
     );
 }
+
+#[test]
+fn a_listener_the_gateway_outranks_does_not_conflict_with_the_sets_later_ones() {
+    // The set's TCP listener loses port 80 to the Gateway's HTTP listener; the set's HTTP
+    // listener after it is then accepted (conformance ListenerSetProtocolConflict).
+    let set = SET.replace(
+        "    - name: metrics\n      protocol: HTTP\n      port: 8080\n",
+        "    - name: raw\n      protocol: TCP\n      port: 80\n    - name: plain\n      protocol: HTTP\n      port: 80\n      hostname: plain.a.example.com\n",
+    );
+    let report = lint_repo(&[("infra/gw.yaml", GATEWAY), ("team-a/set.yaml", &set)]);
+    assert_eq!(
+        rules_of(&report),
+        ["listener-conflict"],
+        "{}",
+        human(&report)
+    );
+    let f = &report.findings[0];
+    assert_eq!(
+        f.condition.as_deref(),
+        Some("Conflicted=True/ProtocolConflict")
+    );
+    assert!(f.message.contains("listener `raw`"), "{}", f.message);
+}

@@ -57,36 +57,64 @@ fn report(
     let Some(location) = owner.location else {
         return;
     };
+    // For a ListenerSet, the listeners the controller rejected: a later listener does not
+    // conflict with those (conformance ListenerSetProtocolConflict).
+    let mut rejected = vec![false; listeners.len()];
     for (i, later) in listeners.iter().enumerate() {
-        let own = listeners[..i]
-            .iter()
-            .find_map(|e| conflict(e, later).map(|c| (e, c)));
+        let earlier_own = |cel_only: bool| {
+            listeners[..i]
+                .iter()
+                .zip(&rejected)
+                .find_map(|(e, &gone)| match conflict(e, later) {
+                    Some(Conflict::Protocol) if cel_only || gone => None,
+                    c => c.map(|c| (e, c)),
+                })
+        };
         let inherited = || {
             let (gw, gw_listeners) = parent?;
             gw_listeners
                 .iter()
                 .find_map(|e| endpoint_conflict(e, later).map(|c| (gw, e, c)))
         };
-        let (earlier, conflict, message, related, from_parent) = match own {
-            Some((e, c)) => {
-                let at = Location {
+        // A Gateway: the first earlier listener it conflicts with. A ListenerSet: what its CRD
+        // refuses, then the Gateway's listeners (which take precedence), then a protocol
+        // conflict with an earlier listener of the set that was not itself rejected.
+        let own = match parent {
+            None => earlier_own(false),
+            Some(_) => earlier_own(true),
+        };
+        let found = match own {
+            Some((e, c)) => Some((e, c, None)),
+            None => match inherited() {
+                Some((gw, e, c)) => Some((e, c, Some(gw))),
+                None if parent.is_some() => earlier_own(false).map(|(e, c)| (e, c, None)),
+                None => None,
+            },
+        };
+        let Some((earlier, conflict, from_gateway)) = found else {
+            continue;
+        };
+        if parent.is_some() && !matches!(conflict, Conflict::Name | Conflict::Hostname)
+            || from_gateway.is_some()
+        {
+            rejected[i] = true;
+        }
+        let from_parent = from_gateway.is_some();
+        let (message, related) = match from_gateway {
+            None => (
+                message(owner, earlier, later, &conflict),
+                Some(Location {
                     file: location.file,
-                    span: e.name.span,
-                };
-                let m = message(owner, e, later, &c);
-                (e, c, m, Some(at), false)
-            }
-            None => {
-                let Some((gw, e, c)) = inherited() else {
-                    continue;
-                };
-                let at = gw.location.map(|l| Location {
+                    span: earlier.name.span,
+                }),
+            ),
+            Some(gw) => (
+                parent_message(owner, gw, earlier, later, &conflict),
+                gw.location.map(|l| Location {
                     file: l.file,
-                    span: e.name.span,
-                });
-                let m = parent_message(owner, gw, e, later, &c);
-                (e, c, m, at, true)
-            }
+                    span: earlier.name.span,
+                }),
+            ),
         };
         let (span, field): (Span, &str) = match conflict {
             Conflict::Name => (later.name.span, "name"),
