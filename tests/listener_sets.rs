@@ -199,6 +199,8 @@ fn a_parent_that_may_exist_elsewhere_is_unverified_not_missing() {
     );
     let report = lint_repo(&[("infra/gw.yaml", GATEWAY), ("team-a/set.yaml", &set)]);
     assert!(report.findings.is_empty(), "{}", human(&report));
+    // Counted, as every reference cilint cannot verify.
+    assert_eq!(report.summary.unverified, 1, "{}", human(&report));
 }
 
 #[test]
