@@ -708,6 +708,18 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "listenerset-parent-not-found",
+                "kubernetes/apps/media/jellyfin/listenerset.yaml",
+                8,
+                None,
+            ),
+            (
+                "listenerset-not-allowed",
+                "kubernetes/apps/monitoring/alertmanager-listener.yaml",
+                9,
+                None,
+            ),
+            (
                 "yaml-syntax",
                 "kubernetes/apps/media/jellyfin/pvc.yaml",
                 7,
@@ -824,6 +836,7 @@ fn homelab_mix() {
         ],
         // Backends in `monitoring`, where a HelmRelease deploys a chart.
         &[
+            ("kubernetes/apps/monitoring/alertmanager-listener.yaml", 45),
             ("kubernetes/apps/monitoring/grafana/httproute.yaml", 14),
             ("kubernetes/apps/monitoring/prometheus-route.yaml", 14),
         ],

@@ -62,6 +62,8 @@ rule_tests! {
     listener_hostname_invalid => "listener-hostname-invalid",
     listener_route_kinds_invalid => "listener-route-kinds-invalid",
     listener_tls_invalid => "listener-tls-invalid",
+    listenerset_not_allowed => "listenerset-not-allowed",
+    listenerset_parent_not_found => "listenerset-parent-not-found",
     reference_grant_unused => "reference-grant-unused",
     reference_not_permitted => "reference-not-permitted",
     route_hostname_mismatch => "route-hostname-mismatch",

@@ -5,6 +5,7 @@
 //! exactly one reason. The route-listener-not-found, route-not-allowed and
 //! route-hostname-mismatch rules each report one stage.
 
+use super::listener_set::{Standing, listeners_of, standing};
 use crate::catalog::{Catalog, Lookup, NAMESPACE_NAME_LABEL};
 use crate::model::gateway::{FromNamespaces, Listener};
 use crate::model::route::{ParentRef, Route, RouteKind};
@@ -63,19 +64,34 @@ pub enum NamespaceRefusal {
 
 /// What a listener's `allowedRoutes.namespaces` says about a namespace.
 #[derive(Debug, PartialEq)]
-enum NamespaceCheck {
+pub(super) enum NamespaceCheck {
     Admitted,
     Unverifiable,
     Refused(NamespaceRefusal),
 }
 
-/// One parentRef of a route that names a Gateway in the tree, with its outcome.
+/// One parentRef of a route that names a Gateway in the tree, or a ListenerSet in the tree that
+/// joins its Gateway, with its outcome.
 pub struct Attempt<'a> {
     pub route: &'a Object,
     pub spec: &'a Route,
     pub parent: &'a ParentRef,
+    /// The parent: a Gateway, or a ListenerSet.
     pub gateway: &'a Object,
     pub outcome: Outcome<'a>,
+}
+
+impl<'a> Attempt<'a> {
+    /// The listeners the parentRef chooses among: the Gateway's, or the ListenerSet's only (a
+    /// route attached to a set never reaches the Gateway's own listeners, and the reverse).
+    pub fn listeners(&self) -> &'a [Listener] {
+        listeners_of(self.gateway)
+    }
+
+    /// `Gateway infra/web` or `ListenerSet team-a/apps`, for messages.
+    pub fn parent_label(&self) -> String {
+        format!("{} {}", self.gateway.kind, self.gateway.qualified_name())
+    }
 }
 
 /// Every route object of every kind, with its spec.
@@ -110,8 +126,15 @@ pub fn parent_namespace<'a>(
 pub fn attempts(catalog: &Catalog) -> Vec<Attempt<'_>> {
     let mut out = Vec::new();
     for (route, spec) in routes(catalog) {
-        for parent in spec.parent_refs.iter().filter(|p| p.is_gateway()) {
+        for parent in spec.parent_refs.iter() {
             let ns = parent_namespace(catalog, route, parent);
+            if parent.is_listener_set() {
+                out.extend(set_attempt(catalog, route, spec, parent, ns));
+                continue;
+            }
+            if !parent.is_gateway() {
+                continue;
+            }
             let Lookup::Found(gw_id) =
                 catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), &parent.name.value)
             else {
@@ -131,6 +154,35 @@ pub fn attempts(catalog: &Catalog) -> Vec<Attempt<'_>> {
         }
     }
     out
+}
+
+/// A parentRef to a ListenerSet, attached to the set's listeners with the set's namespace as
+/// `Same` (conformance ListenerSetAllowedRoutesNamespaces). A set that is missing is
+/// route-parent-not-found's; one that does not join its Gateway is reported at the set.
+fn set_attempt<'a>(
+    catalog: &'a Catalog,
+    route: &'a Object,
+    spec: &'a Route,
+    parent: &'a ParentRef,
+    ns: &str,
+) -> Option<Attempt<'a>> {
+    let Lookup::Found(id) =
+        catalog.lookup(&parent.group, &parent.kind, Some(ns), &parent.name.value)
+    else {
+        return None;
+    };
+    let set = catalog.object(id);
+    let listeners = &set.listener_set()?.listeners;
+    if !matches!(standing(catalog, set), Standing::Joined(_)) {
+        return None;
+    }
+    Some(Attempt {
+        route,
+        spec,
+        parent,
+        gateway: set,
+        outcome: attach(catalog, route, spec, parent, ns, listeners),
+    })
 }
 
 /// Whether a listener is one the parentRef names: by sectionName and/or port, both when both
@@ -222,7 +274,11 @@ fn check_namespace(
 /// A Namespace selector against the route's Namespace. When the Namespace is not in the tree only
 /// its automatic `kubernetes.io/metadata.name` label is known: a term on that key can still
 /// refuse it, but a term on any other key makes the answer unknowable.
-fn check_selector(catalog: &Catalog, sel: &LabelSelector, namespace: &str) -> NamespaceCheck {
+pub(super) fn check_selector(
+    catalog: &Catalog,
+    sel: &LabelSelector,
+    namespace: &str,
+) -> NamespaceCheck {
     let mut name_terms = sel.clone();
     name_terms
         .match_labels
@@ -455,6 +511,113 @@ mod tests {
                 ""
             ),
             r#"NotAllowedByListeners [("https", Some(Same), false)]"#
+        );
+    }
+}
+
+#[cfg(test)]
+mod listener_set_tests {
+    use super::*;
+
+    /// Gateway `infra/shared` admitting ListenerSets from `allowed`, the ListenerSet
+    /// `team-a/apps` with an HTTPS listener for `*.a.example.com` and an HTTP one admitting only
+    /// routes of its own namespace, and `route`. Returns each attempt's parent and outcome.
+    fn outcomes(allowed: &str, route: &str) -> Vec<String> {
+        let yaml = format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\
+             metadata: {{name: shared, namespace: infra}}\n\
+             spec:\n  gatewayClassName: cilium\n  allowedListeners: {{namespaces: {{from: {allowed}}}}}\n\
+             \x20 listeners: [{{name: http, port: 80, protocol: HTTP}}]\n---\n\
+             apiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\n\
+             metadata: {{name: apps, namespace: team-a}}\n\
+             spec:\n  parentRef: {{name: shared, namespace: infra}}\n  listeners:\n\
+             \x20 - {{name: https, port: 443, protocol: HTTPS, hostname: '*.a.example.com', \
+             allowedRoutes: {{namespaces: {{from: All}}}}}}\n\
+             \x20 - {{name: plain, port: 8080, protocol: HTTP}}\n---\n{route}\n"
+        );
+        let c = Catalog::of_yaml(&yaml, "default");
+        attempts(&c)
+            .iter()
+            .map(|a| {
+                let outcome = match &a.outcome {
+                    Outcome::Accepted => "Accepted".to_string(),
+                    Outcome::NoMatchingParent => "NoMatchingParent".into(),
+                    Outcome::NotAllowedByListeners(r) => format!(
+                        "NotAllowedByListeners {:?}",
+                        r.iter()
+                            .map(|r| (r.listener.name.value.as_str(), r.namespace.clone()))
+                            .collect::<Vec<_>>()
+                    ),
+                    Outcome::NoMatchingListenerHostname(_) => "NoMatchingListenerHostname".into(),
+                };
+                format!("{}: {outcome}", a.parent_label())
+            })
+            .collect()
+    }
+
+    fn route(ns: &str, parent: &str, hostnames: &str) -> String {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n\
+             metadata: {{name: web, namespace: {ns}}}\n\
+             spec:\n  parentRefs: [{parent}]\n  hostnames: {hostnames}\n"
+        )
+    }
+
+    const SET: &str = "{kind: ListenerSet, group: gateway.networking.k8s.io, name: apps";
+
+    #[test]
+    fn a_route_attaches_to_the_listeners_of_a_joined_set() {
+        let run = |ns: &str, extra: &str, hosts: &str| {
+            outcomes("All", &route(ns, &format!("{SET}{extra}}}"), hosts))
+        };
+        assert_eq!(
+            run("team-a", ", sectionName: https", "[shop.a.example.com]"),
+            ["ListenerSet team-a/apps: Accepted"]
+        );
+        // The set's listeners, not the Gateway's: `http` is the Gateway's.
+        assert_eq!(
+            run("team-a", ", sectionName: http", "[]"),
+            ["ListenerSet team-a/apps: NoMatchingParent"]
+        );
+        assert_eq!(
+            run("team-a", ", port: 443", "[shop.b.example.com]"),
+            ["ListenerSet team-a/apps: NoMatchingListenerHostname"]
+        );
+        // `from: Same` on a set's listener means the set's namespace (conformance
+        // ListenerSetAllowedRoutesNamespaces), not the Gateway's.
+        assert_eq!(
+            run("team-b", ", namespace: team-a, sectionName: plain", "[]"),
+            [r#"ListenerSet team-a/apps: NotAllowedByListeners [("plain", Some(Same))]"#]
+        );
+        assert_eq!(
+            run("team-a", ", sectionName: plain", "[]"),
+            ["ListenerSet team-a/apps: Accepted"]
+        );
+    }
+
+    #[test]
+    fn a_gateway_parent_never_reaches_a_sets_listeners() {
+        // Conformance ListenerSetGatewayParentSectionNameNotFound.
+        let r = route(
+            "team-a",
+            "{name: shared, namespace: infra, sectionName: https}",
+            "[]",
+        );
+        assert_eq!(
+            outcomes("All", &r),
+            ["Gateway infra/shared: NoMatchingParent"]
+        );
+    }
+
+    #[test]
+    fn routes_to_a_set_that_is_not_allowed_are_not_attempted() {
+        // Reported once, at the ListenerSet (listenerset-not-allowed).
+        let r = route("team-a", &format!("{SET}, sectionName: nope}}"), "[]");
+        assert!(outcomes("None", &r).is_empty());
+        assert!(outcomes("Same", &r).is_empty());
+        assert_eq!(
+            outcomes("All", &r),
+            ["ListenerSet team-a/apps: NoMatchingParent"]
         );
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod attachment;
 pub mod lb;
+pub mod listener_set;
 pub mod references;
 
 use std::ops::Deref;

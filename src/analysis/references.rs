@@ -3,6 +3,7 @@
 //! label`/`annotate` of a Gateway's Service. The summary counts them, and `--show-unverified`
 //! lists the ones that may be satisfied by something cilint cannot see.
 
+use super::listener_set::{self, listener_sets, parent_lookup};
 use crate::analysis::attachment::{parent_namespace, routes};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::ObjectRef;
@@ -100,6 +101,7 @@ pub fn references(catalog: &Catalog) -> Vec<Resolved> {
     parent_refs(catalog, &mut out);
     backend_refs(catalog, &mut out);
     certificate_refs(catalog, &mut out);
+    listener_set_refs(catalog, &mut out);
     label_commands(catalog, &mut out);
     out
 }
@@ -126,7 +128,11 @@ fn parent_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
         let Some(at) = route.location else {
             continue;
         };
-        for parent in spec.parent_refs.iter().filter(|p| p.is_gateway()) {
+        for parent in spec
+            .parent_refs
+            .iter()
+            .filter(|p| p.is_gateway() || p.is_listener_set())
+        {
             let ns = parent_namespace(catalog, route, parent);
             let name = parent.name.as_str();
             out.push(Resolved::new(
@@ -134,8 +140,8 @@ fn parent_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                     file: at.file,
                     span: parent.name.span,
                 },
-                target("Gateway", ns, name),
-                catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), name),
+                target(&parent.kind, ns, name),
+                catalog.lookup(&parent.group, &parent.kind, Some(ns), name),
                 || (Some(ObjectRef::of(route)), referrer(route)),
             ));
         }
@@ -184,6 +190,46 @@ fn certificate_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                     let from = format!("Gateway {}", gw.qualified_name());
                     (Some(ObjectRef::of(gw)), from)
                 },
+            ));
+        }
+    }
+}
+
+/// A ListenerSet's parent Gateway and its listeners' certificate Secrets.
+fn listener_set_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
+    for (set, spec) in listener_sets(catalog) {
+        let (Some(at), Some(set_ns)) = (set.location, set.namespace.as_deref()) else {
+            continue;
+        };
+        let from = || (Some(ObjectRef::of(set)), referrer(set));
+        if let (Some(parent), Some(lookup)) = (&spec.parent, parent_lookup(catalog, set)) {
+            let ns = listener_set::parent_namespace(catalog, set, parent);
+            out.push(Resolved::new(
+                Location {
+                    file: at.file,
+                    span: parent.name.span,
+                },
+                target("Gateway", ns, parent.name.as_str()),
+                lookup,
+                from,
+            ));
+        }
+        let refs = spec
+            .listeners
+            .iter()
+            .flat_map(|l| &l.certificate_refs)
+            .filter(|r| r.group.is_empty() && r.kind == "Secret");
+        for r in refs {
+            let ns = r.namespace.as_ref().map_or(set_ns, |n| n.as_str());
+            let name = r.name.as_str();
+            out.push(Resolved::new(
+                Location {
+                    file: at.file,
+                    span: r.name.span,
+                },
+                target("Secret", ns, name),
+                catalog.lookup("", "Secret", Some(ns), name),
+                from,
             ));
         }
     }

@@ -28,6 +28,47 @@ pub struct Gateway {
     pub tls_refs: Box<[super::reference_grant::GatewayTlsRef]>,
     /// `spec.addresses` as written.
     pub addresses: Box<[super::gateway_address::GatewayAddress]>,
+    /// `spec.allowedListeners.namespaces`: which ListenerSets may add listeners.
+    pub allowed_listeners: AllowedListeners,
+}
+
+/// `spec.allowedListeners.namespaces.from` (Gateway API v1.5; `None` is the default).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum ListenersFrom {
+    #[default]
+    None,
+    Same,
+    All,
+    Selector,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AllowedListeners {
+    pub from: ListenersFrom,
+    pub selector: Option<LabelSelector>,
+    /// Span of `allowedListeners`, if written.
+    pub span: Option<Span>,
+}
+
+impl AllowedListeners {
+    fn from_node(node: Option<Node<'_>>) -> AllowedListeners {
+        let namespaces = node.and_then(|n| n.get("namespaces"));
+        AllowedListeners {
+            from: match namespaces
+                .and_then(|n| n.get("from"))
+                .and_then(Node::as_str)
+            {
+                Some("Same") => ListenersFrom::Same,
+                Some("All") => ListenersFrom::All,
+                Some("Selector") => ListenersFrom::Selector,
+                _ => ListenersFrom::None,
+            },
+            selector: namespaces
+                .and_then(|n| n.get("selector"))
+                .map(LabelSelector::from_node),
+            span: node.map(|n| n.span()),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +138,7 @@ impl Gateway {
             spec_span: Some(spec.span()),
             tls_refs: super::reference_grant::gateway_tls_refs(spec),
             addresses: super::gateway_address::addresses(spec),
+            allowed_listeners: AllowedListeners::from_node(spec.get("allowedListeners")),
         }
     }
 
@@ -126,7 +168,8 @@ fn requested_ips(spec: Node<'_>) -> Box<[IpAddr]> {
 }
 
 impl Listener {
-    fn from_node(node: Node<'_>) -> Listener {
+    /// A Gateway's listener, or a ListenerSet's entry (the same fields).
+    pub(crate) fn from_node(node: Node<'_>) -> Listener {
         let port_node = node.get("port");
         let allowed = node.get("allowedRoutes");
         let namespaces = allowed.and_then(|a| a.get("namespaces"));

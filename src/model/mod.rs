@@ -8,6 +8,7 @@ pub mod gateway_address;
 pub mod gitops;
 pub mod helm;
 pub mod hostname;
+pub mod listener_set;
 pub mod listener_tls;
 pub mod reference_grant;
 pub mod replacement;
@@ -158,6 +159,7 @@ pub enum Spec {
     L2Policy(Box<L2Policy>),
     BgpAdvertisement(Box<BgpAdvertisement>),
     ReferenceGrant(Box<reference_grant::ReferenceGrant>),
+    ListenerSet(Box<listener_set::ListenerSet>),
     /// A cert-manager `Certificate`: cert-manager creates the Secret `spec.secretName`.
     Certificate {
         secret_name: Option<Box<Spanned<Text>>>,
@@ -245,6 +247,13 @@ impl Object {
     pub fn gateway(&self) -> Option<&Gateway> {
         match &self.spec {
             Spec::Gateway(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub fn listener_set(&self) -> Option<&listener_set::ListenerSet> {
+        match &self.spec {
+            Spec::ListenerSet(s) => Some(s),
             _ => None,
         }
     }
@@ -425,6 +434,9 @@ impl Spec {
             }
             (GATEWAY_GROUP, "ReferenceGrant") => {
                 Spec::ReferenceGrant(reference_grant::ReferenceGrant::from_spec(spec).into())
+            }
+            (g, k) if listener_set::is_listener_set(g, k) => {
+                Spec::ListenerSet(listener_set::ListenerSet::from_spec(spec).into())
             }
             ("", "Service") => Spec::Service(Service::from_spec(spec).into()),
             ("", "Secret") => Spec::Secret(

@@ -87,6 +87,12 @@ impl ParentRef {
     pub fn is_gateway(&self) -> bool {
         self.group == GATEWAY_GROUP && self.kind == "Gateway"
     }
+
+    /// A ListenerSet (or the experimental XListenerSet) as the parent: the route attaches to
+    /// the set's listeners.
+    pub fn is_listener_set(&self) -> bool {
+        super::listener_set::is_listener_set(&self.group, &self.kind)
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -3,10 +3,11 @@
 
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::analysis::attachment::{parent_namespace, routes};
+use crate::analysis::listener_set::parent_lookup;
 use crate::catalog::{Catalog, Lookup, placeholder};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::Object;
 use crate::model::route::{BackendRef, Route};
-use crate::model::{GATEWAY_GROUP, Object};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -82,13 +83,21 @@ fn supported(b: &BackendRef) -> bool {
 fn only_cilium_parents(catalog: &Catalog, route: &Object, spec: &Route) -> bool {
     let mut any = false;
     for parent in spec.parent_refs.iter() {
-        if !parent.is_gateway() {
-            return false;
-        }
         let ns = parent_namespace(catalog, route, parent);
         let Lookup::Found(id) =
-            catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), &parent.name.value)
+            catalog.lookup(&parent.group, &parent.kind, Some(ns), &parent.name.value)
         else {
+            return false;
+        };
+        // A ListenerSet's listeners are programmed by its parent Gateway's controller.
+        let id = if parent.is_gateway() {
+            id
+        } else if parent.is_listener_set() {
+            match parent_lookup(catalog, catalog.object(id)) {
+                Some(Lookup::Found(gw)) => gw,
+                _ => return false,
+            }
+        } else {
             return false;
         };
         if !catalog.is_cilium_gateway(id) {

@@ -3,10 +3,11 @@
 //! without the `tls.crt` and `tls.key` keys.
 
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::listener_set::listener_owners;
 use crate::catalog::{Lookup, placeholder};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::{Listener, SecretRef};
-use crate::model::{GATEWAY_GROUP, Object, Origin, Spec};
+use crate::model::{Object, Origin, Spec};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -23,15 +24,14 @@ const TLS_TYPE: &str = "kubernetes.io/tls";
 const KEYS: [&str; 2] = ["tls.crt", "tls.key"];
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
-    for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
-        let gw = catalog.object(gw_id);
-        let (Some(spec), Some(location), Some(gw_ns)) =
-            (gw.gateway(), gw.location, gw.namespace.as_deref())
-        else {
+    // Gateways, and the ListenerSets that join one.
+    for owner in listener_owners(catalog) {
+        let gw = owner.object;
+        let (Some(location), Some(gw_ns)) = (gw.location, gw.namespace.as_deref()) else {
             continue;
         };
-        let cilium = catalog.is_cilium_gateway(gw_id);
-        for (li, listener) in spec.listeners.iter().enumerate() {
+        let cilium = catalog.is_cilium_gateway(owner.gateway);
+        for (li, listener) in owner.listeners.iter().enumerate() {
             // A Passthrough listener ignores its certificateRefs (listener-tls-invalid says so).
             if listener
                 .tls
@@ -147,8 +147,9 @@ fn kind_message(gw: &Object, r: &SecretRef) -> String {
         format!(" of group `{}`", r.group)
     };
     format!(
-        "Gateway {}: certificateRef `{}` is a {}{group}, and Cilium reads certificates only from \
+        "{} {}: certificateRef `{}` is a {}{group}, and Cilium reads certificates only from \
          core Secrets",
+        gw.kind,
         gw.qualified_name(),
         r.name.value,
         r.kind
@@ -176,8 +177,9 @@ fn keys_message(gw: &Object, secret: &Object, missing: &[&str]) -> String {
         None => " (it is of type Opaque)".into(),
     };
     format!(
-        "Gateway {}: certificateRef names Secret {}, which has no {} key{}{kind}: the listener \
+        "{} {}: certificateRef names Secret {}, which has no {} key{}{kind}: the listener \
          has no certificate",
+        gw.kind,
         gw.qualified_name(),
         secret.qualified_name(),
         missing

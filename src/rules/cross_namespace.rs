@@ -2,6 +2,7 @@
 //! ReferenceGrant in that namespace permits (GEP-709): what reference-not-permitted checks and
 //! what reference-grant-unused counts as a use.
 
+use crate::analysis::listener_set::listener_sets;
 use crate::catalog::{Catalog, placeholder};
 use crate::model::gateway::Listener;
 use crate::model::reference_grant::GatewayTlsRefRole;
@@ -17,7 +18,7 @@ pub(crate) enum Use {
     /// The backendRef of a `requestMirror` filter: counted as a use of a grant, not reported
     /// (cilint does not check mirror targets at all yet).
     Mirror,
-    /// `spec.listeners[].tls.certificateRefs[]` of a Gateway.
+    /// `spec.listeners[].tls.certificateRefs[]` of a Gateway or a ListenerSet.
     Certificate,
     /// A client-certificate validation CA bundle of a Gateway.
     ClientCa,
@@ -116,25 +117,7 @@ pub(crate) fn cross_namespace_refs(catalog: &Catalog) -> Vec<CrossRef<'_>> {
         else {
             continue;
         };
-        for (li, listener) in gw.listeners.iter().enumerate() {
-            for r in listener.certificate_refs.iter() {
-                let Some(namespace) = r.namespace.as_ref().filter(|n| n.as_str() != from_ns) else {
-                    continue;
-                };
-                out.push(CrossRef {
-                    from: o,
-                    from_ns,
-                    group: &r.group,
-                    kind: &r.kind,
-                    namespace,
-                    name: &r.name,
-                    what: Use::Certificate,
-                    field: format!("spec.listeners[{li}].tls.certificateRefs[{}]", r.index),
-                    file: location.file,
-                    listener: Some(listener),
-                });
-            }
-        }
+        certificate_refs(o, from_ns, location.file, &gw.listeners, &mut out);
         for r in gw.tls_refs.iter() {
             let Some(namespace) = r.namespace.as_ref().filter(|n| n.as_str() != from_ns) else {
                 continue;
@@ -156,5 +139,42 @@ pub(crate) fn cross_namespace_refs(catalog: &Catalog) -> Vec<CrossRef<'_>> {
             });
         }
     }
+    // Every ListenerSet, joined or not: a grant `from: {kind: ListenerSet}` is used by them all
+    // (reference-not-permitted skips the sets that join no Gateway).
+    for (o, set) in listener_sets(catalog) {
+        if let (Some(location), Some(from_ns)) = (o.location, o.namespace.as_deref()) {
+            certificate_refs(o, from_ns, location.file, &set.listeners, &mut out);
+        }
+    }
     out
+}
+
+/// The `tls.certificateRefs` of a Gateway's or a ListenerSet's listeners that name another
+/// namespace.
+fn certificate_refs<'c>(
+    o: &'c Object,
+    from_ns: &'c str,
+    file: FileId,
+    listeners: &'c [Listener],
+    out: &mut Vec<CrossRef<'c>>,
+) {
+    for (li, listener) in listeners.iter().enumerate() {
+        for r in listener.certificate_refs.iter() {
+            let Some(namespace) = r.namespace.as_ref().filter(|n| n.as_str() != from_ns) else {
+                continue;
+            };
+            out.push(CrossRef {
+                from: o,
+                from_ns,
+                group: &r.group,
+                kind: &r.kind,
+                namespace,
+                name: &r.name,
+                what: Use::Certificate,
+                field: format!("spec.listeners[{li}].tls.certificateRefs[{}]", r.index),
+                file,
+                listener: Some(listener),
+            });
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! one.
 
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::listener_set::{Standing, listener_sets, standing};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::Listener;
 use crate::model::{GATEWAY_GROUP, Object};
@@ -29,48 +30,161 @@ enum Conflict {
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
         let gw = catalog.object(gw_id);
-        let (Some(spec), Some(location)) = (gw.gateway(), gw.location) else {
-            continue;
-        };
-        let listeners = &spec.listeners;
-        // Each listener is reported once, against the first earlier one it conflicts with.
-        // Gateways have at most 64 listeners, so the pairs are few.
-        for (i, later) in listeners.iter().enumerate() {
-            let Some((earlier, conflict)) = listeners[..i]
-                .iter()
-                .find_map(|e| conflict(e, later).map(|c| (e, c)))
-            else {
-                continue;
-            };
-            let at = |span| Location {
-                file: location.file,
-                span,
-            };
-            let (span, field): (Span, &str) = match conflict {
-                Conflict::Name => (later.name.span, "name"),
-                Conflict::Hostname | Conflict::Protocol => (later.port_span, "port"),
-            };
-            let mut f = Finding::new(&META, at(span), message(gw, earlier, later, &conflict))
-                .object(gw)
-                .field(format!("spec.listeners[{i}].{field}"))
-                .label(label(&conflict))
-                .help(help(earlier, later, &conflict))
-                .related(
-                    Some(at(earlier.name.span)),
-                    format!("listener {} is here", earlier.describe()),
-                );
-            if let Some(c) = condition(&conflict) {
-                f = f.condition(c);
-            }
-            out.push(f);
+        if let Some(spec) = gw.gateway() {
+            report(gw, &spec.listeners, None, out);
         }
     }
+    // A ListenerSet's listeners among themselves (the same CEL rules), and against the
+    // listeners of the Gateway it joins, which take precedence (GEP-1713).
+    for (set, spec) in listener_sets(catalog) {
+        let parent = match standing(catalog, set) {
+            Standing::Joined(gw) => gw.gateway().map(|g| (gw, &g.listeners[..])),
+            _ => None,
+        };
+        report(set, &spec.listeners, parent, out);
+    }
+}
+
+/// Reports each listener of `owner` once, against the first earlier one it conflicts with: of
+/// its own, else of the parent Gateway (where names may repeat). Gateways and ListenerSets have
+/// at most 64 listeners, so the pairs are few.
+fn report(
+    owner: &Object,
+    listeners: &[Listener],
+    parent: Option<(&Object, &[Listener])>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(location) = owner.location else {
+        return;
+    };
+    // For a ListenerSet, the listeners the controller rejected: a later listener does not
+    // conflict with those (conformance ListenerSetProtocolConflict).
+    let mut rejected = vec![false; listeners.len()];
+    for (i, later) in listeners.iter().enumerate() {
+        let earlier_own = |cel_only: bool| {
+            listeners[..i]
+                .iter()
+                .zip(&rejected)
+                .find_map(|(e, &gone)| match conflict(e, later) {
+                    Some(Conflict::Protocol) if cel_only || gone => None,
+                    c => c.map(|c| (e, c)),
+                })
+        };
+        let inherited = || {
+            let (gw, gw_listeners) = parent?;
+            gw_listeners
+                .iter()
+                .find_map(|e| endpoint_conflict(e, later).map(|c| (gw, e, c)))
+        };
+        // A Gateway: the first earlier listener it conflicts with. A ListenerSet: what its CRD
+        // refuses, then the Gateway's listeners (which take precedence), then a protocol
+        // conflict with an earlier listener of the set that was not itself rejected.
+        let own = match parent {
+            None => earlier_own(false),
+            Some(_) => earlier_own(true),
+        };
+        let found = match own {
+            Some((e, c)) => Some((e, c, None)),
+            None => match inherited() {
+                Some((gw, e, c)) => Some((e, c, Some(gw))),
+                None if parent.is_some() => earlier_own(false).map(|(e, c)| (e, c, None)),
+                None => None,
+            },
+        };
+        let Some((earlier, conflict, from_gateway)) = found else {
+            continue;
+        };
+        if parent.is_some() && !matches!(conflict, Conflict::Name | Conflict::Hostname)
+            || from_gateway.is_some()
+        {
+            rejected[i] = true;
+        }
+        let from_parent = from_gateway.is_some();
+        let (message, related) = match from_gateway {
+            None => (
+                message(owner, earlier, later, &conflict),
+                Some(Location {
+                    file: location.file,
+                    span: earlier.name.span,
+                }),
+            ),
+            Some(gw) => (
+                parent_message(owner, gw, earlier, later, &conflict),
+                gw.location.map(|l| Location {
+                    file: l.file,
+                    span: earlier.name.span,
+                }),
+            ),
+        };
+        let (span, field): (Span, &str) = match conflict {
+            Conflict::Name => (later.name.span, "name"),
+            Conflict::Hostname | Conflict::Protocol => (later.port_span, "port"),
+        };
+        let mut f = Finding::new(
+            &META,
+            Location {
+                file: location.file,
+                span,
+            },
+            message,
+        )
+        .object(owner)
+        .field(format!("spec.listeners[{i}].{field}"))
+        .label(label(&conflict))
+        .help(help(earlier, later, &conflict))
+        .related(related, format!("listener {} is here", earlier.describe()));
+        // Within one object the CEL rules refuse it at admission; against the parent Gateway
+        // the controller reports it (conformance ListenerSetHostnameConflict).
+        let condition = match conflict {
+            Conflict::Hostname if from_parent => Some("Conflicted=True/HostnameConflict"),
+            _ => condition(&conflict),
+        };
+        if let Some(c) = condition {
+            f = f.condition(c);
+        }
+        out.push(f);
+    }
+}
+
+/// A ListenerSet listener that conflicts with one of its parent Gateway's: the Gateway's wins.
+fn parent_message(
+    set: &Object,
+    gw: &Object,
+    earlier: &Listener,
+    later: &Listener,
+    c: &Conflict,
+) -> String {
+    let what = match c {
+        Conflict::Protocol => format!(
+            "shares port {} with the Gateway's listener {} over an incompatible protocol",
+            later.port.unwrap_or_default(),
+            earlier.describe()
+        ),
+        _ => format!(
+            "takes the same port, protocol and hostname as the Gateway's listener {}",
+            earlier.describe()
+        ),
+    };
+    format!(
+        "{} {}: listener {} {what}; the parent Gateway {}'s own listeners take precedence, so \
+         the controller marks this one Conflicted and does not program it",
+        set.kind,
+        set.qualified_name(),
+        later.describe(),
+        gw.qualified_name()
+    )
 }
 
 fn conflict(a: &Listener, b: &Listener) -> Option<Conflict> {
     if !a.name.value.is_empty() && a.name.value == b.name.value {
         return Some(Conflict::Name);
     }
+    endpoint_conflict(a, b)
+}
+
+/// A conflict of port, protocol and hostname, whatever the names (a ListenerSet's listener may
+/// share its name with one of the Gateway's).
+fn endpoint_conflict(a: &Listener, b: &Listener) -> Option<Conflict> {
     if a.port.is_none() || a.port != b.port {
         return None;
     }
@@ -87,18 +201,19 @@ fn conflict(a: &Listener, b: &Listener) -> Option<Conflict> {
     None
 }
 
-fn message(gw: &Object, earlier: &Listener, later: &Listener, c: &Conflict) -> String {
-    let gw = gw.qualified_name();
+fn message(owner: &Object, earlier: &Listener, later: &Listener, c: &Conflict) -> String {
+    let kind = &owner.kind;
+    let gw = format!("{kind} {}", owner.qualified_name());
     match c {
         Conflict::Name => format!(
-            "Gateway {gw}: two listeners are named `{}`: the API server rejects the Gateway with \
-             \"Listener name must be unique within the Gateway\" (a CEL rule of the Gateway CRD)",
+            "{gw}: two listeners are named `{}`: the API server rejects the {kind} with \
+             \"Listener name must be unique within the Gateway\" (a CEL rule of the {kind} CRD)",
             later.name.value
         ),
         Conflict::Hostname => format!(
-            "Gateway {gw}: listeners `{}` and `{}` both take {} on port {} {}: the API server \
-             rejects the Gateway with \"Combination of port, protocol and hostname must be \
-             unique for each listener\" (a CEL rule of the Gateway CRD)",
+            "{gw}: listeners `{}` and `{}` both take {} on port {} {}: the API server \
+             rejects the {kind} with \"Combination of port, protocol and hostname must be \
+             unique for each listener\" (a CEL rule of the {kind} CRD)",
             earlier.name.value,
             later.name.value,
             later.protocol,
@@ -109,7 +224,7 @@ fn message(gw: &Object, earlier: &Listener, later: &Listener, c: &Conflict) -> S
             }
         ),
         Conflict::Protocol => format!(
-            "Gateway {gw}: listener `{}` ({}) shares port {} with listener `{}` ({}): a TCP \
+            "{gw}: listener `{}` ({}) shares port {} with listener `{}` ({}): a TCP \
              listener takes every connection on its port, so the Gateway API requires the \
              controller to reject both (Conflicted=True/ProtocolConflict); Cilium up to 1.19 \
              does not program TCP listeners at all",

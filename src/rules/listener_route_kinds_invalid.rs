@@ -3,6 +3,7 @@
 
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::analysis::attachment::{Outcome, ROUTE_KINDS};
+use crate::analysis::listener_set::listener_owners;
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::Listener;
 use crate::model::route::protocol_kinds;
@@ -22,12 +23,13 @@ pub const RULE: Rule = Rule { meta: &META, check };
 const CONDITION: &str = "ResolvedRefs=False/InvalidRouteKinds";
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
-    for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
-        let gw = catalog.object(gw_id);
-        let (Some(spec), Some(location)) = (gw.gateway(), gw.location) else {
+    // Gateways, and the ListenerSets that join one (the same listener fields and CEL rules).
+    for owner in listener_owners(catalog) {
+        let gw = owner.object;
+        let Some(location) = gw.location else {
             continue;
         };
-        for (li, listener) in spec.listeners.iter().enumerate() {
+        for (li, listener) in owner.listeners.iter().enumerate() {
             let invalid = invalid_entries(listener);
             let Some(&first) = invalid.first() else {
                 continue;
@@ -102,8 +104,9 @@ fn message(gw: &Object, listener: &Listener, invalid: &[usize]) -> String {
     let entries: Vec<String> = invalid.iter().map(|&i| entry(listener, i)).collect();
     let all = invalid.len() == listener.allowed_routes.kinds.len();
     format!(
-        "Gateway {}: listener `{}` lists {} in allowedRoutes.kinds, which protocol {} cannot \
+        "{} {}: listener `{}` lists {} in allowedRoutes.kinds, which protocol {} cannot \
          carry (it carries {}){}",
+        gw.kind,
         gw.qualified_name(),
         listener.name.value,
         entries.join(", "),

@@ -3,9 +3,10 @@
 //! certificate; certificateRefs on a Passthrough listener, which ignores them.
 
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::listener_set::listener_owners;
 use crate::diagnostic::{Finding, Severity};
+use crate::model::Object;
 use crate::model::gateway::Listener;
-use crate::model::{GATEWAY_GROUP, Object};
 use crate::source::{Location, Span};
 
 pub static META: RuleMeta = RuleMeta {
@@ -34,12 +35,13 @@ enum Problem {
 }
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
-    for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
-        let gw = catalog.object(gw_id);
-        let (Some(spec), Some(location)) = (gw.gateway(), gw.location) else {
+    // Gateways, and the ListenerSets that join one (the same listener fields and CEL rules).
+    for owner in listener_owners(catalog) {
+        let gw = owner.object;
+        let Some(location) = gw.location else {
             continue;
         };
-        for (li, listener) in spec.listeners.iter().enumerate() {
+        for (li, listener) in owner.listeners.iter().enumerate() {
             let Some((problem, span, field)) = problem(listener) else {
                 continue;
             };
@@ -99,16 +101,18 @@ fn problem(l: &Listener) -> Option<(Problem, Span, &'static str)> {
     }
 }
 
-/// Rejected by the API server: the Gateway never reaches the controller.
-fn rejected(cel_message: &str) -> String {
+/// Rejected by the API server: the Gateway (or ListenerSet, whose CRD has the same rules) never
+/// reaches the controller.
+fn rejected(kind: &str, cel_message: &str) -> String {
     format!(
-        "the API server rejects the Gateway with \"{cel_message}\" (a CEL rule of the Gateway CRD)"
+        "the API server rejects the {kind} with \"{cel_message}\" (a CEL rule of the {kind} CRD)"
     )
 }
 
 fn message(gw: &Object, l: &Listener, p: &Problem) -> String {
     let head = format!(
-        "Gateway {}: listener `{}` ({})",
+        "{} {}: listener `{}` ({})",
+        gw.kind,
         gw.qualified_name(),
         l.name.value,
         l.protocol
@@ -117,20 +121,26 @@ fn message(gw: &Object, l: &Listener, p: &Problem) -> String {
         Problem::TlsNotAllowed => format!(
             "{head} sets `tls`, which protocol {} does not take: {}",
             l.protocol,
-            rejected("tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']")
+            rejected(
+                &gw.kind,
+                "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']"
+            )
         ),
         Problem::HttpsPassthrough => format!(
             "{head} sets `tls.mode: Passthrough`: an HTTPS listener terminates TLS, and {}",
-            rejected("tls mode must be Terminate for protocol HTTPS")
+            rejected(&gw.kind, "tls mode must be Terminate for protocol HTTPS")
         ),
         Problem::TlsWithoutMode => format!(
             "{head} does not set `tls.mode`: since Gateway API v1.5 {}; before, a missing mode \
              is Terminate, not the Passthrough a TLSRoute needs",
-            rejected("tls mode must be set for protocol TLS")
+            rejected(&gw.kind, "tls mode must be set for protocol TLS")
         ),
         Problem::TerminateWithoutCertificates => format!(
             "{head} terminates TLS (mode Terminate) but has no certificateRefs: {}",
-            rejected("certificateRefs or options must be specified when mode is Terminate")
+            rejected(
+                &gw.kind,
+                "certificateRefs or options must be specified when mode is Terminate"
+            )
         ),
         Problem::HttpsWithoutTls => format!(
             "{head} has no `tls` block, so no certificate: the CRD accepts it (since v1.1), but \

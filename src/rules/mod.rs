@@ -21,6 +21,8 @@ mod listener_conflict;
 mod listener_hostname_invalid;
 mod listener_route_kinds_invalid;
 mod listener_tls_invalid;
+mod listenerset_not_allowed;
+mod listenerset_parent_not_found;
 mod reference_grant_unused;
 mod reference_not_permitted;
 mod route_hostname_mismatch;
@@ -64,6 +66,8 @@ pub static RULES: &[Rule] = &[
     listener_hostname_invalid::RULE,
     listener_route_kinds_invalid::RULE,
     listener_tls_invalid::RULE,
+    listenerset_not_allowed::RULE,
+    listenerset_parent_not_found::RULE,
     reference_grant_unused::RULE,
     reference_not_permitted::RULE,
     route_hostname_mismatch::RULE,
@@ -114,6 +118,8 @@ docs!(
     "listener-hostname-invalid",
     "listener-route-kinds-invalid",
     "listener-tls-invalid",
+    "listenerset-not-allowed",
+    "listenerset-parent-not-found",
     "reference-grant-unused",
     "reference-not-permitted",
     "route-hostname-mismatch",

@@ -6,6 +6,7 @@ use super::cross_namespace::{CrossRef, cross_namespace_refs};
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::{Catalog, placeholder};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::listener_set::is_listener_set;
 use crate::model::reference_grant::{GrantFrom, GrantTo, ReferenceGrant};
 use crate::model::route::RouteKind;
 use crate::model::{GATEWAY_GROUP, Object, Origin, Spec};
@@ -137,12 +138,14 @@ fn verifiable(catalog: &Catalog, grant: &ReferenceGrant, ns: &str, uses: &Uses<'
     grant.from.iter().all(|f| {
         let is_route = f.group == GATEWAY_GROUP && RouteKind::from_kind(&f.kind).is_some();
         let is_gateway = f.group == GATEWAY_GROUP && f.kind == "Gateway";
+        let is_listener_set = is_listener_set(&f.group, &f.kind);
         let targets_known = grant.to.iter().all(|t| {
             t.group.is_empty()
                 && if is_route {
                     t.kind == "Service"
                 } else {
-                    is_gateway && matches!(t.kind.as_str(), "Secret" | "ConfigMap")
+                    (is_gateway && matches!(t.kind.as_str(), "Secret" | "ConfigMap"))
+                        || (is_listener_set && t.kind == "Secret")
                 }
         });
         let from_ns = f.namespace.as_str();
@@ -171,7 +174,8 @@ fn all_read(catalog: &Catalog, group: &str, kind: &str, namespace: &str) -> bool
     !ids.is_empty()
         && ids.iter().all(|&id| {
             let o = catalog.object(id);
-            o.origin == Origin::Manifest && (o.route().is_some() || o.gateway().is_some())
+            o.origin == Origin::Manifest
+                && (o.route().is_some() || o.gateway().is_some() || o.listener_set().is_some())
         })
 }
 

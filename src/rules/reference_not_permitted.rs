@@ -3,6 +3,7 @@
 
 use super::cross_namespace::{CrossRef, Use, cross_namespace_refs};
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::listener_set::{Standing, standing};
 use crate::catalog::{Catalog, Lookup, placeholder};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::reference_grant::{ReferenceGrant, grant_version_served};
@@ -27,6 +28,12 @@ const GRANT_API_VERSION: &str = "gateway.networking.k8s.io/v1beta1";
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for r in cross_namespace_refs(catalog) {
         if !checked_kind(&r) || r.has_placeholder() || r.from.unverifiable {
+            continue;
+        }
+        // A ListenerSet that joins no Gateway has no listeners: reported once, as such.
+        if r.from.listener_set().is_some()
+            && !matches!(standing(catalog, r.from), Standing::Joined(_))
+        {
             continue;
         }
         let to_ns = r.namespace.as_str();

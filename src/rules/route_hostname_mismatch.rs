@@ -52,9 +52,9 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             finding = finding.related(
                 a.gateway.location.map(|g| Location { file: g.file, span }),
                 format!(
-                    "listener `{}` of Gateway {} accepts {}",
+                    "listener `{}` of {} accepts {}",
                     l.name.value,
-                    a.gateway.qualified_name(),
+                    a.parent_label(),
                     hostname(l)
                 ),
             );
@@ -74,11 +74,11 @@ fn message(a: &Attempt, listeners: &[&Listener]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "{} {}: none of its hostnames ({}) matches a listener of Gateway {} that admits it ({})",
+        "{} {}: none of its hostnames ({}) matches a listener of {} that admits it ({})",
         a.route.kind,
         a.route.qualified_name(),
         a.spec.hostname_strs().join(", "),
-        a.gateway.qualified_name(),
+        a.parent_label(),
         accepted
     )
 }
@@ -108,8 +108,8 @@ fn help(catalog: &Catalog, a: &Attempt, listeners: &[&Listener]) -> String {
     }
     if let Some(other) = other_listener(catalog, a) {
         return format!(
-            "listener `{}` of the same Gateway would accept the route: set `sectionName: {}`",
-            other.name.value, other.name.value
+            "listener `{}` of the same {} would accept the route: set `sectionName: {}`",
+            other.name.value, a.gateway.kind, other.name.value
         );
     }
     "use a hostname the listener accepts in spec.hostnames, or add a listener for the route's \
@@ -123,14 +123,14 @@ fn other_listener<'a>(catalog: &Catalog, a: &Attempt<'a>) -> Option<&'a Listener
     if a.parent.section_name.is_none() && a.parent.port.is_none() {
         return None;
     }
-    let gw = a.gateway.gateway()?;
+    let listeners = a.listeners();
     let ns = a.gateway.namespace.as_deref()?;
-    gw.listeners.iter().find(|l| {
+    listeners.iter().find(|l| {
         let mut parent = a.parent.clone();
         parent.section_name = Some(l.name.clone());
         parent.port = None;
         matches!(
-            attach(catalog, a.route, a.spec, &parent, ns, &gw.listeners),
+            attach(catalog, a.route, a.spec, &parent, ns, listeners),
             Outcome::Accepted
         )
     })

@@ -40,7 +40,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let Some(at) = a.route.location else {
             continue;
         };
-        let listeners = a.gateway.gateway().map_or(&[][..], |g| &g.listeners);
+        let listeners = a.listeners();
         let (miss, span) = miss(a.parent, listeners);
         let location = Location {
             file: at.file,
@@ -52,11 +52,8 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 .field(field(a.parent, &miss))
                 .label(label(&miss))
                 .condition(CONDITION)
-                .help(help(&miss, listeners))
-                .related(
-                    a.gateway.name_location(),
-                    format!("Gateway {}", a.gateway.qualified_name()),
-                ),
+                .help(help(&miss, listeners, &a.gateway.kind))
+                .related(a.gateway.name_location(), a.parent_label()),
         );
     }
 }
@@ -98,19 +95,19 @@ fn field(parent: &ParentRef, miss: &Miss) -> String {
 
 fn message(a: &Attempt, miss: &Miss) -> String {
     let route = format!("{} {}", a.route.kind, a.route.qualified_name());
-    let gw = a.gateway.qualified_name();
+    let gw = a.parent_label();
     match miss {
-        Miss::Name(name) => format!("{route}: Gateway {gw} has no listener named `{name}`"),
+        Miss::Name(name) => format!("{route}: {gw} has no listener named `{name}`"),
         Miss::Port { listener, port } => format!(
-            "{route}: parentRef asks for listener `{}` on port {port}, but Gateway {gw} has it on \
+            "{route}: parentRef asks for listener `{}` on port {port}, but {gw} has it on \
              port {}",
             listener.name.value,
             listener
                 .port
                 .map_or_else(|| "(none)".to_string(), |p| p.to_string())
         ),
-        Miss::PortOnly(port) => format!("{route}: Gateway {gw} has no listener on port {port}"),
-        Miss::NoListeners => format!("{route}: Gateway {gw} has no listeners"),
+        Miss::PortOnly(port) => format!("{route}: {gw} has no listener on port {port}"),
+        Miss::NoListeners => format!("{route}: {gw} has no listeners"),
     }
 }
 
@@ -125,11 +122,11 @@ fn label(miss: &Miss) -> String {
     }
 }
 
-fn help(miss: &Miss, listeners: &[Listener]) -> String {
+fn help(miss: &Miss, listeners: &[Listener], parent: &str) -> String {
     let fix = match miss {
         Miss::Name(name) => match closest(name, listeners.iter().map(|l| l.name.value.as_str())) {
             Some(near) => format!("did you mean `{near}`?"),
-            None => "set sectionName to the name of one of the Gateway's listeners".into(),
+            None => format!("set sectionName to the name of one of the {parent}'s listeners"),
         },
         Miss::Port { listener, .. } => match listener.port {
             Some(p) => format!("set `port: {p}`, or drop the port and keep the sectionName"),
@@ -141,12 +138,12 @@ fn help(miss: &Miss, listeners: &[Listener]) -> String {
             ports.dedup();
             let ports: Vec<String> = ports.iter().map(u32::to_string).collect();
             format!(
-                "set port to one the Gateway listens on ({}), or name a listener with sectionName",
+                "set port to one the {parent} listens on ({}), or name a listener with sectionName",
                 ports.join(", ")
             )
         }
-        Miss::NoListeners => return "add a listener to the Gateway".into(),
+        Miss::NoListeners => return format!("add a listener to the {parent}"),
     };
     let list: Vec<String> = listeners.iter().map(Listener::describe).collect();
-    format!("{fix}\nthe Gateway's listeners: {}", list.join(", "))
+    format!("{fix}\nthe {parent}'s listeners: {}", list.join(", "))
 }

@@ -56,9 +56,9 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                     span: r.listener.name.span,
                 }),
                 format!(
-                    "listener `{}` of Gateway {} {}",
+                    "listener `{}` of {} {}",
                     r.listener.name.value,
-                    a.gateway.qualified_name(),
+                    a.parent_label(),
                     reason(&ctx, r)
                 ),
             );
@@ -91,21 +91,21 @@ impl<'a> Context<'a> {
                 .namespace
                 .as_deref()
                 .unwrap_or(&catalog.default_namespace),
-            listeners: a.gateway.gateway().map_or(&[][..], |g| &g.listeners),
-            gateway: a.gateway.qualified_name(),
+            listeners: a.listeners(),
+            gateway: a.parent_label(),
         }
     }
 }
 
 fn message(a: &Attempt, ctx: &Context, refusals: &[Refusal]) -> String {
     let route = format!("{} {}", a.route.kind, a.route.qualified_name());
-    let gw = a.gateway.qualified_name();
+    let gw = a.parent_label();
     let uncarried = |r: &Refusal| {
         r.namespace.is_none() && r.kind && !protocol_kinds(&r.listener.protocol).contains(&ctx.kind)
     };
     if refusals.len() > 1 && refusals.iter().all(uncarried) {
         return format!(
-            "{route} is not allowed by Gateway {gw}: a {} attaches only to {} listeners, and \
+            "{route} is not allowed by {gw}: a {} attaches only to {} listeners, and \
              none of the {} listeners it targets ({}) is one",
             ctx.kind.as_str(),
             carriers(ctx.kind).join(" or "),
@@ -119,12 +119,12 @@ fn message(a: &Attempt, ctx: &Context, refusals: &[Refusal]) -> String {
     }
     match refusals {
         [r] => format!(
-            "{route} is not allowed by Gateway {gw}: listener `{}` {}",
+            "{route} is not allowed by {gw}: listener `{}` {}",
             r.listener.name.value,
             reason(ctx, r)
         ),
         _ => format!(
-            "{route} is not allowed by any of the {} listeners of Gateway {gw} it targets ({})",
+            "{route} is not allowed by any of the {} listeners of {gw} it targets ({})",
             refusals.len(),
             refusals
                 .iter()
@@ -293,7 +293,7 @@ fn kind_fix(ctx: &Context, l: &Listener, only: bool) -> Vec<String> {
         .collect();
     let mut fixes = vec![if carrying.is_empty() {
         format!(
-            "a {kind_name} attaches only to {carriers} listeners, and Gateway {} has none: add one \
+            "a {kind_name} attaches only to {carriers} listeners, and {} has none: add one \
              and point the parentRef at it",
             ctx.gateway
         )

@@ -2,11 +2,12 @@
 //! the tree nor created by a `kubectl create secret` command.
 
 use super::{Category, Facts, Rule, RuleMeta, explained};
+use crate::analysis::listener_set::listener_owners;
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::{Listener, SecretRef};
 use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
-use crate::model::{GATEWAY_GROUP, Object, Origin};
+use crate::model::{Object, Origin};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -19,14 +20,13 @@ pub static META: RuleMeta = RuleMeta {
 pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
-    for &gw_id in catalog.of_kind(GATEWAY_GROUP, "Gateway") {
-        let gw = catalog.object(gw_id);
-        let (Some(spec), Some(location), Some(gw_ns)) =
-            (gw.gateway(), gw.location, gw.namespace.as_deref())
-        else {
+    // Gateways, and the ListenerSets that join one (their refs default to the set's namespace).
+    for owner in listener_owners(catalog) {
+        let gw = owner.object;
+        let (Some(location), Some(gw_ns)) = (gw.location, gw.namespace.as_deref()) else {
             continue;
         };
-        for (li, listener) in spec.listeners.iter().enumerate() {
+        for (li, listener) in owner.listeners.iter().enumerate() {
             // Passthrough ignores certificateRefs: listener-tls-invalid says so, once.
             if listener
                 .tls
@@ -77,8 +77,9 @@ fn finding(
         &META,
         at,
         format!(
-            "Gateway {}: certificateRef names Secret `{name}`, which is not in namespace \
+            "{} {}: certificateRef names Secret `{name}`, which is not in namespace \
              {namespace}",
+            gw.kind,
             gw.qualified_name()
         ),
     )
