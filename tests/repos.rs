@@ -803,6 +803,12 @@ fn homelab_mix() {
                 29,
                 None,
             ),
+            (
+                "gateway-api-version-unserved",
+                "kubernetes/apps/media/jellyfin/backendtlspolicy.yaml",
+                5,
+                None,
+            ),
         ],
         // Backends in `monitoring`, where a HelmRelease deploys a chart.
         &[
