@@ -809,6 +809,12 @@ fn homelab_mix() {
                 5,
                 None,
             ),
+            (
+                "gateway-api-bundle-too-old",
+                "kubernetes/infrastructure/gateway-api/kustomization.yaml",
+                5,
+                None,
+            ),
         ],
         // Backends in `monitoring`, where a HelmRelease deploys a chart.
         &[

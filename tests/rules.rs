@@ -53,6 +53,7 @@ rule_tests! {
     backend_port_mismatch => "backend-port-mismatch",
     certificate_ref_invalid => "certificate-ref-invalid",
     flux_variable_undefined => "flux-variable-undefined",
+    gateway_api_bundle_too_old => "gateway-api-bundle-too-old",
     gateway_api_version_unserved => "gateway-api-version-unserved",
     gateway_labels_not_propagated => "gateway-labels-not-propagated",
     invalid_object => "invalid-object",

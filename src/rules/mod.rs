@@ -11,6 +11,7 @@ mod backend_port_mismatch;
 mod certificate_ref_invalid;
 mod cross_namespace;
 mod flux_variable_undefined;
+mod gateway_api_bundle_too_old;
 mod gateway_api_version_unserved;
 mod gateway_labels_not_propagated;
 mod invalid_object;
@@ -53,6 +54,7 @@ pub static RULES: &[Rule] = &[
     backend_port_mismatch::RULE,
     certificate_ref_invalid::RULE,
     flux_variable_undefined::RULE,
+    gateway_api_bundle_too_old::RULE,
     gateway_api_version_unserved::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
@@ -101,6 +103,7 @@ docs!(
     "backend-port-mismatch",
     "certificate-ref-invalid",
     "flux-variable-undefined",
+    "gateway-api-bundle-too-old",
     "gateway-api-version-unserved",
     "gateway-labels-not-propagated",
     "invalid-object",
