@@ -56,6 +56,8 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             v.gateway_api
         ),
     )
+    // The pin is no object's field: the versions it names identify the finding.
+    .field(format!("gateway-api v{} / cilium {cilium}", v.gateway_api))
     .label("Gateway API CRDs too old for Cilium")
     .condition("Programmed=Unknown/Pending")
     .help(format!(
