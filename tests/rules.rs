@@ -59,6 +59,7 @@ rule_tests! {
     invalid_object => "invalid-object",
     label_command_unknown_gateway => "label-command-unknown-gateway",
     listener_conflict => "listener-conflict",
+    listener_protocol_unsupported => "listener-protocol-unsupported",
     listener_route_kinds_invalid => "listener-route-kinds-invalid",
     listener_tls_invalid => "listener-tls-invalid",
     reference_grant_unused => "reference-grant-unused",

@@ -18,6 +18,7 @@ mod invalid_object;
 mod label_command_unknown_gateway;
 mod label_gaps;
 mod listener_conflict;
+mod listener_protocol_unsupported;
 mod listener_route_kinds_invalid;
 mod listener_tls_invalid;
 mod reference_grant_unused;
@@ -60,6 +61,7 @@ pub static RULES: &[Rule] = &[
     invalid_object::RULE,
     label_command_unknown_gateway::RULE,
     listener_conflict::RULE,
+    listener_protocol_unsupported::RULE,
     listener_route_kinds_invalid::RULE,
     listener_tls_invalid::RULE,
     reference_grant_unused::RULE,
@@ -109,6 +111,7 @@ docs!(
     "invalid-object",
     "label-command-unknown-gateway",
     "listener-conflict",
+    "listener-protocol-unsupported",
     "listener-route-kinds-invalid",
     "listener-tls-invalid",
     "reference-grant-unused",
