@@ -298,7 +298,8 @@ fn place(
 struct CheckedWorlds {
     findings: Vec<Finding>,
     references: Vec<references::Resolved>,
-    /// The versions each world ran, each distinct one once, with its first world's name.
+    /// The versions each world ran, each distinct one once, with its first world's name (none
+    /// when every world ran the same).
     versions: Vec<(Option<String>, Versions)>,
 }
 
@@ -364,6 +365,10 @@ fn check_worlds(
             None,
             analysis::versions::configured(&options.config.versions),
         ));
+    }
+    // One set for every cluster names none.
+    if let [(cluster, _)] = versions.as_mut_slice() {
+        *cluster = None;
     }
     CheckedWorlds {
         findings,

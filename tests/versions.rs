@@ -265,3 +265,46 @@ fn bad_versions_in_the_configuration_or_flags_are_usage_errors() {
     let out = cilint_in(dir.path(), &["--cilium-version", "1.x", "a.yaml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn clusters_that_run_different_versions_are_listed_each() {
+    let release = |v: &str| {
+        format!(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cilium\n  namespace: kube-system\nspec:\n  chart:\n    spec:\n      chart: cilium\n      version: {v}\n"
+        )
+    };
+    let (a, b) = (release("1.19.3"), release("1.20.2"));
+    let config =
+        "clusters:\n  - name: edge\n    paths: [edge]\n  - name: core\n    paths: [core]\n";
+    let dir = repo(&[
+        (".cilint.yaml", config),
+        ("edge/cilium.yaml", &a),
+        ("core/cilium.yaml", &b),
+    ]);
+    let json = json_in(dir.path(), &["."]);
+    let versions: Vec<(String, String)> = json["summary"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["cluster"].as_str().unwrap_or("-").to_string(),
+                v["cilium"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(versions.len(), 2, "{json:#}");
+    assert!(
+        versions.contains(&("edge".into(), "1.19.3".into())),
+        "{versions:?}"
+    );
+    assert!(
+        versions.contains(&("core".into(), "1.20.2".into())),
+        "{versions:?}"
+    );
+    let human = String::from_utf8_lossy(&cilint_in(dir.path(), &["."]).stdout).to_string();
+    assert!(
+        human.contains("Gateway API and Cilium versions differ by cluster"),
+        "{human}"
+    );
+}

@@ -42,7 +42,7 @@ struct Summary {
     versions: Vec<JsonVersions>,
 }
 
-/// One set of versions: the first cluster that ran it (null with one cluster), the Gateway API
+/// One set of versions: the first cluster that ran it (null when all ran it), the Gateway API
 /// bundle and Cilium release, each with where it came from (`default`, `configuration`,
 /// `flag`, or `path:line` of the pin in the tree).
 #[derive(Serialize)]
