@@ -16,6 +16,7 @@ use crate::model::helm::HelmChart;
 use crate::model::route::BackendRef;
 use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
+use crate::model::versions::Pin;
 use crate::model::{
     CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text,
     is_cluster_scoped, text,
@@ -267,6 +268,8 @@ pub struct Catalog {
     shadows: HashMap<ShadowKey, Shadow>,
     /// Names written in the part of a file that does not parse, with why they are unverifiable.
     unparsed_names: HashMap<Text, String>,
+    /// The Cilium and Gateway API versions the world's files pin, in file order.
+    pins: Vec<Pin>,
     /// Report what may be created outside the tree as missing.
     pub strict: bool,
     pub default_namespace: String,
@@ -297,6 +300,7 @@ impl Catalog {
             operator_made: HashMap::new(),
             shadows: HashMap::new(),
             unparsed_names: HashMap::new(),
+            pins: Vec::new(),
             strict: false,
             default_namespace: default_namespace.to_string(),
             skipped_documents: 0,
@@ -321,6 +325,7 @@ impl Catalog {
             c.undefined_variables
                 .extend(contents.undefined.into_iter().map(|u| (file, u)));
             c.objects.extend(contents.objects);
+            c.pins.extend(contents.pins);
             commands.extend(contents.commands.into_iter().map(|cmd| (file, cmd)));
             c.suppressions
                 .extend(contents.suppressions.into_iter().map(|s| (file, s)));
@@ -991,6 +996,11 @@ impl Catalog {
         };
         let contents = crate::load::parse(FileId(0), &source, true, namespace);
         Catalog::build(vec![(FileId(0), contents)], namespace, &[])
+    }
+
+    /// The versions the world's files pin (`analysis::versions` decides which hold).
+    pub fn pins(&self) -> &[Pin] {
+        &self.pins
     }
 
     pub fn object(&self, id: ObjectId) -> &Object {

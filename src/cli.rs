@@ -79,6 +79,16 @@ pub struct LintArgs {
     #[arg(long)]
     pub show_unverified: bool,
 
+    /// The Gateway API CRD bundle the cluster runs, e.g. v1.4.1 [default: the configuration's
+    /// `gateway-api-version`, else what the tree pins, else the bundle current Cilium documents].
+    #[arg(long, value_name = "VERSION", value_parser = cilint::config::parse_version)]
+    pub gateway_api_version: Option<cilint::model::versions::Version>,
+
+    /// The Cilium release the cluster runs, e.g. 1.19.3 [default: the configuration's
+    /// `cilium-version`, else the cilium chart version the tree pins].
+    #[arg(long, value_name = "VERSION", value_parser = cilint::config::parse_version)]
+    pub cilium_version: Option<cilint::model::versions::Version>,
+
     /// Print each stage's wall time and counts to standard error [also: CILINT_TIMINGS=1].
     #[arg(long)]
     pub timings: bool,

@@ -12,6 +12,7 @@ use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
 
 use crate::diagnostic::Severity;
 use crate::model::suggest::closest;
+use crate::model::versions::{Channel, Version};
 
 /// The file name cilint looks for.
 pub const FILE_NAME: &str = ".cilint.yaml";
@@ -54,6 +55,32 @@ pub struct Config {
     /// `undeployed:` what findings in files no entry point deploys become: at most this
     /// severity, or dropped (`off`). Default: warning.
     pub undeployed: RuleSetting,
+    /// What the cluster runs, over what the tree pins: `gateway-api-version`,
+    /// `gateway-api-channel`, `cilium-version` (and the flags).
+    pub versions: VersionSettings,
+}
+
+/// Versions given by the configuration or the command line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VersionSettings {
+    pub gateway_api: Option<VersionSetting>,
+    pub channel: Option<Channel>,
+    pub cilium: Option<VersionSetting>,
+}
+
+/// A version and who set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VersionSetting {
+    pub version: Version,
+    /// Set by a command-line flag (else by the configuration file).
+    pub flag: bool,
+}
+
+/// A version as the configuration or a flag writes it: `1.19.3`, `v1.4.1`, `1.20`.
+pub fn parse_version(value: &str) -> Result<Version, String> {
+    Version::parse(value)
+        .filter(|_| !value.contains(['~', '*', 'x', 'X']))
+        .ok_or_else(|| format!("`{value}` is not a version; write it as 1.19.3 or v1.4.1"))
 }
 
 impl Default for Config {
@@ -68,6 +95,7 @@ impl Default for Config {
             max_file_size: None,
             clusters: Vec::new(),
             undeployed: RuleSetting::Severity(Severity::Warning),
+            versions: VersionSettings::default(),
         }
     }
 }
@@ -169,6 +197,12 @@ struct RawConfig {
     /// GatewayClasses installed outside the tree: declared like `external` GatewayClasses.
     #[serde(default, rename = "gateway-classes")]
     gateway_classes: Vec<String>,
+    #[serde(rename = "gateway-api-version")]
+    gateway_api_version: Option<Spanned<String>>,
+    #[serde(rename = "gateway-api-channel")]
+    gateway_api_channel: Option<Spanned<String>>,
+    #[serde(rename = "cilium-version")]
+    cilium_version: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +293,9 @@ fn parse(path: &str, text: &str, known_rules: &[&str]) -> Result<Parsed, ConfigE
         clusters: Vec::new(),
         undeployed: None,
         gateway_classes: Vec::new(),
+        gateway_api_version: None,
+        gateway_api_channel: None,
+        cilium_version: None,
     });
     let at = |s: &serde_saphyr::Location, message: String| {
         error_at(path, text, s.line() as u32, s.column() as u32, message)
@@ -304,6 +341,38 @@ fn parse(path: &str, text: &str, known_rules: &[&str]) -> Result<Parsed, ConfigE
                 ),
             )
         })?,
+    };
+
+    let version = |v: &Option<Spanned<String>>| -> Result<Option<VersionSetting>, ConfigError> {
+        v.as_ref()
+            .map(|v| {
+                parse_version(&v.value)
+                    .map(|version| VersionSetting {
+                        version,
+                        flag: false,
+                    })
+                    .map_err(|m| at(&v.referenced, m))
+            })
+            .transpose()
+    };
+    let versions = VersionSettings {
+        gateway_api: version(&raw.gateway_api_version)?,
+        channel: raw
+            .gateway_api_channel
+            .as_ref()
+            .map(|c| {
+                Channel::parse(&c.value).ok_or_else(|| {
+                    at(
+                        &c.referenced,
+                        format!(
+                            "`gateway-api-channel` is set to `{}`; use standard or experimental",
+                            c.value
+                        ),
+                    )
+                })
+            })
+            .transpose()?,
+        cilium: version(&raw.cilium_version)?,
     };
 
     let mut external = Vec::new();
@@ -362,6 +431,7 @@ fn parse(path: &str, text: &str, known_rules: &[&str]) -> Result<Parsed, ConfigE
                 })
                 .collect(),
             undeployed,
+            versions,
         },
         exclude_patterns: raw.exclude,
     })

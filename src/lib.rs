@@ -49,6 +49,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use analysis::references;
+use analysis::versions::Versions;
 use catalog::Catalog;
 use config::Config;
 use diagnostic::{Finding, Severity};
@@ -119,7 +120,8 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     let findings = combine(checked.findings, &reported, worlds, &layout, options);
     let tally = tally(checked.references, &reported, worlds, &layout.shared);
     lap(&mut clock, &mut timings.sort);
-    let summary = summarize(&files, &loaded.counts, &layout.data, &tally, &findings);
+    let mut summary = summarize(&files, &loaded.counts, &layout.data, &tally, &findings);
+    summary.versions = checked.versions;
     record(&mut timings, &summary, worlds);
     restore_texts(
         &mut files,
@@ -296,6 +298,9 @@ fn place(
 struct CheckedWorlds {
     findings: Vec<Finding>,
     references: Vec<references::Resolved>,
+    /// The versions each world ran, each distinct one once, with its first world's name (none
+    /// when every world ran the same).
+    versions: Vec<(Option<String>, Versions)>,
 }
 
 /// index, check and suppress, world by world: each world's Catalog is built, read by the rules
@@ -309,6 +314,7 @@ fn check_worlds(
     let positions = &layout.positions;
     let mut findings = Vec::new();
     let mut references = Vec::new();
+    let mut versions: Vec<(Option<String>, Versions)> = Vec::new();
     for world in std::mem::take(&mut layout.worlds) {
         let mut catalog =
             Catalog::build(world.contents, &options.namespace, &options.config.external);
@@ -322,6 +328,16 @@ fn check_worlds(
             || references::references(&catalog),
         );
         timings.rules_run += found.rules_run;
+        let mut ran = found.versions;
+        if let analysis::versions::Source::Tree(l) = &mut ran.gateway_api_from {
+            *l = positions.locate(*l);
+        }
+        if let Some((_, analysis::versions::Source::Tree(l))) = &mut ran.cilium {
+            *l = positions.locate(*l);
+        }
+        if !versions.iter().any(|(_, v)| *v == ran) {
+            versions.push((world.name.clone(), ran));
+        }
         lap(clock, &mut timings.check);
         let found = settle(found.findings, &catalog, &resolved, positions);
         for r in &mut resolved {
@@ -344,9 +360,20 @@ fn check_worlds(
         }
         drop_in_background(catalog);
     }
+    if versions.is_empty() {
+        versions.push((
+            None,
+            analysis::versions::configured(&options.config.versions),
+        ));
+    }
+    // One set for every cluster names none.
+    if let [(cluster, _)] = versions.as_mut_slice() {
+        *cluster = None;
+    }
     CheckedWorlds {
         findings,
         references,
+        versions,
     }
 }
 
@@ -460,6 +487,7 @@ fn summarize(
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         notes: count(Severity::Note),
+        versions: Vec::new(),
     }
 }
 
@@ -541,6 +569,7 @@ fn restore_texts(
 struct Checked {
     findings: Vec<Finding>,
     rules_run: usize,
+    versions: Versions,
 }
 
 /// The enabled rules over one Catalog, in parallel, their findings in rule order.
@@ -549,7 +578,8 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
         .iter()
         .filter(|rule| options.config.enabled(rule.meta.id))
         .collect();
-    let facts = rules::Facts::new(catalog);
+    let versions = analysis::versions::versions(catalog, &options.config.versions);
+    let facts = rules::Facts::with_versions(catalog, versions);
     let findings = enabled
         .par_iter()
         .flat_map_iter(|rule| {
@@ -561,6 +591,7 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
     Checked {
         findings,
         rules_run: enabled.len(),
+        versions,
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
 use crate::model::Object;
-use crate::model::gitops;
+use crate::model::{gitops, versions};
 use crate::source::yaml::{self, Node, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 use substitute::Vars;
@@ -220,7 +220,13 @@ fn add_document(
     // Documents that are not Kubernetes objects (other YAML, other programs' configuration
     // files) are counted, never linted.
     match Object::from_document_as(doc, file, default_namespace, assumed) {
-        Ok(objects) => out.objects.extend(objects),
+        Ok(objects) => {
+            if let [o] = objects.as_slice() {
+                out.pins
+                    .extend(versions::pins(doc, file, &o.api_version, &o.kind));
+            }
+            out.objects.extend(objects)
+        }
         Err(_) => out.skipped_documents += 1,
     }
 }

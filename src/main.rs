@@ -111,6 +111,17 @@ fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> E
         .or_else(|| config.namespace.clone())
         .unwrap_or_else(|| "default".into());
     let strict = cli.strict || config.strict;
+    let mut config = config;
+    let flag = |version| cilint::config::VersionSetting {
+        version,
+        flag: true,
+    };
+    if let Some(v) = cli.gateway_api_version {
+        config.versions.gateway_api = Some(flag(v));
+    }
+    if let Some(v) = cli.cilium_version {
+        config.versions.cilium = Some(flag(v));
+    }
     let max_file_size = cli
         .max_file_size
         .or(config.max_file_size)

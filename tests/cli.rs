@@ -173,9 +173,24 @@ fn json_has_exactly_the_documented_shape() {
             "references",
             "templates",
             "unverified",
+            "versions",
             "warnings"
         ]
     );
+    let versions = &json["summary"]["versions"][0];
+    assert_eq!(
+        keys(versions),
+        [
+            "cilium",
+            "cilium_source",
+            "cluster",
+            "gateway_api",
+            "gateway_api_channel",
+            "gateway_api_source"
+        ]
+    );
+    assert_eq!(versions["gateway_api"], "v1.6.1");
+    assert_eq!(versions["gateway_api_source"], "default");
     let f = &json["findings"][0];
     assert_eq!(
         keys(f),

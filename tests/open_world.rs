@@ -395,7 +395,7 @@ fn summary_counts_references_and_unverified() {
     assert_eq!(
         summary,
         "1 finding in 4 files (4 objects, 4 references checked, 1 unverified: created outside \
-         the tree): 1 error, 0 warnings, 0 notes"
+         the tree, Gateway API v1.6.1 (default)): 1 error, 0 warnings, 0 notes"
     );
     assert!(
         !text.lines().any(|l| l.starts_with("unverified: ")),
@@ -413,7 +413,7 @@ fn summary_counts_references_and_unverified() {
     let text = stdout(&cilint_in(clean.path(), &["."]));
     assert_eq!(
         text,
-        "0 findings in 1 file (1 object, 0 references checked)\n"
+        "0 findings in 1 file (1 object, 0 references checked, Gateway API v1.6.1 (default))\n"
     );
 }
 

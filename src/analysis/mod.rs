@@ -5,25 +5,37 @@ pub mod attachment;
 pub mod lb;
 pub mod listener_set;
 pub mod references;
+pub mod versions;
 
 use std::ops::Deref;
 use std::sync::OnceLock;
 
 use crate::catalog::Catalog;
 use attachment::{Attempt, attempts};
+use versions::Versions;
 
 /// What rules read: the Catalog (which it derefs to), and what several rules derive from it,
 /// computed once by the first that asks.
 pub struct Facts<'c> {
     catalog: &'c Catalog,
     attempts: OnceLock<Vec<Attempt<'c>>>,
+    /// The Gateway API bundle and Cilium release the world runs.
+    pub versions: Versions,
 }
 
 impl<'c> Facts<'c> {
+    /// The facts of a world with the versions its tree pins, or the defaults.
     pub fn new(catalog: &'c Catalog) -> Facts<'c> {
+        let versions = versions::versions(catalog, &Default::default());
+        Facts::with_versions(catalog, versions)
+    }
+
+    /// The facts of a world that runs `versions`.
+    pub fn with_versions(catalog: &'c Catalog, versions: Versions) -> Facts<'c> {
         Facts {
             catalog,
             attempts: OnceLock::new(),
+            versions,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use crate::load::substitute::Undefined;
 use crate::model::gitops::LayoutDoc;
+use crate::model::versions::Pin;
 use crate::model::{Object, Text, text};
 use crate::source::commands::Command;
 use crate::source::suppress::Suppression;
@@ -29,6 +30,8 @@ pub struct FileContents {
     pub broken_without_api_version: bool,
     /// The `${VAR}`s no source of the Flux Kustomization deploying the file defines.
     pub undefined: Vec<Undefined>,
+    /// The Cilium and Gateway API versions the file pins.
+    pub pins: Vec<Pin>,
 }
 
 /// The part of a file that does not parse, from the start of the document holding the syntax

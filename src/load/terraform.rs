@@ -35,6 +35,7 @@ use hcl_edit::template::{Element, Template};
 use crate::discover::Candidate;
 use crate::load::FileContents;
 use crate::model::helm::HelmChart;
+use crate::model::versions::{Pin, Pinned, Version};
 use crate::model::{Object, Spec, text};
 use crate::source::yaml::build::{Data, Value};
 use crate::source::yaml::{self};
@@ -78,6 +79,7 @@ pub fn load_modules(
         for (i, c) in loaded {
             contents[i].objects.extend(c.objects);
             contents[i].documents += c.documents;
+            contents[i].pins.extend(c.pins);
         }
     }
 }
@@ -135,6 +137,7 @@ fn module(sources: &[(usize, String, Arc<str>)], default_namespace: &str) -> Vec
 struct Out {
     objects: Vec<Object>,
     documents: usize,
+    pins: Vec<Pin>,
 }
 
 /// An expression with the text of the file it is written in.
@@ -494,6 +497,20 @@ impl Cx<'_> {
         // label stands in rather than an object without a name.
         let name = get("name");
         let chart = get("chart").map(|(v, _)| v.s);
+        // `version = "1.19.3"` of the cilium chart is the Cilium release the module installs.
+        if chart.as_deref() == Some("cilium")
+            && let Some((v, a)) = get("version").filter(|(v, _)| v.known)
+            && let Some(version) = Version::parse(&v.s)
+        {
+            out.pins.push(Pin {
+                pinned: Pinned::Cilium,
+                version,
+                location: crate::source::Location {
+                    file: self.file,
+                    span: self.span(a.value.span()),
+                },
+            });
+        }
         let namespace = get("namespace")
             .map(|(v, _)| v.s)
             .filter(|ns| !ns.is_empty())

@@ -17,6 +17,7 @@ pub mod route_kinds;
 pub mod selector;
 pub mod service;
 pub mod suggest;
+pub mod versions;
 pub mod workload;
 
 use crate::source::yaml::Node;

@@ -323,6 +323,7 @@ pub fn summary_line(report: &Report) -> String {
             plural(s.data_files, "data file")
         ));
     }
+    line.push_str(&versions_clause(report));
     line.push(')');
     if s.findings() > 0 {
         line.push_str(&format!(
@@ -334,6 +335,29 @@ pub fn summary_line(report: &Report) -> String {
     }
     line.push('\n');
     line
+}
+
+/// `, Gateway API v1.6.1 (default)`, with the Cilium release when one is known; said once when
+/// clusters run different versions (the JSON lists each).
+fn versions_clause(report: &Report) -> String {
+    match report.summary.versions.as_slice() {
+        [(_, v)] => {
+            let mut clause = format!(
+                ", Gateway API v{} ({})",
+                v.gateway_api,
+                super::version_source(report, v.gateway_api_from)
+            );
+            if let Some((cilium, from)) = v.cilium {
+                clause.push_str(&format!(
+                    ", Cilium {cilium} ({})",
+                    super::version_source(report, from)
+                ));
+            }
+            clause
+        }
+        [] => String::new(),
+        _ => ", Gateway API and Cilium versions differ by cluster".into(),
+    }
 }
 
 /// `--show-unverified`: one line per reference cilint could not verify, and why.

@@ -38,6 +38,21 @@ struct Summary {
     templates: usize,
     /// Files kustomize, Flux or Argo CD read as data (patches, generator files, values files).
     data_files: usize,
+    /// The versions checked against, each distinct set once.
+    versions: Vec<JsonVersions>,
+}
+
+/// One set of versions: the first cluster that ran it (null when all ran it), the Gateway API
+/// bundle and Cilium release, each with where it came from (`default`, `configuration`,
+/// `flag`, or `path:line` of the pin in the tree).
+#[derive(Serialize)]
+struct JsonVersions {
+    cluster: Option<String>,
+    gateway_api: String,
+    gateway_api_channel: Option<&'static str>,
+    gateway_api_source: String,
+    cilium: Option<String>,
+    cilium_source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -131,6 +146,20 @@ pub fn render(report: &Report) -> String {
             not_objects: s.skipped_documents,
             templates: s.templates,
             data_files: s.data_files,
+            versions: s
+                .versions
+                .iter()
+                .map(|(cluster, v)| JsonVersions {
+                    cluster: cluster.clone(),
+                    gateway_api: format!("v{}", v.gateway_api),
+                    gateway_api_channel: super::version_channel(v),
+                    gateway_api_source: super::version_source(report, v.gateway_api_from),
+                    cilium: v.cilium.map(|(c, _)| c.to_string()),
+                    cilium_source: v
+                        .cilium
+                        .map(|(_, from)| super::version_source(report, from)),
+                })
+                .collect(),
         },
         findings: report.findings.iter().map(|f| finding(report, f)).collect(),
         unverified: report.unverified.as_ref().map(|refs| {

@@ -13,6 +13,7 @@ pub use outcome::{Report, Summary};
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::analysis::versions::{Source, Versions};
 use crate::diagnostic::{Finding, NOT_DEPLOYED};
 use crate::discover::STDIN_DISPLAY;
 
@@ -78,6 +79,23 @@ fn full_message(f: &Finding) -> String {
         text.push_str(NOT_DEPLOYED);
     }
     text
+}
+
+/// Where a version used comes from, for the summary: `default`, `configuration`, `flag`, or
+/// `path:line` of the pin.
+pub fn version_source(report: &Report, source: Source) -> String {
+    match source {
+        Source::Default => "default".into(),
+        Source::Configuration => "configuration".into(),
+        Source::Flag => "flag".into(),
+        Source::Tree(l) => format!("{}:{}", report.file(l.file).path, l.span.start.line),
+    }
+}
+
+/// The Gateway API channel of the summary: the one the configuration limits checks to, else
+/// the one the tree installs.
+pub fn version_channel(v: &Versions) -> Option<&'static str> {
+    v.channel.or(v.pinned_channel).map(|c| c.name())
 }
 
 /// The finding's message, prefixed with its cluster when the repository holds several.

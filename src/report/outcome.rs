@@ -1,6 +1,7 @@
 //! The outcome of a run, what every renderer reads: files, findings, summary, timings.
 
 use crate::analysis::references;
+use crate::analysis::versions::Versions;
 use crate::diagnostic::{Finding, Severity};
 use crate::discover::InputError;
 use crate::source::{FileId, SourceFile};
@@ -24,6 +25,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// The Gateway API bundle and Cilium release checked against, each distinct set once with
+    /// the first cluster that ran it.
+    pub versions: Vec<(Option<String>, Versions)>,
 }
 
 impl Summary {

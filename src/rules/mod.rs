@@ -12,6 +12,8 @@ mod certificate_ref_invalid;
 mod cross_namespace;
 mod flux_variable_undefined;
 mod gateway_address_unsupported;
+mod gateway_api_bundle_too_old;
+mod gateway_api_version_unserved;
 mod gateway_class_not_found;
 mod gateway_labels_not_propagated;
 mod invalid_object;
@@ -19,6 +21,7 @@ mod label_command_unknown_gateway;
 mod label_gaps;
 mod listener_conflict;
 mod listener_hostname_invalid;
+mod listener_protocol_unsupported;
 mod listener_route_kinds_invalid;
 mod listener_tls_invalid;
 mod listenerset_not_allowed;
@@ -58,12 +61,15 @@ pub static RULES: &[Rule] = &[
     certificate_ref_invalid::RULE,
     flux_variable_undefined::RULE,
     gateway_address_unsupported::RULE,
+    gateway_api_bundle_too_old::RULE,
+    gateway_api_version_unserved::RULE,
     gateway_class_not_found::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     label_command_unknown_gateway::RULE,
     listener_conflict::RULE,
     listener_hostname_invalid::RULE,
+    listener_protocol_unsupported::RULE,
     listener_route_kinds_invalid::RULE,
     listener_tls_invalid::RULE,
     listenerset_not_allowed::RULE,
@@ -110,12 +116,15 @@ docs!(
     "certificate-ref-invalid",
     "flux-variable-undefined",
     "gateway-address-unsupported",
+    "gateway-api-bundle-too-old",
+    "gateway-api-version-unserved",
     "gateway-class-not-found",
     "gateway-labels-not-propagated",
     "invalid-object",
     "label-command-unknown-gateway",
     "listener-conflict",
     "listener-hostname-invalid",
+    "listener-protocol-unsupported",
     "listener-route-kinds-invalid",
     "listener-tls-invalid",
     "listenerset-not-allowed",
