@@ -7,9 +7,10 @@ use super::listener_set::{self, listener_sets, parent_lookup};
 use crate::analysis::attachment::{parent_namespace, routes};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::ObjectRef;
+use crate::model::gateway::Listener;
 use crate::model::{GATEWAY_GROUP, Object};
-use crate::source::Location;
 use crate::source::commands::Action;
+use crate::source::{FileId, Location};
 
 /// One reference and how it resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -171,27 +172,42 @@ fn certificate_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
         else {
             continue;
         };
-        let refs = spec
-            .listeners
-            .iter()
-            .flat_map(|l| &l.certificate_refs)
-            .filter(|r| r.group.is_empty() && r.kind == "Secret");
-        for r in refs {
-            let ns = r.namespace.as_ref().map_or(gw_ns, |n| n.as_str());
-            let name = r.name.as_str();
-            out.push(Resolved::new(
-                Location {
-                    file: at.file,
-                    span: r.name.span,
-                },
-                target("Secret", ns, name),
-                catalog.lookup("", "Secret", Some(ns), name),
-                || {
-                    let from = format!("Gateway {}", gw.qualified_name());
-                    (Some(ObjectRef::of(gw)), from)
-                },
-            ));
-        }
+        let from = || {
+            (
+                Some(ObjectRef::of(gw)),
+                format!("Gateway {}", gw.qualified_name()),
+            )
+        };
+        secret_refs(catalog, &spec.listeners, gw_ns, at.file, from, out);
+    }
+}
+
+/// The certificate Secrets of a Gateway's or a ListenerSet's listeners, in `owner_ns` unless
+/// they name another.
+fn secret_refs<'c>(
+    catalog: &Catalog,
+    listeners: &'c [Listener],
+    owner_ns: &'c str,
+    file: FileId,
+    from: impl Fn() -> (Option<ObjectRef>, String) + Copy,
+    out: &mut Vec<Resolved>,
+) {
+    let refs = listeners
+        .iter()
+        .flat_map(|l| &l.certificate_refs)
+        .filter(|r| r.group.is_empty() && r.kind == "Secret");
+    for r in refs {
+        let ns = r.namespace.as_ref().map_or(owner_ns, |n| n.as_str());
+        let name = r.name.as_str();
+        out.push(Resolved::new(
+            Location {
+                file,
+                span: r.name.span,
+            },
+            target("Secret", ns, name),
+            catalog.lookup("", "Secret", Some(ns), name),
+            from,
+        ));
     }
 }
 
@@ -214,24 +230,7 @@ fn listener_set_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                 from,
             ));
         }
-        let refs = spec
-            .listeners
-            .iter()
-            .flat_map(|l| &l.certificate_refs)
-            .filter(|r| r.group.is_empty() && r.kind == "Secret");
-        for r in refs {
-            let ns = r.namespace.as_ref().map_or(set_ns, |n| n.as_str());
-            let name = r.name.as_str();
-            out.push(Resolved::new(
-                Location {
-                    file: at.file,
-                    span: r.name.span,
-                },
-                target("Secret", ns, name),
-                catalog.lookup("", "Secret", Some(ns), name),
-                from,
-            ));
-        }
+        secret_refs(catalog, &spec.listeners, set_ns, at.file, from, out);
     }
 }
 
