@@ -580,7 +580,7 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
         .collect();
     let versions = analysis::versions::versions(catalog, &options.config.versions);
     let facts = rules::Facts::with_versions(catalog, versions);
-    let findings = enabled
+    let mut findings: Vec<Finding> = enabled
         .par_iter()
         .flat_map_iter(|rule| {
             let mut out = Vec::new();
@@ -588,11 +588,33 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
             out
         })
         .collect();
+    drop_findings_in_refused_objects(&mut findings, &facts, &enabled);
     Checked {
         findings,
         rules_run: enabled.len(),
         versions,
     }
+}
+
+/// An object the cluster's Gateway API bundle does not serve is refused by the API server: its
+/// version finding is the only one about it, when that rule runs.
+fn drop_findings_in_refused_objects(
+    findings: &mut Vec<Finding>,
+    facts: &rules::Facts<'_>,
+    enabled: &[&rules::Rule],
+) {
+    let (rule, refused) = rules::refused_by_bundle(facts);
+    if refused.is_empty() || !enabled.iter().any(|r| r.meta.id == rule) {
+        return;
+    }
+    findings.retain(|f| {
+        f.rule == rule
+            || !refused.iter().any(|at| {
+                at.file == f.location.file
+                    && at.span.start.byte <= f.location.span.start.byte
+                    && f.location.span.end.byte <= at.span.end.byte
+            })
+    });
 }
 
 /// Findings as kustomize builds the tree: none in or relying on an object a patch cilint cannot

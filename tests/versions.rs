@@ -308,3 +308,63 @@ fn clusters_that_run_different_versions_are_listed_each() {
         "{human}"
     );
 }
+
+/// A ListenerSet on a bundle without its CRD never exists: the version finding is the only one
+/// about it, not also that its Gateway does not admit it. With the version rule off, the
+/// ListenerSet is judged as written.
+#[test]
+fn an_object_the_bundle_refuses_draws_only_the_version_finding() {
+    let gateway = "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: home
+  namespace: network
+spec:
+  gatewayClassName: cilium
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+";
+    let set = "apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata:
+  name: alertmanager
+  namespace: monitoring
+spec:
+  parentRef:
+    name: home
+    namespace: network
+  listeners:
+    - name: alertmanager
+      protocol: HTTP
+      port: 80
+      hostname: alertmanager.example.net
+";
+    let dir = repo(&[
+        ("gateway/gateway.yaml", gateway),
+        ("monitoring/listenerset.yaml", set),
+        (".cilint.yaml", "gateway-api-version: v1.2.1\n"),
+    ]);
+    let rules = |json: &Value| -> Vec<String> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        rules(&json_in(dir.path(), &[])),
+        ["gateway-api-version-unserved"]
+    );
+    common::write(
+        dir.path(),
+        ".cilint.yaml",
+        "gateway-api-version: v1.2.1\nrules:\n  gateway-api-version-unserved: off\n",
+    );
+    assert_eq!(
+        rules(&json_in(dir.path(), &[])),
+        ["listenerset-not-allowed"]
+    );
+}

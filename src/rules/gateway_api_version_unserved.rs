@@ -19,6 +19,19 @@ pub const RULE: Rule = Rule { meta: &META, check };
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let versions = &catalog.versions;
+    for (_, mut f) in judged(catalog) {
+        if let Some(pin) = versions.gateway_api_from.location() {
+            f = f.related(Some(pin), format!("{} is pinned here", bundle(versions)));
+        }
+        out.push(f);
+    }
+}
+
+/// Every Gateway API object applied as written whose apiVersion the bundle does not serve
+/// plainly, with its finding.
+fn judged<'c>(catalog: &'c Facts<'_>) -> Vec<(&'c Object, Finding)> {
+    let versions = &catalog.versions;
+    let mut out = Vec::new();
     for (group, kind) in kinds() {
         for &id in catalog.of_kind(group, kind) {
             let o = catalog.object(id);
@@ -31,15 +44,22 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             };
             let version = o.api_version.rsplit_once('/').map_or("", |(_, v)| v);
             let served = versions.served(group, kind, version);
-            let Some(mut f) = finding(o, at, versions, &served) else {
-                continue;
-            };
-            if let Some(pin) = versions.gateway_api_from.location() {
-                f = f.related(Some(pin), format!("{} is pinned here", bundle(versions)));
+            if let Some(f) = finding(o, at, versions, &served) {
+                out.push((o, f));
             }
-            out.push(f);
         }
     }
+    out
+}
+
+/// Where the objects the API server refuses are written: this rule's error is the one finding
+/// about them, since the object never exists for a controller to judge.
+pub fn refused(catalog: &Facts<'_>) -> Vec<Location> {
+    judged(catalog)
+        .into_iter()
+        .filter(|(_, f)| f.severity == Severity::Error)
+        .filter_map(|(o, _)| o.location)
+        .collect()
 }
 
 /// The finding for one object, at its name (the model keeps no span of `apiVersion`).

@@ -53,6 +53,16 @@ pub(crate) fn explained(mut f: Finding, reason: MissReason) -> Finding {
     f.related(reason.location, reason.note)
 }
 
+/// Where the objects the cluster's Gateway API bundle refuses are written (see
+/// gateway-api-version-unserved): other rules' findings there are dropped, one root cause, one
+/// finding.
+pub fn refused_by_bundle(facts: &Facts<'_>) -> (&'static str, Vec<crate::source::Location>) {
+    (
+        gateway_api_version_unserved::META.id,
+        gateway_api_version_unserved::refused(facts),
+    )
+}
+
 /// Every rule, in id order.
 pub static RULES: &[Rule] = &[
     backend_kind_invalid::RULE,
