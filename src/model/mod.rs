@@ -2,6 +2,7 @@
 //! [`Object`] while its file is loaded; the YAML tree is dropped afterwards.
 
 pub mod api;
+pub mod app_template;
 pub mod cilium;
 pub mod gateway;
 pub mod gateway_address;

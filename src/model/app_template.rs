@@ -1,0 +1,1328 @@
+//! The Services and Gateway API routes that the bjw-s `app-template` Helm chart renders from a
+//! Flux `HelmRelease`'s `spec.values`, computed offline without Helm.
+//!
+//! Renders `service.<id>` (name, namespace, type, ports, selector) and `route.<id>` (kind, name,
+//! namespace, parentRefs with the chart's defaults, hostnames, backendRefs by `identifier`, by
+//! literal `name`, and the automatic backend of a release with exactly one Service), each field
+//! with the span of the values node that produced it (a default carries the span of the entry
+//! that received it). Also the Flux release name and the recognition of app-template releases.
+//!
+//! It does not render anything else the chart makes (Deployments, labels, annotations, rule
+//! matches/filters), does not compose `valuesFrom` (the caller must treat such releases as
+//! unverifiable), and follows 4.6.2 for every 4.x version and 3.7.3 for every 3.x version, saying
+//! so where the minor versions differ. Template expressions other than `{{ .Release.Name }}`,
+//! `{{ .Release.Namespace }}` and `{{ .Chart.Name }}` in a `tpl`-rendered field make that object
+//! unverifiable. The rules, with their sources in the chart, are in the project's specification
+//! `helm-app-template.md` (shared design notes), §3-§9 and the worked examples of §16.
+
+use std::collections::BTreeMap;
+
+use crate::source::Span;
+use crate::source::yaml::Node;
+
+/// A rendered value and the values node it comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+fn at<T>(value: T, span: Span) -> Spanned<T> {
+    Spanned { value, span }
+}
+
+/// The chart's major version; anything but 3 renders with the 4.x rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Major {
+    V3,
+    V4,
+}
+
+/// The identity of one release, as Flux computes it.
+#[derive(Clone, Copy, Debug)]
+pub struct Release<'a> {
+    pub name: &'a str,
+    pub namespace: &'a str,
+    /// The chart's major version when known (3 or 4); `None` or another number renders with the
+    /// 4.x rules and says so in `Rendered::assumed_version`.
+    pub major: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub services: Vec<Service>,
+    pub routes: Vec<Route>,
+    /// Objects (by rendered name, or values key) that cannot be rendered exactly.
+    pub unverifiable: Vec<Marker>,
+    /// Values that make the chart fail to render: the whole release is not applied.
+    pub errors: Vec<Marker>,
+    /// The version was unknown (or not 3/4): the 4.x rules were used.
+    pub assumed_version: bool,
+}
+
+/// A message at a values node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub message: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// The key under `service:`.
+    pub id: String,
+    pub name: Spanned<String>,
+    pub namespace: Spanned<String>,
+    pub service_type: Spanned<String>,
+    pub ports: Vec<ServicePort>,
+    /// Selector labels, sorted by key.
+    pub selector: Vec<(String, Spanned<String>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: Spanned<String>,
+    pub port: Spanned<u32>,
+    pub target_port: Spanned<String>,
+    pub protocol: Spanned<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The key under `route:`.
+    pub id: String,
+    pub kind: Spanned<String>,
+    pub name: Spanned<String>,
+    pub namespace: Spanned<String>,
+    pub parent_refs: Vec<ParentRef>,
+    pub hostnames: Vec<Spanned<String>>,
+    pub backend_refs: Vec<BackendRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParentRef {
+    pub group: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub name: Spanned<String>,
+    pub namespace: Spanned<String>,
+    pub section_name: Option<Spanned<String>>,
+    pub port: Option<Spanned<u32>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendRef {
+    /// Which rule of the route it belongs to.
+    pub rule: usize,
+    pub group: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub name: Spanned<String>,
+    pub namespace: Spanned<String>,
+    pub port: Option<Spanned<u32>>,
+}
+
+const ROUTE_KINDS: [&str; 5] = ["GRPCRoute", "HTTPRoute", "TCPRoute", "TLSRoute", "UDPRoute"];
+
+/// Renders the Services and routes of one app-template release from its `spec.values`.
+pub fn render(values: Node<'_>, release: Release<'_>) -> Rendered {
+    let major = match release.major {
+        Some(3) => Major::V3,
+        _ => Major::V4,
+    };
+    let mut out = Rendered {
+        assumed_version: !matches!(release.major, Some(3 | 4)),
+        ..Rendered::default()
+    };
+    let ctx = Context::new(values, release, major);
+    let services = enabled(values.get("service"));
+    let routes = enabled(values.get("route"));
+    let mut names = BTreeMap::new();
+    for &(key, entry) in &services {
+        let id = key.as_str().unwrap_or_default();
+        let Some(name) = ctx.object_name(key, entry, services.len(), true, &mut out) else {
+            continue;
+        };
+        names.insert(id, name.value.clone());
+        if let Some(service) = ctx.service(key, entry, name, &mut out) {
+            out.services.push(service);
+        }
+    }
+    for &(key, entry) in &routes {
+        if let Some(name) = ctx.object_name(key, entry, routes.len(), false, &mut out) {
+            ctx.route(key, entry, name, &services, &names, &mut out);
+        }
+    }
+    out
+}
+
+/// The map entries of `node` that are enabled: a map value without a falsy `enabled`.
+fn enabled(node: Option<Node<'_>>) -> Vec<(Node<'_>, Node<'_>)> {
+    let mut entries: Vec<_> = node
+        .into_iter()
+        .flat_map(Node::as_map)
+        .filter(|(key, value)| key.as_str().is_some() && value.is_map() && !disabled(*value))
+        .collect();
+    // Go templates range over maps in key order.
+    entries.sort_by_key(|(key, _)| key.as_str());
+    entries
+}
+
+fn disabled(entry: Node<'_>) -> bool {
+    entry.get("enabled").is_some_and(|flag| {
+        flag.is_null() || matches!(flag.as_str(), Some("false" | "False" | "FALSE" | "0" | ""))
+    })
+}
+
+fn non_empty<'a>(entry: Node<'a>, key: &str) -> Option<(&'a str, Span)> {
+    let node = entry.get(key)?;
+    node.as_str()
+        .filter(|s| !s.is_empty())
+        .map(|s| (s, node.span()))
+}
+
+struct Context<'a> {
+    values: Node<'a>,
+    release: &'a str,
+    namespace: &'a str,
+    major: Major,
+    chart_name: String,
+    fullname: String,
+}
+
+impl<'a> Context<'a> {
+    fn new(values: Node<'a>, release: Release<'a>, major: Major) -> Self {
+        let global = |key: &str| non_empty_at(values, &["global", key]);
+        let chart_name = trim_name(global("nameOverride").unwrap_or(release.name));
+        let fullname = match global("fullnameOverride")
+            .or_else(|| non_empty_at(values, &["fullnameOverride"]))
+        {
+            Some(over) => over.to_string(),
+            None if release.name.contains(chart_name.as_str()) => release.name.to_string(),
+            None => format!("{}-{chart_name}", release.name),
+        };
+        Context {
+            values,
+            release: release.name,
+            namespace: release.namespace,
+            major,
+            chart_name,
+            fullname: trim_name(&fullname),
+        }
+    }
+
+    /// Helm's `tpl` over the release fields; `None` for any other template expression.
+    fn tpl(&self, text: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(open) = rest.find("{{") {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find("}}")? + open;
+            match rest[open + 2..close].trim() {
+                ".Release.Name" => out.push_str(self.release),
+                ".Release.Namespace" => out.push_str(self.namespace),
+                ".Chart.Name" => out.push_str("app-template"),
+                _ => return None,
+            }
+            rest = &rest[close + 2..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    /// `tpl` of a field, or a marker that `what` is unverifiable.
+    fn tpl_field(&self, text: &str, span: Span, what: &str, out: &mut Rendered) -> Option<String> {
+        let rendered = self.tpl(text);
+        if rendered.is_none() {
+            out.unverifiable.push(Marker {
+                message: format!("{what}: the template `{text}` is rendered by Helm only"),
+                span,
+            });
+        }
+        rendered
+    }
+
+    /// §5: the object name of a service (`is_service`) or route entry.
+    fn object_name(
+        &self,
+        key: Node<'_>,
+        entry: Node<'_>,
+        count: usize,
+        is_service: bool,
+        out: &mut Rendered,
+    ) -> Option<Spanned<String>> {
+        let id = key.as_str().unwrap_or_default();
+        let what = format!("{} `{id}`", if is_service { "service" } else { "route" });
+        let mut span = key.span();
+        let mut name = self.fullname.clone();
+        let foreign: &[&str] = match self.major {
+            Major::V3 => &["forceRename", "prefix", "suffix"],
+            Major::V4 => &["nameOverride"],
+        };
+        if let Some((bad, _)) = foreign.iter().find_map(|k| entry.get_entry(k)) {
+            out.errors.push(schema_error(&what, bad));
+            return None;
+        }
+        if self.major == Major::V3 {
+            if let Some((over, over_span)) = non_empty(entry, "nameOverride") {
+                let over = self.tpl_field(over, over_span, &what, out)?;
+                span = over_span;
+                if over != name {
+                    name = format!("{name}-{over}");
+                }
+            } else {
+                let primary =
+                    is_service && entry.get("primary").and_then(Node::as_bool) == Some(true);
+                if !primary && count > 1 && name != id {
+                    name = format!("{name}-{id}");
+                }
+                if !is_service && count == 1 {
+                    out.unverifiable.push(Marker {
+                        message: format!(
+                            "{what}: app-template 3.0-3.7.2 names a lone route differently from 3.7.3 (`{name}`)"
+                        ),
+                        span,
+                    });
+                }
+            }
+            return Some(at(name, span));
+        }
+        if let Some((force, force_span)) = non_empty(entry, "forceRename") {
+            let force = self.tpl_field(force, force_span, &what, out)?;
+            return Some(at(force.to_lowercase(), force_span));
+        }
+        if let Some((prefix, prefix_span)) = non_empty(entry, "prefix") {
+            let prefix = self.tpl_field(prefix, prefix_span, &what, out)?;
+            if name != prefix {
+                name = format!("{prefix}-{name}");
+            }
+        }
+        let always = self
+            .values
+            .at(&["global", "alwaysAppendIdentifierToResourceName"])
+            .and_then(Node::as_bool)
+            == Some(true);
+        if (count > 1 || always) && !name.ends_with(&format!("-{id}")) && name != id {
+            name = format!("{name}-{id}");
+        }
+        if let Some((suffix, suffix_span)) = non_empty(entry, "suffix") {
+            let suffix = self.tpl_field(suffix, suffix_span, &what, out)?;
+            if !name.ends_with(&format!("-{suffix}")) {
+                name = format!("{name}-{suffix}");
+            }
+        }
+        Some(at(name.to_lowercase(), span))
+    }
+
+    fn service(
+        &self,
+        key: Node<'_>,
+        entry: Node<'_>,
+        name: Spanned<String>,
+        out: &mut Rendered,
+    ) -> Option<Service> {
+        let id = key.as_str().unwrap_or_default();
+        let here = key.span();
+        let service_type = match non_empty(entry, "type") {
+            Some((t, span)) => at(t.to_string(), span),
+            None => at("ClusterIP".to_string(), here),
+        };
+        let mut ports = Vec::new();
+        for (port_key, port) in enabled(entry.get("ports")) {
+            let Some(number) = port.get("port") else {
+                out.unverifiable.push(Marker {
+                    message: format!(
+                        "service `{id}`: a port without a number is not rendered here"
+                    ),
+                    span: port_key.span(),
+                });
+                return None;
+            };
+            let Some(value) = number.as_u32() else {
+                out.unverifiable.push(Marker {
+                    message: format!(
+                        "service `{id}`: port `{}` is not a number",
+                        number.as_str().unwrap_or("?")
+                    ),
+                    span: number.span(),
+                });
+                return None;
+            };
+            let target_port = match port
+                .get("targetPort")
+                .filter(|t| t.as_str().is_some_and(|s| !s.is_empty()))
+            {
+                Some(t) => at(t.as_str().unwrap_or_default().to_string(), t.span()),
+                None => at(value.to_string(), number.span()),
+            };
+            let protocol = match non_empty(port, "protocol") {
+                Some(("HTTP" | "HTTPS" | "TCP", span)) => at("TCP".to_string(), span),
+                Some((other, span)) => at(other.to_string(), span),
+                None => at("TCP".to_string(), port_key.span()),
+            };
+            ports.push(ServicePort {
+                name: at(
+                    port_key.as_str().unwrap_or_default().to_string(),
+                    port_key.span(),
+                ),
+                port: at(value, number.span()),
+                target_port,
+                protocol,
+            });
+        }
+        if ports.is_empty() && service_type.value != "ExternalName" {
+            out.errors.push(Marker {
+                message: format!(
+                    "No ports are enabled for Service with this identifier. (service: '{id}')"
+                ),
+                span: here,
+            });
+            return None;
+        }
+        let controller = match non_empty(entry, "controller") {
+            Some((c, span)) => at(c.to_string(), span),
+            None => {
+                let controllers = enabled(self.values.get("controllers"));
+                match (self.major, controllers.as_slice()) {
+                    (Major::V4, [(only, _)]) => {
+                        at(only.as_str().unwrap_or_default().to_string(), here)
+                    }
+                    (Major::V4, _) => {
+                        out.errors.push(Marker {
+                            message: format!("controller field is required because automatic controller detection is not possible. (service: {id})"),
+                            span: here,
+                        });
+                        return None;
+                    }
+                    (Major::V3, _) => {
+                        out.errors.push(Marker {
+                            message: format!(
+                                "controller field is required for Service. (service: {id})"
+                            ),
+                            span: here,
+                        });
+                        return None;
+                    }
+                }
+            }
+        };
+        let controller_label = match self.major {
+            Major::V3 => "app.kubernetes.io/component",
+            Major::V4 => "app.kubernetes.io/controller",
+        };
+        let mut selector = BTreeMap::new();
+        selector.insert(controller_label.to_string(), controller);
+        selector.insert(
+            "app.kubernetes.io/name".to_string(),
+            at(self.chart_name.clone(), here),
+        );
+        selector.insert(
+            "app.kubernetes.io/instance".to_string(),
+            at(self.release.to_string(), here),
+        );
+        for (label, value) in entry
+            .get("extraSelectorLabels")
+            .into_iter()
+            .flat_map(Node::as_map)
+        {
+            if let (Some(label), Some(text)) = (label.as_str(), value.as_str()) {
+                selector.insert(label.to_string(), at(text.to_string(), value.span()));
+            }
+        }
+        Some(Service {
+            id: id.to_string(),
+            name,
+            namespace: at(self.namespace.to_string(), here),
+            service_type,
+            ports,
+            selector: selector.into_iter().collect(),
+        })
+    }
+
+    fn route(
+        &self,
+        key: Node<'_>,
+        entry: Node<'_>,
+        name: Spanned<String>,
+        services: &[(Node<'_>, Node<'_>)],
+        names: &BTreeMap<&str, String>,
+        out: &mut Rendered,
+    ) {
+        let id = key.as_str().unwrap_or_default();
+        let here = key.span();
+        let kind = match non_empty(entry, "kind") {
+            Some((k, span)) => at(k.to_string(), span),
+            None => at("HTTPRoute".to_string(), here),
+        };
+        if !ROUTE_KINDS.contains(&kind.value.as_str()) {
+            out.errors.push(Marker {
+                message: format!("Not a valid route kind ({})", kind.value),
+                span: kind.span,
+            });
+            return;
+        }
+        let mut failed = false;
+        let mut parent_refs = Vec::new();
+        for item in entry.get("parentRefs").into_iter().flat_map(Node::as_seq) {
+            let field = |key: &str, default: &str| match non_empty(item, key) {
+                Some((v, span)) => at(v.to_string(), span),
+                None => at(default.to_string(), item.span()),
+            };
+            let mut required = |key: &str| {
+                let found = non_empty(item, key).map(|(v, span)| at(v.to_string(), span));
+                if found.is_none() {
+                    out.errors.push(Marker {
+                        message: format!(
+                            "parentRef {key} is required for {} {}",
+                            kind.value, name.value
+                        ),
+                        span: item.span(),
+                    });
+                }
+                found
+            };
+            let (Some(parent), Some(namespace)) = (required("name"), required("namespace")) else {
+                failed = true;
+                continue;
+            };
+            parent_refs.push(ParentRef {
+                group: field("group", "gateway.networking.k8s.io"),
+                kind: field("kind", "Gateway"),
+                name: parent,
+                namespace,
+                section_name: non_empty(item, "sectionName")
+                    .map(|(v, span)| at(v.to_string(), span)),
+                port: item
+                    .get("port")
+                    .and_then(|p| Some(at(p.as_u32()?, p.span()))),
+            });
+        }
+        let what = format!("route `{id}`");
+        let mut hostnames = Vec::new();
+        if !matches!(kind.value.as_str(), "TCPRoute" | "UDPRoute") {
+            for host in entry.get("hostnames").into_iter().flat_map(Node::as_seq) {
+                let Some(text) = host.as_str() else { continue };
+                match self.tpl_field(text, host.span(), &what, out) {
+                    Some(rendered) => hostnames.push(at(rendered, host.span())),
+                    None => failed = true,
+                }
+            }
+        }
+        let mut backend_refs = Vec::new();
+        let single = match services {
+            [(only, _)] => only.as_str(),
+            _ => None,
+        };
+        let rules: Vec<_> = entry
+            .get("rules")
+            .into_iter()
+            .flat_map(Node::as_seq)
+            .collect();
+        if rules.is_empty() && self.major == Major::V4 {
+            let span = entry.get_entry("rules").map_or(here, |(k, _)| k.span());
+            match single {
+                Some(service) => {
+                    failed |= !self.backend_by_id(
+                        0,
+                        service,
+                        span,
+                        None,
+                        &what,
+                        services,
+                        names,
+                        &mut backend_refs,
+                        out,
+                    )
+                }
+                None => {
+                    out.errors.push(Marker {
+                        message: format!("An explicit rule is required because automatic Service detection is not possible. (route: {id})"),
+                        span,
+                    });
+                    failed = true;
+                }
+            }
+        }
+        for (index, rule) in rules.iter().enumerate() {
+            for item in rule.get("backendRefs").into_iter().flat_map(Node::as_seq) {
+                failed |= !self.backend(
+                    index,
+                    item,
+                    single,
+                    &what,
+                    id,
+                    services,
+                    names,
+                    &mut backend_refs,
+                    out,
+                );
+            }
+        }
+        if failed {
+            return;
+        }
+        out.routes.push(Route {
+            id: id.to_string(),
+            namespace: at(self.namespace.to_string(), here),
+            kind,
+            name,
+            parent_refs,
+            hostnames,
+            backend_refs,
+        });
+    }
+
+    /// One written backendRef; false when it cannot be rendered.
+    #[allow(clippy::too_many_arguments)]
+    fn backend(
+        &self,
+        rule: usize,
+        item: Node<'_>,
+        single: Option<&str>,
+        what: &str,
+        route_id: &str,
+        services: &[(Node<'_>, Node<'_>)],
+        names: &BTreeMap<&str, String>,
+        refs: &mut Vec<BackendRef>,
+        out: &mut Rendered,
+    ) -> bool {
+        let span = item.span();
+        let port = item.get("port");
+        if let Some((name, name_span)) = non_empty(item, "name") {
+            // 3.x looks a name up as a service id first.
+            if self.major == Major::V3 && names.contains_key(name) {
+                return self.backend_by_id(
+                    rule,
+                    name,
+                    name_span,
+                    Some(item),
+                    what,
+                    services,
+                    names,
+                    refs,
+                    out,
+                );
+            }
+            let rendered = match self.major {
+                Major::V4 => match self.tpl_field(name, name_span, what, out) {
+                    Some(rendered) => rendered,
+                    None => return false,
+                },
+                Major::V3 => name.to_string(),
+            };
+            let port = match port {
+                None => None,
+                Some(p) => match p.as_u32() {
+                    Some(0) => None,
+                    Some(n) => Some(at(n, p.span())),
+                    None if p.is_null() => None,
+                    None => {
+                        out.errors.push(Marker {
+                            message: "invalid value; expected string".to_string(),
+                            span: p.span(),
+                        });
+                        return false;
+                    }
+                },
+            };
+            refs.push(self.backend_ref(rule, item, at(rendered, name_span), port));
+            return true;
+        }
+        if let Some((identifier, id_span)) = non_empty(item, "identifier") {
+            if self.major == Major::V3 {
+                if let Some((key, _)) = item.get_entry("identifier") {
+                    out.errors.push(schema_error(what, key));
+                }
+                return false;
+            }
+            return self.backend_by_id(
+                rule,
+                identifier,
+                id_span,
+                Some(item),
+                what,
+                services,
+                names,
+                refs,
+                out,
+            );
+        }
+        match (self.major, single) {
+            (Major::V4, Some(service)) => self.backend_by_id(
+                rule,
+                service,
+                span,
+                Some(item),
+                what,
+                services,
+                names,
+                refs,
+                out,
+            ),
+            (Major::V4, None) => {
+                out.errors.push(Marker {
+                    message: format!("Either name or identifier is required because automatic Service detection is not possible. (route: {route_id})"),
+                    span,
+                });
+                false
+            }
+            (Major::V3, _) => {
+                out.unverifiable.push(Marker {
+                    message: format!("{what}: app-template 3.x renders a backendRef without a name as `name: null`"),
+                    span,
+                });
+                false
+            }
+        }
+    }
+
+    /// A backendRef to the chart's own Service `service` (by id).
+    #[allow(clippy::too_many_arguments)]
+    fn backend_by_id(
+        &self,
+        rule: usize,
+        service: &str,
+        span: Span,
+        item: Option<Node<'_>>,
+        what: &str,
+        services: &[(Node<'_>, Node<'_>)],
+        names: &BTreeMap<&str, String>,
+        refs: &mut Vec<BackendRef>,
+        out: &mut Rendered,
+    ) -> bool {
+        let route_id = what.trim_start_matches("route `").trim_end_matches('`');
+        let (Some(name), Some(&(_, entry))) = (
+            names.get(service),
+            services
+                .iter()
+                .find(|(key, _)| key.as_str() == Some(service)),
+        ) else {
+            out.errors.push(Marker {
+                message: format!("No enabled Service found with this identifier. (route: '{route_id}', identifier: '{service}')"),
+                span,
+            });
+            return false;
+        };
+        let written = item.and_then(|i| i.get("port")).filter(|p| !p.is_null());
+        let port = match written {
+            Some(p) => match p.as_u32() {
+                Some(n) => Some(at(n, p.span())),
+                None if self.major == Major::V3 => {
+                    out.unverifiable.push(Marker {
+                        message: format!("{what}: app-template 3.x emits a port name as a string"),
+                        span: p.span(),
+                    });
+                    return false;
+                }
+                None => {
+                    let key = p.as_str().unwrap_or_default();
+                    let number = entry.at(&["ports", key, "port"]);
+                    match number.and_then(|n| Some(at(n.as_u32()?, n.span()))) {
+                        Some(found) => Some(found),
+                        None => {
+                            out.errors.push(Marker {
+                                message: format!("No enabled Service Port found with this identifier. (route: '{route_id}', service: '{service}', identifier: '{key}')"),
+                                span: p.span(),
+                            });
+                            return false;
+                        }
+                    }
+                }
+            },
+            None => primary_port(entry),
+        };
+        let name = at(name.clone(), span);
+        let backend = match item {
+            Some(item) => self.backend_ref(rule, item, name, port),
+            None => BackendRef {
+                rule,
+                group: at(String::new(), span),
+                kind: at("Service".to_string(), span),
+                name,
+                namespace: at(self.namespace.to_string(), span),
+                port,
+            },
+        };
+        refs.push(backend);
+        true
+    }
+
+    fn backend_ref(
+        &self,
+        rule: usize,
+        item: Node<'_>,
+        name: Spanned<String>,
+        port: Option<Spanned<u32>>,
+    ) -> BackendRef {
+        let field = |key: &str, default: &str| match item
+            .get(key)
+            .and_then(|n| Some((n.as_str()?, n.span())))
+        {
+            Some((v, span)) => at(v.to_string(), span),
+            None => at(default.to_string(), item.span()),
+        };
+        BackendRef {
+            rule,
+            group: field("group", ""),
+            kind: field("kind", "Service"),
+            name,
+            namespace: field("namespace", self.namespace),
+            port,
+        }
+    }
+}
+
+/// §8.4: the enabled port marked `primary` (the last such in key order), else the first.
+fn primary_port(service: Node<'_>) -> Option<Spanned<u32>> {
+    let ports: Vec<_> = enabled(service.get("ports"))
+        .into_iter()
+        .filter_map(|(_, port)| Some((port, port.get("port")?)))
+        .collect();
+    let chosen = ports
+        .iter()
+        .rev()
+        .find(|(port, _)| port.get("primary").and_then(Node::as_bool) == Some(true))
+        .or(ports.first())?;
+    Some(at(chosen.1.as_u32()?, chosen.1.span()))
+}
+
+/// Helm validates values against the chart's schema, which allows no unknown keys.
+fn schema_error(what: &str, key: Node<'_>) -> Marker {
+    Marker {
+        message: format!(
+            "values don't meet the specifications of the schema(s): {what} does not allow `{}` in this chart version",
+            key.as_str().unwrap_or_default()
+        ),
+        span: key.span(),
+    }
+}
+
+fn non_empty_at<'a>(values: Node<'a>, path: &[&str]) -> Option<&'a str> {
+    values
+        .at(path)
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// Helm's `trunc 63 | trimSuffix "-"`.
+fn trim_name(name: &str) -> String {
+    let cut: String = name.chars().take(63).collect();
+    cut.strip_suffix('-').unwrap_or(&cut).to_string()
+}
+
+/// §3: the Helm release name Flux gives a HelmRelease.
+pub fn release_name(
+    metadata_name: &str,
+    release_name: Option<&str>,
+    target_namespace: Option<&str>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let full = match (
+        release_name.filter(|r| !r.is_empty()),
+        target_namespace.filter(|t| !t.is_empty()),
+    ) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(target)) => format!("{target}-{metadata_name}"),
+        (None, None) => metadata_name.to_string(),
+    };
+    if full.len() <= 53 {
+        return full;
+    }
+    let digest = Sha256::digest(full.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let head: String = full.chars().take(40).collect();
+    format!("{head}-{hex}")
+}
+
+/// The chart a HelmRelease names, when it may be app-template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChartRef {
+    /// `spec.chart.spec.chart: app-template` and its `version` (absent means latest).
+    Chart { version: Option<String> },
+    /// `spec.chartRef` to an OCIRepository: app-template if its URL says so
+    /// ([`oci_repository_version`]); `namespace` absent means the HelmRelease's own.
+    OciRepository {
+        name: String,
+        namespace: Option<String>,
+    },
+}
+
+/// Recognises the chart reference of a HelmRelease document (its root node).
+pub fn chart_ref(helm_release: Node<'_>) -> Option<ChartRef> {
+    let spec = helm_release.get("spec")?;
+    if let Some(chart) = spec.at(&["chart", "spec"]) {
+        return (non_empty(chart, "chart")?.0 == "app-template").then(|| ChartRef::Chart {
+            version: non_empty(chart, "version").map(|(v, _)| v.to_string()),
+        });
+    }
+    let chart_ref = spec.get("chartRef")?;
+    if non_empty(chart_ref, "kind")?.0 != "OCIRepository" {
+        return None;
+    }
+    Some(ChartRef::OciRepository {
+        name: non_empty(chart_ref, "name")?.0.to_string(),
+        namespace: non_empty(chart_ref, "namespace").map(|(n, _)| n.to_string()),
+    })
+}
+
+/// For an OCIRepository document whose URL ends in `app-template`: its `ref.tag`, if any.
+pub fn oci_repository_version(repository: Node<'_>) -> Option<Option<String>> {
+    let spec = repository.get("spec")?;
+    let url = non_empty(spec, "url")?.0;
+    (url.trim_end_matches('/').rsplit('/').next() == Some("app-template")).then(|| {
+        spec.at(&["ref", "tag"])
+            .and_then(Node::as_str)
+            .map(str::to_string)
+    })
+}
+
+/// The major version of an exact chart version such as `4.6.2` or `v3.7.3`.
+pub fn major_version(version: &str) -> Option<u32> {
+    let exact = version.trim_start_matches('v');
+    let mut parts = exact.split('.');
+    let major = parts.next()?.parse().ok()?;
+    (parts.count() == 2 && exact.chars().all(|c| c.is_ascii_digit() || c == '.')).then_some(major)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{LineIndex, yaml};
+
+    /// Renders values (with the unit tests' single `controllers.main`) as one line per object,
+    /// error and unverifiable marker.
+    fn summary(values: &str, major: Option<u32>) -> Vec<String> {
+        let text = format!("controllers:\n  main: {{}}\n{values}");
+        let loaded = yaml::load(&text, &LineIndex::new(&text));
+        let release = Release {
+            name: "RELEASE-NAME",
+            namespace: "NAMESPACE",
+            major,
+        };
+        let rendered = render(loaded.documents[0].root(), release);
+        let mut lines = Vec::new();
+        for s in &rendered.services {
+            let ports: Vec<_> = s
+                .ports
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}:{}>{}/{}",
+                        p.name.value, p.port.value, p.target_port.value, p.protocol.value
+                    )
+                })
+                .collect();
+            lines.push(format!(
+                "Service {}/{} {} {}",
+                s.namespace.value,
+                s.name.value,
+                s.service_type.value,
+                ports.join(",")
+            ));
+        }
+        for r in &rendered.routes {
+            let parents: Vec<_> = r
+                .parent_refs
+                .iter()
+                .map(|p| {
+                    let section = p
+                        .section_name
+                        .as_ref()
+                        .map_or(String::new(), |s| format!("#{}", s.value));
+                    let port = p
+                        .port
+                        .as_ref()
+                        .map_or(String::new(), |s| format!(":{}", s.value));
+                    format!(
+                        "{}/{} {}/{}{section}{port}",
+                        p.group.value, p.kind.value, p.namespace.value, p.name.value
+                    )
+                })
+                .collect();
+            let hosts: Vec<_> = r.hostnames.iter().map(|h| h.value.as_str()).collect();
+            let backends: Vec<_> = r
+                .backend_refs
+                .iter()
+                .map(|b| {
+                    let port = b
+                        .port
+                        .as_ref()
+                        .map_or(String::new(), |p| format!(":{}", p.value));
+                    format!(
+                        "{}:{}/{} {}/{}{port}",
+                        b.rule, b.group.value, b.kind.value, b.namespace.value, b.name.value
+                    )
+                })
+                .collect();
+            lines.push(format!(
+                "{} {}/{} parents[{}] hosts[{}] backends[{}]",
+                r.kind.value,
+                r.namespace.value,
+                r.name.value,
+                parents.join(","),
+                hosts.join(","),
+                backends.join(",")
+            ));
+        }
+        lines.extend(
+            rendered
+                .errors
+                .iter()
+                .map(|e| format!("error: {}", e.message)),
+        );
+        lines.extend(
+            rendered
+                .unverifiable
+                .iter()
+                .map(|u| format!("unverifiable: {}", u.message)),
+        );
+        if rendered.assumed_version {
+            lines.push("assumed 4.x".to_string());
+        }
+        lines
+    }
+
+    const SVC8081: &str = "service:\n  main: {controller: main, ports: {http: {port: 8081}}}\n";
+    const PARENT: &str = "parentRefs: [{name: parentName, namespace: parentNamespace}]";
+    const GW: &str = "gateway.networking.k8s.io/Gateway parentNamespace/parentName";
+    const LONE_3X: &str = "unverifiable: route `main`: app-template 3.0-3.7.2 names a lone route differently from 3.7.3 (`RELEASE-NAME`)";
+
+    /// The worked examples of the specification (§16), on 4.x and on 3.x.
+    #[test]
+    fn worked_examples_render_as_the_chart_does() {
+        let with_route = |route: &str| format!("{SVC8081}route:\n  main: {{{PARENT}, {route}}}\n");
+        let svc = "Service NAMESPACE/release-name ClusterIP http:8081>8081/TCP";
+        let svc3 = "Service NAMESPACE/RELEASE-NAME ClusterIP http:8081>8081/TCP";
+        let auto = format!(
+            "HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"
+        );
+        let bare3 = format!("HTTPRoute NAMESPACE/RELEASE-NAME parents[{GW}] hosts[] backends[]");
+        let cases: Vec<(&str, String, Option<u32>, Vec<String>)> = vec![
+            ("1", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n"), Some(4), vec![svc.into(), auto.clone()]),
+            ("1", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n"), Some(3), vec![svc3.into(), bare3.clone(), LONE_3X.into()]),
+            ("2", with_route("rules: [{backendRefs: [{}]}]"), Some(4), vec![svc.into(), auto.clone()]),
+            ("2", with_route("rules: []"), Some(4), vec![svc.into(), auto.clone()]),
+            ("2", with_route("rules: [{backendRefs: [{}]}]"), Some(3), vec![
+                svc3.into(),
+                "unverifiable: route `main`: app-template 3.0-3.7.2 names a lone route differently from 3.7.3 (`RELEASE-NAME`)".into(),
+                "unverifiable: route `main`: app-template 3.x renders a backendRef without a name as `name: null`".into(),
+            ]),
+            ("3", with_route("rules: [{backendRefs: [{identifier: main, port: 8080}]}, {backendRefs: [{identifier: main, port: http}]}]"), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8080,1:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("3", with_route("rules: [{backendRefs: [{identifier: main, port: 8080}]}]"), Some(3), vec![
+                svc3.into(),
+                "error: values don't meet the specifications of the schema(s): route `main` does not allow `identifier` in this chart version".into(),
+                LONE_3X.into(),
+            ]),
+            ("4", format!("route:\n  main: {{{PARENT}, rules: [{{backendRefs: [{{group: \"\", kind: Service, name: RELEASE-NAME, namespace: NAMESPACE, port: 8080, weight: 1}}]}}]}}\n"), Some(4), vec![
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:/Service NAMESPACE/RELEASE-NAME:8080]"),
+            ]),
+            ("5", with_route("rules: [{backendRefs: [{group: traefik.io, kind: TraefikService, name: noop@internal}]}]"), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:traefik.io/TraefikService NAMESPACE/noop@internal]"),
+            ]),
+            ("6", format!("route:\n  main: {{{PARENT}, rules: [{{backendRefs: [{{group: test, name: pathService, port: 1234, namespace: serviceNamespace, weight: 123}}]}}]}}\n"), Some(4), vec![
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:test/Service serviceNamespace/pathService:1234]"),
+            ]),
+            ("7", format!("route:\n  main: {{{PARENT}, rules: [{{filters: [{{type: RequestRedirect, requestRedirect: {{scheme: https, statusCode: 301}}}}]}}]}}\n"), Some(4), vec![
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[]"),
+            ]),
+            ("8", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n  second: {{parentRefs: [{{name: parentName, namespace: parentNamespace, sectionName: parentSection}}]}}\n"), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/release-name-main parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+                format!("HTTPRoute NAMESPACE/release-name-second parents[{GW}#parentSection] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("8", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n  second: {{{PARENT}}}\n"), Some(3), vec![
+                svc3.into(),
+                format!("HTTPRoute NAMESPACE/RELEASE-NAME-main parents[{GW}] hosts[] backends[]"),
+                format!("HTTPRoute NAMESPACE/RELEASE-NAME-second parents[{GW}] hosts[] backends[]"),
+            ]),
+            ("9", with_route("prefix: prefix, suffix: suffix"), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/prefix-release-name-suffix parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("9", with_route("forceRename: \"{{ .Chart.Name }}\""), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/app-template parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("9", with_route("prefix: prefix"), Some(3), vec![
+                svc3.into(),
+                "error: values don't meet the specifications of the schema(s): route `main` does not allow `prefix` in this chart version".into(),
+            ]),
+            ("10", format!("{SVC8081}  second: {{primary: true, controller: main, ports: {{ui: {{port: 8082}}}}}}\n"), Some(4), vec![
+                "Service NAMESPACE/release-name-main ClusterIP http:8081>8081/TCP".into(),
+                "Service NAMESPACE/release-name-second ClusterIP ui:8082>8082/TCP".into(),
+            ]),
+            ("10", format!("{SVC8081}  second: {{primary: true, controller: main, ports: {{ui: {{port: 8082}}}}}}\n"), Some(3), vec![
+                "Service NAMESPACE/RELEASE-NAME-main ClusterIP http:8081>8081/TCP".into(),
+                "Service NAMESPACE/RELEASE-NAME ClusterIP ui:8082>8082/TCP".into(),
+            ]),
+            ("11", format!("global: {{alwaysAppendIdentifierToResourceName: true}}\n{}", with_route("hostnames: []")), Some(4), vec![
+                "Service NAMESPACE/release-name-main ClusterIP http:8081>8081/TCP".into(),
+                format!("HTTPRoute NAMESPACE/release-name-main parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name-main:8081]"),
+            ]),
+            ("12", with_route("hostnames: [\"{{ .Release.Name }}.local\"]"), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[RELEASE-NAME.local] backends[0:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("12", with_route("hostnames: [\"{{ .Release.Name }}.local\"]"), Some(3), vec![
+                svc3.into(),
+                format!("HTTPRoute NAMESPACE/RELEASE-NAME parents[{GW}] hosts[RELEASE-NAME.local] backends[]"),
+                LONE_3X.into(),
+            ]),
+            ("13", format!("{SVC8081}route:\n  main: {{kind: TCPRoute, hostnames: [chart-test.local], {PARENT}}}\n  udp: {{kind: UDPRoute, hostnames: [chart-test.local], {PARENT}}}\n"), Some(4), vec![
+                svc.into(),
+                format!("TCPRoute NAMESPACE/release-name-main parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+                format!("UDPRoute NAMESPACE/release-name-udp parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("14", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName, namespace: parentNamespace, port: 443}}]}}\n"), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}:443] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("15", format!("service:\n  main: {{ports: {{ui: {{port: 8082}}}}}}\n  second: {{ports: {{ui: {{port: 8082}}}}}}\nroute:\n  main: {{{PARENT}}}\n"), Some(4), vec![
+                "Service NAMESPACE/release-name-main ClusterIP ui:8082>8082/TCP".into(),
+                "Service NAMESPACE/release-name-second ClusterIP ui:8082>8082/TCP".into(),
+                "error: An explicit rule is required because automatic Service detection is not possible. (route: main)".into(),
+            ]),
+            ("16", format!("route:\n  main: {{{PARENT}, rules: [{{backendRefs: [{{identifier: main, port: 8080}}]}}]}}\n"), Some(4), vec![
+                "error: No enabled Service found with this identifier. (route: 'main', identifier: 'main')".into(),
+            ]),
+            ("17", "service:\n  main: {controller: \"\", ports: {http: {enabled: false, port: 8081}, server: {port: 8080}, secondary: {port: 8081, protocol: HTTP}, udptest: {port: 8081, protocol: UDP}}}\n".into(), Some(4), vec![
+                "Service NAMESPACE/release-name ClusterIP secondary:8081>8081/TCP,server:8080>8080/TCP,udptest:8081>8081/UDP".into(),
+            ]),
+            ("17", "service:\n  main: {controller: \"\", ports: {server: {port: 8080}}}\n".into(), Some(3), vec![
+                "error: controller field is required for Service. (service: main)".into(),
+            ]),
+            ("18", with_route("rules: [{backendRefs: [{name: main}]}]"), Some(4), vec![
+                svc.into(),
+                format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:/Service NAMESPACE/main]"),
+            ]),
+            ("18", with_route("rules: [{backendRefs: [{name: main}]}]"), Some(3), vec![
+                svc3.into(),
+                format!("HTTPRoute NAMESPACE/RELEASE-NAME parents[{GW}] hosts[] backends[0:/Service NAMESPACE/RELEASE-NAME:8081]"),
+                LONE_3X.into(),
+            ]),
+            ("19", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName}}]}}\n"), Some(4), vec![
+                svc.into(),
+                "error: parentRef namespace is required for HTTPRoute release-name".into(),
+            ]),
+            ("19", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName}}]}}\n"), Some(3), vec![
+                svc3.into(),
+                "error: parentRef namespace is required for HTTPRoute RELEASE-NAME".into(),
+                LONE_3X.into(),
+            ]),
+        ];
+        for (example, values, major, expected) in cases {
+            assert_eq!(
+                summary(&values, major),
+                expected,
+                "example {example} on {major:?}.x:\n{values}"
+            );
+        }
+    }
+
+    #[test]
+    fn disabled_entries_neither_render_nor_count_for_the_suffix() {
+        let values = format!(
+            "{SVC8081}  old: {{enabled: false, controller: main, ports: {{http: {{port: 80}}}}}}\n  none: null\n"
+        );
+        assert_eq!(
+            summary(&values, Some(4)),
+            ["Service NAMESPACE/release-name ClusterIP http:8081>8081/TCP"]
+        );
+        let both = format!(
+            "{SVC8081}  old: {{enabled: true, controller: main, ports: {{http: {{port: 80}}}}}}\n"
+        );
+        assert_eq!(
+            summary(&both, Some(4)),
+            [
+                "Service NAMESPACE/release-name-main ClusterIP http:8081>8081/TCP",
+                "Service NAMESPACE/release-name-old ClusterIP http:80>80/TCP",
+            ]
+        );
+    }
+
+    #[test]
+    fn service_names_follow_force_rename_prefix_and_suffix() {
+        let values = "service:\n  a: {forceRename: \"{{ .Release.Name }}-Web\", ports: {http: {port: 80}}}\n  b: {prefix: edge, suffix: b, ports: {http: {port: 81}}}\n  c: {suffix: extra, ports: {http: {port: 82}}}\n";
+        assert_eq!(
+            summary(values, Some(4)),
+            [
+                "Service NAMESPACE/release-name-web ClusterIP http:80>80/TCP",
+                "Service NAMESPACE/edge-release-name-b ClusterIP http:81>81/TCP",
+                "Service NAMESPACE/release-name-c-extra ClusterIP http:82>82/TCP",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_port_name_resolves_on_4x_and_fails_when_unknown() {
+        let route = |port: &str| {
+            format!(
+                "{SVC8081}route:\n  main: {{{PARENT}, rules: [{{backendRefs: [{{identifier: main, port: {port}}}]}}]}}\n"
+            )
+        };
+        assert_eq!(
+            summary(&route("http"), Some(4))[1],
+            format!(
+                "HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"
+            )
+        );
+        assert_eq!(
+            summary(&route("web"), Some(4))[1],
+            "error: No enabled Service Port found with this identifier. (route: 'main', service: 'main', identifier: 'web')"
+        );
+        // 3.x looks the name up as a service id, then emits the port name as a string.
+        let named = format!(
+            "{SVC8081}route:\n  main: {{{PARENT}, rules: [{{backendRefs: [{{name: main, port: http}}]}}]}}\n"
+        );
+        assert!(
+            summary(&named, Some(3)).contains(
+                &"unverifiable: route `main`: app-template 3.x emits a port name as a string"
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn other_template_expressions_make_the_object_unverifiable() {
+        let values = format!(
+            "{SVC8081}route:\n  main: {{{PARENT}, hostnames: [\"{{{{ .Values.domain }}}}\"]}}\n"
+        );
+        assert_eq!(
+            summary(&values, Some(4)),
+            [
+                "Service NAMESPACE/release-name ClusterIP http:8081>8081/TCP",
+                "unverifiable: route `main`: the template `{{ .Values.domain }}` is rendered by Helm only",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_version_renders_as_4x_and_says_so() {
+        let lines = summary(&format!("{SVC8081}route:\n  main: {{{PARENT}}}\n"), None);
+        assert_eq!(lines.last().map(String::as_str), Some("assumed 4.x"));
+        assert_eq!(lines.len(), 3);
+    }
+
+    #[test]
+    fn fields_point_at_the_values_that_produced_them() {
+        let text = "controllers:\n  main: {}\nservice:\n  app:\n    ports:\n      http:\n        port: 8080\nroute:\n  app:\n    parentRefs:\n      - name: internal\n        namespace: network\n        sectionName: https\n";
+        let loaded = yaml::load(text, &LineIndex::new(text));
+        let release = Release {
+            name: "echo",
+            namespace: "default",
+            major: Some(4),
+        };
+        let rendered = render(loaded.documents[0].root(), release);
+        let service = &rendered.services[0];
+        assert_eq!(
+            (
+                service.name.span.start.line,
+                service.ports[0].port.span.start.line
+            ),
+            (4, 7)
+        );
+        let route = &rendered.routes[0];
+        let parent = &route.parent_refs[0];
+        assert_eq!(
+            parent.section_name.as_ref().map(|s| s.span.start.line),
+            Some(13)
+        );
+        // Defaults carry the span of the entry that received them.
+        assert_eq!(
+            (parent.group.span.start.line, route.kind.span.start.line),
+            (11, 9)
+        );
+        let backend = &route.backend_refs[0];
+        assert_eq!(
+            (backend.name.value.as_str(), backend.name.span.start.line),
+            ("echo", 9)
+        );
+        assert_eq!(
+            backend.port.as_ref().map(|p| (p.value, p.span.start.line)),
+            Some((8080, 7))
+        );
+        assert_eq!(
+            service
+                .selector
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.value))
+                .collect::<Vec<_>>(),
+            [
+                "app.kubernetes.io/controller=main",
+                "app.kubernetes.io/instance=echo",
+                "app.kubernetes.io/name=echo"
+            ]
+        );
+    }
+
+    #[test]
+    fn release_names_are_computed_as_flux_does() {
+        assert_eq!(release_name("radarr", None, None), "radarr");
+        assert_eq!(release_name("radarr", None, Some("media")), "media-radarr");
+        assert_eq!(
+            release_name("radarr", Some("movies"), Some("media")),
+            "movies"
+        );
+        let long = format!("flux-system-{}", "a".repeat(50));
+        assert_eq!(
+            release_name(&long, None, None),
+            "flux-system-aaaaaaaaaaaaaaaaaaaaaaaaaaaa-617628570167"
+        );
+    }
+
+    fn root_of(text: &str, each: impl FnOnce(Node<'_>)) {
+        let loaded = yaml::load(text, &LineIndex::new(text));
+        each(loaded.documents[0].root());
+    }
+
+    #[test]
+    fn app_template_releases_are_recognised() {
+        root_of(
+            "spec:\n  chartRef: {kind: OCIRepository, name: app-template}\n",
+            |hr| {
+                assert_eq!(
+                    chart_ref(hr),
+                    Some(ChartRef::OciRepository {
+                        name: "app-template".into(),
+                        namespace: None
+                    })
+                );
+            },
+        );
+        root_of(
+            "spec:\n  chart:\n    spec: {chart: app-template, version: 3.7.3}\n",
+            |hr| {
+                assert_eq!(
+                    chart_ref(hr),
+                    Some(ChartRef::Chart {
+                        version: Some("3.7.3".into())
+                    })
+                );
+            },
+        );
+        root_of(
+            "spec:\n  chart:\n    spec: {chart: cilium, version: 1.18.0}\n",
+            |hr| assert_eq!(chart_ref(hr), None),
+        );
+        root_of(
+            "spec:\n  url: oci://ghcr.io/bjw-s-labs/helm/app-template\n  ref: {tag: 4.6.2}\n",
+            |repo| {
+                assert_eq!(oci_repository_version(repo), Some(Some("4.6.2".into())));
+            },
+        );
+        root_of(
+            "spec:\n  url: oci://ghcr.io/example/app-template-fork\n",
+            |repo| assert_eq!(oci_repository_version(repo), None),
+        );
+        assert_eq!(
+            (major_version("4.6.2"), major_version("v3.7.3")),
+            (Some(4), Some(3))
+        );
+        assert_eq!(
+            (major_version(">=4.0.0"), major_version("latest")),
+            (None, None)
+        );
+    }
+}
