@@ -459,6 +459,7 @@ impl<'a> Context<'a> {
             });
             return;
         }
+        let what = format!("route `{id}`");
         let mut failed = false;
         let mut parent_refs = Vec::new();
         for item in entry.get("parentRefs").into_iter().flat_map(Node::as_seq) {
@@ -479,6 +480,11 @@ impl<'a> Context<'a> {
                 }
                 found
             };
+            if let Some((port, _)) = item.get_entry("port").filter(|_| self.major == Major::V3) {
+                out.errors.push(schema_error(&what, port));
+                failed = true;
+                continue;
+            }
             let (Some(parent), Some(namespace)) = (required("name"), required("namespace")) else {
                 failed = true;
                 continue;
@@ -495,7 +501,6 @@ impl<'a> Context<'a> {
                     .and_then(|p| Some(at(p.as_u32()?, p.span()))),
             });
         }
-        let what = format!("route `{id}`");
         let mut hostnames = Vec::new();
         if !matches!(kind.value.as_str(), "TCPRoute" | "UDPRoute") {
             for host in entry.get("hostnames").into_iter().flat_map(Node::as_seq) {
@@ -542,6 +547,24 @@ impl<'a> Context<'a> {
             }
         }
         for (index, rule) in rules.iter().enumerate() {
+            let redirects = rule
+                .get("filters")
+                .into_iter()
+                .flat_map(Node::as_seq)
+                .any(|f| f.get("type").and_then(Node::as_str) == Some("RequestRedirect"));
+            if redirects
+                && rule
+                    .get("backendRefs")
+                    .is_some_and(|b| b.as_seq().len() > 0)
+            {
+                out.errors.push(Marker {
+                    message: "backend refs and request redirect filters cannot co-exist."
+                        .to_string(),
+                    span: rule.span(),
+                });
+                failed = true;
+                continue;
+            }
             for item in rule.get("backendRefs").into_iter().flat_map(Node::as_seq) {
                 failed |= !self.backend(
                     index,
@@ -1027,6 +1050,10 @@ mod tests {
             ("7", format!("route:\n  main: {{{PARENT}, rules: [{{filters: [{{type: RequestRedirect, requestRedirect: {{scheme: https, statusCode: 301}}}}]}}]}}\n"), Some(4), vec![
                 format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[]"),
             ]),
+            ("7", with_route("rules: [{backendRefs: [{}], filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]}]"), Some(4), vec![
+                svc.into(),
+                "error: backend refs and request redirect filters cannot co-exist.".into(),
+            ]),
             ("8", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n  second: {{parentRefs: [{{name: parentName, namespace: parentNamespace, sectionName: parentSection}}]}}\n"), Some(4), vec![
                 svc.into(),
                 format!("HTTPRoute NAMESPACE/release-name-main parents[{GW}] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
@@ -1078,6 +1105,11 @@ mod tests {
             ("14", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName, namespace: parentNamespace, port: 443}}]}}\n"), Some(4), vec![
                 svc.into(),
                 format!("HTTPRoute NAMESPACE/release-name parents[{GW}:443] hosts[] backends[0:/Service NAMESPACE/release-name:8081]"),
+            ]),
+            ("14", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName, namespace: parentNamespace, port: 443}}]}}\n"), Some(3), vec![
+                svc3.into(),
+                "error: values don't meet the specifications of the schema(s): route `main` does not allow `port` in this chart version".into(),
+                LONE_3X.into(),
             ]),
             ("15", format!("service:\n  main: {{ports: {{ui: {{port: 8082}}}}}}\n  second: {{ports: {{ui: {{port: 8082}}}}}}\nroute:\n  main: {{{PARENT}}}\n"), Some(4), vec![
                 "Service NAMESPACE/release-name-main ClusterIP ui:8082>8082/TCP".into(),
