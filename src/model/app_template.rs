@@ -17,15 +17,9 @@
 
 use std::collections::BTreeMap;
 
+use super::Spanned;
 use crate::source::Span;
 use crate::source::yaml::Node;
-
-/// A rendered value and the values node it comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Spanned<T> {
-    pub value: T,
-    pub span: Span,
-}
 
 fn at<T>(value: T, span: Span) -> Spanned<T> {
     Spanned { value, span }

@@ -78,7 +78,7 @@ pub const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
 pub const CILIUM_GATEWAY_CONTROLLER: &str = "io.cilium/gateway-controller";
 
 /// A value with the span of the node it came from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
