@@ -1122,11 +1122,7 @@ impl Catalog {
             let at = o
                 .location
                 .or_else(|| self.generator(id).and_then(|g| self.object(g).location));
-            at.is_some_and(|at| {
-                at.file == l.file
-                    && at.span.start.byte <= l.span.start.byte
-                    && l.span.end.byte <= at.span.end.byte
-            })
+            at.is_some_and(|at| at.contains(l))
         })
     }
 

@@ -607,14 +607,7 @@ fn drop_findings_in_refused_objects(
     if refused.is_empty() || !enabled.iter().any(|r| r.meta.id == rule) {
         return;
     }
-    findings.retain(|f| {
-        f.rule == rule
-            || !refused.iter().any(|at| {
-                at.file == f.location.file
-                    && at.span.start.byte <= f.location.span.start.byte
-                    && f.location.span.end.byte <= at.span.end.byte
-            })
-    });
+    findings.retain(|f| f.rule == rule || !refused.iter().any(|at| at.contains(f.location)));
 }
 
 /// Findings as kustomize builds the tree: none in or relying on an object a patch cilint cannot

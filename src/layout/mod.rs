@@ -813,11 +813,8 @@ fn undefined_variables(
             object: objects
                 .iter()
                 .find(|o| {
-                    o.location.is_some_and(|l| {
-                        l.file == id
-                            && l.span.start.byte <= span.start.byte
-                            && span.end.byte <= l.span.end.byte
-                    })
+                    o.location
+                        .is_some_and(|l| l.contains(Location { file: id, span }))
                 })
                 .map(crate::diagnostic::ObjectRef::of),
             name,

@@ -47,6 +47,15 @@ pub struct Location {
     pub span: Span,
 }
 
+impl Location {
+    /// Whether `inner` lies within this location, in the same file.
+    pub fn contains(&self, inner: Location) -> bool {
+        self.file == inner.file
+            && self.span.start.byte <= inner.span.start.byte
+            && inner.span.end.byte <= self.span.end.byte
+    }
+}
+
 /// What kind of text a file holds, decided from its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FileKind {
