@@ -1,6 +1,7 @@
 //! The Catalog: every object of one cluster, indexed once, plus the objects that controllers
 //! and commands create. Rules read it and nothing else.
 
+mod charts;
 pub mod gateway_classes;
 mod grants;
 pub mod operators;
@@ -8,6 +9,8 @@ pub mod operators;
 use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
+
+pub use charts::ReleaseRender;
 
 use crate::config::ExternalObject;
 use crate::layout::Shadow;
@@ -270,6 +273,10 @@ pub struct Catalog {
     unparsed_names: HashMap<Text, String>,
     /// The Cilium and Gateway API versions the world's files pin, in file order.
     pins: Vec<Pin>,
+    /// What rendering each app-template HelmRelease gave, in load order.
+    renders: Vec<ReleaseRender>,
+    /// Rendered objects by kind, namespace and name, with how they were rendered.
+    rendered_notes: HashMap<(Text, Text, Text), (ObjectId, String)>,
     /// Report what may be created outside the tree as missing.
     pub strict: bool,
     pub default_namespace: String,
@@ -301,6 +308,8 @@ impl Catalog {
             shadows: HashMap::new(),
             unparsed_names: HashMap::new(),
             pins: Vec::new(),
+            renders: Vec::new(),
+            rendered_notes: HashMap::new(),
             strict: false,
             default_namespace: default_namespace.to_string(),
             skipped_documents: 0,
@@ -342,6 +351,7 @@ impl Catalog {
             let o = c.external_object(e);
             c.insert(o);
         }
+        c.add_rendered_charts();
         c.add_gateway_services();
         c.add_certificate_secrets();
         c.add_external_secrets();
@@ -693,7 +703,13 @@ impl Catalog {
     /// The namespaces Helm charts are deployed into, with every chart that is; and the
     /// destination templates of ApplicationSets whose generators cilint cannot expand.
     fn index_helm_namespaces(&mut self) {
-        for o in self.objects.iter() {
+        let complete: std::collections::HashSet<ObjectId> = self
+            .renders
+            .iter()
+            .filter(|r| r.complete)
+            .map(|r| r.release)
+            .collect();
+        for (i, o) in self.objects.iter().enumerate() {
             let Spec::HelmCharts(charts) = &o.spec else {
                 continue;
             };
@@ -739,6 +755,7 @@ impl Catalog {
                     release_known: o.kind.as_str() != "ApplicationSet" || chart.release.is_some(),
                     chart_name,
                     in_git: chart.chart.as_deref().is_some_and(|c| c.contains('/')),
+                    services_known: complete.contains(&ObjectId(i as u32)),
                 };
                 if placeholder(ns).is_some() {
                     self.placeholder_charts.push((ns.to_string(), chart_in));
@@ -1404,11 +1421,16 @@ struct ChartIn {
     /// A chart in a directory of the repository (`charts/infra`): a home-grown chart may
     /// template anything, a Gateway included, and cilint does not render its templates.
     in_git: bool,
+    /// cilint rendered every Service of the release (app-template): it makes no other.
+    services_known: bool,
 }
 
 impl ChartIn {
     /// Whether the chart may make objects of this kind.
     fn makes(&self, group: &str, kind: &str) -> bool {
+        if self.services_known && group.is_empty() && kind == "Service" {
+            return false;
+        }
         charts_make(group, kind) || chart_makes(self, group, kind)
     }
 }

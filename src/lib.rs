@@ -589,10 +589,29 @@ fn check(catalog: &Catalog, options: &Options) -> Checked {
         })
         .collect();
     drop_findings_in_refused_objects(&mut findings, &facts, &enabled);
+    relate_rendered_objects(&mut findings, catalog);
     Checked {
         findings,
         rules_run: enabled.len(),
         versions,
+    }
+}
+
+/// A finding about an object rendered from Helm values also names the HelmRelease that renders
+/// it: the values are where it is fixed, and the release is what Flux reports on.
+fn relate_rendered_objects(findings: &mut [Finding], catalog: &Catalog) {
+    if catalog.rendered_releases().is_empty() {
+        return;
+    }
+    for f in findings {
+        if let Some((Some(location), note)) =
+            f.object.as_ref().and_then(|o| catalog.rendered_note(o))
+        {
+            f.related.push(diagnostic::Related {
+                location,
+                message: note.to_string(),
+            });
+        }
     }
 }
 

@@ -104,6 +104,7 @@ pub fn references(catalog: &Catalog) -> Vec<Resolved> {
     certificate_refs(catalog, &mut out);
     listener_set_refs(catalog, &mut out);
     label_commands(catalog, &mut out);
+    chart_renders(catalog, &mut out);
     out
 }
 
@@ -161,6 +162,38 @@ fn backend_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
             catalog.lookup("", "Service", Some(u.namespace), name),
             || (Some(ObjectRef::of(u.route)), referrer(u.route)),
         ));
+    }
+}
+
+/// Each app-template HelmRelease cilint renders: its chart, and whatever of it could not be
+/// rendered exactly (a template Helm alone evaluates, a version whose rules are assumed).
+fn chart_renders(catalog: &Catalog, out: &mut Vec<Resolved>) {
+    for render in catalog.rendered_releases() {
+        let release = catalog.object(render.release);
+        let Some(at) = release.location else {
+            continue;
+        };
+        let who = || {
+            (
+                Some(ObjectRef::of(release)),
+                format!("HelmRelease {}", release.qualified_name()),
+            )
+        };
+        let chart = || format!("Helm chart app-template {}", render.version);
+        if render.notes.is_empty() {
+            out.push(Resolved::new(at, chart(), Lookup::Found(render.release), who));
+        }
+        for note in &render.notes {
+            out.push(Resolved::new(
+                Location {
+                    file: at.file,
+                    span: note.span,
+                },
+                chart(),
+                Lookup::Unverifiable(note.message.clone()),
+                who,
+            ));
+        }
     }
 }
 

@@ -126,6 +126,7 @@ mod tests {
             remote: false,
             unexpanded: None,
             from: None,
+            values: None,
         }
     }
 

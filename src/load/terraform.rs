@@ -524,6 +524,7 @@ impl Cx<'_> {
             remote: false,
             unexpanded: None,
             from: Some(format!("helm_release.{label} in {}", self.path)),
+            values: None,
         };
         out.objects.push(Object {
             api_version: text(HELM_RELEASE_API_VERSION),

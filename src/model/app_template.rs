@@ -40,6 +40,8 @@ pub struct Release<'a> {
     /// The chart's major version when known (3 or 4); `None` or another number renders with the
     /// 4.x rules and says so in `Rendered::assumed_version`.
     pub major: Option<u32>,
+    /// The exact chart version, when known: the `helm.sh/chart` label.
+    pub version: Option<&'a str>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -71,6 +73,14 @@ pub struct Service {
     pub ports: Vec<ServicePort>,
     /// Selector labels, sorted by key.
     pub selector: Vec<(String, Spanned<String>)>,
+    /// Labels as the chart writes them (§6), sorted by key; Flux adds its own on apply.
+    pub labels: Vec<(String, Spanned<String>)>,
+    /// Annotations whose values are known, sorted by key.
+    pub annotations: Vec<(String, Spanned<String>)>,
+    /// `loadBalancerIP` and `loadBalancerClass`, rendered for LoadBalancer Services only.
+    pub load_balancer_ip: Option<Spanned<String>>,
+    pub load_balancer_class: Option<Spanned<String>>,
+    pub external_traffic_policy: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +105,8 @@ pub struct Route {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParentRef {
+    /// The `parentRefs` item.
+    pub span: Span,
     pub group: Spanned<String>,
     pub kind: Spanned<String>,
     pub name: Spanned<String>,
@@ -105,8 +117,11 @@ pub struct ParentRef {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BackendRef {
-    /// Which rule of the route it belongs to.
+    /// Which rule of the route it belongs to, and its place among that rule's backendRefs.
     pub rule: usize,
+    pub index: usize,
+    /// The `backendRefs` item; for an automatic backend, the route (or `rules`) key.
+    pub span: Span,
     pub group: Spanned<String>,
     pub kind: Spanned<String>,
     pub name: Spanned<String>,
@@ -176,6 +191,7 @@ fn non_empty<'a>(entry: Node<'a>, key: &str) -> Option<(&'a str, Span)> {
 struct Context<'a> {
     values: Node<'a>,
     release: &'a str,
+    version: Option<&'a str>,
     namespace: &'a str,
     major: Major,
     chart_name: String,
@@ -196,6 +212,7 @@ impl<'a> Context<'a> {
         Context {
             values,
             release: release.name,
+            version: release.version,
             namespace: release.namespace,
             major,
             chart_name,
@@ -203,23 +220,45 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Helm's `tpl` over the release fields; `None` for any other template expression.
+    /// Helm's `tpl` over what is known without Helm (§11): the release fields, the chart's
+    /// name, quoted literals and comments, with `{{-`/`-}}` trimming; `None` for any other
+    /// template expression.
     fn tpl(&self, text: &str) -> Option<String> {
         let mut out = String::new();
         let mut rest = text;
         while let Some(open) = rest.find("{{") {
             out.push_str(&rest[..open]);
-            let close = rest[open..].find("}}")? + open;
-            match rest[open + 2..close].trim() {
+            let close = action_end(&rest[open + 2..])? + open + 2;
+            let mut action = &rest[open + 2..close];
+            if let Some(trimmed) = action.strip_prefix('-') {
+                out.truncate(out.trim_end().len());
+                action = trimmed;
+            }
+            let trim_after = action.ends_with('-');
+            let action = action.strip_suffix('-').unwrap_or(action).trim();
+            match action {
                 ".Release.Name" => out.push_str(self.release),
                 ".Release.Namespace" => out.push_str(self.namespace),
+                ".Release.Service" => out.push_str("Helm"),
                 ".Chart.Name" => out.push_str("app-template"),
-                _ => return None,
+                _ if action.starts_with("/*") && action.ends_with("*/") => {}
+                _ => out.push_str(quoted_literal(action)?),
             }
             rest = &rest[close + 2..];
+            if trim_after {
+                rest = rest.trim_start();
+            }
         }
         out.push_str(rest);
         Some(out)
+    }
+
+    /// The string entries of a map, with the span of each value.
+    fn string_map<'n>(&self, node: Option<Node<'n>>) -> Vec<(String, (&'n str, Span))> {
+        node.into_iter()
+            .flat_map(Node::as_map)
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), (v.as_str()?, v.span()))))
+            .collect()
     }
 
     /// `tpl` of a field, or a marker that `what` is unverifiable.
@@ -421,6 +460,50 @@ impl<'a> Context<'a> {
                 selector.insert(label.to_string(), at(text.to_string(), value.span()));
             }
         }
+        let what = format!("service `{id}`");
+        let mut labels = BTreeMap::new();
+        // Lowest precedence first: later entries overwrite (§6).
+        for (key, value) in self.string_map(self.values.at(&["global", "labels"])) {
+            labels.insert(key, at(self.tpl_field(value.0, value.1, &what, out)?, value.1));
+        }
+        let mut chart = vec![
+            ("app.kubernetes.io/instance", self.release.to_string()),
+            ("app.kubernetes.io/managed-by", "Helm".to_string()),
+            ("app.kubernetes.io/name", self.chart_name.clone()),
+        ];
+        if let Some(version) = self.version {
+            chart.push(("helm.sh/chart", format!("app-template-{version}")));
+        }
+        for (key, value) in chart {
+            labels.insert(key.to_string(), at(value, here));
+        }
+        for (key, value) in self.string_map(entry.get("labels")) {
+            labels.insert(key, at(self.tpl_field(value.0, value.1, &what, out)?, value.1));
+        }
+        labels.insert(
+            "app.kubernetes.io/service".to_string(),
+            at(name.value.clone(), name.span),
+        );
+        let mut annotations = BTreeMap::new();
+        for node in [self.values.at(&["global", "annotations"]), entry.get("annotations")] {
+            for (key, (value, span)) in self.string_map(node) {
+                match self.tpl(value) {
+                    Some(rendered) => {
+                        annotations.insert(key, at(rendered, span));
+                    }
+                    // Only an address request matters to cilint; other annotations (a
+                    // dashboard's widget templates) may stay unknown.
+                    None if key.contains("lbipam") || key.contains("lb-ipam") => {
+                        self.tpl_field(value, span, &what, out)?;
+                    }
+                    None => {
+                        annotations.remove(&key);
+                    }
+                }
+            }
+        }
+        let load_balancer = service_type.value == "LoadBalancer";
+        let spanned = |key: &str| non_empty(entry, key).map(|(v, span)| at(v.to_string(), span));
         Some(Service {
             id: id.to_string(),
             name,
@@ -428,6 +511,11 @@ impl<'a> Context<'a> {
             service_type,
             ports,
             selector: selector.into_iter().collect(),
+            labels: labels.into_iter().collect(),
+            annotations: annotations.into_iter().collect(),
+            load_balancer_ip: spanned("loadBalancerIP").filter(|_| load_balancer),
+            load_balancer_class: spanned("loadBalancerClass").filter(|_| load_balancer),
+            external_traffic_policy: spanned("externalTrafficPolicy"),
         })
     }
 
@@ -484,6 +572,7 @@ impl<'a> Context<'a> {
                 continue;
             };
             parent_refs.push(ParentRef {
+                span: item.span(),
                 group: field("group", "gateway.networking.k8s.io"),
                 kind: field("kind", "Gateway"),
                 name: parent,
@@ -575,6 +664,10 @@ impl<'a> Context<'a> {
         }
         if failed {
             return;
+        }
+        for i in 0..backend_refs.len() {
+            let rule = backend_refs[i].rule;
+            backend_refs[i].index = backend_refs[..i].iter().filter(|b| b.rule == rule).count();
         }
         out.routes.push(Route {
             id: id.to_string(),
@@ -751,6 +844,8 @@ impl<'a> Context<'a> {
             Some(item) => self.backend_ref(rule, item, name, port),
             None => BackendRef {
                 rule,
+                index: 0,
+                span,
                 group: at(String::new(), span),
                 kind: at("Service".to_string(), span),
                 name,
@@ -778,6 +873,8 @@ impl<'a> Context<'a> {
         };
         BackendRef {
             rule,
+            index: 0,
+            span: item.span(),
             group: field("group", ""),
             kind: field("kind", "Service"),
             name,
@@ -799,6 +896,29 @@ fn primary_port(service: Node<'_>) -> Option<Spanned<u32>> {
         .find(|(port, _)| port.get("primary").and_then(Node::as_bool) == Some(true))
         .or(ports.first())?;
     Some(at(chosen.1.as_u32()?, chosen.1.span()))
+}
+
+/// Where the action that starts `text` ends (its `}}`), past any quoted `}}`.
+fn action_end(text: &str) -> Option<usize> {
+    let mut quote = None;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'`') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'}') if bytes.get(i + 1) == Some(&b'}') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `"text"` or `` `text` ``, the way templates escape `{{ }}` meant for another tool.
+fn quoted_literal(action: &str) -> Option<&str> {
+    ['"', '`'].iter().find_map(|&q| {
+        let inner = action.strip_prefix(q)?.strip_suffix(q)?;
+        (!inner.contains(q) && !inner.contains('\\')).then_some(inner)
+    })
 }
 
 /// Helm validates values against the chart's schema, which allows no unknown keys.
@@ -852,8 +972,8 @@ pub fn release_name(
 /// The chart a HelmRelease names, when it may be app-template.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChartRef {
-    /// `spec.chart.spec.chart: app-template` and its `version` (absent means latest).
-    Chart { version: Option<String> },
+    /// `spec.chart.spec.chart: app-template` and its `version`.
+    Chart { version: Version },
     /// `spec.chartRef` to an OCIRepository: app-template if its URL says so
     /// ([`oci_repository_version`]); `namespace` absent means the HelmRelease's own.
     OciRepository {
@@ -867,7 +987,7 @@ pub fn chart_ref(helm_release: Node<'_>) -> Option<ChartRef> {
     let spec = helm_release.get("spec")?;
     if let Some(chart) = spec.at(&["chart", "spec"]) {
         return (non_empty(chart, "chart")?.0 == "app-template").then(|| ChartRef::Chart {
-            version: non_empty(chart, "version").map(|(v, _)| v.to_string()),
+            version: Version::of(non_empty(chart, "version").map(|(v, _)| v)),
         });
     }
     let chart_ref = spec.get("chartRef")?;
@@ -880,15 +1000,72 @@ pub fn chart_ref(helm_release: Node<'_>) -> Option<ChartRef> {
     })
 }
 
-/// For an OCIRepository document whose URL ends in `app-template`: its `ref.tag`, if any.
-pub fn oci_repository_version(repository: Node<'_>) -> Option<Option<String>> {
+/// For an OCIRepository document whose URL ends in `app-template`: the version its `ref` pins
+/// (`tag`, else `semver`; a `digest` or no `ref` is the latest, which cilint cannot know).
+pub fn oci_repository_version(repository: Node<'_>) -> Option<Version> {
     let spec = repository.get("spec")?;
     let url = non_empty(spec, "url")?.0;
-    (url.trim_end_matches('/').rsplit('/').next() == Some("app-template")).then(|| {
-        spec.at(&["ref", "tag"])
-            .and_then(Node::as_str)
-            .map(str::to_string)
+    if url.trim_end_matches('/').rsplit('/').next() != Some("app-template") {
+        return None;
+    }
+    let reference = |key: &str| spec.at(&["ref", key]).and_then(Node::as_str);
+    Some(match (reference("tag"), reference("semver"), reference("digest")) {
+        (_, _, Some(_)) => Version::Latest,
+        (Some(tag), _, _) => Version::of(Some(tag)),
+        (None, Some(range), _) => Version::of(Some(range)),
+        (None, None, None) => Version::Latest,
     })
+}
+
+/// A chart version as a HelmRelease or its source pins it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Version {
+    Exact(String),
+    /// A semver range (`4.x`, `^4.1.0`, `>=4.0.0 <5.0.0`).
+    Range(String),
+    /// No version (`*`, a digest, `latest`): whatever is newest when Flux reconciles.
+    Latest,
+}
+
+impl Version {
+    pub fn of(written: Option<&str>) -> Version {
+        match written.map(str::trim) {
+            None | Some("" | "*" | "latest") => Version::Latest,
+            Some(v) if major_version(v).is_some() => Version::Exact(v.to_string()),
+            Some(v) => Version::Range(v.to_string()),
+        }
+    }
+
+    /// The major version every version it allows shares.
+    pub fn major(&self) -> Option<u32> {
+        match self {
+            Version::Exact(v) => major_version(v),
+            Version::Range(r) => range_major(r),
+            Version::Latest => None,
+        }
+    }
+
+    pub fn exact(&self) -> Option<&str> {
+        match self {
+            Version::Exact(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the renderer's rules are exactly this version's: an exact 3.x or 4.x.
+    pub fn is_modelled(&self) -> bool {
+        self.exact().is_some() && matches!(self.major(), Some(3 | 4))
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Version::Exact(v) => write!(f, "{v}"),
+            Version::Range(r) => write!(f, "`{r}`"),
+            Version::Latest => write!(f, "(latest)"),
+        }
+    }
 }
 
 /// The major version of an exact chart version such as `4.6.2` or `v3.7.3`.
@@ -897,6 +1074,41 @@ pub fn major_version(version: &str) -> Option<u32> {
     let mut parts = exact.split('.');
     let major = parts.next()?.parse().ok()?;
     (parts.count() == 2 && exact.chars().all(|c| c.is_ascii_digit() || c == '.')).then_some(major)
+}
+
+/// The one major version a semver range allows, when it allows one: `4.x`, `4.*`, `4`, `^4.1`,
+/// `~4.6.0`, `=4.2.0`, `>=4.0.0 <5.0.0`. A bare lower bound (`>=4.0.0`) allows any later major.
+fn range_major(range: &str) -> Option<u32> {
+    let clauses: Vec<&str> = range
+        .split([' ', ','])
+        .filter(|c| !c.is_empty())
+        .collect();
+    let major_of = |v: &str| -> Option<(u32, bool)> {
+        let v = v.trim_start_matches('v');
+        let mut parts = v.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let rest_zero = parts.all(|p| p == "0" || p == "x" || p == "*");
+        Some((major, rest_zero))
+    };
+    match clauses.as_slice() {
+        [one] => {
+            let version = one.trim_start_matches(['^', '~', '=']);
+            if version.len() != one.len() || !one.starts_with(['<', '>']) {
+                return major_of(version).map(|(m, _)| m).filter(|_| {
+                    !one.starts_with('^') || !version.starts_with('0')
+                });
+            }
+            None
+        }
+        [low, high] => {
+            let low = low.strip_prefix(">=").or_else(|| low.strip_prefix('>'))?;
+            let (major, _) = major_of(low)?;
+            let (upper, zero) = major_of(high.strip_prefix('<')?.trim_start_matches('='))?;
+            let exclusive = !high.starts_with("<=");
+            (upper == major || (upper == major + 1 && zero && exclusive)).then_some(major)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -913,6 +1125,7 @@ mod tests {
             name: "RELEASE-NAME",
             namespace: "NAMESPACE",
             major,
+            version: None,
         };
         let rendered = render(loaded.documents[0].root(), release);
         let mut lines = Vec::new();
@@ -1239,6 +1452,7 @@ mod tests {
             name: "echo",
             namespace: "default",
             major: Some(4),
+            version: None,
         };
         let rendered = render(loaded.documents[0].root(), release);
         let service = &rendered.services[0];
@@ -1323,7 +1537,7 @@ mod tests {
                 assert_eq!(
                     chart_ref(hr),
                     Some(ChartRef::Chart {
-                        version: Some("3.7.3".into())
+                        version: Version::Exact("3.7.3".into())
                     })
                 );
             },
@@ -1335,7 +1549,10 @@ mod tests {
         root_of(
             "spec:\n  url: oci://ghcr.io/bjw-s-labs/helm/app-template\n  ref: {tag: 4.6.2}\n",
             |repo| {
-                assert_eq!(oci_repository_version(repo), Some(Some("4.6.2".into())));
+                assert_eq!(
+                    oci_repository_version(repo),
+                    Some(Version::Exact("4.6.2".into()))
+                );
             },
         );
         root_of(
@@ -1350,5 +1567,79 @@ mod tests {
             (major_version(">=4.0.0"), major_version("latest")),
             (None, None)
         );
+    }
+
+    #[test]
+    fn ranges_give_a_major_version_only_when_they_allow_one() {
+        let major = |v: &str| Version::of(Some(v)).major();
+        for (range, expected) in [
+            ("4.6.2", Some(4)),
+            ("4.x", Some(4)),
+            ("4.*", Some(4)),
+            ("^4.1.0", Some(4)),
+            ("~3.7", Some(3)),
+            (">=4.0.0 <5.0.0", Some(4)),
+            (">=4.0.0, <4.7.0", Some(4)),
+            (">=4.0.0", None),
+            (">=3.0.0 <5.0.0", None),
+            ("<=5.0.0", None),
+            ("*", None),
+            ("", None),
+        ] {
+            assert_eq!(major(range), expected, "{range}");
+        }
+        assert!(Version::of(Some("4.6.2")).is_modelled());
+        assert!(!Version::of(Some("5.0.0")).is_modelled());
+        assert!(!Version::of(Some("4.x")).is_modelled());
+        assert_eq!(Version::of(Some("*")), Version::Latest);
+    }
+
+    /// §6 and §11: labels in their precedence, known annotations, the LB fields of a
+    /// LoadBalancer, and the templates `tpl` evaluates without Helm.
+    #[test]
+    fn services_carry_the_chart_labels_and_known_annotations() {
+        let text = "controllers:\n  main: {}\nglobal:\n  labels: {team: media, app.kubernetes.io/name: ignored}\nservice:\n  app:\n    type: LoadBalancer\n    loadBalancerIP: 10.0.0.5\n    labels: {announce: \"  {{- /* trimmed */ -}}  lan\", team: \"{{ .Release.Name }}\"}\n    annotations:\n      lbipam.cilium.io/ips: 10.0.0.5\n      gethomepage.dev/widget.url: \"{{ `{{HOMEPAGE_VAR_URL}}` }}\"\n      other: \"{{ .Values.x }}\"\n    ports: {http: {port: 80}}\n";
+        let loaded = yaml::load(text, &LineIndex::new(text));
+        let release = Release {
+            name: "plex",
+            namespace: "media",
+            major: Some(4),
+            version: Some("4.6.2"),
+        };
+        let rendered = render(loaded.documents[0].root(), release);
+        let service = &rendered.services[0];
+        let pairs = |list: &[(String, Spanned<String>)]| -> Vec<String> {
+            list.iter().map(|(k, v)| format!("{k}={}", v.value)).collect()
+        };
+        assert_eq!(
+            pairs(&service.labels),
+            [
+                "announce=lan",
+                "app.kubernetes.io/instance=plex",
+                "app.kubernetes.io/managed-by=Helm",
+                "app.kubernetes.io/name=plex",
+                "app.kubernetes.io/service=plex",
+                "helm.sh/chart=app-template-4.6.2",
+                "team=plex",
+            ]
+        );
+        assert_eq!(
+            pairs(&service.annotations),
+            [
+                "gethomepage.dev/widget.url={{HOMEPAGE_VAR_URL}}",
+                "lbipam.cilium.io/ips=10.0.0.5",
+            ]
+        );
+        assert_eq!(
+            service.load_balancer_ip.as_ref().map(|ip| ip.value.as_str()),
+            Some("10.0.0.5")
+        );
+        assert!(rendered.unverifiable.is_empty());
+        // An address request Helm alone can render leaves the Service unknown.
+        let unknown = text.replace("ips: 10.0.0.5", "ips: \"{{ .Values.ip }}\"");
+        let loaded = yaml::load(&unknown, &LineIndex::new(&unknown));
+        let rendered = render(loaded.documents[0].root(), release);
+        assert!(rendered.services.is_empty());
+        assert_eq!(rendered.unverifiable.len(), 1);
     }
 }

@@ -2,8 +2,13 @@
 //! `ApplicationSet` with a chart source, a kustomize `Kustomization` with `helmCharts`. cilint does
 //! not render charts, so whatever a chart creates in its namespace is invisible to it.
 
+use std::sync::Arc;
+
+use super::app_template::{self, ChartRef};
 use super::non_empty_string;
-use crate::source::yaml::Node;
+use crate::source::Span;
+use crate::source::yaml::build::{Data, Value};
+use crate::source::yaml::{Arena, Node};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct HelmChart {
@@ -23,12 +28,104 @@ pub struct HelmChart {
     /// What deploys it, for messages, when the deploying object does not say it
     /// (`helm_release.cilium in infra/main.tf`).
     pub from: Option<String>,
+    /// The values of a chart cilint renders (a Flux HelmRelease of the bjw-s app-template),
+    /// when cilint can read all that decide its Services and routes.
+    pub values: Option<Arc<ChartValues>>,
+}
+
+/// What a HelmRelease of a chart cilint renders keeps after loading: the values the renderer
+/// reads and what decides the release's identity. The Catalog renders it once the release is
+/// placed and the chart's source is known.
+#[derive(Debug)]
+pub struct ChartValues {
+    /// `spec.values`, cut down to the keys the renderer reads.
+    pub values: Arena,
+    /// The Helm release name Flux gives the HelmRelease.
+    pub release: String,
+    pub chart: ChartRef,
+    /// Span of `spec.chartRef` or `spec.chart`: where notes on the chart's version point.
+    pub chart_span: Span,
+    /// `spec.commonMetadata.labels`: Flux puts them on every object of the release.
+    pub common_labels: Vec<(String, String)>,
+}
+
+impl PartialEq for ChartValues {
+    fn eq(&self, other: &Self) -> bool {
+        self.release == other.release
+            && self.chart == other.chart
+            && self.chart_span == other.chart_span
+            && self.common_labels == other.common_labels
+            && Value::of(self.values.root()).same(&Value::of(other.values.root()))
+    }
+}
+
+/// The top-level keys of `spec.values` that decide app-template's Services and routes
+/// (helm-app-template.md §4-§8).
+const APP_TEMPLATE_KEYS: &[&str] = &["controllers", "fullnameOverride", "global", "route", "service"];
+
+/// The values of an app-template HelmRelease, unless something cilint cannot read decides them:
+/// a `valuesFrom` entry that may reach those keys, `postRenderers` that may change the objects,
+/// a release name or target namespace that is still a placeholder (§13).
+fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
+    let chart = app_template::chart_ref(doc)?;
+    let spec = doc.get("spec")?;
+    let reaches = |entry: Node<'_>| match entry.get("targetPath").and_then(Node::as_str) {
+        None => true,
+        Some(path) => APP_TEMPLATE_KEYS
+            .iter()
+            .chain(&["nameOverride"])
+            .any(|k| path == *k || path.starts_with(&format!("{k}."))),
+    };
+    if spec.get("valuesFrom").into_iter().flat_map(Node::as_seq).any(reaches)
+        || spec.get("postRenderers").is_some_and(|p| p.as_seq().len() > 0)
+    {
+        return None;
+    }
+    let name = doc.at(&["metadata", "name"]).and_then(Node::as_str)?;
+    let release_name = non_empty_string(spec.get("releaseName"));
+    let target = non_empty_string(spec.get("targetNamespace"));
+    let identity = [Some(name), release_name.as_deref(), target.as_deref()];
+    if name.is_empty()
+        || identity
+            .iter()
+            .flatten()
+            .any(|s| s.contains("${") || s.contains("{{"))
+    {
+        return None;
+    }
+    let values = spec.get("values");
+    let kept = values
+        .into_iter()
+        .flat_map(Node::as_map)
+        .filter(|(k, _)| k.as_str().is_some_and(|k| APP_TEMPLATE_KEYS.contains(&k)))
+        .map(|(k, v)| (Value::of(k), Value::of(v)))
+        .collect();
+    let chart_span = spec
+        .get("chartRef")
+        .or_else(|| spec.get("chart"))
+        .map_or(doc.span(), Node::span);
+    Some(Arc::new(ChartValues {
+        values: Value {
+            span: values.map_or(chart_span, Node::span),
+            data: Data::Map(kept),
+        }
+        .into_arena(),
+        release: app_template::release_name(name, release_name.as_deref(), target.as_deref()),
+        chart,
+        chart_span,
+        common_labels: spec
+            .at(&["commonMetadata", "labels"])
+            .into_iter()
+            .flat_map(Node::as_map)
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect(),
+    }))
 }
 
 /// A Flux `HelmRelease`: `spec.chart.spec.chart` (or `spec.chartRef`) into `spec.targetNamespace`,
-/// else the release's namespace.
-pub fn from_helm_release(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
-    let Some(spec) = spec else {
+/// else the release's namespace; with its values when cilint renders its chart.
+pub fn from_helm_release(doc: Node<'_>) -> Box<[HelmChart]> {
+    let Some(spec) = doc.get("spec") else {
         return Box::default();
     };
     let chart = spec
@@ -42,6 +139,7 @@ pub fn from_helm_release(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
         remote: false,
         unexpanded: None,
         from: None,
+        values: app_template_values(doc),
     }]
     .into()
 }
@@ -70,6 +168,7 @@ pub fn from_argo_application(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
             remote: false,
             unexpanded: None,
             from: None,
+            values: None,
         })
         .collect()
 }
@@ -90,6 +189,7 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
             remote: false,
             unexpanded: None,
             from: None,
+            values: None,
         })
         .collect();
     for key in ["resources", "bases"] {
@@ -112,6 +212,7 @@ pub fn from_kustomization(doc: Node<'_>) -> Box<[HelmChart]> {
                 remote: true,
                 unexpanded: None,
                 from: None,
+                values: None,
             });
         }
     }
@@ -285,6 +386,7 @@ pub fn from_argo_application_set(spec: Option<Node<'_>>) -> Box<[HelmChart]> {
                 remote: false,
                 unexpanded: None,
                 from: None,
+                values: None,
             })
         })
         .collect()

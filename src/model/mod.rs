@@ -141,6 +141,9 @@ pub enum Origin {
     External,
     /// Made by a kustomize generator (`configMapGenerator`, `secretGenerator`).
     Generator,
+    /// Rendered by a Helm chart cilint models (app-template) from the values of a release: a
+    /// Service or route whose fields point at the values that made them.
+    Rendered { by: ObjectId },
 }
 
 /// Index of an object in the Catalog.
@@ -175,6 +178,10 @@ pub enum Spec {
     /// `spec.template.metadata.name`, else one named as the SealedSecret.
     SealedSecret {
         template_name: Option<Text>,
+    },
+    /// A Flux `OCIRepository`: the app-template version it pins, when its URL is app-template's.
+    OciRepository {
+        app_template: Option<Box<app_template::Version>>,
     },
     /// Helm charts the object deploys (Flux HelmRelease, Argo CD Application or ApplicationSet,
     /// kustomize helmCharts): their objects are invisible to cilint.
@@ -482,8 +489,11 @@ impl Spec {
                 template_name: string_at(spec, &["template", "metadata", "name"]),
             },
             ("helm.toolkit.fluxcd.io", "HelmRelease") => {
-                Spec::HelmCharts(helm::from_helm_release(spec))
+                Spec::HelmCharts(helm::from_helm_release(doc))
             }
+            ("source.toolkit.fluxcd.io", "OCIRepository") => Spec::OciRepository {
+                app_template: app_template::oci_repository_version(doc).map(Box::new),
+            },
             ("argoproj.io", "Application") => Spec::HelmCharts(helm::from_argo_application(spec)),
             ("argoproj.io", "ApplicationSet") => {
                 Spec::HelmCharts(helm::from_argo_application_set(spec))

@@ -9,6 +9,7 @@ mod backend_kind_invalid;
 mod backend_not_found;
 mod backend_port_mismatch;
 mod certificate_ref_invalid;
+mod chart_render_failed;
 mod cross_namespace;
 mod flux_variable_undefined;
 mod gateway_address_unsupported;
@@ -69,6 +70,7 @@ pub static RULES: &[Rule] = &[
     backend_not_found::RULE,
     backend_port_mismatch::RULE,
     certificate_ref_invalid::RULE,
+    chart_render_failed::RULE,
     flux_variable_undefined::RULE,
     gateway_address_unsupported::RULE,
     gateway_api_bundle_too_old::RULE,
@@ -124,6 +126,7 @@ docs!(
     "backend-not-found",
     "backend-port-mismatch",
     "certificate-ref-invalid",
+    "chart-render-failed",
     "flux-variable-undefined",
     "gateway-address-unsupported",
     "gateway-api-bundle-too-old",

@@ -1,0 +1,382 @@
+//! The Services and routes of Helm releases whose chart cilint renders: the bjw-s app-template
+//! (`model::app_template`). A release is rendered once it is placed (its namespace is final) and
+//! its chart's source is known (the OCIRepository that pins the version); its objects are then
+//! objects like any other, each field pointing at the values that made it.
+
+use std::sync::Arc;
+
+use super::{Catalog, placeholder};
+use crate::diagnostic::ObjectRef;
+use crate::model::app_template::{self, ChartRef, Marker, Release, Rendered, Version};
+use crate::model::helm::ChartValues;
+use crate::model::route::{self, RouteKind};
+use crate::model::service::{Service, ServicePort, TargetPort};
+use crate::model::{GATEWAY_GROUP, Label, Object, ObjectId, Origin, Spanned, Spec, text};
+use crate::source::{FileId, Location, Span};
+
+/// What rendering one release gave besides its objects.
+#[derive(Debug)]
+pub struct ReleaseRender {
+    /// The HelmRelease.
+    pub release: ObjectId,
+    /// The chart version rendered: `4.6.2`, `` `^4.0.0` `` for a range, `(latest)`.
+    pub version: String,
+    /// Values that make the chart fail to render, with the chart's own message: Helm applies
+    /// nothing of the release.
+    pub errors: Vec<Marker>,
+    /// What cilint could not render exactly, or the chart version whose rules it assumed.
+    pub notes: Vec<Marker>,
+    /// Every Service of the release is known: a Service no release of its namespace renders
+    /// is missing there, as far as this release is concerned.
+    pub complete: bool,
+}
+
+const FLUX_SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+
+impl Catalog {
+    /// Renders every app-template HelmRelease whose values cilint can read whole, in load
+    /// order, and adds its Services and routes.
+    pub(super) fn add_rendered_charts(&mut self) {
+        let releases: Vec<(ObjectId, Arc<ChartValues>, Option<String>)> = self
+            .of_kind("helm.toolkit.fluxcd.io", "HelmRelease")
+            .iter()
+            .filter_map(|&id| {
+                let o = self.object(id);
+                let Spec::HelmCharts(charts) = &o.spec else {
+                    return None;
+                };
+                let chart = charts.first()?;
+                // A HelmRelease a patch cilint cannot apply may change is not rendered.
+                let values = chart.values.clone().filter(|_| !o.unverifiable)?;
+                Some((id, values, chart.namespace.clone()))
+            })
+            .collect();
+        for (id, values, target_namespace) in releases {
+            let o = self.object(id);
+            let Some(namespace) = target_namespace.or(o.namespace.as_ref().map(|n| n.to_string()))
+            else {
+                continue;
+            };
+            if placeholder(&namespace).is_some() {
+                continue;
+            }
+            let Some((version, source_note)) = self.chart_version(id, &values) else {
+                continue;
+            };
+            let file = match o.location {
+                Some(l) => l.file,
+                None => continue,
+            };
+            let rendered = app_template::render(
+                values.values.root(),
+                Release {
+                    name: &values.release,
+                    namespace: &namespace,
+                    major: version.major(),
+                    version: version.exact(),
+                },
+            );
+            let modelled = version.is_modelled();
+            let mut notes = rendered.unverifiable.clone();
+            if !modelled {
+                let why = match &version {
+                    Version::Exact(v) => format!(
+                        "app-template {v} is not of the 3.x or 4.x line cilint models"
+                    ),
+                    Version::Range(r) => format!(
+                        "the chart version is the range `{r}`, which cilint cannot pin"
+                    ),
+                    Version::Latest => format!("the chart version is not known{source_note}"),
+                };
+                notes.push(Marker {
+                    message: format!(
+                        "{why}: its Services and routes are rendered with the rules of app-template 4.6.2, and its namespace may hold others"
+                    ),
+                    span: values.chart_span,
+                });
+            }
+            let complete = modelled && notes.is_empty() && rendered.errors.is_empty();
+            let errors = if modelled {
+                rendered.errors.clone()
+            } else {
+                Vec::new()
+            };
+            if rendered.errors.is_empty() {
+                let release = self.object(id);
+                let from = format!("HelmRelease {}", release.qualified_name());
+                for (object, key) in objects(&rendered, id, release, file, &values) {
+                    let note = format!(
+                        "{} {} is rendered by app-template {version} from `{key}` of {from}",
+                        object.kind,
+                        object.qualified_name()
+                    );
+                    let identity = (
+                        object.kind.clone(),
+                        object.namespace.clone().unwrap_or_default(),
+                        object.name.clone(),
+                    );
+                    let rendered_id = self.insert(object);
+                    self.rendered_notes
+                        .entry(identity)
+                        .or_insert((rendered_id, note));
+                }
+            }
+            self.renders.push(ReleaseRender {
+                release: id,
+                version: version.to_string(),
+                errors,
+                notes,
+                complete,
+            });
+        }
+    }
+
+    /// The app-template version a release renders with, and where it was not found; `None`
+    /// when its chart is not app-template after all (an OCIRepository of another chart).
+    fn chart_version(&self, id: ObjectId, values: &ChartValues) -> Option<(Version, String)> {
+        match &values.chart {
+            ChartRef::Chart { version } => Some((version.clone(), String::new())),
+            ChartRef::OciRepository { name, namespace } => {
+                let ns = namespace
+                    .as_deref()
+                    .or(self.object(id).namespace.as_deref());
+                match self.find(FLUX_SOURCE_GROUP, "OCIRepository", ns, name) {
+                    Some(repo) => match &self.object(repo).spec {
+                        Spec::OciRepository {
+                            app_template: Some(version),
+                        } => Some((Version::clone(version), String::new())),
+                        _ => None,
+                    },
+                    // Named after the chart: app-template, of a version cilint cannot see.
+                    None if name == "app-template" => Some((
+                        Version::Latest,
+                        format!(
+                            ": the OCIRepository {}/{name} that pins it is not in the tree",
+                            ns.unwrap_or_default()
+                        ),
+                    )),
+                    None => None,
+                }
+            }
+        }
+    }
+
+    /// What rendering each app-template release gave, in load order.
+    pub fn rendered_releases(&self) -> &[ReleaseRender] {
+        &self.renders
+    }
+
+    /// For a finding about a rendered object: the HelmRelease that renders it, and how
+    /// ("HTTPRoute media/sonarr is rendered by app-template 4.6.2 from `route.app` of
+    /// HelmRelease media/sonarr").
+    pub fn rendered_note(&self, object: &ObjectRef) -> Option<(Option<Location>, &str)> {
+        if self.rendered_notes.is_empty() {
+            return None;
+        }
+        let key = (
+            text(&object.kind),
+            text(object.namespace.as_deref().unwrap_or_default()),
+            text(&object.name),
+        );
+        let (id, note) = self.rendered_notes.get(&key)?;
+        let by = self.rendered_by(*id)?;
+        Some((self.object(by).name_location(), note))
+    }
+
+    /// The HelmRelease whose values rendered this object.
+    pub fn rendered_by(&self, id: ObjectId) -> Option<ObjectId> {
+        match self.object(id).origin {
+            Origin::Rendered { by } => Some(by),
+            _ => None,
+        }
+    }
+}
+
+/// The rendered Services and routes as objects of the HelmRelease's file, with the labels Flux
+/// adds when it applies them (helm-app-template.md §1 stage 9).
+/// Each with the values key it comes from (`route.app`).
+fn objects(
+    rendered: &Rendered,
+    id: ObjectId,
+    release: &Object,
+    file: FileId,
+    values: &ChartValues,
+) -> Vec<(Object, String)> {
+    let mut flux_labels = vec![(
+        "helm.toolkit.fluxcd.io/name".to_string(),
+        release.name.to_string(),
+    )];
+    if let Some(ns) = &release.namespace {
+        flux_labels.push(("helm.toolkit.fluxcd.io/namespace".to_string(), ns.to_string()));
+    }
+    flux_labels.extend(values.common_labels.iter().cloned());
+    let mut out = Vec::new();
+    for s in &rendered.services {
+        let mut labels: Vec<Label> = s
+            .labels
+            .iter()
+            .map(|(key, value)| label(key, &value.value, value.span))
+            .collect();
+        for (key, value) in &flux_labels {
+            labels.retain(|l| l.key != key.as_str());
+            labels.push(label(key, value, release.name_span));
+        }
+        let annotations: Box<[_]> = s
+            .annotations
+            .iter()
+            .map(|(key, value)| (text(key), spanned(value)))
+            .collect();
+        let mut service = Service {
+            service_type: text(&s.service_type.value),
+            selector: Some(
+                s.selector
+                    .iter()
+                    .map(|(k, v)| (text(k), text(&v.value)))
+                    .collect(),
+            ),
+            ports: s
+                .ports
+                .iter()
+                .map(|p| ServicePort {
+                    name: Some(text(&p.name.value)),
+                    port: p.port.value,
+                    target_port: Some(match p.target_port.value.parse() {
+                        Ok(n) => TargetPort::Number(n),
+                        Err(_) => TargetPort::Name(p.target_port.value.clone()),
+                    }),
+                    protocol: text(&p.protocol.value),
+                    span: p.name.span,
+                })
+                .collect(),
+            load_balancer_class: s.load_balancer_class.as_ref().map(spanned),
+            external_traffic_policy: s
+                .external_traffic_policy
+                .as_ref()
+                .map(|p| text(&p.value)),
+            requested_ips: s
+                .load_balancer_ip
+                .as_ref()
+                .map(|ip| crate::model::cilium::parse_ips(&ip.value).into())
+                .unwrap_or_default(),
+        };
+        service.request_from_annotations(&annotations);
+        let key = format!("service.{}", s.id);
+        out.push((object(
+            "v1",
+            "Service",
+            &s.name,
+            &s.namespace.value,
+            labels,
+            annotations,
+            id,
+            file,
+            Spec::Service(Box::new(service)),
+        ), key));
+    }
+    for r in &rendered.routes {
+        let Some(kind) = RouteKind::from_kind(&r.kind.value) else {
+            continue;
+        };
+        let spec = route::Route {
+            kind,
+            parent_refs: r
+                .parent_refs
+                .iter()
+                .enumerate()
+                .map(|(index, p)| route::ParentRef {
+                    group: text(&p.group.value),
+                    kind: text(&p.kind.value),
+                    namespace: Some(spanned(&p.namespace)),
+                    name: spanned(&p.name),
+                    section_name: p.section_name.as_ref().map(spanned),
+                    port: p.port.clone(),
+                    span: p.span,
+                    index,
+                })
+                .collect(),
+            hostnames: r.hostnames.iter().map(spanned).collect(),
+            hostnames_span: None,
+            backend_refs: r
+                .backend_refs
+                .iter()
+                .map(|b| route::BackendRef {
+                    group: text(&b.group.value),
+                    kind: text(&b.kind.value),
+                    namespace: Some(spanned(&b.namespace)),
+                    name: spanned(&b.name),
+                    port: b.port.clone(),
+                    span: b.span,
+                    rule: b.rule,
+                    index: b.index,
+                })
+                .collect(),
+            mirror_refs: Box::default(),
+        };
+        // Helm asks the cluster which version it serves; these are the ones clusters serve.
+        let version = match kind {
+            RouteKind::Http | RouteKind::Grpc => "gateway.networking.k8s.io/v1",
+            _ => "gateway.networking.k8s.io/v1alpha2",
+        };
+        debug_assert!(version.starts_with(GATEWAY_GROUP));
+        let key = format!("route.{}", r.id);
+        out.push((object(
+            version,
+            &r.kind.value,
+            &r.name,
+            &r.namespace.value,
+            Vec::new(),
+            Box::default(),
+            id,
+            file,
+            Spec::Route(Box::new(spec)),
+        ), key));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn object(
+    api_version: &str,
+    kind: &str,
+    name: &Spanned<String>,
+    namespace: &str,
+    labels: Vec<Label>,
+    annotations: Box<[(crate::model::Text, Spanned<crate::model::Text>)]>,
+    by: ObjectId,
+    file: FileId,
+    spec: Spec,
+) -> Object {
+    Object {
+        api_version: text(api_version),
+        kind: text(kind),
+        name: text(&name.value),
+        namespace: Some(text(namespace)),
+        namespace_defaulted: false,
+        unverifiable: false,
+        labels: labels.into(),
+        annotations,
+        origin: Origin::Rendered { by },
+        location: Some(Location {
+            file,
+            span: name.span,
+        }),
+        name_span: name.span,
+        labels_span: None,
+        spec,
+    }
+}
+
+fn label(key: &str, value: &str, span: Span) -> Label {
+    Label {
+        key: text(key),
+        value: text(value),
+        span,
+    }
+}
+
+fn spanned(value: &Spanned<String>) -> Spanned<crate::model::Text> {
+    Spanned {
+        value: text(&value.value),
+        span: value.span,
+    }
+}
