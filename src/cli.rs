@@ -106,6 +106,20 @@ pub enum Command {
     /// The pre-commit hook: lint the whole repository as context, report only the findings
     /// located in FILES.
     Hook(Hook),
+    /// Print the Services and routes cilint renders from the values of app-template
+    /// HelmReleases, each at the values it comes from, and what the chart would refuse.
+    Render(Render),
+}
+
+/// `cilint render [OPTIONS] [PATH]...`: the repository is read as for a lint run.
+#[derive(Args, Debug)]
+pub struct Render {
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    /// Files or directories to read.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<String>,
 }
 
 /// `cilint hook [OPTIONS] [FILES]...`: pre-commit runs the entry, then the hook's `args:`, then

@@ -75,6 +75,8 @@ pub struct Options {
     pub strict: bool,
     /// Keep the unverified references in the report, for listing.
     pub show_unverified: bool,
+    /// Keep what was rendered from Helm values in the report, for `cilint render`.
+    pub show_rendered: bool,
     /// Files larger than this many bytes are refused, not read.
     pub max_file_size: u64,
 }
@@ -91,6 +93,7 @@ impl Default for Options {
             report_only: None,
             strict: false,
             show_unverified: false,
+            show_rendered: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
@@ -130,12 +133,21 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         &tally.unverified,
         options,
     );
+    let mut rendered = checked.rendered;
+    rendered.sort_by_cached_key(|r| {
+        (
+            files[r.location.file.0 as usize].path.clone(),
+            r.location.span.start.byte,
+            r.cluster.clone(),
+        )
+    });
     Report {
         files,
         findings,
         summary,
         input_errors,
         unverified: options.show_unverified.then_some(tally.unverified),
+        rendered: options.show_rendered.then_some(rendered),
         timings,
         rules: rules::RULES
             .iter()
@@ -301,6 +313,8 @@ struct CheckedWorlds {
     /// The versions each world ran, each distinct one once, with its first world's name (none
     /// when every world ran the same).
     versions: Vec<(Option<String>, Versions)>,
+    /// What each world rendered from Helm values, when asked.
+    rendered: Vec<analysis::rendered::RenderedRelease>,
 }
 
 /// index, check and suppress, world by world: each world's Catalog is built, read by the rules
@@ -315,6 +329,7 @@ fn check_worlds(
     let mut findings = Vec::new();
     let mut references = Vec::new();
     let mut versions: Vec<(Option<String>, Versions)> = Vec::new();
+    let mut rendered = Vec::new();
     for world in std::mem::take(&mut layout.worlds) {
         let mut catalog =
             Catalog::build(world.contents, &options.namespace, &options.config.external);
@@ -334,6 +349,16 @@ fn check_worlds(
         }
         if let Some((_, analysis::versions::Source::Tree(l))) = &mut ran.cilium {
             *l = positions.locate(*l);
+        }
+        if options.show_rendered {
+            for mut r in analysis::rendered::rendered_releases(&catalog) {
+                r.location = positions.locate(r.location);
+                for (l, _) in &mut r.lines {
+                    *l = positions.locate(*l);
+                }
+                r.cluster = world.name.clone();
+                rendered.push(r);
+            }
         }
         if !versions.iter().any(|(_, v)| *v == ran) {
             versions.push((world.name.clone(), ran));
@@ -374,6 +399,7 @@ fn check_worlds(
         findings,
         references,
         versions,
+        rendered,
     }
 }
 

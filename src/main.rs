@@ -13,7 +13,7 @@ use cilint::config::{self, Config, ConfigError};
 use cilint::diagnostic::Severity;
 use cilint::report::{self, Format, SrcRoot, Style};
 use cilint::rules;
-use cli::{Cli, ColorArg, Command, FailOn, FormatArg, Hook, LintArgs};
+use cli::{Cli, ColorArg, Command, FailOn, FormatArg, Hook, LintArgs, Render};
 
 fn main() -> ExitCode {
     return_freed_memory_sooner();
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Some(Command::Rules) => print_rules(),
         Some(Command::Explain { rule }) => explain(rule),
         Some(Command::Hook(h)) => hook(h),
+        Some(Command::Render(r)) => render(r),
         None if cli.floor => floor(&cli),
         None => lint(&cli.lint, &cli.paths, cli.report_only.clone()),
     }
@@ -96,53 +97,30 @@ fn explain(rule: &str) -> ExitCode {
     }
 }
 
+/// `cilint render`: what cilint renders from Helm values, one release after another.
+fn render(render: &Render) -> ExitCode {
+    let mut options = match options(&render.lint, &render.paths, None) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    options.show_rendered = true;
+    let report = cilint::lint(&render.paths, &options);
+    for e in &report.input_errors {
+        eprintln!("error: {}: {}", e.path, e.message);
+    }
+    let written = write_stdout(&report::rendered::listing(&report));
+    if written.is_err() || !report.input_errors.is_empty() {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
 /// Lints `paths`; with `report_only`, reports only the findings located in those files.
 fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> ExitCode {
-    let config = match load_config(cli) {
-        Ok(c) => c,
-        Err(e) => {
-            eprint!("{}", render_config_error(&e));
-            return ExitCode::from(2);
-        }
+    let options = match options(cli, paths, report_only) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    let namespace = cli
-        .namespace
-        .clone()
-        .or_else(|| config.namespace.clone())
-        .unwrap_or_else(|| "default".into());
-    let strict = cli.strict || config.strict;
-    let mut config = config;
-    let flag = |version| cilint::config::VersionSetting {
-        version,
-        flag: true,
-    };
-    if let Some(v) = cli.gateway_api_version {
-        config.versions.gateway_api = Some(flag(v));
-    }
-    if let Some(v) = cli.cilium_version {
-        config.versions.cilium = Some(flag(v));
-    }
-    let max_file_size = cli
-        .max_file_size
-        .or(config.max_file_size)
-        .unwrap_or(cilint::DEFAULT_MAX_FILE_SIZE);
-    let mut options = cilint::Options {
-        namespace,
-        stdin: None,
-        config,
-        report_only,
-        strict,
-        show_unverified: cli.show_unverified,
-        max_file_size,
-    };
-    if paths.iter().any(|p| p == cilint::discover::STDIN) {
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            eprintln!("error: cannot read standard input: {e}");
-            return ExitCode::from(2);
-        }
-        options.stdin = Some(text);
-    }
     let mut report = cilint::lint(paths, &options);
     for e in &report.input_errors {
         eprintln!("error: {}: {}", e.path, e.message);
@@ -203,6 +181,63 @@ fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> E
     } else {
         ExitCode::SUCCESS
     }
+}
+
+
+/// The options of a run from the command line and the configuration; the exit code when the
+/// configuration cannot be read.
+fn options(
+    cli: &LintArgs,
+    paths: &[String],
+    report_only: Option<Vec<String>>,
+) -> Result<cilint::Options, ExitCode> {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{}", render_config_error(&e));
+            return Err(ExitCode::from(2));
+        }
+    };
+    let namespace = cli
+        .namespace
+        .clone()
+        .or_else(|| config.namespace.clone())
+        .unwrap_or_else(|| "default".into());
+    let strict = cli.strict || config.strict;
+    let mut config = config;
+    let flag = |version| cilint::config::VersionSetting {
+        version,
+        flag: true,
+    };
+    if let Some(v) = cli.gateway_api_version {
+        config.versions.gateway_api = Some(flag(v));
+    }
+    if let Some(v) = cli.cilium_version {
+        config.versions.cilium = Some(flag(v));
+    }
+    let max_file_size = cli
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(cilint::DEFAULT_MAX_FILE_SIZE);
+    let mut options = cilint::Options {
+        namespace,
+        stdin: None,
+        config,
+        report_only,
+        strict,
+        show_unverified: cli.show_unverified,
+        show_rendered: false,
+        max_file_size,
+    };
+    if paths.iter().any(|p| p == cilint::discover::STDIN) {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("error: cannot read standard input: {e}");
+            return Err(ExitCode::from(2));
+        }
+        options.stdin = Some(text);
+    }
+    Ok(options)
 }
 
 /// The configuration: `--config`, else `.cilint.yaml` found from the working directory.

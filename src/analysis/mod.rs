@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod lb;
 pub mod listener_set;
 pub mod references;
+pub mod rendered;
 pub mod versions;
 
 use std::ops::Deref;

@@ -63,6 +63,11 @@ impl Catalog {
             let Some((version, source_note)) = self.chart_version(id, &values) else {
                 continue;
             };
+            // Before 3.0 the chart took other values (a default `service.main`, `ingress`
+            // instead of `route`): its objects stay unknown, as any chart's.
+            if version.major().is_some_and(|m| m < 3) {
+                continue;
+            }
             let file = match o.location {
                 Some(l) => l.file,
                 None => continue,

@@ -253,6 +253,26 @@ impl<'a> Context<'a> {
         Some(out)
     }
 
+    /// Whether the exact chart version is before `major.minor.patch`; `None` when unknown.
+    fn version_before(&self, major: u32, minor: u32, patch: u32) -> Option<bool> {
+        let mut parts = self
+            .version?
+            .trim_start_matches('v')
+            .split('.')
+            .map(|p| p.parse::<u32>().ok());
+        let written = (parts.next()??, parts.next()??, parts.next()??);
+        Some(written < (major, minor, patch))
+    }
+
+    /// The routes whose `enabled` is written and true, by id.
+    fn explicitly_enabled_routes(&self) -> Vec<&'a str> {
+        enabled(self.values.get("route"))
+            .into_iter()
+            .filter(|(_, entry)| entry.get("enabled").and_then(Node::as_bool) == Some(true))
+            .filter_map(|(key, _)| key.as_str())
+            .collect()
+    }
+
     /// The string entries of a map, with the span of each value.
     fn string_map<'n>(&self, node: Option<Node<'n>>) -> Vec<(String, (&'n str, Span))> {
         node.into_iter()
@@ -304,16 +324,39 @@ impl<'a> Context<'a> {
             } else {
                 let primary =
                     is_service && entry.get("primary").and_then(Node::as_bool) == Some(true);
-                if !primary && count > 1 && name != id {
-                    name = format!("{name}-{id}");
-                }
-                if !is_service && count == 1 {
-                    out.unverifiable.push(Marker {
-                        message: format!(
-                            "{what}: app-template 3.0-3.7.2 names a lone route differently from 3.7.3 (`{name}`)"
-                        ),
-                        span,
-                    });
+                let before_373 = self.version_before(3, 7, 3);
+                if is_service || before_373 == Some(false) {
+                    if !primary && count > 1 && name != id {
+                        name = format!("{name}-{id}");
+                    }
+                } else if before_373 == Some(true) {
+                    // 3.0-3.7.2: only the route with an explicit `enabled: true` keeps the
+                    // bare name, whatever the count; of several such, a random one (§5.3).
+                    let explicit = self.explicitly_enabled_routes();
+                    if explicit.len() > 1 {
+                        out.unverifiable.push(Marker {
+                            message: format!(
+                                "{what}: app-template 3.0-3.7.2 gives the bare name to one of several explicitly enabled routes at random"
+                            ),
+                            span,
+                        });
+                        return None;
+                    }
+                    if explicit != [id] && name != id {
+                        name = format!("{name}-{id}");
+                    }
+                } else {
+                    if count > 1 && name != id {
+                        name = format!("{name}-{id}");
+                    }
+                    if count == 1 {
+                        out.unverifiable.push(Marker {
+                            message: format!(
+                                "{what}: app-template 3.0-3.7.2 names a lone route differently from 3.7.3 (`{name}`)"
+                            ),
+                            span,
+                        });
+                    }
                 }
             }
             return Some(at(name, span));
@@ -1119,13 +1162,17 @@ mod tests {
     /// Renders values (with the unit tests' single `controllers.main`) as one line per object,
     /// error and unverifiable marker.
     fn summary(values: &str, major: Option<u32>) -> Vec<String> {
+        summary_of(values, major, None)
+    }
+
+    fn summary_of(values: &str, major: Option<u32>, version: Option<&str>) -> Vec<String> {
         let text = format!("controllers:\n  main: {{}}\n{values}");
         let loaded = yaml::load(&text, &LineIndex::new(&text));
         let release = Release {
             name: "RELEASE-NAME",
             namespace: "NAMESPACE",
             major,
-            version: None,
+            version,
         };
         let rendered = render(loaded.documents[0].root(), release);
         let mut lines = Vec::new();
@@ -1641,5 +1688,32 @@ mod tests {
         let rendered = render(loaded.documents[0].root(), release);
         assert!(rendered.services.is_empty());
         assert_eq!(rendered.unverifiable.len(), 1);
+    }
+
+    /// §5.3: before 3.7.3 a lone route keeps the bare name only with an explicit
+    /// `enabled: true`; of several explicitly enabled routes a random one does.
+    #[test]
+    fn routes_before_3_7_3_are_named_by_their_enabled_key() {
+        let route = |extra: &str| {
+            format!("{SVC8081}route:\n  main: {{{PARENT}{extra}, rules: [{{backendRefs: [{{name: main}}]}}]}}\n")
+        };
+        let name = |values: &str, version: &str| {
+            summary_of(values, Some(3), Some(version))
+                .into_iter()
+                .find(|l| l.starts_with("HTTPRoute") || l.starts_with("unverifiable"))
+                .unwrap_or_default()
+        };
+        assert!(name(&route(""), "3.7.2").starts_with("HTTPRoute NAMESPACE/RELEASE-NAME-main "));
+        assert!(
+            name(&route(", enabled: true"), "3.7.2").starts_with("HTTPRoute NAMESPACE/RELEASE-NAME ")
+        );
+        assert!(name(&route(""), "3.7.3").starts_with("HTTPRoute NAMESPACE/RELEASE-NAME "));
+        let two = format!(
+            "{SVC8081}route:\n  main: {{{PARENT}, enabled: true}}\n  second: {{{PARENT}, enabled: true}}\n"
+        );
+        assert!(name(&two, "3.0.4").starts_with("unverifiable: route `main`"));
+        assert!(!summary_of(&route(""), Some(3), Some("3.7.3"))
+            .iter()
+            .any(|l| l.starts_with("unverifiable")));
     }
 }

@@ -7,6 +7,7 @@ pub mod json;
 pub mod junit;
 mod outcome;
 mod redact;
+pub mod rendered;
 pub mod sarif;
 
 pub use outcome::{Report, Summary};

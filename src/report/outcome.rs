@@ -47,6 +47,8 @@ pub struct Report {
     pub input_errors: Vec<InputError>,
     /// The unverified references, in file order, when `show_unverified` asked for them.
     pub unverified: Option<Vec<references::Reference>>,
+    /// What cilint rendered from Helm values, when `show_rendered` asked for it.
+    pub rendered: Option<Vec<crate::analysis::rendered::RenderedRelease>>,
     /// Each stage's wall time and counts (`render` is left for the renderer to fill).
     pub timings: Timings,
     /// The rules the configuration enables, in registry order: JUnit reports each as a test.

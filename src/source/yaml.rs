@@ -498,8 +498,14 @@ impl Builder<'_> {
                 }
                 self.count_alias(size.nodes, at)?;
                 // The anchored node's children are already in the arena: the alias shares them.
-                self.complete(raw, 0)?;
+                // A scalar is found where the alias uses it (`port: *port`), which is where a
+                // finding about that value belongs; a collection keeps its anchor's spans.
                 let end = self.pos(&span.end);
+                let mut raw = raw;
+                if matches!(raw.kind, Kind::Str | Kind::Null) {
+                    raw.span = Span { start: at, end };
+                }
+                self.complete(raw, 0)?;
                 if let Some(frame) = self.stack.last_mut() {
                     frame.alias_end = (frame.children.len(), end);
                 }
@@ -812,6 +818,20 @@ mod tests {
         assert_eq!(m.get("y").and_then(Node::as_str), Some("own"));
         assert_eq!(m.get("x").and_then(Node::as_str), Some("1"));
         assert_eq!(m.get("z").and_then(Node::as_str), Some("3"));
+    }
+
+    /// A value used through an alias is found where it is used: a finding about `port: *port`
+    /// points at that line, not at the anchor.
+    #[test]
+    fn an_aliased_scalar_is_found_where_the_alias_is_written() {
+        let text = "env:\n  PORT: &port 8080\nservice:\n  port: *port\n";
+        let loaded = load_str(text);
+        let doc = loaded.documents[0].root();
+        let used = doc.at(&["service", "port"]).unwrap();
+        assert_eq!(used.as_str(), Some("8080"));
+        assert_eq!((used.span().start.line, used.span().start.col), (4, 9));
+        let anchored = doc.at(&["env", "PORT"]).unwrap();
+        assert_eq!(anchored.span().start.line, 2);
     }
 
     #[test]
