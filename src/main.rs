@@ -183,7 +183,6 @@ fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> E
     }
 }
 
-
 /// The options of a run from the command line and the configuration; the exit code when the
 /// configuration cannot be read.
 fn options(

@@ -181,7 +181,12 @@ fn chart_renders(catalog: &Catalog, out: &mut Vec<Resolved>) {
         };
         let chart = || format!("Helm chart app-template {}", render.version);
         if render.notes.is_empty() {
-            out.push(Resolved::new(at, chart(), Lookup::Found(render.release), who));
+            out.push(Resolved::new(
+                at,
+                chart(),
+                Lookup::Found(render.release),
+                who,
+            ));
         }
         for note in &render.notes {
             out.push(Resolved::new(

@@ -3,12 +3,10 @@
 //! its chart's source is known (the OCIRepository that pins the version); its objects are then
 //! objects like any other, each field pointing at the values that made it.
 
-use std::sync::Arc;
-
 use super::{Catalog, placeholder};
 use crate::diagnostic::ObjectRef;
 use crate::model::app_template::{self, ChartRef, Marker, Release, Rendered, Version};
-use crate::model::helm::ChartValues;
+use crate::model::helm::{ChartValues, HelmChart};
 use crate::model::route::{self, RouteKind};
 use crate::model::service::{Service, ServicePort, TargetPort};
 use crate::model::{GATEWAY_GROUP, Label, Object, ObjectId, Origin, Spanned, Spec, text};
@@ -37,7 +35,7 @@ impl Catalog {
     /// Renders every app-template HelmRelease whose values cilint can read whole, in load
     /// order, and adds its Services and routes.
     pub(super) fn add_rendered_charts(&mut self) {
-        let releases: Vec<(ObjectId, Arc<ChartValues>, Option<String>)> = self
+        let releases: Vec<(ObjectId, HelmChart)> = self
             .of_kind("helm.toolkit.fluxcd.io", "HelmRelease")
             .iter()
             .filter_map(|&id| {
@@ -45,19 +43,33 @@ impl Catalog {
                 let Spec::HelmCharts(charts) = &o.spec else {
                     return None;
                 };
-                let chart = charts.first()?;
                 // A HelmRelease a patch cilint cannot apply may change is not rendered.
-                let values = chart.values.clone().filter(|_| !o.unverifiable)?;
-                Some((id, values, chart.namespace.clone()))
+                let chart = charts
+                    .first()
+                    .filter(|c| c.values.is_some() && !o.unverifiable)?;
+                Some((id, chart.clone()))
             })
             .collect();
-        for (id, values, target_namespace) in releases {
+        for (id, chart) in releases {
+            let Some(values) = chart.values else {
+                continue;
+            };
+            let (target_namespace, release_name) = (chart.namespace, chart.release);
             let o = self.object(id);
+            // §3: `releaseName`, else `[<targetNamespace>-]<name>`, as placed.
+            let release = app_template::release_name(
+                &o.name,
+                release_name.as_deref(),
+                target_namespace.as_deref(),
+            );
             let Some(namespace) = target_namespace.or(o.namespace.as_ref().map(|n| n.to_string()))
             else {
                 continue;
             };
-            if placeholder(&namespace).is_some() {
+            if o.name.is_empty()
+                || placeholder(&release).is_some()
+                || placeholder(&namespace).is_some()
+            {
                 continue;
             }
             let Some((version, source_note)) = self.chart_version(id, &values) else {
@@ -75,7 +87,7 @@ impl Catalog {
             let rendered = app_template::render(
                 values.values.root(),
                 Release {
-                    name: &values.release,
+                    name: &release,
                     namespace: &namespace,
                     major: version.major(),
                     version: version.exact(),
@@ -85,12 +97,12 @@ impl Catalog {
             let mut notes = rendered.unverifiable.clone();
             if !modelled {
                 let why = match &version {
-                    Version::Exact(v) => format!(
-                        "app-template {v} is not of the 3.x or 4.x line cilint models"
-                    ),
-                    Version::Range(r) => format!(
-                        "the chart version is the range `{r}`, which cilint cannot pin"
-                    ),
+                    Version::Exact(v) => {
+                        format!("app-template {v} is not of the 3.x or 4.x line cilint models")
+                    }
+                    Version::Range(r) => {
+                        format!("the chart version is the range `{r}`, which cilint cannot pin")
+                    }
                     Version::Latest => format!("the chart version is not known{source_note}"),
                 };
                 notes.push(Marker {
@@ -212,7 +224,10 @@ fn objects(
         release.name.to_string(),
     )];
     if let Some(ns) = &release.namespace {
-        flux_labels.push(("helm.toolkit.fluxcd.io/namespace".to_string(), ns.to_string()));
+        flux_labels.push((
+            "helm.toolkit.fluxcd.io/namespace".to_string(),
+            ns.to_string(),
+        ));
     }
     flux_labels.extend(values.common_labels.iter().cloned());
     let mut out = Vec::new();
@@ -254,10 +269,7 @@ fn objects(
                 })
                 .collect(),
             load_balancer_class: s.load_balancer_class.as_ref().map(spanned),
-            external_traffic_policy: s
-                .external_traffic_policy
-                .as_ref()
-                .map(|p| text(&p.value)),
+            external_traffic_policy: s.external_traffic_policy.as_ref().map(|p| text(&p.value)),
             requested_ips: s
                 .load_balancer_ip
                 .as_ref()
@@ -266,17 +278,20 @@ fn objects(
         };
         service.request_from_annotations(&annotations);
         let key = format!("service.{}", s.id);
-        out.push((object(
-            "v1",
-            "Service",
-            &s.name,
-            &s.namespace.value,
-            labels,
-            annotations,
-            id,
-            file,
-            Spec::Service(Box::new(service)),
-        ), key));
+        out.push((
+            object(
+                "v1",
+                "Service",
+                &s.name,
+                &s.namespace.value,
+                labels,
+                annotations,
+                id,
+                file,
+                Spec::Service(Box::new(service)),
+            ),
+            key,
+        ));
     }
     for r in &rendered.routes {
         let Some(kind) = RouteKind::from_kind(&r.kind.value) else {
@@ -324,17 +339,20 @@ fn objects(
         };
         debug_assert!(version.starts_with(GATEWAY_GROUP));
         let key = format!("route.{}", r.id);
-        out.push((object(
-            version,
-            &r.kind.value,
-            &r.name,
-            &r.namespace.value,
-            Vec::new(),
-            Box::default(),
-            id,
-            file,
-            Spec::Route(Box::new(spec)),
-        ), key));
+        out.push((
+            object(
+                version,
+                &r.kind.value,
+                &r.name,
+                &r.namespace.value,
+                Vec::new(),
+                Box::default(),
+                id,
+                file,
+                Spec::Route(Box::new(spec)),
+            ),
+            key,
+        ));
     }
     out
 }
@@ -383,5 +401,168 @@ fn spanned(value: &Spanned<String>) -> Spanned<crate::model::Text> {
     Spanned {
         value: text(&value.value),
         span: value.span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Lookup;
+
+    const REPO: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-template, namespace: media}\nspec:\n  url: oci://ghcr.io/bjw-s-labs/helm/app-template\n  ref: {tag: 4.6.2}\n";
+
+    /// An app-template HelmRelease `sonarr` in `media` with one Service and one route.
+    fn release(spec: &str) -> String {
+        format!(
+            "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: sonarr, namespace: media}}\nspec:\n{spec}  values:\n    controllers: {{sonarr: {{}}}}\n    service:\n      app: {{ports: {{http: {{port: 8989}}}}}}\n    route:\n      app:\n        parentRefs: [{{name: internal, namespace: network}}]\n"
+        )
+    }
+
+    const CHART_REF: &str = "  chartRef: {kind: OCIRepository, name: app-template}\n";
+
+    fn services(c: &Catalog) -> Vec<String> {
+        c.of_kind("", "Service")
+            .iter()
+            .map(|&id| c.object(id).qualified_name())
+            .collect()
+    }
+
+    fn missing_service_reason(c: &Catalog) -> Option<String> {
+        match c.lookup("", "Service", Some("media"), "radarr") {
+            Lookup::Unverifiable(reason) => Some(reason),
+            Lookup::Missing => None,
+            Lookup::Found(_) => panic!("radarr is not rendered"),
+        }
+    }
+
+    #[test]
+    fn a_release_pinned_by_its_oci_repository_renders_and_closes_its_namespace() {
+        let c = Catalog::of_yaml(&format!("{REPO}{}", release(CHART_REF)), "default");
+        assert_eq!(services(&c), ["media/sonarr"]);
+        let route = c.of_kind(GATEWAY_GROUP, "HTTPRoute")[0];
+        assert_eq!(c.object(route).qualified_name(), "media/sonarr");
+        assert_eq!(
+            c.rendered_by(route),
+            c.of_kind("helm.toolkit.fluxcd.io", "HelmRelease")
+                .first()
+                .copied()
+        );
+        let render = &c.rendered_releases()[0];
+        assert!(render.complete && render.errors.is_empty() && render.notes.is_empty());
+        assert_eq!(render.version, "4.6.2");
+        // Every Service of the namespace's only release is known: another name is missing.
+        assert_eq!(missing_service_reason(&c), None);
+        let note = c
+            .rendered_note(&ObjectRef::of(c.object(route)))
+            .map(|(_, n)| n.to_string());
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "HTTPRoute media/sonarr is rendered by app-template 4.6.2 from `route.app` of HelmRelease media/sonarr"
+            )
+        );
+    }
+
+    #[test]
+    fn another_chart_in_the_namespace_keeps_it_open() {
+        let grafana = "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: grafana, namespace: media}\nspec:\n  chart:\n    spec: {chart: grafana, version: 10.1.4}\n";
+        let c = Catalog::of_yaml(&format!("{REPO}{}{grafana}", release(CHART_REF)), "default");
+        assert_eq!(services(&c), ["media/sonarr"]);
+        assert_eq!(
+            missing_service_reason(&c).as_deref(),
+            Some("namespace media receives Helm chart grafana (HelmRelease media/grafana)")
+        );
+    }
+
+    #[test]
+    fn versions_cilint_cannot_pin_render_with_4x_rules_and_keep_the_namespace_open() {
+        for (repo, note) in [
+            (
+                REPO.replace("{tag: 4.6.2}", "{semver: \">=4.0.0\"}"),
+                "the chart version is the range `>=4.0.0`, which cilint cannot pin",
+            ),
+            (
+                REPO.replace("4.6.2", "5.1.0"),
+                "app-template 5.1.0 is not of the 3.x or 4.x line cilint models",
+            ),
+            (
+                String::new(),
+                "the chart version is not known: the OCIRepository media/app-template that pins it is not in the tree",
+            ),
+        ] {
+            let c = Catalog::of_yaml(&format!("{repo}{}", release(CHART_REF)), "default");
+            assert_eq!(services(&c), ["media/sonarr"], "{note}");
+            let render = &c.rendered_releases()[0];
+            assert!(!render.complete);
+            assert!(
+                render.notes[0].message.starts_with(note),
+                "{:?}",
+                render.notes
+            );
+            assert!(missing_service_reason(&c).is_some());
+        }
+    }
+
+    #[test]
+    fn what_is_not_app_template_or_not_readable_whole_is_not_rendered() {
+        for (repo, spec) in [
+            // An OCIRepository of another chart.
+            (
+                REPO.replace("bjw-s-labs/helm/app-template", "example/charts/podinfo"),
+                CHART_REF.to_string(),
+            ),
+            // The chart before 3.0 took other values.
+            (
+                String::new(),
+                "  chart:\n    spec: {chart: app-template, version: 2.6.0}\n".to_string(),
+            ),
+            // Values from a ConfigMap cilint does not merge.
+            (
+                REPO.to_string(),
+                format!(
+                    "{CHART_REF}  valuesFrom:\n    - {{kind: ConfigMap, name: sonarr-values}}\n"
+                ),
+            ),
+            // A post-renderer may rename anything.
+            (
+                REPO.to_string(),
+                format!("{CHART_REF}  postRenderers:\n    - kustomize: {{patches: []}}\n"),
+            ),
+        ] {
+            let c = Catalog::of_yaml(&format!("{repo}{}", release(&spec)), "default");
+            assert!(services(&c).is_empty(), "{spec}");
+            assert!(c.rendered_releases().is_empty());
+            assert!(missing_service_reason(&c).is_some(), "{spec}");
+        }
+        // `valuesFrom` into a path no Service or route reads is merged harmlessly.
+        let harmless = format!(
+            "{CHART_REF}  valuesFrom:\n    - {{kind: ConfigMap, name: x, targetPath: defaultPodOptions.labels.team}}\n"
+        );
+        let c = Catalog::of_yaml(&format!("{REPO}{}", release(&harmless)), "default");
+        assert_eq!(services(&c), ["media/sonarr"]);
+    }
+
+    #[test]
+    fn a_release_that_fails_to_render_makes_nothing_and_keeps_its_namespace_open() {
+        let broken = release(CHART_REF).replace(", namespace: network}", "}");
+        let c = Catalog::of_yaml(&format!("{REPO}{broken}"), "default");
+        assert!(services(&c).is_empty());
+        let render = &c.rendered_releases()[0];
+        assert_eq!(
+            render.errors[0].message,
+            "parentRef namespace is required for HTTPRoute sonarr"
+        );
+        assert!(missing_service_reason(&c).is_some());
+    }
+
+    #[test]
+    fn release_names_follow_flux() {
+        let spec = format!("{CHART_REF}  targetNamespace: tv\n");
+        let c = Catalog::of_yaml(&format!("{REPO}{}", release(&spec)), "default");
+        // `[<targetNamespace>-]<name>`, in the target namespace.
+        assert_eq!(services(&c), ["tv/tv-sonarr"]);
+        let spec = format!("{CHART_REF}  releaseName: series\n");
+        let c = Catalog::of_yaml(&format!("{REPO}{}", release(&spec)), "default");
+        assert_eq!(services(&c), ["media/series"]);
     }
 }

@@ -507,7 +507,10 @@ impl<'a> Context<'a> {
         let mut labels = BTreeMap::new();
         // Lowest precedence first: later entries overwrite (§6).
         for (key, value) in self.string_map(self.values.at(&["global", "labels"])) {
-            labels.insert(key, at(self.tpl_field(value.0, value.1, &what, out)?, value.1));
+            labels.insert(
+                key,
+                at(self.tpl_field(value.0, value.1, &what, out)?, value.1),
+            );
         }
         let mut chart = vec![
             ("app.kubernetes.io/instance", self.release.to_string()),
@@ -521,14 +524,20 @@ impl<'a> Context<'a> {
             labels.insert(key.to_string(), at(value, here));
         }
         for (key, value) in self.string_map(entry.get("labels")) {
-            labels.insert(key, at(self.tpl_field(value.0, value.1, &what, out)?, value.1));
+            labels.insert(
+                key,
+                at(self.tpl_field(value.0, value.1, &what, out)?, value.1),
+            );
         }
         labels.insert(
             "app.kubernetes.io/service".to_string(),
             at(name.value.clone(), name.span),
         );
         let mut annotations = BTreeMap::new();
-        for node in [self.values.at(&["global", "annotations"]), entry.get("annotations")] {
+        for node in [
+            self.values.at(&["global", "annotations"]),
+            entry.get("annotations"),
+        ] {
             for (key, (value, span)) in self.string_map(node) {
                 match self.tpl(value) {
                     Some(rendered) => {
@@ -1052,12 +1061,14 @@ pub fn oci_repository_version(repository: Node<'_>) -> Option<Version> {
         return None;
     }
     let reference = |key: &str| spec.at(&["ref", key]).and_then(Node::as_str);
-    Some(match (reference("tag"), reference("semver"), reference("digest")) {
-        (_, _, Some(_)) => Version::Latest,
-        (Some(tag), _, _) => Version::of(Some(tag)),
-        (None, Some(range), _) => Version::of(Some(range)),
-        (None, None, None) => Version::Latest,
-    })
+    Some(
+        match (reference("tag"), reference("semver"), reference("digest")) {
+            (_, _, Some(_)) => Version::Latest,
+            (Some(tag), _, _) => Version::of(Some(tag)),
+            (None, Some(range), _) => Version::of(Some(range)),
+            (None, None, None) => Version::Latest,
+        },
+    )
 }
 
 /// A chart version as a HelmRelease or its source pins it.
@@ -1122,10 +1133,7 @@ pub fn major_version(version: &str) -> Option<u32> {
 /// The one major version a semver range allows, when it allows one: `4.x`, `4.*`, `4`, `^4.1`,
 /// `~4.6.0`, `=4.2.0`, `>=4.0.0 <5.0.0`. A bare lower bound (`>=4.0.0`) allows any later major.
 fn range_major(range: &str) -> Option<u32> {
-    let clauses: Vec<&str> = range
-        .split([' ', ','])
-        .filter(|c| !c.is_empty())
-        .collect();
+    let clauses: Vec<&str> = range.split([' ', ',']).filter(|c| !c.is_empty()).collect();
     let major_of = |v: &str| -> Option<(u32, bool)> {
         let v = v.trim_start_matches('v');
         let mut parts = v.split('.');
@@ -1137,9 +1145,9 @@ fn range_major(range: &str) -> Option<u32> {
         [one] => {
             let version = one.trim_start_matches(['^', '~', '=']);
             if version.len() != one.len() || !one.starts_with(['<', '>']) {
-                return major_of(version).map(|(m, _)| m).filter(|_| {
-                    !one.starts_with('^') || !version.starts_with('0')
-                });
+                return major_of(version)
+                    .map(|(m, _)| m)
+                    .filter(|_| !one.starts_with('^') || !version.starts_with('0'));
             }
             None
         }
@@ -1656,7 +1664,9 @@ mod tests {
         let rendered = render(loaded.documents[0].root(), release);
         let service = &rendered.services[0];
         let pairs = |list: &[(String, Spanned<String>)]| -> Vec<String> {
-            list.iter().map(|(k, v)| format!("{k}={}", v.value)).collect()
+            list.iter()
+                .map(|(k, v)| format!("{k}={}", v.value))
+                .collect()
         };
         assert_eq!(
             pairs(&service.labels),
@@ -1678,7 +1688,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            service.load_balancer_ip.as_ref().map(|ip| ip.value.as_str()),
+            service
+                .load_balancer_ip
+                .as_ref()
+                .map(|ip| ip.value.as_str()),
             Some("10.0.0.5")
         );
         assert!(rendered.unverifiable.is_empty());
@@ -1695,7 +1708,9 @@ mod tests {
     #[test]
     fn routes_before_3_7_3_are_named_by_their_enabled_key() {
         let route = |extra: &str| {
-            format!("{SVC8081}route:\n  main: {{{PARENT}{extra}, rules: [{{backendRefs: [{{name: main}}]}}]}}\n")
+            format!(
+                "{SVC8081}route:\n  main: {{{PARENT}{extra}, rules: [{{backendRefs: [{{name: main}}]}}]}}\n"
+            )
         };
         let name = |values: &str, version: &str| {
             summary_of(values, Some(3), Some(version))
@@ -1705,15 +1720,18 @@ mod tests {
         };
         assert!(name(&route(""), "3.7.2").starts_with("HTTPRoute NAMESPACE/RELEASE-NAME-main "));
         assert!(
-            name(&route(", enabled: true"), "3.7.2").starts_with("HTTPRoute NAMESPACE/RELEASE-NAME ")
+            name(&route(", enabled: true"), "3.7.2")
+                .starts_with("HTTPRoute NAMESPACE/RELEASE-NAME ")
         );
         assert!(name(&route(""), "3.7.3").starts_with("HTTPRoute NAMESPACE/RELEASE-NAME "));
         let two = format!(
             "{SVC8081}route:\n  main: {{{PARENT}, enabled: true}}\n  second: {{{PARENT}, enabled: true}}\n"
         );
         assert!(name(&two, "3.0.4").starts_with("unverifiable: route `main`"));
-        assert!(!summary_of(&route(""), Some(3), Some("3.7.3"))
-            .iter()
-            .any(|l| l.starts_with("unverifiable")));
+        assert!(
+            !summary_of(&route(""), Some(3), Some("3.7.3"))
+                .iter()
+                .any(|l| l.starts_with("unverifiable"))
+        );
     }
 }

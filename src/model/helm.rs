@@ -40,8 +40,6 @@ pub struct HelmChart {
 pub struct ChartValues {
     /// `spec.values`, cut down to the keys the renderer reads.
     pub values: Arena,
-    /// The Helm release name Flux gives the HelmRelease.
-    pub release: String,
     pub chart: ChartRef,
     /// Span of `spec.chartRef` or `spec.chart`: where notes on the chart's version point.
     pub chart_span: Span,
@@ -51,8 +49,7 @@ pub struct ChartValues {
 
 impl PartialEq for ChartValues {
     fn eq(&self, other: &Self) -> bool {
-        self.release == other.release
-            && self.chart == other.chart
+        self.chart == other.chart
             && self.chart_span == other.chart_span
             && self.common_labels == other.common_labels
             && Value::of(self.values.root()).same(&Value::of(other.values.root()))
@@ -61,11 +58,18 @@ impl PartialEq for ChartValues {
 
 /// The top-level keys of `spec.values` that decide app-template's Services and routes
 /// (helm-app-template.md §4-§8).
-const APP_TEMPLATE_KEYS: &[&str] = &["controllers", "fullnameOverride", "global", "route", "service"];
+const APP_TEMPLATE_KEYS: &[&str] = &[
+    "controllers",
+    "fullnameOverride",
+    "global",
+    "route",
+    "service",
+];
 
 /// The values of an app-template HelmRelease, unless something cilint cannot read decides them:
-/// a `valuesFrom` entry that may reach those keys, `postRenderers` that may change the objects,
-/// a release name or target namespace that is still a placeholder (§13).
+/// a `valuesFrom` entry that may reach those keys, or `postRenderers` that may change the
+/// objects (§13). The release name is decided once the HelmRelease is placed (a kustomize
+/// `namePrefix` renames it).
 fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
     let chart = app_template::chart_ref(doc)?;
     let spec = doc.get("spec")?;
@@ -76,20 +80,14 @@ fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
             .chain(&["nameOverride"])
             .any(|k| path == *k || path.starts_with(&format!("{k}."))),
     };
-    if spec.get("valuesFrom").into_iter().flat_map(Node::as_seq).any(reaches)
-        || spec.get("postRenderers").is_some_and(|p| p.as_seq().len() > 0)
-    {
-        return None;
-    }
-    let name = doc.at(&["metadata", "name"]).and_then(Node::as_str)?;
-    let release_name = non_empty_string(spec.get("releaseName"));
-    let target = non_empty_string(spec.get("targetNamespace"));
-    let identity = [Some(name), release_name.as_deref(), target.as_deref()];
-    if name.is_empty()
-        || identity
-            .iter()
-            .flatten()
-            .any(|s| s.contains("${") || s.contains("{{"))
+    if spec
+        .get("valuesFrom")
+        .into_iter()
+        .flat_map(Node::as_seq)
+        .any(reaches)
+        || spec
+            .get("postRenderers")
+            .is_some_and(|p| p.as_seq().len() > 0)
     {
         return None;
     }
@@ -110,7 +108,6 @@ fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
             data: Data::Map(kept),
         }
         .into_arena(),
-        release: app_template::release_name(name, release_name.as_deref(), target.as_deref()),
         chart,
         chart_span,
         common_labels: spec
