@@ -198,14 +198,11 @@ fn flux_cluster_template() {
                 Some("lab"),
             ),
         ],
-        // The Services the app-template and Grafana charts create.
-        &[
-            ("kubernetes/apps/default/echo-server/app/httproute.yaml", 16),
-            (
-                "kubernetes/apps/observability/grafana/app/httproute.yaml",
-                15,
-            ),
-        ],
+        // The Services the Grafana chart creates (echo-server's, app-template's, is rendered).
+        &[(
+            "kubernetes/apps/observability/grafana/app/httproute.yaml",
+            15,
+        )],
     );
 }
 
@@ -1208,4 +1205,98 @@ fn terraform_bootstrap_reasons_and_locations() {
         related("service-not-advertised")[0],
         ("terraform/main.tf".to_string(), 66, 9)
     );
+}
+
+const APP_TEMPLATE: &str = "fixtures/repos/flux-app-template";
+
+#[test]
+fn flux_app_template() {
+    let at = |app: &str| format!("kubernetes/apps/{app}/app/helmrelease.yaml");
+    let homepage = at("default/homepage");
+    let miniflux = at("default/miniflux");
+    let home_assistant = at("home-automation/home-assistant");
+    let zigbee = at("home-automation/zigbee2mqtt");
+    let zwave = at("home-automation/zwave-js-ui");
+    let plex = at("media/plex");
+    let radarr = at("media/radarr");
+    let gatus = at("observability/gatus");
+    check_repo(
+        "flux-app-template",
+        &[
+            // Rendered from HelmRelease values, each at the value that produced the field.
+            ("backend-port-mismatch", &homepage, 47, None),
+            ("chart-render-failed", &miniflux, 48, None),
+            ("route-parent-not-found", &home_assistant, 58, None),
+            ("route-listener-not-found", &zigbee, 43, None),
+            ("chart-render-failed", &zwave, 37, None),
+            ("service-not-advertised", &plex, 49, None),
+            ("backend-not-found", &radarr, 64, None),
+            ("route-hostname-mismatch", &gatus, 48, None),
+            // A plain route to a name no release in `media` renders: only app-template
+            // releases land there, so the miss is definite.
+            (
+                "backend-not-found",
+                "kubernetes/apps/media/sonarr/app/httproute.yaml",
+                21,
+                None,
+            ),
+        ],
+        // The Grafana chart may make any Service in `observability`.
+        &[(
+            "kubernetes/apps/observability/grafana/app/httproute.yaml",
+            15,
+        )],
+    );
+}
+
+/// A finding about a rendered object names it, and relates the HelmRelease that renders it.
+#[test]
+fn flux_app_template_findings_name_the_rendered_object_and_its_release() {
+    let json = json_of(&cilint(&["--format", "json", APP_TEMPLATE]));
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "route-listener-not-found")
+        .unwrap();
+    assert_eq!(f["object"]["kind"], "HTTPRoute");
+    assert_eq!(f["object"]["namespace"], "home-automation");
+    assert_eq!(f["object"]["name"], "zigbee2mqtt");
+    let related: Vec<&str> = f["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        related.contains(
+            &"HTTPRoute home-automation/zigbee2mqtt is rendered by app-template 4.6.2 from `route.app` of HelmRelease home-automation/zigbee2mqtt"
+        ),
+        "{related:?}"
+    );
+    let failed = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "chart-render-failed")
+        .unwrap();
+    assert_eq!(failed["object"]["kind"], "HelmRelease");
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("parentRef namespace is required for HTTPRoute miniflux"),
+        "{failed:#}"
+    );
+}
+
+/// `cilint render` lists every rendered object at the values it comes from: names, namespaces,
+/// ports, parentRefs, backends, the 3.x release, the render failures.
+#[test]
+fn flux_app_template_render() {
+    let out = cilint(&["render", APP_TEMPLATE]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.ends_with("24 objects rendered from the values of 13 app-template releases\n"));
+    insta::assert_snapshot!("flux-app-template-render", text);
 }
