@@ -3,6 +3,8 @@
 //! its chart's source is known (the OCIRepository that pins the version); its objects are then
 //! objects like any other, each field pointing at the values that made it.
 
+use rayon::prelude::*;
+
 use super::{Catalog, placeholder};
 use crate::diagnostic::ObjectRef;
 use crate::model::app_template::{self, ChartRef, Marker, Release, Rendered, Version};
@@ -32,10 +34,10 @@ pub struct ReleaseRender {
 const FLUX_SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 
 impl Catalog {
-    /// Renders every app-template HelmRelease whose values cilint can read whole, in load
-    /// order, and adds its Services and routes.
+    /// Renders every app-template HelmRelease whose values cilint can read whole (in
+    /// parallel), then adds their Services and routes in load order.
     pub(super) fn add_rendered_charts(&mut self) {
-        let releases: Vec<(ObjectId, HelmChart)> = self
+        let releases: Vec<(ObjectId, &HelmChart)> = self
             .of_kind("helm.toolkit.fluxcd.io", "HelmRelease")
             .iter()
             .filter_map(|&id| {
@@ -47,105 +49,114 @@ impl Catalog {
                 let chart = charts
                     .first()
                     .filter(|c| c.values.is_some() && !o.unverifiable)?;
-                Some((id, chart.clone()))
+                Some((id, chart))
             })
             .collect();
-        for (id, chart) in releases {
-            let Some(values) = chart.values else {
-                continue;
-            };
-            let (target_namespace, release_name) = (chart.namespace, chart.release);
-            let o = self.object(id);
-            // §3: `releaseName`, else `[<targetNamespace>-]<name>`, as placed.
-            let release = app_template::release_name(
-                &o.name,
-                release_name.as_deref(),
-                target_namespace.as_deref(),
-            );
-            let Some(namespace) = target_namespace.or(o.namespace.as_ref().map(|n| n.to_string()))
-            else {
-                continue;
-            };
-            if o.name.is_empty()
-                || placeholder(&release).is_some()
-                || placeholder(&namespace).is_some()
-            {
-                continue;
+        if releases.is_empty() {
+            return;
+        }
+        let rendered: Vec<(ReleaseRender, Vec<(Object, String)>)> = releases
+            .into_par_iter()
+            .filter_map(|(id, chart)| self.render_release(id, chart))
+            .collect();
+        for (render, objects) in rendered {
+            for (object, note) in objects {
+                let identity = (
+                    object.kind.clone(),
+                    object.namespace.clone().unwrap_or_default(),
+                    object.name.clone(),
+                );
+                let rendered_id = self.insert(object);
+                self.rendered_notes
+                    .entry(identity)
+                    .or_insert((rendered_id, note));
             }
-            let Some((version, source_note)) = self.chart_version(id, &values) else {
-                continue;
-            };
-            // Before 3.0 the chart took other values (a default `service.main`, `ingress`
-            // instead of `route`): its objects stay unknown, as any chart's.
-            if version.major().is_some_and(|m| m < 3) {
-                continue;
-            }
-            let file = match o.location {
-                Some(l) => l.file,
-                None => continue,
-            };
-            let rendered = app_template::render(
-                values.values.root(),
-                Release {
-                    name: &release,
-                    namespace: &namespace,
-                    major: version.major(),
-                    version: version.exact(),
-                },
-            );
-            let modelled = version.is_modelled();
-            let mut notes = rendered.unverifiable.clone();
-            if !modelled {
-                let why = match &version {
-                    Version::Exact(v) => {
-                        format!("app-template {v} is not of the 3.x or 4.x line cilint models")
-                    }
-                    Version::Range(r) => {
-                        format!("the chart version is the range `{r}`, which cilint cannot pin")
-                    }
-                    Version::Latest => format!("the chart version is not known{source_note}"),
-                };
-                notes.push(Marker {
-                    message: format!(
-                        "{why}: its Services and routes are rendered with the rules of app-template 4.6.2, and its namespace may hold others"
-                    ),
-                    span: values.chart_span,
-                });
-            }
-            let complete = modelled && notes.is_empty() && rendered.errors.is_empty();
-            let errors = if modelled {
-                rendered.errors.clone()
-            } else {
-                Vec::new()
-            };
-            if rendered.errors.is_empty() {
-                let release = self.object(id);
-                let from = format!("HelmRelease {}", release.qualified_name());
-                for (object, key) in objects(&rendered, id, release, file, &values) {
-                    let note = format!(
-                        "{} {} is rendered by app-template {version} from `{key}` of {from}",
-                        object.kind,
-                        object.qualified_name()
-                    );
-                    let identity = (
-                        object.kind.clone(),
-                        object.namespace.clone().unwrap_or_default(),
-                        object.name.clone(),
-                    );
-                    let rendered_id = self.insert(object);
-                    self.rendered_notes
-                        .entry(identity)
-                        .or_insert((rendered_id, note));
+            self.renders.push(render);
+        }
+    }
+
+    /// One release rendered, with each object and how it was rendered; `None` when it is not
+    /// rendered at all (its chart is not app-template after all, or before 3.0, or its name or
+    /// namespace is not known).
+    fn render_release(
+        &self,
+        id: ObjectId,
+        chart: &HelmChart,
+    ) -> Option<(ReleaseRender, Vec<(Object, String)>)> {
+        let values = chart.values.as_deref()?;
+        let o = self.object(id);
+        // §3: `releaseName`, else `[<targetNamespace>-]<name>`, as placed.
+        let release = app_template::release_name(
+            &o.name,
+            chart.release.as_deref(),
+            chart.namespace.as_deref(),
+        );
+        let namespace = chart.namespace.as_deref().or(o.namespace.as_deref())?;
+        if o.name.is_empty() || placeholder(&release).is_some() || placeholder(namespace).is_some()
+        {
+            return None;
+        }
+        let (version, source_note) = self.chart_version(id, values)?;
+        // Before 3.0 the chart took other values (a default `service.main`, `ingress` instead
+        // of `route`): its objects stay unknown, as any chart's.
+        if version.major().is_some_and(|m| m < 3) {
+            return None;
+        }
+        let file = o.location?.file;
+        let rendered = app_template::render(
+            values.values.root(),
+            Release {
+                name: &release,
+                namespace,
+                major: version.major(),
+                version: version.exact(),
+            },
+        );
+        let modelled = version.is_modelled();
+        let mut notes = rendered.unverifiable.clone();
+        if !modelled {
+            let why = match &version {
+                Version::Exact(v) => {
+                    format!("app-template {v} is not of the 3.x or 4.x line cilint models")
                 }
-            }
-            self.renders.push(ReleaseRender {
-                release: id,
-                version: version.to_string(),
-                errors,
-                notes,
-                complete,
+                Version::Range(r) => {
+                    format!("the chart version is the range `{r}`, which cilint cannot pin")
+                }
+                Version::Latest => format!("the chart version is not known{source_note}"),
+            };
+            notes.push(Marker {
+                message: format!(
+                    "{why}: its Services and routes are rendered with the rules of app-template 4.6.2, and its namespace may hold others"
+                ),
+                span: values.chart_span,
             });
         }
+        let complete = modelled && notes.is_empty() && rendered.errors.is_empty();
+        let mut made = Vec::new();
+        if rendered.errors.is_empty() {
+            let from = format!("HelmRelease {}", o.qualified_name());
+            for (object, key) in objects(&rendered, id, o, file, values) {
+                let note = format!(
+                    "{} {} is rendered by app-template {version} from `{key}` of {from}",
+                    object.kind,
+                    object.qualified_name()
+                );
+                made.push((object, note));
+            }
+        }
+        let render = ReleaseRender {
+            release: id,
+            version: version.to_string(),
+            // A version cilint does not model may fail differently, or not at all.
+            errors: if modelled {
+                rendered.errors
+            } else {
+                Vec::new()
+            },
+            notes,
+            complete,
+        };
+        Some((render, made))
     }
 
     /// The app-template version a release renders with, and where it was not found; `None`
