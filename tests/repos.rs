@@ -1220,6 +1220,9 @@ fn flux_app_template() {
     let plex = at("media/plex");
     let radarr = at("media/radarr");
     let gatus = at("observability/gatus");
+    let paperless = at("default/paperless");
+    let searxng = at("default/searxng");
+    let tautulli = at("media/tautulli");
     check_repo(
         "flux-app-template",
         &[
@@ -1232,6 +1235,9 @@ fn flux_app_template() {
             ("service-not-advertised", &plex, 49, None),
             ("backend-not-found", &radarr, 64, None),
             ("route-hostname-mismatch", &gatus, 48, None),
+            ("reference-not-permitted", &paperless, 60, None),
+            ("backend-kind-invalid", &searxng, 53, None),
+            ("route-not-allowed", &tautulli, 48, None),
             // A plain route to a name no release in `media` renders: only app-template
             // releases land there, so the miss is definite.
             (
@@ -1297,6 +1303,6 @@ fn flux_app_template_render() {
     let out = cilint(&["render", APP_TEMPLATE]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.ends_with("24 objects rendered from the values of 13 app-template releases\n"));
+    assert!(text.ends_with("34 objects rendered from the values of 18 app-template releases\n"));
     insta::assert_snapshot!("flux-app-template-render", text);
 }
