@@ -454,7 +454,22 @@ impl<'a> Context<'a> {
             return None;
         }
         let controller = match non_empty(entry, "controller") {
-            Some((c, span)) => at(c.to_string(), span),
+            Some((c, span)) => {
+                // §9: the controller must be an enabled one.
+                let known = enabled(self.values.get("controllers"))
+                    .iter()
+                    .any(|(key, _)| key.as_str() == Some(c));
+                if !known {
+                    out.errors.push(Marker {
+                        message: format!(
+                            "No enabled controller found with this identifier. (service: '{id}', controller: '{c}')"
+                        ),
+                        span,
+                    });
+                    return None;
+                }
+                at(c.to_string(), span)
+            }
             None => {
                 let controllers = enabled(self.values.get("controllers"));
                 match (self.major, controllers.as_slice()) {
@@ -1732,6 +1747,16 @@ mod tests {
             !summary_of(&route(""), Some(3), Some("3.7.3"))
                 .iter()
                 .any(|l| l.starts_with("unverifiable"))
+        );
+    }
+
+    /// §9: a Service's `controller` must name an enabled controller.
+    #[test]
+    fn a_service_of_an_unknown_controller_fails() {
+        let values = "service:\n  main: {controller: mian, ports: {http: {port: 8081}}}\n";
+        assert_eq!(
+            summary(values, Some(4)),
+            ["error: No enabled controller found with this identifier. (service: 'main', controller: 'mian')"]
         );
     }
 }
