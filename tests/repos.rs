@@ -693,6 +693,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "chart-render-failed",
+                "kubernetes/apps/home-automation/home-assistant/helmrelease.yaml",
+                30,
+                None,
+            ),
+            (
                 "route-not-allowed",
                 "kubernetes/apps/media/jellyfin/httproute.yaml",
                 7,

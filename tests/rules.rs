@@ -52,6 +52,7 @@ rule_tests! {
     backend_not_found => "backend-not-found",
     backend_port_mismatch => "backend-port-mismatch",
     certificate_ref_invalid => "certificate-ref-invalid",
+    chart_render_failed => "chart-render-failed",
     flux_variable_undefined => "flux-variable-undefined",
     gateway_address_unsupported => "gateway-address-unsupported",
     gateway_api_bundle_too_old => "gateway-api-bundle-too-old",
