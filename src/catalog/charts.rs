@@ -21,6 +21,9 @@ pub struct ReleaseRender {
     pub release: ObjectId,
     /// The chart version rendered: `4.6.2`, `` `^4.0.0` `` for a range, `(latest)`.
     pub version: String,
+    /// Where the version is pinned: the OCIRepository's name, else the HelmRelease's
+    /// `spec.chartRef` or `spec.chart`; and what that is ("OCIRepository media/app-template").
+    pub pinned_by: (Location, String),
     /// Values that make the chart fail to render, with the chart's own message: Helm applies
     /// nothing of the release.
     pub errors: Vec<Marker>,
@@ -147,6 +150,23 @@ impl Catalog {
         let render = ReleaseRender {
             release: id,
             version: version.to_string(),
+            pinned_by: match self.oci_repository(id, values) {
+                Some(repo) => {
+                    let r = self.object(repo);
+                    let at = r.name_location().unwrap_or(Location {
+                        file,
+                        span: values.chart_span,
+                    });
+                    (at, format!("OCIRepository {}", r.qualified_name()))
+                }
+                None => (
+                    Location {
+                        file,
+                        span: values.chart_span,
+                    },
+                    "the HelmRelease's chart".to_string(),
+                ),
+            },
             // A version cilint does not model may fail differently, or not at all.
             errors: if modelled {
                 rendered.errors
@@ -168,7 +188,7 @@ impl Catalog {
                 let ns = namespace
                     .as_deref()
                     .or(self.object(id).namespace.as_deref());
-                match self.find(FLUX_SOURCE_GROUP, "OCIRepository", ns, name) {
+                match self.oci_repository(id, values) {
                     Some(repo) => match &self.object(repo).spec {
                         Spec::OciRepository {
                             app_template: Some(version),
@@ -187,6 +207,17 @@ impl Catalog {
                 }
             }
         }
+    }
+
+    /// The OCIRepository a release's `chartRef` names, when it is in the tree.
+    fn oci_repository(&self, id: ObjectId, values: &ChartValues) -> Option<ObjectId> {
+        let ChartRef::OciRepository { name, namespace } = &values.chart else {
+            return None;
+        };
+        let ns = namespace
+            .as_deref()
+            .or(self.object(id).namespace.as_deref());
+        self.find(FLUX_SOURCE_GROUP, "OCIRepository", ns, name)
     }
 
     /// What rendering each app-template release gave, in load order.

@@ -63,6 +63,15 @@ pub struct Marker {
     pub span: Span,
 }
 
+impl Marker {
+    fn is_schema_error(&self) -> bool {
+        self.message.starts_with(SCHEMA_ERROR)
+    }
+}
+
+/// How Helm starts the message of values its schema refuses.
+const SCHEMA_ERROR: &str = "values don't meet the specifications of the schema(s)";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Service {
     /// The key under `service:`.
@@ -160,7 +169,48 @@ pub fn render(values: Node<'_>, release: Release<'_>) -> Rendered {
             ctx.route(key, entry, name, &services, &names, &mut out);
         }
     }
+    // Helm validates the values against the schema before it renders anything: a schema error
+    // is the only failure it reports.
+    if out.errors.iter().any(Marker::is_schema_error) {
+        out.errors.retain(Marker::is_schema_error);
+    }
     out
+}
+
+/// The path of the deepest node of `values` whose text holds `span` (`route.app.parentRefs[0]`),
+/// for findings that must name the field they are about.
+pub fn path_to(values: Node<'_>, span: Span) -> String {
+    let holds = |node: Node<'_>| {
+        let s = node.span();
+        s.start.byte <= span.start.byte && span.end.byte <= s.end.byte
+    };
+    let mut path = String::new();
+    let mut node = values;
+    // Each step goes one level deeper: at most as deep as the tree.
+    loop {
+        let next = if node.is_map() {
+            node.as_map().find_map(|(k, v)| {
+                let key = k.as_str()?;
+                (holds(k) || holds(v)).then(|| (format!(".{key}"), v, holds(k)))
+            })
+        } else {
+            node.as_seq()
+                .enumerate()
+                .find(|(_, item)| holds(*item))
+                .map(|(i, item)| (format!("[{i}]"), item, false))
+        };
+        match next {
+            Some((step, child, at_key)) if child.span() != node.span() => {
+                path.push_str(&step);
+                if at_key || child.span() == span {
+                    break;
+                }
+                node = child;
+            }
+            _ => break,
+        }
+    }
+    path.trim_start_matches('.').to_string()
 }
 
 /// The map entries of `node` that are enabled: a map value without a falsy `enabled`.
@@ -992,7 +1042,7 @@ fn quoted_literal(action: &str) -> Option<&str> {
 fn schema_error(what: &str, key: Node<'_>) -> Marker {
     Marker {
         message: format!(
-            "values don't meet the specifications of the schema(s): {what} does not allow `{}` in this chart version",
+            "{SCHEMA_ERROR}: {what} does not allow `{}` in this chart version",
             key.as_str().unwrap_or_default()
         ),
         span: key.span(),
@@ -1756,7 +1806,47 @@ mod tests {
         let values = "service:\n  main: {controller: mian, ports: {http: {port: 8081}}}\n";
         assert_eq!(
             summary(values, Some(4)),
-            ["error: No enabled controller found with this identifier. (service: 'main', controller: 'mian')"]
+            [
+                "error: No enabled controller found with this identifier. (service: 'main', controller: 'mian')"
+            ]
+        );
+    }
+
+    /// Findings name the field of the values they are about.
+    #[test]
+    fn paths_name_the_deepest_value_that_holds_a_span() {
+        let text = "service:\n  app: {ports: {http: {port: 80}}}\nroute:\n  app:\n    parentRefs:\n      - name: gw\n      - name: other\n        sectionName: https\n";
+        let loaded = yaml::load(text, &LineIndex::new(text));
+        let root = loaded.documents[0].root();
+        let section = root
+            .at(&["route", "app", "parentRefs"])
+            .unwrap()
+            .as_seq()
+            .nth(1)
+            .unwrap();
+        assert_eq!(path_to(root, section.span()), "route.app.parentRefs[1]");
+        let value = section.get("sectionName").unwrap();
+        assert_eq!(
+            path_to(root, value.span()),
+            "route.app.parentRefs[1].sectionName"
+        );
+        let (key, _) = root.get_entry("route").unwrap();
+        assert_eq!(path_to(root, key.span()), "route");
+        let port = root
+            .at(&["service", "app", "ports", "http", "port"])
+            .unwrap();
+        assert_eq!(path_to(root, port.span()), "service.app.ports.http.port");
+    }
+
+    /// Helm stops at the schema: what rendering would have said after it is not reported.
+    #[test]
+    fn a_schema_error_is_the_only_failure() {
+        let values = "service:\n  app: {controller: main, nameOverride: x, ports: {http: {port: 80}}}\nroute:\n  app: {parentRefs: [{name: gw, namespace: network}], rules: [{backendRefs: [{identifier: app}]}]}\n";
+        assert_eq!(
+            summary(values, Some(4)),
+            [
+                "error: values don't meet the specifications of the schema(s): service `app` does not allow `nameOverride` in this chart version"
+            ]
         );
     }
 }

@@ -4,6 +4,8 @@
 
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::Spec;
+use crate::model::app_template::path_to;
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -21,7 +23,15 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let Some(at) = release.location else {
             continue;
         };
+        let values = match &release.spec {
+            Spec::HelmCharts(charts) => charts.first().and_then(|c| c.values.as_deref()),
+            _ => None,
+        };
         for error in &render.errors {
+            let field = match values {
+                Some(v) => format!("spec.values.{}", path_to(v.values.root(), error.span)),
+                None => "spec.values".to_string(),
+            };
             out.push(
                 Finding::new(
                     &META,
@@ -38,8 +48,16 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 )
                 .object(release)
                 .label("the chart fails here")
+                .field(field.trim_end_matches('.'))
                 .condition("Ready=False/InstallFailed (UpgradeFailed on an upgrade, which keeps the previous revision's objects)")
-                .help(help(&error.message)),
+                .help(help(&error.message))
+                .related(
+                    Some(render.pinned_by.0),
+                    format!(
+                        "app-template {}, pinned by {}",
+                        render.version, render.pinned_by.1
+                    ),
+                ),
             );
         }
     }
