@@ -648,10 +648,17 @@ fn drop_findings_in_refused_objects(
     facts: &rules::Facts<'_>,
     enabled: &[&rules::Rule],
 ) {
-    let (rule, refused) = rules::refused_by_bundle(facts);
-    if refused.is_empty() || !enabled.iter().any(|r| r.meta.id == rule) {
+    let rule = rules::REFUSED_BY_BUNDLE;
+    // The rule reports each refused object as an error: without one there is nothing to drop,
+    // and the objects are not judged a second time.
+    if !enabled.iter().any(|r| r.meta.id == rule)
+        || !findings
+            .iter()
+            .any(|f| f.rule == rule && f.severity == diagnostic::Severity::Error)
+    {
         return;
     }
+    let refused = rules::refused_by_bundle(facts);
     findings.retain(|f| f.rule == rule || !refused.iter().any(|at| at.contains(f.location)));
 }
 

@@ -57,12 +57,12 @@ pub(crate) fn explained(mut f: Finding, reason: MissReason) -> Finding {
 /// Where the objects the cluster's Gateway API bundle refuses are written (see
 /// gateway-api-version-unserved): other rules' findings there are dropped, one root cause, one
 /// finding.
-pub fn refused_by_bundle(facts: &Facts<'_>) -> (&'static str, Vec<crate::source::Location>) {
-    (
-        gateway_api_version_unserved::META.id,
-        gateway_api_version_unserved::refused(facts),
-    )
+pub fn refused_by_bundle(facts: &Facts<'_>) -> Vec<crate::source::Location> {
+    gateway_api_version_unserved::refused(facts)
 }
+
+/// The rule whose error findings are the objects [`refused_by_bundle`] finds.
+pub const REFUSED_BY_BUNDLE: &str = "gateway-api-version-unserved";
 
 /// Every rule, in id order.
 pub static RULES: &[Rule] = &[
@@ -154,3 +154,14 @@ docs!(
     "unused-suppression",
     "yaml-syntax",
 );
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_refusing_rule_is_the_version_rule() {
+        assert_eq!(
+            super::REFUSED_BY_BUNDLE,
+            super::gateway_api_version_unserved::META.id
+        );
+    }
+}
