@@ -6,7 +6,11 @@ pub mod gateway_classes;
 mod grants;
 pub mod operators;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+/// The Catalog's maps hash short names millions of times on large trees: a fast hasher with a
+/// fixed seed (the maps are never iterated into output, and no input is adversarial).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 use rayon::prelude::*;
 
@@ -131,12 +135,12 @@ fn ids_by_kind(objects: &Objects) -> ByKind<Vec<ObjectId>> {
     (0..objects.len() as u32)
         .into_par_iter()
         .map(ObjectId)
-        .fold(HashMap::new, |mut ids: ByKind<Vec<ObjectId>>, id| {
+        .fold(HashMap::default, |mut ids: ByKind<Vec<ObjectId>>, id| {
             let o = objects.get(id);
             by_kind_mut(&mut ids, o.group(), &o.kind).push(id);
             ids
         })
-        .reduce(HashMap::new, |mut earlier, later| {
+        .reduce(HashMap::default, |mut earlier, later| {
             for (group, kinds) in later {
                 for (kind, mut ids) in kinds {
                     by_kind_mut(&mut earlier, &group, &kind).append(&mut ids);
@@ -275,8 +279,8 @@ pub struct Catalog {
     pins: Vec<Pin>,
     /// What rendering each app-template HelmRelease gave, in load order.
     renders: Vec<ReleaseRender>,
-    /// Rendered objects by kind, namespace and name, with how they were rendered.
-    rendered_notes: HashMap<(Text, Text, Text), (ObjectId, String)>,
+    /// Each rendered object: the index of its release's render, and its values key.
+    rendered_from: HashMap<ObjectId, (u32, Text)>,
     /// Report what may be created outside the tree as missing.
     pub strict: bool,
     pub default_namespace: String,
@@ -297,19 +301,19 @@ impl Catalog {
             suppressions: Vec::new(),
             yaml_errors: Vec::new(),
             undefined_variables: Vec::new(),
-            kinds: HashMap::new(),
+            kinds: HashMap::default(),
             across: Across::default(),
-            generated_service: HashMap::new(),
-            helm_namespaces: HashMap::new(),
+            generated_service: HashMap::default(),
+            helm_namespaces: HashMap::default(),
             placeholder_charts: Vec::new(),
-            remote_namespaces: HashMap::new(),
-            custom_resources: HashMap::new(),
-            operator_made: HashMap::new(),
-            shadows: HashMap::new(),
-            unparsed_names: HashMap::new(),
+            remote_namespaces: HashMap::default(),
+            custom_resources: HashMap::default(),
+            operator_made: HashMap::default(),
+            shadows: HashMap::default(),
+            unparsed_names: HashMap::default(),
             pins: Vec::new(),
             renders: Vec::new(),
-            rendered_notes: HashMap::new(),
+            rendered_from: HashMap::default(),
             strict: false,
             default_namespace: default_namespace.to_string(),
             skipped_documents: 0,

@@ -635,7 +635,7 @@ fn relate_rendered_objects(findings: &mut [Finding], catalog: &Catalog) {
         {
             f.related.push(diagnostic::Related {
                 location,
-                message: note.to_string(),
+                message: note,
             });
         }
     }

@@ -11,7 +11,7 @@ use crate::model::app_template::{self, ChartRef, Marker, Release, Rendered, Vers
 use crate::model::helm::{ChartValues, HelmChart};
 use crate::model::route::{self, RouteKind};
 use crate::model::service::{Service, ServicePort, TargetPort};
-use crate::model::{GATEWAY_GROUP, Label, Object, ObjectId, Origin, Spanned, Spec, text};
+use crate::model::{GATEWAY_GROUP, Label, Object, ObjectId, Origin, Spanned, Spec, Text, text};
 use crate::source::{FileId, Location, Span};
 
 /// What rendering one release gave besides its objects.
@@ -58,21 +58,15 @@ impl Catalog {
         if releases.is_empty() {
             return;
         }
-        let rendered: Vec<(ReleaseRender, Vec<(Object, String)>)> = releases
+        let rendered: Vec<(ReleaseRender, Vec<(Object, Text)>)> = releases
             .into_par_iter()
             .filter_map(|(id, chart)| self.render_release(id, chart))
             .collect();
         for (render, objects) in rendered {
-            for (object, note) in objects {
-                let identity = (
-                    object.kind.clone(),
-                    object.namespace.clone().unwrap_or_default(),
-                    object.name.clone(),
-                );
+            let index = self.renders.len() as u32;
+            for (object, key) in objects {
                 let rendered_id = self.insert(object);
-                self.rendered_notes
-                    .entry(identity)
-                    .or_insert((rendered_id, note));
+                self.rendered_from.insert(rendered_id, (index, key));
             }
             self.renders.push(render);
         }
@@ -85,7 +79,7 @@ impl Catalog {
         &self,
         id: ObjectId,
         chart: &HelmChart,
-    ) -> Option<(ReleaseRender, Vec<(Object, String)>)> {
+    ) -> Option<(ReleaseRender, Vec<(Object, Text)>)> {
         let values = chart.values.as_deref()?;
         let o = self.object(id);
         // §3: `releaseName`, else `[<targetNamespace>-]<name>`, as placed.
@@ -135,18 +129,10 @@ impl Catalog {
             });
         }
         let complete = modelled && notes.is_empty() && rendered.errors.is_empty();
-        let mut made = Vec::new();
-        if rendered.errors.is_empty() {
-            let from = format!("HelmRelease {}", o.qualified_name());
-            for (object, key) in objects(&rendered, id, o, file, values) {
-                let note = format!(
-                    "{} {} is rendered by app-template {version} from `{key}` of {from}",
-                    object.kind,
-                    object.qualified_name()
-                );
-                made.push((object, note));
-            }
-        }
+        let made = match rendered.errors.is_empty() {
+            true => objects(&rendered, id, o, file, values),
+            false => Vec::new(),
+        };
         let render = ReleaseRender {
             release: id,
             version: version.to_string(),
@@ -228,18 +214,28 @@ impl Catalog {
     /// For a finding about a rendered object: the HelmRelease that renders it, and how
     /// ("HTTPRoute media/sonarr is rendered by app-template 4.6.2 from `route.app` of
     /// HelmRelease media/sonarr").
-    pub fn rendered_note(&self, object: &ObjectRef) -> Option<(Option<Location>, &str)> {
-        if self.rendered_notes.is_empty() {
+    pub fn rendered_note(&self, object: &ObjectRef) -> Option<(Option<Location>, String)> {
+        if self.rendered_from.is_empty() {
             return None;
         }
-        let key = (
-            text(&object.kind),
-            text(object.namespace.as_deref().unwrap_or_default()),
-            text(&object.name),
+        let group = crate::model::group_of(&object.api_version);
+        let id = self.find(
+            group,
+            &object.kind,
+            object.namespace.as_deref(),
+            &object.name,
+        )?;
+        let (render, key) = self.rendered_from.get(&id)?;
+        let render = &self.renders[*render as usize];
+        let release = self.object(render.release);
+        let note = format!(
+            "{} {} is rendered by app-template {} from `{key}` of HelmRelease {}",
+            object.kind,
+            self.object(id).qualified_name(),
+            render.version,
+            release.qualified_name()
         );
-        let (id, note) = self.rendered_notes.get(&key)?;
-        let by = self.rendered_by(*id)?;
-        Some((self.object(by).name_location(), note))
+        Some((release.name_location(), note))
     }
 
     /// The HelmRelease whose values rendered this object.
@@ -260,7 +256,7 @@ fn objects(
     release: &Object,
     file: FileId,
     values: &ChartValues,
-) -> Vec<(Object, String)> {
+) -> Vec<(Object, Text)> {
     let mut flux_labels = vec![(
         "helm.toolkit.fluxcd.io/name".to_string(),
         release.name.to_string(),
@@ -319,7 +315,7 @@ fn objects(
                 .unwrap_or_default(),
         };
         service.request_from_annotations(&annotations);
-        let key = format!("service.{}", s.id);
+        let key = text(&format!("service.{}", s.id));
         out.push((
             object(
                 "v1",
@@ -380,7 +376,7 @@ fn objects(
             _ => "gateway.networking.k8s.io/v1alpha2",
         };
         debug_assert!(version.starts_with(GATEWAY_GROUP));
-        let key = format!("route.{}", r.id);
+        let key = text(&format!("route.{}", r.id));
         out.push((
             object(
                 version,

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use super::Spanned;
 use crate::source::Span;
 use crate::source::yaml::Node;
+use crate::source::yaml::build::{Data, Value};
 
 fn at<T>(value: T, span: Span) -> Spanned<T> {
     Spanned { value, span }
@@ -139,6 +140,68 @@ pub struct BackendRef {
 }
 
 const ROUTE_KINDS: [&str; 5] = ["GRPCRoute", "HTTPRoute", "TCPRoute", "TLSRoute", "UDPRoute"];
+
+/// The top-level keys of `spec.values` that decide the chart's Services and routes (§4-§8).
+pub const VALUES_READ: &[&str] = &[
+    "controllers",
+    "fullnameOverride",
+    "global",
+    "route",
+    "service",
+];
+
+/// What [`render`] reads of `spec.values`, copied: `service`, `route`, the naming keys of
+/// `global`, and of `controllers` only which are enabled (their pod specs are most of the values).
+pub fn values_read(values: Node<'_>) -> Value {
+    let only = |node: Node<'_>, keys: &[&str]| Value {
+        span: node.span(),
+        data: match node.is_map() {
+            true => Data::Map(
+                node.as_map()
+                    .filter(|(k, _)| k.as_str().is_some_and(|k| keys.contains(&k)))
+                    .map(|(k, v)| (Value::of(k), Value::of(v)))
+                    .collect(),
+            ),
+            false => Value::of(node).data,
+        },
+    };
+    let kept = values
+        .as_map()
+        .filter_map(|(key, value)| {
+            let copy = match key.as_str()? {
+                "controllers" => Value {
+                    span: value.span(),
+                    data: match value.is_map() {
+                        true => Data::Map(
+                            value
+                                .as_map()
+                                .map(|(id, c)| (Value::of(id), only(c, &["enabled"])))
+                                .collect(),
+                        ),
+                        false => Value::of(value).data,
+                    },
+                },
+                "global" => only(
+                    value,
+                    &[
+                        "alwaysAppendIdentifierToResourceName",
+                        "annotations",
+                        "fullnameOverride",
+                        "labels",
+                        "nameOverride",
+                    ],
+                ),
+                k if VALUES_READ.contains(&k) => Value::of(value),
+                _ => return None,
+            };
+            Some((Value::of(key), copy))
+        })
+        .collect();
+    Value {
+        span: values.span(),
+        data: Data::Map(kept),
+    }
+}
 
 /// Renders the Services and routes of one app-template release from its `spec.values`.
 pub fn render(values: Node<'_>, release: Release<'_>) -> Rendered {
@@ -1248,6 +1311,9 @@ mod tests {
             version,
         };
         let rendered = render(loaded.documents[0].root(), release);
+        // What the Catalog keeps of the values renders the same.
+        let kept = values_read(loaded.documents[0].root()).into_arena();
+        assert_eq!(render(kept.root(), release), rendered, "{values}");
         let mut lines = Vec::new();
         for s in &rendered.services {
             let ports: Vec<_> = s

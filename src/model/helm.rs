@@ -56,16 +56,6 @@ impl PartialEq for ChartValues {
     }
 }
 
-/// The top-level keys of `spec.values` that decide app-template's Services and routes
-/// (helm-app-template.md §4-§8).
-const APP_TEMPLATE_KEYS: &[&str] = &[
-    "controllers",
-    "fullnameOverride",
-    "global",
-    "route",
-    "service",
-];
-
 /// The values of an app-template HelmRelease, unless something cilint cannot read decides them:
 /// a `valuesFrom` entry that may reach those keys, or `postRenderers` that may change the
 /// objects (§13). The release name is decided once the HelmRelease is placed (a kustomize
@@ -75,7 +65,7 @@ fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
     let spec = doc.get("spec")?;
     let reaches = |entry: Node<'_>| match entry.get("targetPath").and_then(Node::as_str) {
         None => true,
-        Some(path) => APP_TEMPLATE_KEYS
+        Some(path) => app_template::VALUES_READ
             .iter()
             .chain(&["nameOverride"])
             .any(|k| path == *k || path.starts_with(&format!("{k}."))),
@@ -92,20 +82,17 @@ fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
         return None;
     }
     let values = spec.get("values");
-    let kept = values
-        .into_iter()
-        .flat_map(Node::as_map)
-        .filter(|(k, _)| k.as_str().is_some_and(|k| APP_TEMPLATE_KEYS.contains(&k)))
-        .map(|(k, v)| (Value::of(k), Value::of(v)))
-        .collect();
     let chart_span = spec
         .get("chartRef")
         .or_else(|| spec.get("chart"))
         .map_or(doc.span(), Node::span);
     Some(Arc::new(ChartValues {
-        values: Value {
-            span: values.map_or(chart_span, Node::span),
-            data: Data::Map(kept),
+        values: match values {
+            Some(v) => app_template::values_read(v),
+            None => Value {
+                span: chart_span,
+                data: Data::Map(Vec::new()),
+            },
         }
         .into_arena(),
         chart,
