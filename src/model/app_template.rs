@@ -305,6 +305,8 @@ struct Context<'a> {
     values: Node<'a>,
     release: &'a str,
     version: Option<&'a str>,
+    /// The exact version is of a line whose rules these are (3.x, 4.x).
+    modelled: bool,
     namespace: &'a str,
     major: Major,
     chart_name: String,
@@ -326,6 +328,7 @@ impl<'a> Context<'a> {
             values,
             release: release.name,
             version: release.version,
+            modelled: release.version.is_some() && matches!(release.major, Some(3 | 4)),
             namespace: release.namespace,
             major,
             chart_name,
@@ -364,6 +367,95 @@ impl<'a> Context<'a> {
         }
         out.push_str(rest);
         Some(out)
+    }
+
+    /// §10: every key of a route entry, its parentRefs, rules and backendRefs is one the values
+    /// schema allows. On an exact 3.x or 4.x version another key fails the release; on a
+    /// version rendered with the 4.6.2 rules (5.x, a range) it may be a key that version added
+    /// (5.x's `namespaceOverride`), so the route is not rendered.
+    fn route_keys_allowed(&self, entry: Node<'_>, what: &str, out: &mut Rendered) -> bool {
+        let (route, parent, rule, backend): (&[&str], &[&str], &[&str], &[&str]) = match self.major
+        {
+            Major::V3 => (
+                &[
+                    "annotations",
+                    "enabled",
+                    "hostnames",
+                    "kind",
+                    "labels",
+                    "nameOverride",
+                    "parentRefs",
+                    "rules",
+                ],
+                &["group", "kind", "name", "namespace", "sectionName"],
+                &["backendRefs", "filters", "matches", "timeouts"],
+                &["group", "kind", "name", "namespace", "port", "weight"],
+            ),
+            Major::V4 => (
+                &[
+                    "annotations",
+                    "enabled",
+                    "forceRename",
+                    "hostnames",
+                    "kind",
+                    "labels",
+                    "parentRefs",
+                    "prefix",
+                    "rules",
+                    "suffix",
+                ],
+                &["group", "kind", "name", "namespace", "port", "sectionName"],
+                &[
+                    "backendRefs",
+                    "filters",
+                    "matches",
+                    "name",
+                    "sessionPersistence",
+                    "timeouts",
+                ],
+                &[
+                    "group",
+                    "identifier",
+                    "kind",
+                    "name",
+                    "namespace",
+                    "port",
+                    "weight",
+                ],
+            ),
+        };
+        // A rule's `name` came in 4.5.0.
+        let rule_name_too_new = self.version_before(4, 5, 0) == Some(true);
+        fn items<'n>(key: &str, of: Node<'n>) -> Vec<Node<'n>> {
+            of.get(key).into_iter().flat_map(Node::as_seq).collect()
+        }
+        let mut checks: Vec<(Node<'_>, &[&str])> = vec![(entry, route)];
+        checks.extend(items("parentRefs", entry).into_iter().map(|p| (p, parent)));
+        for r in items("rules", entry) {
+            checks.push((r, rule));
+            checks.extend(items("backendRefs", r).into_iter().map(|b| (b, backend)));
+        }
+        let unknown = checks.iter().find_map(|&(node, allowed)| {
+            node.as_map().map(|(k, _)| k).find(|k| {
+                let key = k.as_str().unwrap_or_default();
+                !allowed.contains(&key) || (allowed == rule && key == "name" && rule_name_too_new)
+            })
+        });
+        let Some(key) = unknown else {
+            return true;
+        };
+        if self.modelled {
+            out.errors.push(schema_error(what, key));
+        } else {
+            out.unverifiable.push(Marker {
+                message: format!(
+                    "{what}: `{}` is no key of app-template 4.6.2, whose rules this version is rendered with",
+                    key.as_str().unwrap_or_default()
+                ),
+                span: key.span(),
+            });
+        }
+        false
     }
 
     /// Whether the exact chart version is before `major.minor.patch`; `None` when unknown.
@@ -722,6 +814,9 @@ impl<'a> Context<'a> {
             return;
         }
         let what = format!("route `{id}`");
+        if !self.route_keys_allowed(entry, &what, out) {
+            return;
+        }
         let mut failed = false;
         let mut parent_refs = Vec::new();
         for item in entry.get("parentRefs").into_iter().flat_map(Node::as_seq) {
@@ -1297,8 +1392,14 @@ mod tests {
 
     /// Renders values (with the unit tests' single `controllers.main`) as one line per object,
     /// error and unverifiable marker.
+    /// The worked examples are of 3.7.3 and 4.6.2 (§16).
     fn summary(values: &str, major: Option<u32>) -> Vec<String> {
-        summary_of(values, major, None)
+        let version = match major {
+            Some(3) => Some("3.7.3"),
+            Some(4) => Some("4.6.2"),
+            _ => None,
+        };
+        summary_of(values, major, version)
     }
 
     fn summary_of(values: &str, major: Option<u32>, version: Option<&str>) -> Vec<String> {
@@ -1399,7 +1500,6 @@ mod tests {
     const SVC8081: &str = "service:\n  main: {controller: main, ports: {http: {port: 8081}}}\n";
     const PARENT: &str = "parentRefs: [{name: parentName, namespace: parentNamespace}]";
     const GW: &str = "gateway.networking.k8s.io/Gateway parentNamespace/parentName";
-    const LONE_3X: &str = "unverifiable: route `main`: app-template 3.0-3.7.2 names a lone route differently from 3.7.3 (`RELEASE-NAME`)";
 
     /// The worked examples of the specification (§16), on 4.x and on 3.x.
     #[test]
@@ -1413,12 +1513,11 @@ mod tests {
         let bare3 = format!("HTTPRoute NAMESPACE/RELEASE-NAME parents[{GW}] hosts[] backends[]");
         let cases: Vec<(&str, String, Option<u32>, Vec<String>)> = vec![
             ("1", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n"), Some(4), vec![svc.into(), auto.clone()]),
-            ("1", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n"), Some(3), vec![svc3.into(), bare3.clone(), LONE_3X.into()]),
+            ("1", format!("{SVC8081}route:\n  main: {{{PARENT}}}\n"), Some(3), vec![svc3.into(), bare3.clone()]),
             ("2", with_route("rules: [{backendRefs: [{}]}]"), Some(4), vec![svc.into(), auto.clone()]),
             ("2", with_route("rules: []"), Some(4), vec![svc.into(), auto.clone()]),
             ("2", with_route("rules: [{backendRefs: [{}]}]"), Some(3), vec![
                 svc3.into(),
-                "unverifiable: route `main`: app-template 3.0-3.7.2 names a lone route differently from 3.7.3 (`RELEASE-NAME`)".into(),
                 "unverifiable: route `main`: app-template 3.x renders a backendRef without a name as `name: null`".into(),
             ]),
             ("3", with_route("rules: [{backendRefs: [{identifier: main, port: 8080}]}, {backendRefs: [{identifier: main, port: http}]}]"), Some(4), vec![
@@ -1428,7 +1527,6 @@ mod tests {
             ("3", with_route("rules: [{backendRefs: [{identifier: main, port: 8080}]}]"), Some(3), vec![
                 svc3.into(),
                 "error: values don't meet the specifications of the schema(s): route `main` does not allow `identifier` in this chart version".into(),
-                LONE_3X.into(),
             ]),
             ("4", format!("route:\n  main: {{{PARENT}, rules: [{{backendRefs: [{{group: \"\", kind: Service, name: RELEASE-NAME, namespace: NAMESPACE, port: 8080, weight: 1}}]}}]}}\n"), Some(4), vec![
                 format!("HTTPRoute NAMESPACE/release-name parents[{GW}] hosts[] backends[0:/Service NAMESPACE/RELEASE-NAME:8080]"),
@@ -1488,7 +1586,6 @@ mod tests {
             ("12", with_route("hostnames: [\"{{ .Release.Name }}.local\"]"), Some(3), vec![
                 svc3.into(),
                 format!("HTTPRoute NAMESPACE/RELEASE-NAME parents[{GW}] hosts[RELEASE-NAME.local] backends[]"),
-                LONE_3X.into(),
             ]),
             ("13", format!("{SVC8081}route:\n  main: {{kind: TCPRoute, hostnames: [chart-test.local], {PARENT}}}\n  udp: {{kind: UDPRoute, hostnames: [chart-test.local], {PARENT}}}\n"), Some(4), vec![
                 svc.into(),
@@ -1502,7 +1599,6 @@ mod tests {
             ("14", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName, namespace: parentNamespace, port: 443}}]}}\n"), Some(3), vec![
                 svc3.into(),
                 "error: values don't meet the specifications of the schema(s): route `main` does not allow `port` in this chart version".into(),
-                LONE_3X.into(),
             ]),
             ("15", format!("service:\n  main: {{ports: {{ui: {{port: 8082}}}}}}\n  second: {{ports: {{ui: {{port: 8082}}}}}}\nroute:\n  main: {{{PARENT}}}\n"), Some(4), vec![
                 "Service NAMESPACE/release-name-main ClusterIP ui:8082>8082/TCP".into(),
@@ -1525,7 +1621,6 @@ mod tests {
             ("18", with_route("rules: [{backendRefs: [{name: main}]}]"), Some(3), vec![
                 svc3.into(),
                 format!("HTTPRoute NAMESPACE/RELEASE-NAME parents[{GW}] hosts[] backends[0:/Service NAMESPACE/RELEASE-NAME:8081]"),
-                LONE_3X.into(),
             ]),
             ("19", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName}}]}}\n"), Some(4), vec![
                 svc.into(),
@@ -1534,7 +1629,6 @@ mod tests {
             ("19", format!("{SVC8081}route:\n  main: {{parentRefs: [{{name: parentName}}]}}\n"), Some(3), vec![
                 svc3.into(),
                 "error: parentRef namespace is required for HTTPRoute RELEASE-NAME".into(),
-                LONE_3X.into(),
             ]),
         ];
         for (example, values, major, expected) in cases {
@@ -1913,6 +2007,49 @@ mod tests {
             [
                 "error: values don't meet the specifications of the schema(s): service `app` does not allow `nameOverride` in this chart version"
             ]
+        );
+    }
+
+    /// §10: a key the version's schema does not know fails an exact 3.x/4.x release, and
+    /// leaves a route of a version rendered with the 4.6.2 rules unrendered.
+    #[test]
+    fn route_keys_follow_the_values_schema() {
+        let route = |extra: &str| {
+            format!(
+                "{SVC8081}route:\n  main: {{{PARENT}, rules: [{{{extra}backendRefs: [{{identifier: main}}]}}]}}\n"
+            )
+        };
+        assert_eq!(
+            summary_of(&route("name: web, "), Some(4), Some("4.4.0"))[1],
+            "error: values don't meet the specifications of the schema(s): route `main` does not allow `name` in this chart version"
+        );
+        assert!(
+            summary_of(&route("name: web, "), Some(4), Some("4.5.0"))[1].starts_with("HTTPRoute")
+        );
+        let typo =
+            format!("{SVC8081}route:\n  main: {{parentRef: [{{name: gw, namespace: network}}]}}\n");
+        assert_eq!(
+            summary_of(&typo, Some(4), Some("4.6.2"))[1],
+            "error: values don't meet the specifications of the schema(s): route `main` does not allow `parentRef` in this chart version"
+        );
+        // 5.x added keys cilint does not render: the route is left out, not failed.
+        let newer = format!("{SVC8081}route:\n  main: {{{PARENT}, namespaceOverride: other}}\n");
+        assert_eq!(
+            summary_of(&newer, Some(5), Some("5.1.0"))[1..],
+            [
+                "unverifiable: route `main`: `namespaceOverride` is no key of app-template 4.6.2, whose rules this version is rendered with",
+                "assumed 4.x",
+            ]
+        );
+        // A 3.x range cannot say how 3.0-3.7.2 name a lone route.
+        assert!(
+            summary_of(
+                &format!("{SVC8081}route:\n  main: {{{PARENT}}}\n"),
+                Some(3),
+                None
+            )
+            .iter()
+            .any(|l| l.contains("names a lone route differently"))
         );
     }
 }
