@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::catalog::Catalog;
 use crate::diagnostic::Finding;
-use crate::model::group_of;
+use crate::model::{ObjectId, group_of};
 use crate::rules::{self, unused_suppression as report, unused_suppression::Written};
 use crate::source::suppress::{ALL, ANNOTATION, rule_ids};
 use crate::source::{FileId, Location, Span};
@@ -94,7 +94,9 @@ pub fn apply(
     }
     // Objects by identity as findings carry it; a duplicate object's annotation counts too.
     let mut by_object: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
-    for (_, o) in catalog.objects() {
+    // A HelmRelease's annotation covers what cilint renders from its values too.
+    let mut releases: HashMap<ObjectId, usize> = HashMap::new();
+    for (id, o) in catalog.objects() {
         let (Some((_, value)), Some(location)) = (
             o.annotations.iter().find(|(k, _)| k == ANNOTATION),
             o.location,
@@ -108,6 +110,7 @@ pub fn apply(
             o.name.as_str(),
         );
         by_object.entry(key).or_default().push(entries.len());
+        releases.insert(id, entries.len());
         entries.push(Entry {
             file: location.file,
             written: Written::Annotation(o),
@@ -125,6 +128,20 @@ pub fn apply(
     }
     if entries.is_empty() {
         return findings;
+    }
+    if !releases.is_empty() && !catalog.rendered_releases().is_empty() {
+        for (id, o) in catalog.objects() {
+            let Some(&entry) = catalog.rendered_by(id).and_then(|by| releases.get(&by)) else {
+                continue;
+            };
+            let key = (
+                o.group(),
+                o.kind.as_str(),
+                o.namespace.as_deref(),
+                o.name.as_str(),
+            );
+            by_object.entry(key).or_default().push(entry);
+        }
     }
 
     let mut kept = Vec::with_capacity(findings.len());

@@ -333,3 +333,70 @@ fn a_suppression_naming_no_rule_is_reported() {
         "`cilint-ignore` names no rule, so it suppresses nothing"
     );
 }
+
+/// An app-template HelmRelease whose rendered route points at a listener and a Service that do
+/// not exist; `release` and `route` are extra lines of the HelmRelease's metadata and of the
+/// route entry.
+fn app_template(release: &str, route: &str) -> String {
+    format!(
+        "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: sonarr
+  namespace: shop
+{release}spec:
+  chart:
+    spec: {{chart: app-template, version: 4.6.2}}
+  values:
+    controllers: {{sonarr: {{}}}}
+    service:
+      app: {{ports: {{http: {{port: 8989}}}}}}
+    route:
+      app:
+{route}        parentRefs:
+          - name: public
+            namespace: infra
+            sectionName: htps
+        rules:
+          - backendRefs: [{{name: app, port: 8989}}]
+"
+    )
+}
+
+#[test]
+fn rendered_objects_follow_the_helm_releases_annotation_and_their_own() {
+    let rules = |report: &Report| {
+        let mut r: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+        r.sort();
+        r
+    };
+    let plain = lint_tree(&[
+        ("gateway.yaml", GATEWAY),
+        ("hr.yaml", &app_template("", "")),
+    ]);
+    assert_eq!(
+        rules(&plain),
+        ["backend-not-found", "route-listener-not-found"]
+    );
+    // The HelmRelease's annotation covers what is rendered from its values.
+    let release = "  annotations:\n    cilint.io/ignore: route-listener-not-found\n";
+    let on_release = lint_tree(&[
+        ("gateway.yaml", GATEWAY),
+        ("hr.yaml", &app_template(release, "")),
+    ]);
+    assert_eq!(rules(&on_release), ["backend-not-found"]);
+    // The route's `annotations` in the values are the rendered route's.
+    let route = "        annotations:\n          cilint.io/ignore: backend-not-found\n";
+    let on_route = lint_tree(&[
+        ("gateway.yaml", GATEWAY),
+        ("hr.yaml", &app_template("", route)),
+    ]);
+    assert_eq!(rules(&on_route), ["route-listener-not-found"]);
+    // A comment above the value works as anywhere in YAML.
+    let commented = app_template("", "").replace(
+        "            sectionName: htps\n",
+        "            # cilint-ignore route-listener-not-found\n            sectionName: htps\n",
+    );
+    let on_line = lint_tree(&[("gateway.yaml", GATEWAY), ("hr.yaml", &commented)]);
+    assert_eq!(rules(&on_line), ["backend-not-found"]);
+}

@@ -279,11 +279,7 @@ fn objects(
             labels.retain(|l| l.key != key.as_str());
             labels.push(label(key, value, release.name_span));
         }
-        let annotations: Box<[_]> = s
-            .annotations
-            .iter()
-            .map(|(key, value)| (text(key), spanned(value)))
-            .collect();
+        let annotations = annotations_of(&s.annotations);
         let mut service = Service {
             service_type: text(&s.service_type.value),
             selector: Some(
@@ -384,7 +380,7 @@ fn objects(
                 &r.name,
                 &r.namespace.value,
                 Vec::new(),
-                Box::default(),
+                annotations_of(&r.annotations),
                 id,
                 file,
                 Spec::Route(Box::new(spec)),
@@ -402,7 +398,7 @@ fn object(
     name: &Spanned<String>,
     namespace: &str,
     labels: Vec<Label>,
-    annotations: Box<[(crate::model::Text, Spanned<crate::model::Text>)]>,
+    annotations: Box<[(Text, Spanned<Text>)]>,
     by: ObjectId,
     file: FileId,
     spec: Spec,
@@ -427,6 +423,13 @@ fn object(
     }
 }
 
+fn annotations_of(rendered: &[(String, Spanned<String>)]) -> Box<[(Text, Spanned<Text>)]> {
+    rendered
+        .iter()
+        .map(|(key, value)| (text(key), spanned(value)))
+        .collect()
+}
+
 fn label(key: &str, value: &str, span: Span) -> Label {
     Label {
         key: text(key),
@@ -435,7 +438,7 @@ fn label(key: &str, value: &str, span: Span) -> Label {
     }
 }
 
-fn spanned(value: &Spanned<String>) -> Spanned<crate::model::Text> {
+fn spanned(value: &Spanned<String>) -> Spanned<Text> {
     Spanned {
         value: text(&value.value),
         span: value.span,

@@ -111,6 +111,8 @@ pub struct Route {
     pub parent_refs: Vec<ParentRef>,
     pub hostnames: Vec<Spanned<String>>,
     pub backend_refs: Vec<BackendRef>,
+    /// Annotations whose values are known, sorted by key.
+    pub annotations: Vec<(String, Spanned<String>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -478,6 +480,38 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// §6: the entry's `annotations` over `global.annotations`, each value `tpl`-rendered, sorted
+    /// by key. An annotation Helm alone can render is left out, unless it requests addresses
+    /// (`lbipam.cilium.io/ips`): then the object is not known (`None`). Other annotations (a
+    /// dashboard's widget templates) may stay unknown.
+    fn annotations(
+        &self,
+        entry: Node<'_>,
+        what: &str,
+        out: &mut Rendered,
+    ) -> Option<Vec<(String, Spanned<String>)>> {
+        let mut annotations = BTreeMap::new();
+        for node in [
+            self.values.at(&["global", "annotations"]),
+            entry.get("annotations"),
+        ] {
+            for (key, (value, span)) in self.string_map(node) {
+                match self.tpl(value) {
+                    Some(rendered) => {
+                        annotations.insert(key, at(rendered, span));
+                    }
+                    None if key.contains("lbipam") || key.contains("lb-ipam") => {
+                        self.tpl_field(value, span, what, out)?;
+                    }
+                    None => {
+                        annotations.remove(&key);
+                    }
+                }
+            }
+        }
+        Some(annotations.into_iter().collect())
+    }
+
     /// The string entries of a map, with the span of each value.
     fn string_map<'n>(&self, node: Option<Node<'n>>) -> Vec<(String, (&'n str, Span))> {
         node.into_iter()
@@ -753,27 +787,7 @@ impl<'a> Context<'a> {
             "app.kubernetes.io/service".to_string(),
             at(name.value.clone(), name.span),
         );
-        let mut annotations = BTreeMap::new();
-        for node in [
-            self.values.at(&["global", "annotations"]),
-            entry.get("annotations"),
-        ] {
-            for (key, (value, span)) in self.string_map(node) {
-                match self.tpl(value) {
-                    Some(rendered) => {
-                        annotations.insert(key, at(rendered, span));
-                    }
-                    // Only an address request matters to cilint; other annotations (a
-                    // dashboard's widget templates) may stay unknown.
-                    None if key.contains("lbipam") || key.contains("lb-ipam") => {
-                        self.tpl_field(value, span, &what, out)?;
-                    }
-                    None => {
-                        annotations.remove(&key);
-                    }
-                }
-            }
-        }
+        let annotations = self.annotations(entry, &what, out)?;
         let load_balancer = service_type.value == "LoadBalancer";
         let spanned = |key: &str| non_empty(entry, key).map(|(v, span)| at(v.to_string(), span));
         Some(Service {
@@ -784,7 +798,7 @@ impl<'a> Context<'a> {
             ports,
             selector: selector.into_iter().collect(),
             labels: labels.into_iter().collect(),
-            annotations: annotations.into_iter().collect(),
+            annotations,
             load_balancer_ip: spanned("loadBalancerIP").filter(|_| load_balancer),
             load_balancer_class: spanned("loadBalancerClass").filter(|_| load_balancer),
             external_traffic_policy: spanned("externalTrafficPolicy"),
@@ -940,6 +954,9 @@ impl<'a> Context<'a> {
         if failed {
             return;
         }
+        let Some(annotations) = self.annotations(entry, &what, out) else {
+            return;
+        };
         for i in 0..backend_refs.len() {
             let rule = backend_refs[i].rule;
             backend_refs[i].index = backend_refs[..i].iter().filter(|b| b.rule == rule).count();
@@ -952,6 +969,7 @@ impl<'a> Context<'a> {
             parent_refs,
             hostnames,
             backend_refs,
+            annotations,
         });
     }
 
