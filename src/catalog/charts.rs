@@ -48,10 +48,7 @@ impl Catalog {
                 let Spec::HelmCharts(charts) = &o.spec else {
                     return None;
                 };
-                // A HelmRelease a patch cilint cannot apply may change is not rendered.
-                let chart = charts
-                    .first()
-                    .filter(|c| c.values.is_some() && !o.unverifiable)?;
+                let chart = charts.first().filter(|c| c.values.is_some())?;
                 Some((id, chart))
             })
             .collect();
@@ -72,9 +69,9 @@ impl Catalog {
         }
     }
 
-    /// One release rendered, with each object and how it was rendered; `None` when it is not
-    /// rendered at all (its chart is not app-template after all, or before 3.0, or its name or
-    /// namespace is not known).
+    /// One release rendered, with each object and how it was rendered; `None` when its chart
+    /// is not app-template after all. A release cilint cannot render is one with a note why
+    /// and no objects: its namespace may then hold any Service, as with any chart.
     fn render_release(
         &self,
         id: ObjectId,
@@ -82,24 +79,54 @@ impl Catalog {
     ) -> Option<(ReleaseRender, Vec<(Object, Text)>)> {
         let values = chart.values.as_deref()?;
         let o = self.object(id);
+        let file = o.location?.file;
+        let (version, source_note) = self.chart_version(id, values)?;
+        let pinned_by = self.pinned_by(id, values, file);
         // §3: `releaseName`, else `[<targetNamespace>-]<name>`, as placed.
         let release = app_template::release_name(
             &o.name,
             chart.release.as_deref(),
             chart.namespace.as_deref(),
         );
-        let namespace = chart.namespace.as_deref().or(o.namespace.as_deref())?;
-        if o.name.is_empty() || placeholder(&release).is_some() || placeholder(namespace).is_some()
-        {
-            return None;
+        let namespace = chart.namespace.as_deref().or(o.namespace.as_deref());
+        let unrendered = if let Some(why) = values.unread {
+            Some(why.to_string())
+        } else if o.unverifiable {
+            Some("a kustomize patch cilint cannot apply exactly may change it".to_string())
+        } else if version.major().is_some_and(|m| m < 3) {
+            // Before 3.0 the chart took other values (a default `service.main`, `ingress`
+            // instead of `route`).
+            Some(format!(
+                "app-template {version} takes other values than the 3.x and 4.x lines cilint renders"
+            ))
+        } else if let Some(p) = placeholder(&release) {
+            Some(format!(
+                "its release name holds the unresolved placeholder {p}"
+            ))
+        } else {
+            match namespace {
+                None => Some("its namespace is not known".to_string()),
+                Some(ns) => placeholder(ns)
+                    .map(|p| format!("its namespace holds the unresolved placeholder {p}")),
+            }
+        };
+        if let Some(why) = unrendered {
+            let render = ReleaseRender {
+                release: id,
+                version: version.to_string(),
+                pinned_by,
+                errors: Vec::new(),
+                notes: vec![Marker {
+                    message: format!(
+                        "{why}: its Services and routes are not rendered, and its namespace may hold any"
+                    ),
+                    span: values.chart_span,
+                }],
+                complete: false,
+            };
+            return Some((render, Vec::new()));
         }
-        let (version, source_note) = self.chart_version(id, values)?;
-        // Before 3.0 the chart took other values (a default `service.main`, `ingress` instead
-        // of `route`): its objects stay unknown, as any chart's.
-        if version.major().is_some_and(|m| m < 3) {
-            return None;
-        }
-        let file = o.location?.file;
+        let namespace = namespace?;
         let rendered = app_template::render(
             values.values.root(),
             Release {
@@ -136,23 +163,7 @@ impl Catalog {
         let render = ReleaseRender {
             release: id,
             version: version.to_string(),
-            pinned_by: match self.oci_repository(id, values) {
-                Some(repo) => {
-                    let r = self.object(repo);
-                    let at = r.name_location().unwrap_or(Location {
-                        file,
-                        span: values.chart_span,
-                    });
-                    (at, format!("OCIRepository {}", r.qualified_name()))
-                }
-                None => (
-                    Location {
-                        file,
-                        span: values.chart_span,
-                    },
-                    "the HelmRelease's chart".to_string(),
-                ),
-            },
+            pinned_by,
             // A version cilint does not model may fail differently, or not at all.
             errors: if modelled {
                 rendered.errors
@@ -192,6 +203,25 @@ impl Catalog {
                     None => None,
                 }
             }
+        }
+    }
+
+    /// Where a release's chart version is pinned: the OCIRepository's name, else the
+    /// HelmRelease's `chartRef`/`chart`.
+    fn pinned_by(&self, id: ObjectId, values: &ChartValues, file: FileId) -> (Location, String) {
+        let here = Location {
+            file,
+            span: values.chart_span,
+        };
+        match self.oci_repository(id, values) {
+            Some(repo) => {
+                let r = self.object(repo);
+                (
+                    r.name_location().unwrap_or(here),
+                    format!("OCIRepository {}", r.qualified_name()),
+                )
+            }
+            None => (here, "the HelmRelease's chart".to_string()),
         }
     }
 
@@ -546,33 +576,41 @@ mod tests {
 
     #[test]
     fn what_is_not_app_template_or_not_readable_whole_is_not_rendered() {
-        for (repo, spec) in [
-            // An OCIRepository of another chart.
-            (
-                REPO.replace("bjw-s-labs/helm/app-template", "example/charts/podinfo"),
-                CHART_REF.to_string(),
-            ),
-            // The chart before 3.0 took other values.
+        // An OCIRepository of another chart: not app-template at all.
+        let podinfo = REPO.replace("bjw-s-labs/helm/app-template", "example/charts/podinfo");
+        let c = Catalog::of_yaml(&format!("{podinfo}{}", release(CHART_REF)), "default");
+        assert!(services(&c).is_empty() && c.rendered_releases().is_empty());
+        assert!(missing_service_reason(&c).is_some());
+        // App-template releases cilint cannot render say why.
+        for (repo, spec, why) in [
             (
                 String::new(),
                 "  chart:\n    spec: {chart: app-template, version: 2.6.0}\n".to_string(),
+                "app-template 2.6.0 takes other values than the 3.x and 4.x lines cilint renders",
             ),
-            // Values from a ConfigMap cilint does not merge.
             (
                 REPO.to_string(),
                 format!(
                     "{CHART_REF}  valuesFrom:\n    - {{kind: ConfigMap, name: sonarr-values}}\n"
                 ),
+                "its values come in part from `valuesFrom`, which cilint does not merge",
             ),
-            // A post-renderer may rename anything.
             (
                 REPO.to_string(),
                 format!("{CHART_REF}  postRenderers:\n    - kustomize: {{patches: []}}\n"),
+                "its `postRenderers` may change what the chart renders",
             ),
         ] {
             let c = Catalog::of_yaml(&format!("{repo}{}", release(&spec)), "default");
             assert!(services(&c).is_empty(), "{spec}");
-            assert!(c.rendered_releases().is_empty());
+            let render = &c.rendered_releases()[0];
+            assert!(!render.complete && render.errors.is_empty());
+            assert_eq!(
+                render.notes[0].message,
+                format!(
+                    "{why}: its Services and routes are not rendered, and its namespace may hold any"
+                )
+            );
             assert!(missing_service_reason(&c).is_some(), "{spec}");
         }
         // `valuesFrom` into a path no Service or route reads is merged harmlessly.

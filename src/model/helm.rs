@@ -45,6 +45,10 @@ pub struct ChartValues {
     pub chart_span: Span,
     /// `spec.commonMetadata.labels`: Flux puts them on every object of the release.
     pub common_labels: Vec<(String, String)>,
+    /// Why cilint cannot read the values that decide the release's Services and routes
+    /// (`valuesFrom` that may reach them, `postRenderers`): then `values` is empty and nothing
+    /// is rendered.
+    pub unread: Option<&'static str>,
 }
 
 impl PartialEq for ChartValues {
@@ -56,7 +60,7 @@ impl PartialEq for ChartValues {
     }
 }
 
-/// The values of an app-template HelmRelease, unless something cilint cannot read decides them:
+/// The values of an app-template HelmRelease, or why something cilint cannot read decides them:
 /// a `valuesFrom` entry that may reach those keys, or `postRenderers` that may change the
 /// objects (§13). The release name is decided once the HelmRelease is placed (a kustomize
 /// `namePrefix` renames it).
@@ -70,18 +74,22 @@ fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
             .chain(&["nameOverride"])
             .any(|k| path == *k || path.starts_with(&format!("{k}."))),
     };
-    if spec
+    let unread = if spec
         .get("valuesFrom")
         .into_iter()
         .flat_map(Node::as_seq)
         .any(reaches)
-        || spec
-            .get("postRenderers")
-            .is_some_and(|p| p.as_seq().len() > 0)
     {
-        return None;
-    }
-    let values = spec.get("values");
+        Some("its values come in part from `valuesFrom`, which cilint does not merge")
+    } else if spec
+        .get("postRenderers")
+        .is_some_and(|p| p.as_seq().len() > 0)
+    {
+        Some("its `postRenderers` may change what the chart renders")
+    } else {
+        None
+    };
+    let values = spec.get("values").filter(|_| unread.is_none());
     let chart_span = spec
         .get("chartRef")
         .or_else(|| spec.get("chart"))
@@ -103,6 +111,7 @@ fn app_template_values(doc: Node<'_>) -> Option<Arc<ChartValues>> {
             .flat_map(Node::as_map)
             .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
             .collect(),
+        unread,
     }))
 }
 
