@@ -39,8 +39,10 @@ const NETWORK_SETTINGS: &[&str] = &[
 /// about 80% of the HelmReleases are app-template.
 const CHART_NAMESPACE_EVERY: usize = 5;
 
-const SCHEMA_KS: &str = "# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/kustomize.toolkit.fluxcd.io/kustomization_v1.json\n";
-const SCHEMA_HR: &str = "# yaml-language-server: $schema=https://raw.githubusercontent.com/bjw-s-labs/helm-charts/main/charts/other/app-template/schemas/helmrelease-helm-v2.schema.json\n";
+const SCHEMA_KS: &str = "# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/kustomize.toolkit.fluxcd.io/kustomization_v1.json
+";
+const SCHEMA_HR: &str = "# yaml-language-server: $schema=https://raw.githubusercontent.com/bjw-s-labs/helm-charts/main/charts/other/app-template/schemas/helmrelease-helm-v2.schema.json
+";
 const SCHEMA_KUSTOMIZE: &str =
     "# yaml-language-server: $schema=https://json.schemastore.org/kustomization\n";
 
@@ -249,7 +251,8 @@ pub fn generate(w: &mut Out, rng: &mut Rng, budget: usize) -> io::Result<()> {
             if left < APP_TEMPLATE_OBJECTS {
                 break;
             }
-            // Never leave one object over: an app-template app can carry a ConfigMap instead.
+            // Never leave one document over, which no app can fill: an other-chart app is not
+            // started with 5 left, and an app-template app with 4 left carries a ConfigMap.
             let other_chart =
                 charts && left >= OTHER_CHART_OBJECTS && left != OTHER_CHART_OBJECTS + 1;
             let with_config = !other_chart && left == APP_TEMPLATE_OBJECTS + 1;
@@ -372,21 +375,51 @@ fn backends(rng: &mut Rng, two_services: bool) -> Backends {
 
 fn ks_yaml(app: &str, ns: &str, path: &str, depends_on: Option<&str>) -> String {
     let mut s = format!(
-        "---\n{SCHEMA_KS}apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: &app {app}\nspec:\n  commonMetadata:\n    labels:\n      app.kubernetes.io/name: *app\n"
+        "---
+{SCHEMA_KS}apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: &app {app}
+spec:
+  commonMetadata:
+    labels:
+      app.kubernetes.io/name: *app
+"
     );
     if let Some(d) = depends_on {
         let _ = write!(s, "  dependsOn:\n    - name: {d}\n");
     }
     let _ = write!(
         s,
-        "  interval: 1h\n  path: ./{path}\n  postBuild:\n    substitute:\n      APP: *app\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n  prune: true\n  retryInterval: 2m\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n  targetNamespace: {ns}\n  timeout: 5m\n  wait: false\n"
+        "  interval: 1h
+  path: ./{path}
+  postBuild:
+    substitute:
+      APP: *app
+    substituteFrom:
+      - kind: ConfigMap
+        name: cluster-settings
+  prune: true
+  retryInterval: 2m
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+  targetNamespace: {ns}
+  timeout: 5m
+  wait: false
+"
     );
     s
 }
 
 fn kustomization(resources: &[&str]) -> String {
     let mut s = format!(
-        "---\n{SCHEMA_KUSTOMIZE}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+        "---
+{SCHEMA_KUSTOMIZE}apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+"
     );
     for r in resources {
         let _ = writeln!(s, "  - ./{r}");
@@ -401,7 +434,14 @@ fn write_namespace_kustomization(
     extra: &[&str],
 ) -> io::Result<()> {
     let mut s = format!(
-        "---\n{SCHEMA_KUSTOMIZE}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: {ns}\ncomponents:\n  - ../../components/common\nresources:\n"
+        "---
+{SCHEMA_KUSTOMIZE}apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: {ns}
+components:
+  - ../../components/common
+resources:
+"
     );
     for a in apps.iter().map(String::as_str).chain(extra.iter().copied()) {
         let _ = writeln!(s, "  - ./{a}/ks.yaml");
@@ -411,7 +451,21 @@ fn write_namespace_kustomization(
 
 fn ocirepository(name: &str, url: &str, tag: &str) -> String {
     format!(
-        "---\n# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/source.toolkit.fluxcd.io/ocirepository_v1.json\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: {name}\nspec:\n  interval: 15m\n  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n    operation: copy\n  ref:\n    tag: {tag}\n  url: {url}\n"
+        "---
+# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/source.toolkit.fluxcd.io/ocirepository_v1.json
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: {name}
+spec:
+  interval: 15m
+  layerSelector:
+    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip
+    operation: copy
+  ref:
+    tag: {tag}
+  url: {url}
+"
     )
 }
 
@@ -441,7 +495,33 @@ fn write_other_chart(
         1,
     )?;
     let hr = format!(
-        "---\n# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/helm.toolkit.fluxcd.io/helmrelease_v2.json\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\nspec:\n  chartRef:\n    kind: OCIRepository\n    name: {name}\n  interval: 1h\n  install:\n    remediation:\n      retries: -1\n  upgrade:\n    cleanupOnFail: true\n    remediation:\n      retries: 3\n  values:\n    fullnameOverride: {name}\n    # {chart} keeps its defaults here; the dashboards and alerts live in git beside it.\n    resources:\n      requests:\n        cpu: 50m\n      limits:\n        memory: 512Mi\n"
+        "---
+# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/helm.toolkit.fluxcd.io/helmrelease_v2.json
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: {name}
+spec:
+  chartRef:
+    kind: OCIRepository
+    name: {name}
+  interval: 1h
+  install:
+    remediation:
+      retries: -1
+  upgrade:
+    cleanupOnFail: true
+    remediation:
+      retries: 3
+  values:
+    fullnameOverride: {name}
+    # {chart} keeps its defaults here; the dashboards and alerts live in git beside it.
+    resources:
+      requests:
+        cpu: 50m
+      limits:
+        memory: 512Mi
+"
     );
     w.write(&format!("{app_dir}/helmrelease.yaml"), &hr, 1)
 }
@@ -464,7 +544,14 @@ fn write_app_template(
     let resources: &[&str] = if with_config {
         w.write(
             &format!("{app_dir}/configmap.yaml"),
-            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"${APP}-config\"\ndata:\n  LOG_LEVEL: info\n",
+            "---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: \"${APP}-config\"
+data:
+  LOG_LEVEL: info
+",
             1,
         )?;
         &["configmap.yaml", "helmrelease.yaml"]
@@ -489,40 +576,107 @@ fn helmrelease(rng: &mut Rng, app: &App) -> String {
     let env_key = name.to_uppercase().replace('-', "_");
     let tag = format!("{}.{}.{}", rng.range(1, 12), rng.below(30), rng.below(20));
     let mut s = format!(
-        "---\n{SCHEMA_HR}apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: &app {name}\nspec:\n  chartRef:\n    kind: OCIRepository\n    name: app-template\n  interval: 1h\n  values:\n    controllers:\n      {name}:\n"
+        "---
+{SCHEMA_HR}apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: &app {name}
+spec:
+  chartRef:
+    kind: OCIRepository
+    name: app-template
+  interval: 1h
+  values:
+    controllers:
+      {name}:
+"
     );
     if rng.chance(40) {
         s.push_str("        annotations:\n          reloader.stakater.com/auto: \"true\"\n");
     }
     let _ = write!(
         s,
-        "        containers:\n          app:\n            image:\n              repository: ghcr.io/home-operations/{name}\n              tag: {tag}\n            env:\n              TZ: ${{TIMEZONE}}\n              {env_key}__PORT: &port {port}\n",
+        "        containers:
+          app:
+            image:
+              repository: ghcr.io/home-operations/{name}
+              tag: {tag}
+            env:
+              TZ: ${{TIMEZONE}}
+              {env_key}__PORT: &port {port}
+",
         port = app.port
     );
     if rng.chance(30) {
         s.push_str(
-            "            envFrom:\n              - secretRef:\n                  name: \"{{ .Release.Name }}-secret\"\n",
+            "            envFrom:
+              - secretRef:
+                  name: \"{{ .Release.Name }}-secret\"
+",
         );
     }
     let path = *rng.pick(&["/ping", "/health", "/healthz", "/api/health", "/"]);
     let _ = write!(
         s,
-        "            probes:\n              liveness: &probes\n                enabled: true\n                custom: true\n                spec:\n                  httpGet:\n                    path: {path}\n                    port: *port\n                  initialDelaySeconds: 0\n                  periodSeconds: 10\n                  timeoutSeconds: 1\n                  failureThreshold: 3\n              readiness: *probes\n"
+        "            probes:
+              liveness: &probes
+                enabled: true
+                custom: true
+                spec:
+                  httpGet:
+                    path: {path}
+                    port: *port
+                  initialDelaySeconds: 0
+                  periodSeconds: 10
+                  timeoutSeconds: 1
+                  failureThreshold: 3
+              readiness: *probes
+"
     );
     if app.two_services {
-        s.push_str("          metrics:\n            image:\n              repository: ghcr.io/home-operations/exportarr\n              tag: 2.3.0\n            args: [\"{{ .Release.Name }}\"]\n            env:\n              PORT: &metricsPort 9707\n");
+        s.push_str(
+            "          metrics:
+            image:
+              repository: ghcr.io/home-operations/exportarr
+              tag: 2.3.0
+            args: [\"{{ .Release.Name }}\"]
+            env:
+              PORT: &metricsPort 9707
+",
+        );
     }
     let mem = *rng.pick(&["256Mi", "512Mi", "1Gi", "2Gi"]);
     let _ = write!(
         s,
-        "            securityContext:\n              allowPrivilegeEscalation: false\n              readOnlyRootFilesystem: true\n              capabilities: {{ drop: [\"ALL\"] }}\n            resources:\n              requests:\n                cpu: 10m\n              limits:\n                memory: {mem}\n    defaultPodOptions:\n      securityContext:\n        runAsNonRoot: true\n        runAsUser: 1000\n        runAsGroup: 1000\n        fsGroup: 1000\n        fsGroupChangePolicy: OnRootMismatch\n"
+        "            securityContext:
+              allowPrivilegeEscalation: false
+              readOnlyRootFilesystem: true
+              capabilities: {{ drop: [\"ALL\"] }}
+            resources:
+              requests:
+                cpu: 10m
+              limits:
+                memory: {mem}
+    defaultPodOptions:
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1000
+        runAsGroup: 1000
+        fsGroup: 1000
+        fsGroupChangePolicy: OnRootMismatch
+"
     );
     s.push_str("    service:\n      app:\n");
     if let Some(ip) = &app.lb_ip {
         // Reachable on the LAN without the Gateway (DLNA, game ports, direct play).
         let _ = write!(
             s,
-            "        type: LoadBalancer\n        annotations:\n          lbipam.cilium.io/ips: {ip}\n        labels:\n          announce: l2\n"
+            "        type: LoadBalancer
+        annotations:
+          lbipam.cilium.io/ips: {ip}
+        labels:
+          announce: l2
+"
         );
     }
     s.push_str("        ports:\n          http:\n            port: *port\n");
@@ -539,7 +693,12 @@ fn helmrelease(rng: &mut Rng, app: &App) -> String {
     }
     let _ = write!(
         s,
-        "    persistence:\n      config:\n        existingClaim: *app\n      tmp:\n        type: emptyDir\n"
+        "    persistence:
+      config:
+        existingClaim: *app
+      tmp:
+        type: emptyDir
+"
     );
     s
 }
@@ -554,7 +713,12 @@ fn route(s: &mut String, app: &App, r: &Route) {
     };
     let _ = write!(
         s,
-        "      {id}:\n        hostnames:\n          - \"{{{{ .Release.Name }}}}{suffix}.${{SECRET_DOMAIN}}\"\n        parentRefs:\n          - name: {gateway}\n",
+        "      {id}:
+        hostnames:
+          - \"{{{{ .Release.Name }}}}{suffix}.${{SECRET_DOMAIN}}\"
+        parentRefs:
+          - name: {gateway}
+",
         id = r.id,
         suffix = r.host_suffix
     );
@@ -566,14 +730,22 @@ fn route(s: &mut String, app: &App, r: &Route) {
         Some(Defect::BackendNotFound) => {
             // Carried over from 3.x, where `name` looked up the Service id.
             s.push_str(
-                "        rules:\n          - backendRefs:\n              - name: app\n                port: *port\n",
+                "        rules:
+          - backendRefs:
+              - name: app
+                port: *port
+",
             );
             return;
         }
         Some(Defect::BackendPortMismatch) => {
             let _ = write!(
                 s,
-                "        rules:\n          - backendRefs:\n              - identifier: app\n                port: {}\n",
+                "        rules:
+          - backendRefs:
+              - identifier: app
+                port: {}
+",
                 port + 1
             );
             return;
@@ -583,10 +755,18 @@ fn route(s: &mut String, app: &App, r: &Route) {
     match r.backends {
         Backends::Absent => {}
         Backends::Identifier => s.push_str(
-            "        rules:\n          - backendRefs:\n              - identifier: app\n                port: *port\n",
+            "        rules:
+          - backendRefs:
+              - identifier: app
+                port: *port
+",
         ),
         Backends::Name => s.push_str(
-            "        rules:\n          - backendRefs:\n              - name: *app\n                port: *port\n",
+            "        rules:
+          - backendRefs:
+              - name: *app
+                port: *port
+",
         ),
         Backends::Empty => s.push_str("        rules:\n          - backendRefs: [{}]\n"),
     }
@@ -604,7 +784,26 @@ fn fixed(w: &mut Out, extra: usize) -> io::Result<()> {
     w.write(
         "kubernetes/flux/cluster/ks.yaml",
         &format!(
-            "---\n{SCHEMA_KS}apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: cluster-apps\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/apps\n  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n  wait: false\n"
+            "---
+{SCHEMA_KS}apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: cluster-apps
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./kubernetes/apps
+  postBuild:
+    substituteFrom:
+      - kind: ConfigMap
+        name: cluster-settings
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+  wait: false
+"
         ),
         1,
     )?;
@@ -619,13 +818,28 @@ fn component(w: &mut Out) -> io::Result<()> {
     w.write(
         &format!("{c}/kustomization.yaml"),
         &format!(
-            "---\n{SCHEMA_KUSTOMIZE}apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./namespace.yaml\n  - ./repos/app-template\n  - ./vars\n"
+            "---
+{SCHEMA_KUSTOMIZE}apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+resources:
+  - ./namespace.yaml
+  - ./repos/app-template
+  - ./vars
+"
         ),
         1,
     )?;
     w.write(
         &format!("{c}/namespace.yaml"),
-        "---\n# Renamed to the namespace of the kustomization that includes this component.\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: _\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n",
+        "---
+# Renamed to the namespace of the kustomization that includes this component.
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: _
+  annotations:
+    kustomize.toolkit.fluxcd.io/prune: disabled
+",
         1,
     )?;
     w.write(
@@ -649,7 +863,19 @@ fn component(w: &mut Out) -> io::Result<()> {
     )?;
     w.write(
         &format!("{c}/vars/cluster-settings.yaml"),
-        "---\n# Non-secret values for postBuild.substituteFrom; the domain kept its SECRET_ name.\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\ndata:\n  SECRET_DOMAIN: example.com\n  TIMEZONE: Europe/Amsterdam\n  LB_POOL_CIDR: 10.45.0.0/16\n  GATEWAY_EXTERNAL_IP: 10.45.0.20\n  GATEWAY_INTERNAL_IP: 10.45.0.21\n",
+        "---
+# Non-secret values for postBuild.substituteFrom; the domain kept its SECRET_ name.
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-settings
+data:
+  SECRET_DOMAIN: example.com
+  TIMEZONE: Europe/Amsterdam
+  LB_POOL_CIDR: 10.45.0.0/16
+  GATEWAY_EXTERNAL_IP: 10.45.0.20
+  GATEWAY_INTERNAL_IP: 10.45.0.21
+",
         1,
     )
 }
@@ -684,7 +910,42 @@ fn kube_system(w: &mut Out) -> io::Result<()> {
     )?;
     w.write(
         &format!("{d}/cilium/app/helmrelease.yaml"),
-        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cilium\nspec:\n  chartRef:\n    kind: OCIRepository\n    name: cilium\n  interval: 1h\n  values:\n    autoDirectNodeRoutes: true\n    bpf:\n      masquerade: true\n    cgroup:\n      automount:\n        enabled: false\n      hostRoot: /sys/fs/cgroup\n    gatewayAPI:\n      enabled: true\n      enableAlpn: true\n      xffNumTrustedHops: 1\n    ipam:\n      mode: kubernetes\n    k8sServiceHost: 127.0.0.1\n    k8sServicePort: 7445\n    kubeProxyReplacement: true\n    l2announcements:\n      enabled: true\n    loadBalancer:\n      algorithm: maglev\n      mode: dsr\n    operator:\n      replicas: 1\n    routingMode: native\n",
+        "---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: cilium
+spec:
+  chartRef:
+    kind: OCIRepository
+    name: cilium
+  interval: 1h
+  values:
+    autoDirectNodeRoutes: true
+    bpf:
+      masquerade: true
+    cgroup:
+      automount:
+        enabled: false
+      hostRoot: /sys/fs/cgroup
+    gatewayAPI:
+      enabled: true
+      enableAlpn: true
+      xffNumTrustedHops: 1
+    ipam:
+      mode: kubernetes
+    k8sServiceHost: 127.0.0.1
+    k8sServicePort: 7445
+    kubeProxyReplacement: true
+    l2announcements:
+      enabled: true
+    loadBalancer:
+      algorithm: maglev
+      mode: dsr
+    operator:
+      replicas: 1
+    routingMode: native
+",
         1,
     )?;
     w.write(
@@ -694,24 +955,92 @@ fn kube_system(w: &mut Out) -> io::Result<()> {
     )?;
     w.write(
         &format!("{d}/cilium/config/gatewayclass.yaml"),
-        "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: cilium\nspec:\n  controllerName: io.cilium/gateway-controller\n",
+        "---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: cilium
+spec:
+  controllerName: io.cilium/gateway-controller
+",
         1,
     )?;
     w.write(
         &format!("{d}/cilium/config/l2.yaml"),
-        "---\n# Answer ARP for the LoadBalancer Services that ask for it with the label `announce: l2`.\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata:\n  name: l2-policy\nspec:\n  loadBalancerIPs: true\n  interfaces:\n    - ^enp.*\n  nodeSelector:\n    matchLabels:\n      kubernetes.io/os: linux\n  serviceSelector:\n    matchLabels:\n      announce: l2\n",
+        "---
+# Answer ARP for the LoadBalancer Services that ask for it with the label `announce: l2`.
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata:
+  name: l2-policy
+spec:
+  loadBalancerIPs: true
+  interfaces:
+    - ^enp.*
+  nodeSelector:
+    matchLabels:
+      kubernetes.io/os: linux
+  serviceSelector:
+    matchLabels:
+      announce: l2
+",
         1,
     )?;
     w.write(
         &format!("{d}/cilium/config/pool.yaml"),
-        "---\n# One pool, no serviceSelector: every LoadBalancer Service draws from it.\napiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: pool\nspec:\n  allowFirstLastIPs: \"No\"\n  blocks:\n    - cidr: ${LB_POOL_CIDR}\n",
+        "---
+# One pool, no serviceSelector: every LoadBalancer Service draws from it.
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: pool
+spec:
+  allowFirstLastIPs: \"No\"
+  blocks:
+    - cidr: ${LB_POOL_CIDR}
+",
         1,
     )
 }
 
 fn gateway(name: &str, address: &str) -> String {
     format!(
-        "---\n# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/gateway.networking.k8s.io/gateway_v1.json\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: {name}\n  annotations:\n    external-dns.alpha.kubernetes.io/target: {name}.${{SECRET_DOMAIN}}\nspec:\n  gatewayClassName: cilium\n  infrastructure:\n    # Cilium copies these to its Service cilium-gateway-{name}.\n    labels:\n      announce: l2\n    annotations:\n      lbipam.cilium.io/ips: {address}\n  listeners:\n    - name: http\n      protocol: HTTP\n      port: 80\n      hostname: \"*.${{SECRET_DOMAIN}}\"\n      allowedRoutes:\n        namespaces:\n          from: Same\n    - name: https\n      protocol: HTTPS\n      port: 443\n      hostname: \"*.${{SECRET_DOMAIN}}\"\n      allowedRoutes:\n        namespaces:\n          from: All\n      tls:\n        certificateRefs:\n          - kind: Secret\n            name: wildcard-production-tls\n"
+        "---
+# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/gateway.networking.k8s.io/gateway_v1.json
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: {name}
+  annotations:
+    external-dns.alpha.kubernetes.io/target: {name}.${{SECRET_DOMAIN}}
+spec:
+  gatewayClassName: cilium
+  infrastructure:
+    # Cilium copies these to its Service cilium-gateway-{name}.
+    labels:
+      announce: l2
+    annotations:
+      lbipam.cilium.io/ips: {address}
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+      hostname: \"*.${{SECRET_DOMAIN}}\"
+      allowedRoutes:
+        namespaces:
+          from: Same
+    - name: https
+      protocol: HTTPS
+      port: 443
+      hostname: \"*.${{SECRET_DOMAIN}}\"
+      allowedRoutes:
+        namespaces:
+          from: All
+      tls:
+        certificateRefs:
+          - kind: Secret
+            name: wildcard-production-tls
+"
     )
 }
 
@@ -734,7 +1063,16 @@ fn network(w: &mut Out, extra: usize) -> io::Result<()> {
         let docs: String = NETWORK_SETTINGS[..extra]
             .iter()
             .map(|name| {
-                format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  LOG_LEVEL: info\n")
+                format!(
+                    "---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}
+data:
+  LOG_LEVEL: info
+"
+                )
             })
             .collect();
         w.write(&format!("{d}/gateway/app/settings.yaml"), &docs, extra)?;
@@ -746,7 +1084,21 @@ fn network(w: &mut Out, extra: usize) -> io::Result<()> {
     )?;
     w.write(
         &format!("{d}/gateway/app/certificate.yaml"),
-        "---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: wildcard-production\nspec:\n  secretName: wildcard-production-tls\n  issuerRef:\n    name: letsencrypt-production\n    kind: ClusterIssuer\n  commonName: ${SECRET_DOMAIN}\n  dnsNames:\n    - ${SECRET_DOMAIN}\n    - \"*.${SECRET_DOMAIN}\"\n",
+        "---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: wildcard-production
+spec:
+  secretName: wildcard-production-tls
+  issuerRef:
+    name: letsencrypt-production
+    kind: ClusterIssuer
+  commonName: ${SECRET_DOMAIN}
+  dnsNames:
+    - ${SECRET_DOMAIN}
+    - \"*.${SECRET_DOMAIN}\"
+",
         1,
     )?;
     w.write(
@@ -761,7 +1113,29 @@ fn network(w: &mut Out, extra: usize) -> io::Result<()> {
     )?;
     w.write(
         &format!("{d}/gateway/app/redirect.yaml"),
-        "---\n# Plain HTTP on either Gateway only ever answers with a redirect to HTTPS.\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: https-redirect\n  annotations:\n    external-dns.alpha.kubernetes.io/controller: none\nspec:\n  parentRefs:\n    - name: external\n      namespace: network\n      sectionName: http\n    - name: internal\n      namespace: network\n      sectionName: http\n  rules:\n    - filters:\n        - type: RequestRedirect\n          requestRedirect:\n            scheme: https\n            statusCode: 301\n",
+        "---
+# Plain HTTP on either Gateway only ever answers with a redirect to HTTPS.
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: https-redirect
+  annotations:
+    external-dns.alpha.kubernetes.io/controller: none
+spec:
+  parentRefs:
+    - name: external
+      namespace: network
+      sectionName: http
+    - name: internal
+      namespace: network
+      sectionName: http
+  rules:
+    - filters:
+        - type: RequestRedirect
+          requestRedirect:
+            scheme: https
+            statusCode: 301
+",
         1,
     )
 }
@@ -799,12 +1173,46 @@ fn cert_manager(w: &mut Out) -> io::Result<()> {
     )?;
     w.write(
         &format!("{d}/cert-manager/app/helmrelease.yaml"),
-        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cert-manager\nspec:\n  chartRef:\n    kind: OCIRepository\n    name: cert-manager\n  interval: 1h\n  values:\n    crds:\n      enabled: true\n    dns01RecursiveNameservers: https://1.1.1.1:443/dns-query,https://1.0.0.1:443/dns-query\n    dns01RecursiveNameserversOnly: true\n",
+        "---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: cert-manager
+spec:
+  chartRef:
+    kind: OCIRepository
+    name: cert-manager
+  interval: 1h
+  values:
+    crds:
+      enabled: true
+    dns01RecursiveNameservers: https://1.1.1.1:443/dns-query,https://1.0.0.1:443/dns-query
+    dns01RecursiveNameserversOnly: true
+",
         1,
     )?;
     w.write(
         &format!("{d}/cert-manager/app/clusterissuer.yaml"),
-        "---\napiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt-production\nspec:\n  acme:\n    email: admin@${SECRET_DOMAIN}\n    privateKeySecretRef:\n      name: letsencrypt-production\n    server: https://acme-v02.api.letsencrypt.org/directory\n    solvers:\n      - dns01:\n          cloudflare:\n            apiTokenSecretRef:\n              name: cert-manager-secret\n              key: api-token\n        selector:\n          dnsZones: [\"${SECRET_DOMAIN}\"]\n",
+        "---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: letsencrypt-production
+spec:
+  acme:
+    email: admin@${SECRET_DOMAIN}
+    privateKeySecretRef:
+      name: letsencrypt-production
+    server: https://acme-v02.api.letsencrypt.org/directory
+    solvers:
+      - dns01:
+          cloudflare:
+            apiTokenSecretRef:
+              name: cert-manager-secret
+              key: api-token
+        selector:
+          dnsZones: [\"${SECRET_DOMAIN}\"]
+",
         1,
     )
 }

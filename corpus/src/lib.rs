@@ -89,8 +89,8 @@ impl FromStr for Shape {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spec {
     pub shape: Shape,
-    /// Kubernetes objects to write. Exact for `gitops` and `home-ops` (from 30 on); for the adversarial shapes, objects
-    /// beyond the shape's own are gitops filler under `filler/`.
+    /// Kubernetes objects to write. Exact for `gitops` and `home-ops` (from 30 on); for the
+    /// adversarial shapes, objects beyond the shape's own are gitops filler under `filler/`.
     pub objects: usize,
     pub seed: u64,
     /// The size of the one file of `big-file`; ignored by the other shapes.
