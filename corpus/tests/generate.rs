@@ -193,24 +193,29 @@ fn small_corpus_lints_with_exactly_the_planted_findings() {
     assert_eq!(found, stats.defects);
 }
 
-/// The rendering of app-template values draws no finding the generator did not plant.
+/// The rendering of app-template values draws no finding the generator did not plant, and
+/// every planted defect is found (the benchmark's tree and a smaller one).
 #[test]
-fn small_home_ops_corpus_lints_with_exactly_the_planted_findings() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("corpus");
-    let stats = generate(&spec(Shape::HomeOps, 1_000, 1), &out).unwrap();
-    assert!(stats.defects_total() >= 10, "{stats}");
-    assert_eq!(stats.defects.len(), 5, "{stats}");
+fn home_ops_corpus_lints_with_exactly_the_planted_findings() {
+    for (objects, seed) in [(1_000, 2), (10_000, 1)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("corpus");
+        let stats = generate(&spec(Shape::HomeOps, objects, seed), &out).unwrap();
+        // 2% of the rendered Services and routes, about 1% of the documents.
+        assert!(stats.defects_total() >= objects / 200, "{stats}");
+        assert_eq!(stats.defects.len(), 5, "{stats}");
 
-    let report = cilint::lint(
-        &[out.to_string_lossy().into_owned()],
-        &cilint::Options::default(),
-    );
-    assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
-    assert_eq!(report.summary.objects, 1_000);
-    let mut found: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in &report.findings {
-        *found.entry(f.rule).or_default() += 1;
+        let report = cilint::lint(
+            &[out.to_string_lossy().into_owned()],
+            &cilint::Options::default(),
+        );
+        assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
+        assert_eq!(report.summary.objects, objects);
+        assert_eq!(report.summary.unverified, 0, "{objects}");
+        let mut found: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &report.findings {
+            *found.entry(f.rule).or_default() += 1;
+        }
+        assert_eq!(found, stats.defects, "{objects} objects");
     }
-    assert_eq!(found, stats.defects);
 }
