@@ -1,7 +1,8 @@
 //! The floor (walk + read + YAML event parse, nothing kept) against cilint end to end (every
 //! rule, human and SARIF rendered) on generated trees, side by side.
 //!
-//! `cargo bench` runs the 1k and 10k GitOps trees and the adversarial shapes;
+//! `cargo bench` runs the 1k and 10k GitOps trees, the 10k home-ops tree and the adversarial
+//! shapes;
 //! `CILINT_BENCH_100K=1 cargo bench` adds the 100k-object tree. Trees are generated once, from
 //! seed 1, under the target directory.
 
@@ -61,7 +62,12 @@ fn bench_tree(c: &mut Criterion, name: &str, dir: &Path) {
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    let mut trees = vec![(Shape::Gitops, 1_000), (Shape::Gitops, 10_000)];
+    // home-ops: the same 10k objects, most of them app-template values cilint renders.
+    let mut trees = vec![
+        (Shape::Gitops, 1_000),
+        (Shape::Gitops, 10_000),
+        (Shape::HomeOps, 10_000),
+    ];
     if std::env::var_os("CILINT_BENCH_100K").is_some_and(|v| v == "1") {
         trees.push((Shape::Gitops, 100_000));
     }
@@ -77,7 +83,7 @@ fn main() {
     );
     for (shape, objects) in trees {
         let name = match shape {
-            Shape::Gitops => format!("{shape}-{objects}"),
+            Shape::Gitops | Shape::HomeOps => format!("{shape}-{objects}"),
             _ => shape.to_string(),
         };
         bench_tree(&mut c, &name, &corpus(shape, objects));

@@ -7,6 +7,7 @@
 
 mod adversarial;
 mod gitops;
+mod home_ops;
 mod render;
 mod rng;
 
@@ -34,15 +35,19 @@ pub enum Shape {
     BigFile,
     /// 30,000 files of one small object each (plus gitops filler up to `objects`).
     TinyFiles,
+    /// A Flux repository in the onedr0p/home-ops style: about 80% of its HelmReleases are
+    /// bjw-s app-template releases whose Services and routes exist only in their values.
+    HomeOps,
 }
 
 impl Shape {
-    pub const ALL: [Shape; 5] = [
+    pub const ALL: [Shape; 6] = [
         Shape::Gitops,
         Shape::OneGateway10kRoutes,
         Shape::Ns20kServices,
         Shape::BigFile,
         Shape::TinyFiles,
+        Shape::HomeOps,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +57,7 @@ impl Shape {
             Shape::Ns20kServices => "ns-20k-services",
             Shape::BigFile => "big-file",
             Shape::TinyFiles => "tiny-files",
+            Shape::HomeOps => "home-ops",
         }
     }
 }
@@ -83,8 +89,8 @@ impl FromStr for Shape {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spec {
     pub shape: Shape,
-    /// Kubernetes objects to write. Exact for `gitops`; for the adversarial shapes, objects
-    /// beyond the shape's own are gitops filler under `filler/`.
+    /// Kubernetes objects to write. Exact for `gitops` and `home-ops` (from 30 on); for the
+    /// adversarial shapes, objects beyond the shape's own are gitops filler under `filler/`.
     pub objects: usize,
     pub seed: u64,
     /// The size of the one file of `big-file`; ignored by the other shapes.
@@ -155,8 +161,9 @@ pub fn generate(spec: &Spec, out: &Path) -> io::Result<Stats> {
         Shape::Ns20kServices => adversarial::ns_services(&mut w, &mut rng)?,
         Shape::BigFile => adversarial::big_file(&mut w, &mut rng, spec.bytes)?,
         Shape::TinyFiles => adversarial::tiny_files(&mut w, &mut rng)?,
+        Shape::HomeOps => home_ops::generate(&mut w, &mut rng, spec.objects)?,
     }
-    if spec.shape != Shape::Gitops && spec.objects > w.stats.objects {
+    if !matches!(spec.shape, Shape::Gitops | Shape::HomeOps) && spec.objects > w.stats.objects {
         let rest = spec.objects - w.stats.objects;
         let mut filler_rng = rng.fork();
         gitops::generate(&mut w, &mut filler_rng, rest, "filler/")?;
@@ -179,9 +186,12 @@ pub(crate) enum Defect {
     SelectorMatchesNothing,
     LabelCommandUnknownGateway,
     UnusedSuppression,
+    /// Planted by `home-ops` only: an app-template value the chart refuses to render.
+    ChartRenderFailed,
 }
 
 impl Defect {
+    /// The defects the `gitops` shape plants, in turn.
     pub(crate) const ALL: [Defect; 12] = [
         Defect::RouteParentNotFound,
         Defect::RouteListenerNotFound,
@@ -211,6 +221,7 @@ impl Defect {
             Defect::SelectorMatchesNothing => "selector-matches-nothing",
             Defect::LabelCommandUnknownGateway => "label-command-unknown-gateway",
             Defect::UnusedSuppression => "unused-suppression",
+            Defect::ChartRenderFailed => "chart-render-failed",
         }
     }
 

@@ -44,6 +44,7 @@ fn same_seed_same_bytes() {
         spec(Shape::Gitops, 1_500, 7),
         spec(Shape::BigFile, 0, 7),
         spec(Shape::Ns20kServices, 0, 7),
+        spec(Shape::HomeOps, 1_500, 7),
     ] {
         let (stats_a, a) = gen_tree(&s);
         let (stats_b, b) = gen_tree(&s);
@@ -65,6 +66,9 @@ fn same_seed_same_bytes() {
     let (_, other) = gen_tree(&spec(Shape::Gitops, 1_500, 8));
     let (_, first) = gen_tree(&spec(Shape::Gitops, 1_500, 7));
     assert_ne!(first, other, "another seed gives another tree");
+    let (_, other) = gen_tree(&spec(Shape::HomeOps, 1_500, 8));
+    let (_, first) = gen_tree(&spec(Shape::HomeOps, 1_500, 7));
+    assert_ne!(first, other, "another seed gives another home-ops tree");
 }
 
 /// Top-level `kind:` lines: one per object (nested `kind:` keys are indented).
@@ -89,6 +93,65 @@ fn gitops_object_count_is_exact() {
         assert_eq!(stats.objects, n);
         assert_eq!(count_objects(&files), n, "objects in the files for {n}");
     }
+}
+
+#[test]
+fn home_ops_object_count_is_exact() {
+    // From the fixed part (network, kube-system, cert-manager, the component) on.
+    for n in [30, 31, 32, 33, 34, 35, 100, 777, 2_345] {
+        let (stats, files) = gen_tree(&spec(Shape::HomeOps, n, 3));
+        assert_eq!(stats.objects, n);
+        assert_eq!(count_objects(&files), n, "objects in the files for {n}");
+    }
+}
+
+#[test]
+fn home_ops_is_mostly_app_template_releases() {
+    let (stats, files) = gen_tree(&spec(Shape::HomeOps, 3_000, 1));
+    let text = |p: &PathBuf| std::str::from_utf8(&files[p]).unwrap().to_string();
+    let releases: Vec<String> = files
+        .keys()
+        .filter(|p| p.ends_with("app/helmrelease.yaml"))
+        .map(text)
+        .collect();
+    let app_template = releases
+        .iter()
+        .filter(|t| t.contains("    name: app-template\n"))
+        .count();
+    let share = app_template * 100 / releases.len();
+    assert!(
+        (70..=90).contains(&share),
+        "{app_template} of {}",
+        releases.len()
+    );
+    // The mixes of real repositories: automatic backends, identifiers, literal names, `{}`,
+    // LoadBalancer Services and releases with two Services or two routes all occur.
+    for needle in [
+        "- identifier: app\n",
+        "- name: *app\n",
+        "- backendRefs: [{}]\n",
+        "type: LoadBalancer\n",
+        "      metrics:\n        ports:",
+        "      external:\n        hostnames:",
+        "namespace: network\n            sectionName: https\n",
+        "\"{{ .Release.Name }}.${SECRET_DOMAIN}\"",
+    ] {
+        assert!(
+            releases.iter().any(|t| t.contains(needle)),
+            "no release has {needle:?}"
+        );
+    }
+    let routes = releases
+        .iter()
+        .filter(|t| t.contains("    route:\n"))
+        .count();
+    let automatic = releases
+        .iter()
+        .filter(|t| t.contains("    route:\n") && !t.contains("rules:"))
+        .count();
+    assert!(automatic * 100 / routes >= 35, "{automatic} of {routes}");
+    // About 2% of the rendered Services and routes carry a defect.
+    assert!(stats.defects_total() * 100 >= app_template * 2, "{stats}");
 }
 
 #[test]
@@ -128,4 +191,31 @@ fn small_corpus_lints_with_exactly_the_planted_findings() {
     assert!(found.len() >= 8, "{found:?}");
     // One planted defect, one finding: nothing else in the tree draws one.
     assert_eq!(found, stats.defects);
+}
+
+/// The rendering of app-template values draws no finding the generator did not plant, and
+/// every planted defect is found (the benchmark's tree and a smaller one).
+#[test]
+fn home_ops_corpus_lints_with_exactly_the_planted_findings() {
+    for (objects, seed) in [(1_000, 2), (10_000, 1)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("corpus");
+        let stats = generate(&spec(Shape::HomeOps, objects, seed), &out).unwrap();
+        // 2% of the rendered Services and routes, about 1% of the documents.
+        assert!(stats.defects_total() >= objects / 200, "{stats}");
+        assert_eq!(stats.defects.len(), 5, "{stats}");
+
+        let report = cilint::lint(
+            &[out.to_string_lossy().into_owned()],
+            &cilint::Options::default(),
+        );
+        assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
+        assert_eq!(report.summary.objects, objects);
+        assert_eq!(report.summary.unverified, 0, "{objects}");
+        let mut found: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &report.findings {
+            *found.entry(f.rule).or_default() += 1;
+        }
+        assert_eq!(found, stats.defects, "{objects} objects");
+    }
 }

@@ -11,14 +11,14 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
-    /// Kubernetes objects to write (exact for gitops; gitops filler beyond the adversarial part
-    /// for the other shapes).
+    /// Kubernetes objects to write (exact for gitops and home-ops; gitops filler beyond the
+    /// adversarial part for the other shapes).
     #[arg(long, default_value_t = 10_000)]
     objects: usize,
     /// Seed of the generator: the same seed writes the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// gitops, one-gateway-10k-routes, ns-20k-services, big-file or tiny-files.
+    /// gitops, one-gateway-10k-routes, ns-20k-services, big-file, tiny-files or home-ops.
     #[arg(long, default_value_t = Shape::Gitops)]
     shape: Shape,
     /// Size of the file of the big-file shape.
