@@ -713,6 +713,11 @@ impl Catalog {
             .filter(|r| r.complete)
             .map(|r| r.release)
             .collect();
+        let failed: HashMap<ObjectId, &str> = self
+            .renders
+            .iter()
+            .filter_map(|r| Some((r.release, r.failed_names.as_deref()?)))
+            .collect();
         for (i, o) in self.objects.iter().enumerate() {
             let Spec::HelmCharts(charts) = &o.spec else {
                 continue;
@@ -760,6 +765,7 @@ impl Catalog {
                     chart_name,
                     in_git: chart.chart.as_deref().is_some_and(|c| c.contains('/')),
                     services_known: complete.contains(&ObjectId(i as u32)),
+                    services_named: failed.get(&ObjectId(i as u32)).map(|r| r.to_string()),
                 };
                 if placeholder(ns).is_some() {
                     self.placeholder_charts.push((ns.to_string(), chart_in));
@@ -824,7 +830,10 @@ impl Catalog {
     /// Only for the kinds charts make (or a chart documented to make that kind).
     fn chart_reason(&self, group: &str, kind: &str, ns: &str, name: &str) -> Option<String> {
         let charts: Vec<&ChartIn> = match self.helm_namespaces.get(ns) {
-            Some(charts) => charts.iter().filter(|c| c.makes(group, kind)).collect(),
+            Some(charts) => charts
+                .iter()
+                .filter(|c| c.makes(group, kind) && c.may_name(group, kind, name))
+                .collect(),
             None => Vec::new(),
         };
         if charts.is_empty() {
@@ -1427,9 +1436,25 @@ struct ChartIn {
     in_git: bool,
     /// cilint rendered every Service of the release (app-template): it makes no other.
     services_known: bool,
+    /// An app-template release that fails to render, whose Services (of an earlier revision)
+    /// can only be named after the release: `<R>` or `<R>-…`.
+    services_named: Option<String>,
 }
 
 impl ChartIn {
+    /// Whether the chart may make an object of this kind with this name.
+    fn may_name(&self, group: &str, kind: &str, name: &str) -> bool {
+        match &self.services_named {
+            Some(release) if group.is_empty() && kind == "Service" => {
+                name == release
+                    || name
+                        .strip_prefix(release.as_str())
+                        .is_some_and(|rest| rest.starts_with('-'))
+            }
+            _ => true,
+        }
+    }
+
     /// Whether the chart may make objects of this kind.
     fn makes(&self, group: &str, kind: &str) -> bool {
         if self.services_known && group.is_empty() && kind == "Service" {

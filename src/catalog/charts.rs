@@ -32,6 +32,9 @@ pub struct ReleaseRender {
     /// Every Service of the release is known: a Service no release of its namespace renders
     /// is missing there, as far as this release is concerned.
     pub complete: bool,
+    /// For a release that fails to render: the release name, when every Service it could have
+    /// made in an earlier revision is named after it (`<R>`, `<R>-…`).
+    pub failed_names: Option<String>,
 }
 
 const FLUX_SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
@@ -123,6 +126,7 @@ impl Catalog {
                     span: values.chart_span,
                 }],
                 complete: false,
+                failed_names: None,
             };
             return Some((render, Vec::new()));
         }
@@ -160,6 +164,9 @@ impl Catalog {
             true => objects(&rendered, id, o, file, values),
             false => Vec::new(),
         };
+        let failed_names = (!rendered.errors.is_empty()
+            && app_template::services_named_after_release(values.values.root()))
+        .then_some(release);
         let render = ReleaseRender {
             release: id,
             version: version.to_string(),
@@ -170,6 +177,7 @@ impl Catalog {
             } else {
                 Vec::new()
             },
+            failed_names,
             notes,
             complete,
         };
@@ -622,7 +630,7 @@ mod tests {
     }
 
     #[test]
-    fn a_release_that_fails_to_render_makes_nothing_and_keeps_its_namespace_open() {
+    fn a_release_that_fails_to_render_makes_nothing_and_excuses_its_own_names() {
         let broken = release(CHART_REF).replace(", namespace: network}", "}");
         let c = Catalog::of_yaml(&format!("{REPO}{broken}"), "default");
         assert!(services(&c).is_empty());
@@ -631,6 +639,17 @@ mod tests {
             render.errors[0].message,
             "parentRef namespace is required for HTTPRoute sonarr"
         );
+        // An earlier revision may have made `sonarr` or `sonarr-<id>`, and nothing else.
+        let reason = |name: &str| match c.lookup("", "Service", Some("media"), name) {
+            Lookup::Unverifiable(_) => true,
+            Lookup::Missing => false,
+            Lookup::Found(_) => panic!("{name} is not rendered"),
+        };
+        assert!(reason("sonarr") && reason("sonarr-metrics"));
+        assert!(!reason("radarr") && !reason("sonarrr"));
+        // A release that may rename its Services excuses any name.
+        let renamed = broken.replace("app: {ports", "app: {forceRename: tv, ports");
+        let c = Catalog::of_yaml(&format!("{REPO}{renamed}"), "default");
         assert!(missing_service_reason(&c).is_some());
     }
 

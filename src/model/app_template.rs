@@ -242,6 +242,22 @@ pub fn render(values: Node<'_>, release: Release<'_>) -> Rendered {
     out
 }
 
+/// Whether every Service the values may make is named after the release (`<R>` or `<R>-…`): no
+/// `forceRename` or `prefix` on a service, no `fullnameOverride` or `global.nameOverride`. Then
+/// a release that fails to render may have made, in an earlier revision, only such names.
+pub fn services_named_after_release(values: Node<'_>) -> bool {
+    let renamed = |node: Option<Node<'_>>, keys: &[&str]| {
+        node.is_some_and(|n| keys.iter().any(|k| n.get(k).is_some()))
+    };
+    !renamed(Some(values), &["fullnameOverride"])
+        && !renamed(values.get("global"), &["fullnameOverride", "nameOverride"])
+        && !values
+            .get("service")
+            .into_iter()
+            .flat_map(Node::as_map)
+            .any(|(_, s)| renamed(Some(s), &["forceRename", "prefix"]))
+}
+
 /// The path of the deepest node of `values` whose text holds `span` (`route.app.parentRefs[0]`),
 /// for findings that must name the field they are about.
 pub fn path_to(values: Node<'_>, span: Span) -> String {
