@@ -771,6 +771,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "ip-pool-invalid",
+                "kubernetes/infrastructure/cilium/pools.yaml",
+                17,
+                None,
+            ),
+            (
                 "selector-matches-nothing",
                 "kubernetes/infrastructure/cilium/pools.yaml",
                 19,

@@ -60,6 +60,7 @@ rule_tests! {
     gateway_class_not_found => "gateway-class-not-found",
     gateway_labels_not_propagated => "gateway-labels-not-propagated",
     invalid_object => "invalid-object",
+    ip_pool_invalid => "ip-pool-invalid",
     label_command_unknown_gateway => "label-command-unknown-gateway",
     listener_conflict => "listener-conflict",
     listener_hostname_invalid => "listener-hostname-invalid",

@@ -18,6 +18,7 @@ mod gateway_api_version_unserved;
 mod gateway_class_not_found;
 mod gateway_labels_not_propagated;
 mod invalid_object;
+mod ip_pool_invalid;
 mod label_command_unknown_gateway;
 mod label_gaps;
 mod listener_conflict;
@@ -78,6 +79,7 @@ pub static RULES: &[Rule] = &[
     gateway_class_not_found::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
+    ip_pool_invalid::RULE,
     label_command_unknown_gateway::RULE,
     listener_conflict::RULE,
     listener_hostname_invalid::RULE,
@@ -134,6 +136,7 @@ docs!(
     "gateway-class-not-found",
     "gateway-labels-not-propagated",
     "invalid-object",
+    "ip-pool-invalid",
     "label-command-unknown-gateway",
     "listener-conflict",
     "listener-hostname-invalid",
