@@ -773,13 +773,19 @@ fn homelab_mix() {
             (
                 "ip-pool-invalid",
                 "kubernetes/infrastructure/cilium/pools.yaml",
-                17,
+                20,
                 None,
             ),
             (
                 "selector-matches-nothing",
                 "kubernetes/infrastructure/cilium/pools.yaml",
-                19,
+                22,
+                None,
+            ),
+            (
+                "service-ip-pool-missing",
+                "kubernetes/apps/media/jellyfin/service.yaml",
+                16,
                 None,
             ),
             (

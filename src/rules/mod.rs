@@ -35,6 +35,7 @@ mod route_listener_not_found;
 mod route_not_allowed;
 mod route_parent_not_found;
 mod selector_matches_nothing;
+mod service_ip_pool_missing;
 mod service_not_advertised;
 mod tls_secret_not_found;
 pub(crate) mod unused_suppression;
@@ -95,6 +96,7 @@ pub static RULES: &[Rule] = &[
     route_not_allowed::RULE,
     route_parent_not_found::RULE,
     selector_matches_nothing::RULE,
+    service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
     tls_secret_not_found::RULE,
     unused_suppression::RULE,
@@ -152,6 +154,7 @@ docs!(
     "route-not-allowed",
     "route-parent-not-found",
     "selector-matches-nothing",
+    "service-ip-pool-missing",
     "service-not-advertised",
     "tls-secret-not-found",
     "unused-suppression",
