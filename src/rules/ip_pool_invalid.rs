@@ -71,7 +71,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
-    intervals.sort_by(|a, b| (a.first, a.last, a.block).cmp(&(b.first, b.last, b.block)));
+    intervals.sort_by_key(|a| (a.first, a.last, a.block));
     for (e, l) in overlaps(catalog, &intervals) {
         let (a, b) = (&intervals[e], &intervals[l]);
         out.push(overlap(
