@@ -30,6 +30,8 @@ struct Interval {
     /// The pool's place in file order: the later of two overlapping pools is reported.
     pool_at: Location,
     block: Location,
+    /// The block's index in `spec.blocks`.
+    index: usize,
     text: String,
 }
 
@@ -59,6 +61,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                                 file: at.file,
                                 span: block.span,
                             },
+                            index: i,
                             text: describe(parsed),
                         });
                     }
@@ -209,6 +212,7 @@ fn overlap(earlier: &Object, later: &Object, a: &Interval, b: &Interval) -> Find
         ),
     )
     .object(later)
+    .field(format!("spec.blocks[{}]", b.index))
     .label("overlaps another pool")
     .condition("cilium.io/PoolConflict=True/cidr_overlap")
     .help(format!(
