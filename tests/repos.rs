@@ -789,6 +789,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "service-pools-ambiguous",
+                "kubernetes/infrastructure/cilium/pools.yaml",
+                34,
+                None,
+            ),
+            (
                 "gateway-labels-not-propagated",
                 "kubernetes/infrastructure/gateway/lan-gw.yaml",
                 7,

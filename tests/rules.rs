@@ -78,6 +78,7 @@ rule_tests! {
     selector_matches_nothing => "selector-matches-nothing",
     service_ip_pool_missing => "service-ip-pool-missing",
     service_not_advertised => "service-not-advertised",
+    service_pools_ambiguous => "service-pools-ambiguous",
     tls_secret_not_found => "tls-secret-not-found",
     unused_suppression => "unused-suppression",
     yaml_syntax => "yaml-syntax",

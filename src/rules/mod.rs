@@ -37,6 +37,7 @@ mod route_parent_not_found;
 mod selector_matches_nothing;
 mod service_ip_pool_missing;
 mod service_not_advertised;
+mod service_pools_ambiguous;
 mod tls_secret_not_found;
 pub(crate) mod unused_suppression;
 mod yaml_syntax;
@@ -98,6 +99,7 @@ pub static RULES: &[Rule] = &[
     selector_matches_nothing::RULE,
     service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
+    service_pools_ambiguous::RULE,
     tls_secret_not_found::RULE,
     unused_suppression::RULE,
     yaml_syntax::RULE,
@@ -156,6 +158,7 @@ docs!(
     "selector-matches-nothing",
     "service-ip-pool-missing",
     "service-not-advertised",
+    "service-pools-ambiguous",
     "tls-secret-not-found",
     "unused-suppression",
     "yaml-syntax",

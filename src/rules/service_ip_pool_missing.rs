@@ -81,7 +81,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
 }
 
 /// A pool a patch cilint cannot apply may change, or whose selector holds a placeholder.
-fn uncertain_pool(catalog: &Catalog, id: ObjectId) -> bool {
+pub(super) fn uncertain_pool(catalog: &Catalog, id: ObjectId) -> bool {
     let pool = catalog.object(id);
     if pool.unverifiable {
         return true;
@@ -105,7 +105,7 @@ fn uncertain_pool(catalog: &Catalog, id: ObjectId) -> bool {
 
 /// Whether cilint knows the Service's labels, name and namespace: not one a patch may change,
 /// one an operator makes, or one whose labels or place hold a placeholder.
-fn knowable(catalog: &Catalog, id: ObjectId) -> bool {
+pub(super) fn knowable(catalog: &Catalog, id: ObjectId) -> bool {
     let svc = catalog.object(id);
     if svc.unverifiable || catalog.ports_unknown(id) {
         return false;
