@@ -837,6 +837,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "service-ip-conflict",
+                "kubernetes/infrastructure/gateway/lan-gw.yaml",
+                32,
+                None,
+            ),
+            (
                 "gateway-address-unsupported",
                 "kubernetes/infrastructure/gateway/home-gw.yaml",
                 45,

@@ -76,6 +76,7 @@ rule_tests! {
     route_not_allowed => "route-not-allowed",
     route_parent_not_found => "route-parent-not-found",
     selector_matches_nothing => "selector-matches-nothing",
+    service_ip_conflict => "service-ip-conflict",
     service_ip_pool_missing => "service-ip-pool-missing",
     service_not_advertised => "service-not-advertised",
     service_pools_ambiguous => "service-pools-ambiguous",

@@ -35,6 +35,7 @@ mod route_listener_not_found;
 mod route_not_allowed;
 mod route_parent_not_found;
 mod selector_matches_nothing;
+mod service_ip_conflict;
 mod service_ip_pool_missing;
 mod service_not_advertised;
 mod service_pools_ambiguous;
@@ -97,6 +98,7 @@ pub static RULES: &[Rule] = &[
     route_not_allowed::RULE,
     route_parent_not_found::RULE,
     selector_matches_nothing::RULE,
+    service_ip_conflict::RULE,
     service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
     service_pools_ambiguous::RULE,
@@ -156,6 +158,7 @@ docs!(
     "route-not-allowed",
     "route-parent-not-found",
     "selector-matches-nothing",
+    "service-ip-conflict",
     "service-ip-pool-missing",
     "service-not-advertised",
     "service-pools-ambiguous",
