@@ -771,6 +771,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "service-ip-not-in-pool",
+                "kubernetes/apps/overlays/home/zigbee2mqtt.yaml",
+                9,
+                None,
+            ),
+            (
                 "ip-pool-invalid",
                 "kubernetes/infrastructure/cilium/pools.yaml",
                 20,

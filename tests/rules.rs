@@ -77,6 +77,7 @@ rule_tests! {
     route_parent_not_found => "route-parent-not-found",
     selector_matches_nothing => "selector-matches-nothing",
     service_ip_conflict => "service-ip-conflict",
+    service_ip_not_in_pool => "service-ip-not-in-pool",
     service_ip_pool_missing => "service-ip-pool-missing",
     service_not_advertised => "service-not-advertised",
     service_pools_ambiguous => "service-pools-ambiguous",

@@ -14,6 +14,9 @@ use crate::source::yaml::Node;
 pub struct LbIpPool {
     pub service_selector: Option<LabelSelector>,
     pub disabled: bool,
+    /// `allowFirstLastIPs: "No"`: the first and last address of CIDR blocks of /30 (/126) and
+    /// larger are reserved. Unset or `Yes` (the default since Cilium 1.16) allows them.
+    pub reserves_first_last: bool,
     /// Every `spec.blocks` entry (and `spec.cidrs` entry of older pools), readable or not.
     pub blocks: Box<[PoolBlock]>,
 }
@@ -136,8 +139,30 @@ impl LbIpPool {
                 .and_then(|s| s.get("disabled"))
                 .and_then(Node::as_bool)
                 .unwrap_or(false),
+            reserves_first_last: spec
+                .and_then(|s| s.get("allowFirstLastIPs"))
+                .and_then(Node::as_str)
+                .is_some_and(|v| v == "No"),
             blocks,
         }
+    }
+
+    /// The CIDR block whose first or last address `ip` is, when the pool reserves those: a
+    /// /30 (/126) or larger block; ranges given as start/stop never reserve.
+    pub fn reserved_block(&self, ip: IpAddr) -> Option<&PoolBlock> {
+        if !self.reserves_first_last {
+            return None;
+        }
+        self.blocks.iter().find(|b| match b.parsed() {
+            Some(IpBlock::Cidr(net)) => {
+                let small = match net {
+                    IpNet::V4(n) => n.prefix_len() > 30,
+                    IpNet::V6(n) => n.prefix_len() > 126,
+                };
+                !small && (ip == net.network() || ip == net.broadcast())
+            }
+            _ => false,
+        })
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
@@ -302,6 +327,24 @@ mod tests {
                 "unreadable"
             ]
         );
+        let reserving = object(
+            "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: p}\n\
+             spec:\n  allowFirstLastIPs: \"No\"\n  blocks:\n  - cidr: 10.0.0.0/30\n  \
+             - cidr: 10.0.1.0/31\n  - {start: 10.0.2.0, stop: 10.0.2.9}\n",
+        );
+        let crate::model::Spec::LbIpPool(reserving) = reserving.spec else {
+            panic!()
+        };
+        for (ip, reserved) in [
+            ("10.0.0.0", true),
+            ("10.0.0.3", true),
+            ("10.0.0.1", false),
+            ("10.0.1.0", false),
+            ("10.0.2.0", false),
+        ] {
+            let found = reserving.reserved_block(ip.parse().unwrap()).is_some();
+            assert_eq!(found, reserved, "{ip}");
+        }
         let net = IpBlock::Cidr("192.168.1.17/28".parse().unwrap());
         assert_eq!(
             net.bounds(),

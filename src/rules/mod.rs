@@ -36,6 +36,7 @@ mod route_not_allowed;
 mod route_parent_not_found;
 mod selector_matches_nothing;
 mod service_ip_conflict;
+mod service_ip_not_in_pool;
 mod service_ip_pool_missing;
 mod service_not_advertised;
 mod service_pools_ambiguous;
@@ -99,6 +100,7 @@ pub static RULES: &[Rule] = &[
     route_parent_not_found::RULE,
     selector_matches_nothing::RULE,
     service_ip_conflict::RULE,
+    service_ip_not_in_pool::RULE,
     service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
     service_pools_ambiguous::RULE,
@@ -159,6 +161,7 @@ docs!(
     "route-parent-not-found",
     "selector-matches-nothing",
     "service-ip-conflict",
+    "service-ip-not-in-pool",
     "service-ip-pool-missing",
     "service-not-advertised",
     "service-pools-ambiguous",

@@ -70,7 +70,7 @@ fn may_share(a: &Sharing, b: &Sharing) -> bool {
 
 /// The addresses a Service requests, for each the node that writes it: the annotation value,
 /// the Gateway's `spec.addresses` entry, else the Service's (or Gateway's) name.
-fn requests(catalog: &Catalog, id: ObjectId) -> Vec<(IpAddr, Option<Location>)> {
+pub(super) fn requests(catalog: &Catalog, id: ObjectId) -> Vec<(IpAddr, Option<Location>)> {
     let svc = catalog.object(id);
     let Some(spec) = svc.service() else {
         return Vec::new();
@@ -83,6 +83,23 @@ fn requests(catalog: &Catalog, id: ObjectId) -> Vec<(IpAddr, Option<Location>)> 
             .map(|l| Location { file: l.file, span })
     };
     let gateway = catalog.generator(id);
+    // An address Cilium cannot use makes it refuse the whole Gateway (gateway-address-unsupported):
+    // no Service is made, nothing is requested.
+    if let Some(g) = gateway.and_then(|gw| catalog.object(gw).gateway())
+        && g.addresses.iter().any(|a| {
+            let typed = a
+                .address_type
+                .as_ref()
+                .is_none_or(|t| t.value.as_str() == "IPAddress");
+            let parses = a
+                .value
+                .as_ref()
+                .is_some_and(|v| v.value.trim().parse::<IpAddr>().is_ok());
+            !(typed && parses)
+        })
+    {
+        return Vec::new();
+    }
     spec.requested_ips
         .iter()
         .map(|&ip| {

@@ -55,6 +55,11 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         if svc.namespace_defaulted && misses_only_on_namespace(catalog, svc, &pools) {
             continue;
         }
+        // A Service asking for specific addresses is service-ip-not-in-pool's: the pool that
+        // holds the address decides (`no_pool` or `pool_selector_mismatch` there).
+        if !spec.requested_ips.is_empty() {
+            continue;
+        }
         // A Gateway whose labels are not propagated is reported once, by that rule.
         if let Some(gw) = catalog.generator(id)
             && label_gaps::unpropagated_labels(catalog, &selectors, &by_key, gw).is_some()
