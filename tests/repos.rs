@@ -771,9 +771,33 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "service-ip-not-in-pool",
+                "kubernetes/apps/overlays/home/zigbee2mqtt.yaml",
+                9,
+                None,
+            ),
+            (
+                "ip-pool-invalid",
+                "kubernetes/infrastructure/cilium/pools.yaml",
+                20,
+                None,
+            ),
+            (
                 "selector-matches-nothing",
                 "kubernetes/infrastructure/cilium/pools.yaml",
-                19,
+                22,
+                None,
+            ),
+            (
+                "service-ip-pool-missing",
+                "kubernetes/apps/media/jellyfin/service.yaml",
+                16,
+                None,
+            ),
+            (
+                "service-pools-ambiguous",
+                "kubernetes/infrastructure/cilium/pools.yaml",
+                34,
                 None,
             ),
             (
@@ -816,6 +840,12 @@ fn homelab_mix() {
                 "certificate-ref-invalid",
                 "kubernetes/infrastructure/gateway/lan-gw.yaml",
                 29,
+                None,
+            ),
+            (
+                "service-ip-conflict",
+                "kubernetes/infrastructure/gateway/lan-gw.yaml",
+                32,
                 None,
             ),
             (

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::selector::LabelSelector;
+use super::{Spanned, Text};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -13,7 +14,11 @@ use crate::source::yaml::Node;
 pub struct LbIpPool {
     pub service_selector: Option<LabelSelector>,
     pub disabled: bool,
-    pub blocks: Box<[IpBlock]>,
+    /// `allowFirstLastIPs: "No"`: the first and last address of CIDR blocks of /30 (/126) and
+    /// larger are reserved. Unset or `Yes` (the default since Cilium 1.16) allows them.
+    pub reserves_first_last: bool,
+    /// Every `spec.blocks` entry (and `spec.cidrs` entry of older pools), readable or not.
+    pub blocks: Box<[PoolBlock]>,
 }
 
 /// One `spec.blocks` entry (or a `spec.cidrs` entry of older pools).
@@ -31,6 +36,90 @@ impl IpBlock {
             IpBlock::Range(start, stop) => *start <= ip && ip <= *stop,
         }
     }
+
+    /// The first and last address the block covers (a CIDR's network and broadcast address).
+    pub fn bounds(&self) -> (IpAddr, IpAddr) {
+        match self {
+            IpBlock::Cidr(net) => (net.network(), net.broadcast()),
+            IpBlock::Range(start, stop) => (*start, *stop),
+        }
+    }
+}
+
+/// A block as written, with the span of the entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolBlock {
+    pub block: Result<IpBlock, BlockProblem>,
+    pub span: Span,
+}
+
+/// Why a block cannot be read, with the span of the value at fault.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockProblem {
+    /// A `${VAR}` or `{{ }}` placeholder: what it becomes is not known (nothing to report).
+    Placeholder,
+    /// `cidr` is not `address/prefix`.
+    NotCidr(Spanned<Text>),
+    /// `start` or `stop` (the `&str`) is not an IP address.
+    NotAddress(&'static str, Spanned<Text>),
+    /// `stop` is a lower address than `start`.
+    StopBeforeStart(Spanned<Text>),
+    /// `start` and `stop` are of different families (IPv4 and IPv6).
+    MixedFamilies(Spanned<Text>),
+    /// Neither `cidr` nor `start`, or a value that is not a string: left to the API server.
+    Unreadable,
+}
+
+fn has_placeholder(value: &str) -> bool {
+    value.contains("${") || value.contains("{{")
+}
+
+impl PoolBlock {
+    fn from_node(b: Node<'_>) -> PoolBlock {
+        let block = Self::read(b);
+        PoolBlock {
+            block,
+            span: b.span(),
+        }
+    }
+
+    fn read(b: Node<'_>) -> Result<IpBlock, BlockProblem> {
+        let value = |key: &str| b.get(key).and_then(Spanned::from_str_node);
+        let fields = [value("cidr"), value("start"), value("stop")];
+        if fields.iter().flatten().any(|v| has_placeholder(&v.value)) {
+            return Err(BlockProblem::Placeholder);
+        }
+        let [cidr, start, stop] = fields;
+        if let Some(cidr) = cidr {
+            return cidr
+                .value
+                .trim()
+                .parse()
+                .map(IpBlock::Cidr)
+                .map_err(|_| BlockProblem::NotCidr(cidr));
+        }
+        let address = |field: &'static str, v: Spanned<Text>| match v.value.trim().parse() {
+            Ok(ip) => Ok(ip),
+            Err(_) => Err(BlockProblem::NotAddress(field, v)),
+        };
+        let start: IpAddr = address("start", start.ok_or(BlockProblem::Unreadable)?)?;
+        let Some(stop_text) = stop else {
+            return Ok(IpBlock::Range(start, start));
+        };
+        let stop: IpAddr = address("stop", stop_text.clone())?;
+        if start.is_ipv4() != stop.is_ipv4() {
+            return Err(BlockProblem::MixedFamilies(stop_text));
+        }
+        if stop < start {
+            return Err(BlockProblem::StopBeforeStart(stop_text));
+        }
+        Ok(IpBlock::Range(start, stop))
+    }
+
+    /// The block when it can be read.
+    pub fn parsed(&self) -> Option<&IpBlock> {
+        self.block.as_ref().ok()
+    }
 }
 
 impl LbIpPool {
@@ -39,15 +128,7 @@ impl LbIpPool {
             .iter()
             .filter_map(|key| spec.and_then(|s| s.get(key)))
             .flat_map(Node::as_seq)
-            .filter_map(|b| {
-                let text = |key: &str| b.get(key).and_then(Node::as_str);
-                if let Some(cidr) = text("cidr") {
-                    return cidr.parse().ok().map(IpBlock::Cidr);
-                }
-                let start: IpAddr = text("start")?.parse().ok()?;
-                let stop = text("stop").and_then(|s| s.parse().ok()).unwrap_or(start);
-                Some(IpBlock::Range(start, stop))
-            })
+            .map(PoolBlock::from_node)
             .collect();
         LbIpPool {
             service_selector: spec
@@ -58,12 +139,37 @@ impl LbIpPool {
                 .and_then(|s| s.get("disabled"))
                 .and_then(Node::as_bool)
                 .unwrap_or(false),
+            reserves_first_last: spec
+                .and_then(|s| s.get("allowFirstLastIPs"))
+                .and_then(Node::as_str)
+                .is_some_and(|v| v == "No"),
             blocks,
         }
     }
 
+    /// The CIDR block whose first or last address `ip` is, when the pool reserves those: a
+    /// /30 (/126) or larger block; ranges given as start/stop never reserve.
+    pub fn reserved_block(&self, ip: IpAddr) -> Option<&PoolBlock> {
+        if !self.reserves_first_last {
+            return None;
+        }
+        self.blocks.iter().find(|b| match b.parsed() {
+            Some(IpBlock::Cidr(net)) => {
+                let small = match net {
+                    IpNet::V4(n) => n.prefix_len() > 30,
+                    IpNet::V6(n) => n.prefix_len() > 126,
+                };
+                !small && (ip == net.network() || ip == net.broadcast())
+            }
+            _ => false,
+        })
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.blocks.iter().any(|b| b.contains(ip))
+        self.blocks
+            .iter()
+            .filter_map(PoolBlock::parsed)
+            .any(|b| b.contains(ip))
     }
 }
 
@@ -161,6 +267,8 @@ impl BgpAdvertisement {
 
 #[cfg(test)]
 mod tests {
+    use super::{BlockProblem, IpBlock};
+
     fn object(text: &str) -> crate::model::Object {
         crate::model::first_object(text, "default")
     }
@@ -181,6 +289,70 @@ mod tests {
         for ip in ["10.0.0.4", "10.1.0.21", "10.2.0.2"] {
             assert!(!pool.contains(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn pool_blocks_keep_what_cannot_be_read() {
+        let pool = object(
+            "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: p}\n\
+             spec:\n  blocks:\n  - cidr: 10.0.0.0/33\n  - start: 10.1.0.300\n  \
+             - {start: 10.1.0.20, stop: 10.1.0.10}\n  - {start: 10.1.0.1, stop: \"2001:db8::1\"}\n  \
+             - cidr: ${LB_CIDR}\n  - {start: 10.3.0.1, stop: 10.3.0.1}\n  - {}\n",
+        );
+        let crate::model::Spec::LbIpPool(pool) = pool.spec else {
+            panic!()
+        };
+        let kinds: Vec<&str> = pool
+            .blocks
+            .iter()
+            .map(|b| match &b.block {
+                Ok(_) => "ok",
+                Err(BlockProblem::NotCidr(_)) => "cidr",
+                Err(BlockProblem::NotAddress(field, _)) => field,
+                Err(BlockProblem::StopBeforeStart(_)) => "order",
+                Err(BlockProblem::MixedFamilies(_)) => "families",
+                Err(BlockProblem::Placeholder) => "placeholder",
+                Err(BlockProblem::Unreadable) => "unreadable",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "cidr",
+                "start",
+                "order",
+                "families",
+                "placeholder",
+                "ok",
+                "unreadable"
+            ]
+        );
+        let reserving = object(
+            "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: p}\n\
+             spec:\n  allowFirstLastIPs: \"No\"\n  blocks:\n  - cidr: 10.0.0.0/30\n  \
+             - cidr: 10.0.1.0/31\n  - {start: 10.0.2.0, stop: 10.0.2.9}\n",
+        );
+        let crate::model::Spec::LbIpPool(reserving) = reserving.spec else {
+            panic!()
+        };
+        for (ip, reserved) in [
+            ("10.0.0.0", true),
+            ("10.0.0.3", true),
+            ("10.0.0.1", false),
+            ("10.0.1.0", false),
+            ("10.0.2.0", false),
+        ] {
+            let found = reserving.reserved_block(ip.parse().unwrap()).is_some();
+            assert_eq!(found, reserved, "{ip}");
+        }
+        let net = IpBlock::Cidr("192.168.1.17/28".parse().unwrap());
+        assert_eq!(
+            net.bounds(),
+            (
+                "192.168.1.16".parse().unwrap(),
+                "192.168.1.31".parse().unwrap()
+            )
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod gateway_api_version_unserved;
 mod gateway_class_not_found;
 mod gateway_labels_not_propagated;
 mod invalid_object;
+mod ip_pool_invalid;
 mod label_command_unknown_gateway;
 mod label_gaps;
 mod listener_conflict;
@@ -34,7 +35,11 @@ mod route_listener_not_found;
 mod route_not_allowed;
 mod route_parent_not_found;
 mod selector_matches_nothing;
+mod service_ip_conflict;
+mod service_ip_not_in_pool;
+mod service_ip_pool_missing;
 mod service_not_advertised;
+mod service_pools_ambiguous;
 mod tls_secret_not_found;
 pub(crate) mod unused_suppression;
 mod yaml_syntax;
@@ -78,6 +83,7 @@ pub static RULES: &[Rule] = &[
     gateway_class_not_found::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
+    ip_pool_invalid::RULE,
     label_command_unknown_gateway::RULE,
     listener_conflict::RULE,
     listener_hostname_invalid::RULE,
@@ -93,7 +99,11 @@ pub static RULES: &[Rule] = &[
     route_not_allowed::RULE,
     route_parent_not_found::RULE,
     selector_matches_nothing::RULE,
+    service_ip_conflict::RULE,
+    service_ip_not_in_pool::RULE,
+    service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
+    service_pools_ambiguous::RULE,
     tls_secret_not_found::RULE,
     unused_suppression::RULE,
     yaml_syntax::RULE,
@@ -134,6 +144,7 @@ docs!(
     "gateway-class-not-found",
     "gateway-labels-not-propagated",
     "invalid-object",
+    "ip-pool-invalid",
     "label-command-unknown-gateway",
     "listener-conflict",
     "listener-hostname-invalid",
@@ -149,7 +160,11 @@ docs!(
     "route-not-allowed",
     "route-parent-not-found",
     "selector-matches-nothing",
+    "service-ip-conflict",
+    "service-ip-not-in-pool",
+    "service-ip-pool-missing",
     "service-not-advertised",
+    "service-pools-ambiguous",
     "tls-secret-not-found",
     "unused-suppression",
     "yaml-syntax",

@@ -1,0 +1,290 @@
+//! service-ip-conflict: two LoadBalancer Services LB-IPAM handles request the same address
+//! without a common `lbipam.cilium.io/sharing-key`: one of them gets it, the other stays
+//! `<pending>` with `already_allocated` (semantics.md §1.4, §2).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::service_ip_pool_missing::knowable;
+use super::{Category, Facts, Rule, RuleMeta};
+use crate::catalog::{Catalog, placeholder};
+use crate::diagnostic::{Finding, Severity};
+use crate::model::cilium::LB_IPAM_IPS_ANNOTATIONS;
+use crate::model::{ObjectId, Spec};
+use crate::source::Location;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "service-ip-conflict",
+    severity: Severity::Error,
+    category: Category::Cilium,
+    summary: "two LoadBalancer Services request the same LB-IPAM address without a common \
+              sharing key",
+};
+
+pub const RULE: Rule = Rule { meta: &META, check };
+
+/// The sharing-key annotation and its older alias.
+const SHARING_KEYS: [&str; 2] = [
+    "lbipam.cilium.io/sharing-key",
+    "io.cilium/lb-ipam-sharing-key",
+];
+
+/// What cilint knows of a Service's sharing key.
+#[derive(PartialEq)]
+enum Sharing<'a> {
+    None,
+    Key(&'a str),
+    /// A placeholder, or a Gateway's Service whose `spec.infrastructure.annotations` cilint
+    /// does not read: any key is possible.
+    Unknown,
+}
+
+fn sharing(catalog: &Catalog, id: ObjectId) -> Sharing<'_> {
+    if let Some(gw) = catalog.generator(id) {
+        let gw = catalog.object(gw).gateway();
+        return match gw.and_then(|g| g.infrastructure_span) {
+            Some(_) => Sharing::Unknown,
+            None => Sharing::None,
+        };
+    }
+    let svc = catalog.object(id);
+    match svc
+        .annotations
+        .iter()
+        .find(|(k, _)| SHARING_KEYS.contains(&k.as_str()))
+    {
+        None => Sharing::None,
+        Some((_, v)) if placeholder(&v.value).is_some() => Sharing::Unknown,
+        Some((_, v)) => Sharing::Key(v.value.as_str()),
+    }
+}
+
+/// Whether the two may share an address as far as cilint can tell.
+fn may_share(a: &Sharing, b: &Sharing) -> bool {
+    match (a, b) {
+        (Sharing::Unknown, _) | (_, Sharing::Unknown) => true,
+        (Sharing::Key(a), Sharing::Key(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The addresses a Service requests, for each the node that writes it: the annotation value,
+/// the Gateway's `spec.addresses` entry, else the Service's (or Gateway's) name.
+pub(super) fn requests(catalog: &Catalog, id: ObjectId) -> Vec<(IpAddr, Option<Location>)> {
+    let svc = catalog.object(id);
+    let Some(spec) = svc.service() else {
+        return Vec::new();
+    };
+    let fallback = catalog.report_location(id);
+    let at = |file_of: ObjectId, span| {
+        catalog
+            .object(file_of)
+            .location
+            .map(|l| Location { file: l.file, span })
+    };
+    let gateway = catalog.generator(id);
+    // An address Cilium cannot use makes it refuse the whole Gateway (gateway-address-unsupported):
+    // no Service is made, nothing is requested.
+    if let Some(g) = gateway.and_then(|gw| catalog.object(gw).gateway())
+        && g.addresses.iter().any(|a| {
+            let typed = a
+                .address_type
+                .as_ref()
+                .is_none_or(|t| t.value.as_str() == "IPAddress");
+            let parses = a
+                .value
+                .as_ref()
+                .is_some_and(|v| v.value.trim().parse::<IpAddr>().is_ok());
+            !(typed && parses)
+        })
+    {
+        return Vec::new();
+    }
+    spec.requested_ips
+        .iter()
+        .map(|&ip| {
+            let written = match gateway {
+                Some(gw) => catalog.object(gw).gateway().and_then(|g| {
+                    let entry = g.addresses.iter().find_map(|a| {
+                        let v = a.value.as_ref()?;
+                        (v.value.trim().parse::<IpAddr>().ok() == Some(ip)).then_some(v.span)
+                    });
+                    entry.and_then(|span| at(gw, span))
+                }),
+                None => svc
+                    .annotations
+                    .iter()
+                    .find(|(k, _)| LB_IPAM_IPS_ANNOTATIONS.contains(&k.as_str()))
+                    .and_then(|(_, v)| at(id, v.span)),
+            };
+            (ip, written.or(fallback))
+        })
+        .collect()
+}
+
+fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
+    let pools: Vec<_> = catalog
+        .of_kind("cilium.io", "CiliumLoadBalancerIPPool")
+        .iter()
+        .filter_map(|&id| match &catalog.object(id).spec {
+            Spec::LbIpPool(p) if !p.disabled => Some(p),
+            _ => None,
+        })
+        .collect();
+    // No enabled pool: LB-IPAM allocates nothing, and some other IPAM decides.
+    if pools.is_empty() {
+        return;
+    }
+    // Services by requested address, in load order.
+    let mut by_ip: HashMap<IpAddr, Vec<(ObjectId, Option<Location>)>> = HashMap::new();
+    for &id in catalog.of_kind("", "Service") {
+        let Some(spec) = catalog.object(id).service() else {
+            continue;
+        };
+        if spec.requested_ips.is_empty() || !spec.is_cilium_load_balancer() {
+            continue;
+        }
+        if !knowable(catalog, id) {
+            continue;
+        }
+        for (ip, at) in requests(catalog, id) {
+            by_ip.entry(ip).or_default().push((id, at));
+        }
+    }
+    let mut by_ip: Vec<_> = by_ip.into_iter().collect();
+    by_ip.sort_unstable_by_key(|(ip, _)| *ip);
+    for (ip, mut services) in by_ip {
+        // An address no enabled pool holds is `no_pool` for every Service that asks for it.
+        if services.len() < 2 || !pools.iter().any(|p| p.contains(ip)) {
+            continue;
+        }
+        services.sort_by_key(|(_, at)| *at);
+        for (n, &(later, at)) in services.iter().enumerate().skip(1) {
+            let clash = services[..n].iter().find(|&&(earlier, _)| {
+                let (e, l) = (catalog.object(earlier), catalog.object(later));
+                // The same Service written twice in one world is one object.
+                e.qualified_name() != l.qualified_name()
+                    && !may_share(&sharing(catalog, earlier), &sharing(catalog, later))
+            });
+            if let (Some(&(earlier, earlier_at)), Some(at)) = (clash, at) {
+                out.push(conflict(catalog, ip, (later, at), (earlier, earlier_at)));
+            }
+        }
+    }
+}
+
+fn describe(catalog: &Catalog, id: ObjectId) -> String {
+    let svc = catalog.object(id);
+    match catalog.generator(id).map(|gw| catalog.object(gw)) {
+        Some(gw) => format!(
+            "Service {} (generated for Gateway {})",
+            svc.qualified_name(),
+            gw.name
+        ),
+        None => format!("Service {}", svc.qualified_name()),
+    }
+}
+
+fn conflict(
+    catalog: &Catalog,
+    ip: IpAddr,
+    (later, at): (ObjectId, Location),
+    (earlier, earlier_at): (ObjectId, Option<Location>),
+) -> Finding {
+    Finding::new(
+        &META,
+        at,
+        format!(
+            "{} requests {ip}, which {} requests too, without a common \
+             `lbipam.cilium.io/sharing-key`: LB-IPAM gives the address to one of them and the \
+             other stays <pending>; which one is not known",
+            describe(catalog, later),
+            describe(catalog, earlier)
+        ),
+    )
+    .object(catalog.object(later))
+    .field(format!("requested address {ip}"))
+    .label("requested twice")
+    .condition("cilium.io/IPAMRequestSatisfied=False/already_allocated")
+    .help(format!(
+        "give one of the two another address; or, if they are meant to share {ip} (different \
+         ports), put the same `lbipam.cilium.io/sharing-key` annotation on both (and \
+         `lbipam.cilium.io/sharing-cross-namespace` when they are in different namespaces)"
+    ))
+    .related(
+        earlier_at,
+        format!("{} requests {ip} too", describe(catalog, earlier)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POOL: &str = "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\n\
+        metadata: {name: lan}\nspec: {blocks: [{cidr: 192.168.1.0/24}]}\n";
+
+    fn service(name: &str, annotations: &str) -> String {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: apps, \
+             annotations: {annotations}}}\nspec: {{type: LoadBalancer}}\n"
+        )
+    }
+
+    fn findings(yaml: &str) -> Vec<Finding> {
+        let c = Catalog::of_yaml(yaml, "default");
+        let mut out = Vec::new();
+        check(&Facts::new(&c), &mut out);
+        out
+    }
+
+    #[test]
+    fn the_later_of_two_services_asking_for_one_address_is_reported() {
+        let yaml = format!(
+            "{POOL}{}{}",
+            service("dns-udp", "{lbipam.cilium.io/ips: 192.168.1.53}"),
+            service("dns-tcp", "{io.cilium/lb-ipam-ips: \"192.168.1.53\"}"),
+        );
+        let found = findings(&yaml);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.starts_with(
+                "Service apps/dns-tcp requests 192.168.1.53, which Service apps/dns-udp"
+            ),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].related.len(), 1);
+    }
+
+    #[test]
+    fn a_common_sharing_key_an_unknown_key_or_no_pool_is_quiet() {
+        let shared = format!(
+            "{POOL}{}{}",
+            service(
+                "dns-udp",
+                "{lbipam.cilium.io/ips: 192.168.1.53, lbipam.cilium.io/sharing-key: dns}"
+            ),
+            service(
+                "dns-tcp",
+                "{lbipam.cilium.io/ips: 192.168.1.53, io.cilium/lb-ipam-sharing-key: dns}"
+            ),
+        );
+        assert!(findings(&shared).is_empty());
+        let unknown = format!(
+            "{POOL}{}{}",
+            service(
+                "a",
+                "{lbipam.cilium.io/ips: 192.168.1.53, lbipam.cilium.io/sharing-key: \"${KEY}\"}"
+            ),
+            service("b", "{lbipam.cilium.io/ips: 192.168.1.53}"),
+        );
+        assert!(findings(&unknown).is_empty());
+        let outside = format!(
+            "{POOL}{}{}",
+            service("a", "{lbipam.cilium.io/ips: 10.9.9.9}"),
+            service("b", "{lbipam.cilium.io/ips: 10.9.9.9}"),
+        );
+        assert!(findings(&outside).is_empty());
+    }
+}
