@@ -416,16 +416,20 @@ fn write_tenant(w: &mut Out, rng: &mut Rng, t: &Tenant, pool_no: &mut usize) -> 
         }
     }
     // The tenant's own LoadBalancer Service (a database or MQTT broker exposed on the LAN).
-    let lb_value = if t.has(Defect::ServiceNotAdvertised) {
-        if t.lb_mode == "l2" { "arp" } else { "bpg" }
-    } else {
-        t.lb_mode
-    };
+    // The defect: the class of the other announcement mode. The pool still gives the Service an
+    // address (pools serve both Cilium classes), but the announcer its labels choose ignores
+    // that class and the other one does not select it.
     let class = match (rng.chance(30), t.lb_mode) {
+        _ if t.has(Defect::ServiceNotAdvertised) => Some(if t.lb_mode == "l2" {
+            "io.cilium/bgp-control-plane"
+        } else {
+            "io.cilium/l2-announcer"
+        }),
         (false, _) => None,
         (true, "l2") => Some("io.cilium/l2-announcer"),
         (true, _) => Some("io.cilium/bgp-control-plane"),
     };
+    let lb_value = t.lb_mode;
     push(
         "lb",
         "service",

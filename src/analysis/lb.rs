@@ -104,6 +104,14 @@ impl<'a> LbSelector<'a> {
             }
     }
 
+    /// Whether its selector takes the Service's labels, whatever the Service's class.
+    pub fn selects_labels(&self, catalog: &Catalog, svc: &Object) -> bool {
+        match self.selector {
+            Some(s) => s.matches(catalog.service_label(svc)),
+            None => self.kind != SelectorKind::Bgp,
+        }
+    }
+
     /// Every Service it selects, through the Catalog's label index.
     pub fn matching(&self, catalog: &Catalog) -> Vec<ObjectId> {
         if self.selector.is_none() && self.kind == SelectorKind::Bgp {

@@ -24,10 +24,7 @@ pub const RULE: Rule = Rule { meta: &META, check };
 const CONDITION: &str = "cilium.io/IPAMRequestSatisfied=False/no_pool";
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
-    let pool_ids = catalog.of_kind("cilium.io", "CiliumLoadBalancerIPPool");
-    // No pool in the tree: addresses come from elsewhere (a chart, MetalLB, a cloud), and
-    // LB-IPAM stays dormant. A pool cilint cannot fully read may select anything.
-    if pool_ids.is_empty() || pool_ids.iter().any(|&id| uncertain_pool(catalog, id)) {
+    if !applies(catalog) {
         return;
     }
     let selectors = lb::selectors(catalog);
@@ -35,6 +32,57 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         .iter()
         .filter(|s| s.kind == SelectorKind::Pool)
         .collect();
+    let found = unallocated(catalog, &selectors, &pools);
+    let mut stranded: BTreeMap<usize, Vec<ObjectId>> = BTreeMap::new();
+    for &(id, disabled_pool) in &found.services {
+        match disabled_pool {
+            Some(pool) => stranded.entry(pool).or_default().push(id),
+            None => out.push(no_pool(catalog, id, catalog.object(id), &pools)),
+        }
+    }
+    for (pool, services) in stranded {
+        out.extend(only_disabled(catalog, found.disabled[pool].0, &services));
+    }
+}
+
+/// Whether the tree decides which Services get addresses: it has pools, all of them readable.
+/// Without one, addresses come from elsewhere (a chart, MetalLB, a cloud), and LB-IPAM stays
+/// dormant; a pool cilint cannot fully read may select anything.
+fn applies(catalog: &Catalog) -> bool {
+    let pool_ids = catalog.of_kind("cilium.io", "CiliumLoadBalancerIPPool");
+    !pool_ids.is_empty() && !pool_ids.iter().any(|&id| uncertain_pool(catalog, id))
+}
+
+/// The LoadBalancer Services this rule reports: no enabled pool gives them an address. The
+/// later links of the chain (service-not-advertised) say nothing about them: one root cause.
+pub(super) fn services_without_pool(catalog: &Facts<'_>) -> HashSet<ObjectId> {
+    if !applies(catalog) {
+        return HashSet::new();
+    }
+    let selectors = lb::selectors(catalog);
+    let pools: Vec<&LbSelector> = selectors
+        .iter()
+        .filter(|s| s.kind == SelectorKind::Pool)
+        .collect();
+    unallocated(catalog, &selectors, &pools)
+        .services
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// The Services no enabled pool selects, in Catalog order, each with the disabled pool that
+/// would select it (its index in `disabled`), if any.
+struct Unallocated<'s> {
+    services: Vec<(ObjectId, Option<usize>)>,
+    disabled: Vec<(&'s LbSelector<'s>, HashSet<ObjectId>)>,
+}
+
+fn unallocated<'s>(
+    catalog: &Facts<'_>,
+    selectors: &'s [LbSelector<'s>],
+    pools: &[&'s LbSelector<'s>],
+) -> Unallocated<'s> {
     let selected: HashSet<ObjectId> = pools
         .iter()
         .filter(|p| p.effective)
@@ -42,8 +90,8 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         .collect();
     // What each disabled pool would select, computed only once a Service is left over.
     let mut disabled: Option<Vec<(&LbSelector, HashSet<ObjectId>)>> = None;
-    let mut stranded: BTreeMap<usize, Vec<ObjectId>> = BTreeMap::new();
-    let by_key = label_gaps::selectors_by_key(&selectors);
+    let mut services = Vec::new();
+    let by_key = label_gaps::selectors_by_key(selectors);
     for &id in catalog.of_kind("", "Service") {
         let svc = catalog.object(id);
         let Some(spec) = svc.service() else {
@@ -52,7 +100,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         if selected.contains(&id) || !spec.is_cilium_load_balancer() || !knowable(catalog, id) {
             continue;
         }
-        if svc.namespace_defaulted && misses_only_on_namespace(catalog, svc, &pools) {
+        if svc.namespace_defaulted && misses_only_on_namespace(catalog, svc, pools) {
             continue;
         }
         // A Service asking for specific addresses is service-ip-not-in-pool's: the pool that
@@ -62,7 +110,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         }
         // A Gateway whose labels are not propagated is reported once, by that rule.
         if let Some(gw) = catalog.generator(id)
-            && label_gaps::unpropagated_labels(catalog, &selectors, &by_key, gw).is_some()
+            && label_gaps::unpropagated_labels(catalog, selectors, &by_key, gw).is_some()
         {
             continue;
         }
@@ -73,15 +121,11 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 .map(|p| (*p, p.matching(catalog).into_iter().collect()))
                 .collect()
         });
-        match disabled.iter().position(|(_, ids)| ids.contains(&id)) {
-            Some(pool) => stranded.entry(pool).or_default().push(id),
-            None => out.push(no_pool(catalog, id, svc, &pools)),
-        }
+        services.push((id, disabled.iter().position(|(_, ids)| ids.contains(&id))));
     }
-    if let Some(disabled) = disabled {
-        for (pool, services) in stranded {
-            out.extend(only_disabled(catalog, disabled[pool].0, &services));
-        }
+    Unallocated {
+        services,
+        disabled: disabled.unwrap_or_default(),
     }
 }
 

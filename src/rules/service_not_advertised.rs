@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{Category, Facts, Rule, RuleMeta, label_gaps};
+use super::{Category, Facts, Rule, RuleMeta, label_gaps, service_ip_pool_missing};
 use crate::analysis::lb::{self, LbSelector, SelectorKind};
 use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
 use crate::diagnostic::{Finding, Severity};
@@ -44,12 +44,15 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let selects_nothing: Vec<bool> = matched.iter().map(Vec::is_empty).collect();
     let announced: HashSet<ObjectId> = matched.into_iter().flatten().collect();
     let by_key = label_gaps::selectors_by_key(&selectors);
+    // A Service no pool gives an address is service-ip-pool-missing's: the chain breaks there.
+    let without_pool = service_ip_pool_missing::services_without_pool(catalog);
     for &id in catalog.of_kind("", "Service") {
         let svc = catalog.object(id);
         let Some(spec) = svc.service() else {
             continue;
         };
-        if announced.contains(&id) || !spec.is_cilium_load_balancer() {
+        if announced.contains(&id) || !spec.is_cilium_load_balancer() || without_pool.contains(&id)
+        {
             continue;
         }
         // A Gateway whose labels are not propagated is reported once, by that rule.
@@ -129,6 +132,36 @@ fn not_advertised(
     };
     if !silent.is_empty() {
         return selects_nothing(catalog, finding, svc, silent, &where_labels);
+    }
+    // Selected on its labels by an announcer whose part of Cilium its class turns away.
+    if let (Some(spec), Some(s)) = (
+        svc.service(),
+        announcers
+            .iter()
+            .find(|s| s.effective && s.selects_labels(catalog, svc)),
+    ) && !s.kind.handles(spec)
+    {
+        let class = spec
+            .load_balancer_class
+            .as_ref()
+            .map_or("", |c| c.value.as_str());
+        let wanted = match s.kind {
+            SelectorKind::L2 => "io.cilium/l2-announcer",
+            _ => "io.cilium/bgp-control-plane",
+        };
+        let reserved = match class {
+            "io.cilium/l2-announcer" => "L2 announcements",
+            _ => "the BGP control plane",
+        };
+        let why = format!(
+            "{} selects it, but its `loadBalancerClass: {class}` reserves it for {reserved}",
+            s.describe(catalog)
+        );
+        return finding
+            .help(format!(
+                "{why}; set `loadBalancerClass: {wanted}`, or remove it (a class is fixed once the Service exists: recreate it)"
+            ))
+            .related(s.location, why);
     }
     match nearest_miss(catalog, svc, announcers) {
         Some((s, failures)) if failures.is_empty() => {
