@@ -8,8 +8,41 @@
 use std::collections::HashMap;
 
 use crate::analysis::lb::{self, LbSelector, UnpropagatedLabels};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
+use crate::diagnostic::Finding;
 use crate::model::ObjectId;
+
+/// The help for a Service the selector nearest to taking it misses on `failures` (its failing
+/// terms, written out): which terms it needs, and where a label would satisfy them.
+pub(super) fn nearest_miss(
+    finding: Finding,
+    catalog: &Catalog,
+    s: &LbSelector,
+    failures: &[String],
+    where_labels: &str,
+) -> Finding {
+    let terms = failures.join(", ");
+    // The special keys test the Service's own name and namespace: no label adds them.
+    let labels = failures
+        .iter()
+        .filter(|f| !f.contains(SERVICE_NAME_KEY) && !f.contains(SERVICE_NAMESPACE_KEY))
+        .count();
+    let fix = match labels {
+        0 => "its `io.kubernetes.service.*` terms test the Service's namespace and name, not \
+              labels: widen the selector to take it"
+            .to_string(),
+        n => format!(
+            "add the missing label{} to {where_labels}, or widen the selector",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    finding
+        .help(format!(
+            "nearest miss: {} needs {terms}; {fix}",
+            s.describe(catalog)
+        ))
+        .related(s.location, format!("nearest miss: needs {terms}"))
+}
 
 /// The keys a selector tests: `matchLabels` and `matchExpressions` alike.
 fn selector_keys<'a>(s: &LbSelector<'a>) -> impl Iterator<Item = &'a str> + 'a {

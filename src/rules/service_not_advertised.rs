@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::{Category, Facts, Rule, RuleMeta, label_gaps, service_ip_pool_missing};
 use crate::analysis::lb::{self, LbSelector, SelectorKind};
-use crate::catalog::{Catalog, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY};
+use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
 use crate::model::{Object, ObjectId};
 
@@ -180,27 +180,7 @@ fn not_advertised(
                 );
         }
         Some((s, failures)) => {
-            let terms = failures.join(", ");
-            // The special keys test the Service's own name and namespace: no label adds them.
-            let labels = failures
-                .iter()
-                .filter(|f| !f.contains(SERVICE_NAME_KEY) && !f.contains(SERVICE_NAMESPACE_KEY))
-                .count();
-            let fix = match labels {
-                0 => "its `io.kubernetes.service.*` terms test the Service's namespace and name, \
-                      not labels: widen the selector to take it"
-                    .to_string(),
-                n => format!(
-                    "add the missing label{} to {where_labels}, or widen the selector",
-                    if n == 1 { "" } else { "s" }
-                ),
-            };
-            finding = finding
-                .help(format!(
-                    "nearest miss: {} needs {terms}; {fix}",
-                    s.describe(catalog)
-                ))
-                .related(s.location, format!("nearest miss: needs {terms}"));
+            finding = label_gaps::nearest_miss(finding, catalog, s, &failures, &where_labels);
         }
         None => {
             finding = finding.help(format!(
