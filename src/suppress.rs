@@ -94,8 +94,8 @@ pub fn apply(
     }
     // Objects by identity as findings carry it; a duplicate object's annotation counts too.
     let mut by_object: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
-    // A HelmRelease's annotation covers what cilint renders from its values too.
-    let mut releases: HashMap<ObjectId, usize> = HashMap::new();
+    // Each annotated object's entry: a HelmRelease's covers what cilint renders from its values.
+    let mut annotated: HashMap<ObjectId, usize> = HashMap::new();
     for (id, o) in catalog.objects() {
         let (Some((_, value)), Some(location)) = (
             o.annotations.iter().find(|(k, _)| k == ANNOTATION),
@@ -110,7 +110,7 @@ pub fn apply(
             o.name.as_str(),
         );
         by_object.entry(key).or_default().push(entries.len());
-        releases.insert(id, entries.len());
+        annotated.insert(id, entries.len());
         entries.push(Entry {
             file: location.file,
             written: Written::Annotation(o),
@@ -129,9 +129,9 @@ pub fn apply(
     if entries.is_empty() {
         return findings;
     }
-    if !releases.is_empty() && !catalog.rendered_releases().is_empty() {
+    if !annotated.is_empty() && !catalog.rendered_releases().is_empty() {
         for (id, o) in catalog.objects() {
-            let Some(&entry) = catalog.rendered_by(id).and_then(|by| releases.get(&by)) else {
+            let Some(&entry) = catalog.rendered_by(id).and_then(|by| annotated.get(&by)) else {
                 continue;
             };
             let key = (

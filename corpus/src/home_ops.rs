@@ -203,8 +203,6 @@ struct Plan {
     lb_ips: usize,
     rendered: usize,
     defects: usize,
-    /// The defects planted in the current namespace.
-    ns_defects: Vec<Defect>,
 }
 
 impl Plan {
@@ -234,7 +232,6 @@ pub fn generate(w: &mut Out, rng: &mut Rng, budget: usize) -> io::Result<()> {
         lb_ips: 0,
         rendered: 0,
         defects: 0,
-        ns_defects: Vec::new(),
     };
     let mut ns_no = 0usize;
     'namespaces: loop {
@@ -246,7 +243,6 @@ pub fn generate(w: &mut Out, rng: &mut Rng, budget: usize) -> io::Result<()> {
         let charts = ns_no % CHART_NAMESPACE_EVERY == CHART_NAMESPACE_EVERY - 1;
         let ns = namespace_name(ns_no, charts);
         ns_no += 1;
-        plan.ns_defects.clear();
         let mut nrng = rng.fork();
         let size = nrng.range(20, 60);
         let mut apps = Vec::new();
@@ -302,14 +298,12 @@ fn plan_app(rng: &mut Rng, plan: &mut Plan) -> App {
     let name = plan.app_name(rng, APP_WORDS);
     let port = *rng.pick(PORTS);
     let due = ROUTE_DEFECTS[plan.defects % ROUTE_DEFECTS.len()];
-    let defect =
-        if plan.rendered >= DEFECT_EVERY * (plan.defects + 1) && !masks(due, &plan.ns_defects) {
-            plan.defects += 1;
-            plan.ns_defects.push(due);
-            Some(due)
-        } else {
-            None
-        };
+    let defect = if plan.rendered >= DEFECT_EVERY * (plan.defects + 1) {
+        plan.defects += 1;
+        Some(due)
+    } else {
+        None
+    };
     let mut app = App {
         name,
         port,
@@ -364,18 +358,6 @@ fn plan_app(rng: &mut Rng, plan: &mut Plan) -> App {
     }
     plan.rendered += app.rendered();
     app
-}
-
-/// A release that fails to render may have made any Service of its namespace (cilint treats its
-/// objects as unverifiable), so a missing backend beside one is not a definite miss: such a
-/// pair waits for the next namespace.
-fn masks(d: Defect, planted: &[Defect]) -> bool {
-    let other = match d {
-        Defect::BackendNotFound => Defect::ChartRenderFailed,
-        Defect::ChartRenderFailed => Defect::BackendNotFound,
-        _ => return false,
-    };
-    planted.contains(&other)
 }
 
 fn backends(rng: &mut Rng, two_services: bool) -> Backends {

@@ -229,7 +229,6 @@ fn overlap(earlier: &Object, later: &Object, a: &Interval, b: &Interval) -> Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
 
     fn pool(name: &str, blocks: &str, extra: &str) -> String {
         format!(
@@ -239,10 +238,7 @@ mod tests {
     }
 
     fn findings(yaml: &str) -> Vec<Finding> {
-        let c = Catalog::of_yaml(yaml, "default");
-        let mut out = Vec::new();
-        check(&Facts::new(&c), &mut out);
-        out
+        crate::rules::findings_in(check, yaml)
     }
 
     #[test]

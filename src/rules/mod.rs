@@ -170,6 +170,16 @@ docs!(
     "yaml-syntax",
 );
 
+/// A rule's findings on one YAML text, loaded as a file in the default namespace: the rules'
+/// unit tests.
+#[cfg(test)]
+pub(crate) fn findings_in(check: fn(&Facts<'_>, &mut Vec<Finding>), yaml: &str) -> Vec<Finding> {
+    let catalog = crate::catalog::Catalog::of_yaml(yaml, "default");
+    let mut out = Vec::new();
+    check(&Facts::new(&catalog), &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -343,10 +343,7 @@ spec: {ports: [{port: 8080}]}
 ";
 
     fn findings(yaml: &str) -> Vec<Finding> {
-        let c = Catalog::of_yaml(yaml, "default");
-        let mut out = Vec::new();
-        check(&Facts::new(&c), &mut out);
-        out
+        crate::rules::findings_in(check, yaml)
     }
 
     fn grant(api_version: &str, from_ns: &str, to_name: &str) -> String {

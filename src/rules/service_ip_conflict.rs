@@ -232,10 +232,7 @@ mod tests {
     }
 
     fn findings(yaml: &str) -> Vec<Finding> {
-        let c = Catalog::of_yaml(yaml, "default");
-        let mut out = Vec::new();
-        check(&Facts::new(&c), &mut out);
-        out
+        crate::rules::findings_in(check, yaml)
     }
 
     #[test]
