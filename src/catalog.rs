@@ -480,7 +480,7 @@ impl Catalog {
 
     /// For every Gateway of a Cilium class, the Service Cilium generates, with exactly the labels
     /// Cilium puts on it: two fixed ones and `spec.infrastructure.labels`, never
-    /// `metadata.labels`.
+    /// `metadata.labels`; and likewise `spec.infrastructure.annotations` only.
     fn add_gateway_services(&mut self) {
         let gateways: Vec<ObjectId> = self.of_kind(GATEWAY_GROUP, "Gateway").to_vec();
         for gw_id in gateways {
@@ -507,7 +507,7 @@ impl Catalog {
                 // What the Gateway's patch may change, its Service follows.
                 unverifiable: gw.unverifiable,
                 labels: labels.into(),
-                annotations: Box::default(),
+                annotations: spec.infrastructure_annotations.clone(),
                 origin: Origin::Generated { by: gw_id },
                 location: None,
                 name_span: Span::default(),

@@ -801,15 +801,27 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "gateway-generated-object-conflict",
+                "kubernetes/infrastructure/gateway/lan-gw-envoy.yaml",
+                6,
+                None,
+            ),
+            (
                 "gateway-labels-not-propagated",
                 "kubernetes/infrastructure/gateway/lan-gw.yaml",
                 7,
                 None,
             ),
             (
+                "gateway-annotations-not-propagated",
+                "kubernetes/infrastructure/gateway/lan-gw.yaml",
+                10,
+                None,
+            ),
+            (
                 "tls-secret-not-found",
                 "kubernetes/infrastructure/gateway/lan-gw.yaml",
-                17,
+                20,
                 None,
             ),
             (
@@ -833,19 +845,19 @@ fn homelab_mix() {
             (
                 "listener-conflict",
                 "kubernetes/infrastructure/gateway/lan-gw.yaml",
-                19,
+                22,
                 None,
             ),
             (
                 "certificate-ref-invalid",
                 "kubernetes/infrastructure/gateway/lan-gw.yaml",
-                29,
+                32,
                 None,
             ),
             (
                 "service-ip-conflict",
                 "kubernetes/infrastructure/gateway/lan-gw.yaml",
-                32,
+                35,
                 None,
             ),
             (
@@ -1175,7 +1187,7 @@ fn terraform_bootstrap() {
         &[
             ("kubernetes/apps/kube-system/hubble/httproute.yaml", 15),
             ("kubernetes/apps/monitoring/dashboards/httproute.yaml", 16),
-            ("kubernetes/apps/network/gateway/gateway.yaml", 31),
+            ("kubernetes/apps/network/gateway/gateway.yaml", 32),
         ],
     );
 }

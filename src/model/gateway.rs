@@ -6,7 +6,7 @@ use super::cilium::{LB_IPAM_IPS_ANNOTATIONS, parse_ips};
 use super::listener_tls::ListenerTls;
 use super::route::RouteKind;
 use super::selector::LabelSelector;
-use super::{GATEWAY_GROUP, Label, Spanned, Text, labels_from, text_at};
+use super::{GATEWAY_GROUP, Label, Spanned, Text, annotations_from, labels_from, text_at};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -16,6 +16,9 @@ pub struct Gateway {
     pub listeners: Box<[Listener]>,
     /// `spec.infrastructure.labels`: the only labels Cilium copies to the generated Service.
     pub infrastructure_labels: Box<[Label]>,
+    /// `spec.infrastructure.annotations`: the only annotations Cilium copies to the generated
+    /// Service (and CiliumEnvoyConfig).
+    pub infrastructure_annotations: Box<[(Text, Spanned<Text>)]>,
     /// Addresses the Gateway asks LB-IPAM for: an `lbipam.cilium.io/ips` (or
     /// `io.cilium/lb-ipam-ips`) infrastructure annotation, which Cilium lets win, else
     /// `spec.addresses` of type IPAddress.
@@ -133,6 +136,9 @@ impl Gateway {
                 .map(Listener::from_node)
                 .collect(),
             infrastructure_labels: labels_from(infrastructure.and_then(|i| i.get("labels"))),
+            infrastructure_annotations: annotations_from(
+                infrastructure.and_then(|i| i.get("annotations")),
+            ),
             requested_ips: requested_ips(spec),
             infrastructure_span: infrastructure.map(|n| n.span()),
             spec_span: Some(spec.span()),

@@ -121,6 +121,22 @@ pub fn labels_from(node: Option<Node<'_>>) -> Box<[Label]> {
         .collect()
 }
 
+/// An annotations map, each value with its span.
+pub fn annotations_from(node: Option<Node<'_>>) -> Box<[(Text, Spanned<Text>)]> {
+    node.map(Node::as_map)
+        .unwrap_or_default()
+        .filter_map(|(k, v)| {
+            Some((
+                text(k.as_str()?),
+                Spanned {
+                    value: text(v.as_str().unwrap_or_default()),
+                    span: v.span(),
+                },
+            ))
+        })
+        .collect()
+}
+
 pub fn label_value<'a>(labels: &'a [Label], key: &str) -> Option<&'a str> {
     labels
         .iter()
@@ -390,20 +406,7 @@ impl Object {
             (!is_cluster_scoped(kind)).then(|| text(written.unwrap_or(default_namespace)));
         let namespace_defaulted = namespace.is_some() && written.is_none();
         let labels_node = metadata.and_then(|m| m.get("labels"));
-        let annotations: Box<[(Text, Spanned<Text>)]> = metadata
-            .and_then(|m| m.get("annotations"))
-            .map(Node::as_map)
-            .unwrap_or_default()
-            .filter_map(|(k, v)| {
-                Some((
-                    text(k.as_str()?),
-                    Spanned {
-                        value: text(v.as_str().unwrap_or_default()),
-                        span: v.span(),
-                    },
-                ))
-            })
-            .collect();
+        let annotations = annotations_from(metadata.and_then(|m| m.get("annotations")));
         let group = group_of(api_version);
         let mut spec = Spec::from_document(group, kind, doc);
         if let Spec::Service(svc) = &mut spec {

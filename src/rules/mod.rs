@@ -13,9 +13,11 @@ mod chart_render_failed;
 mod cross_namespace;
 mod flux_variable_undefined;
 mod gateway_address_unsupported;
+mod gateway_annotations_not_propagated;
 mod gateway_api_bundle_too_old;
 mod gateway_api_version_unserved;
 mod gateway_class_not_found;
+mod gateway_generated_object_conflict;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod ip_pool_invalid;
@@ -78,9 +80,11 @@ pub static RULES: &[Rule] = &[
     chart_render_failed::RULE,
     flux_variable_undefined::RULE,
     gateway_address_unsupported::RULE,
+    gateway_annotations_not_propagated::RULE,
     gateway_api_bundle_too_old::RULE,
     gateway_api_version_unserved::RULE,
     gateway_class_not_found::RULE,
+    gateway_generated_object_conflict::RULE,
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     ip_pool_invalid::RULE,
@@ -139,9 +143,11 @@ docs!(
     "chart-render-failed",
     "flux-variable-undefined",
     "gateway-address-unsupported",
+    "gateway-annotations-not-propagated",
     "gateway-api-bundle-too-old",
     "gateway-api-version-unserved",
     "gateway-class-not-found",
+    "gateway-generated-object-conflict",
     "gateway-labels-not-propagated",
     "invalid-object",
     "ip-pool-invalid",

@@ -34,19 +34,12 @@ const SHARING_KEYS: [&str; 2] = [
 enum Sharing<'a> {
     None,
     Key(&'a str),
-    /// A placeholder, or a Gateway's Service whose `spec.infrastructure.annotations` cilint
-    /// does not read: any key is possible.
+    /// A placeholder: any key is possible.
     Unknown,
 }
 
+/// A Gateway's Service carries the Gateway's `spec.infrastructure.annotations`.
 fn sharing(catalog: &Catalog, id: ObjectId) -> Sharing<'_> {
-    if let Some(gw) = catalog.generator(id) {
-        let gw = catalog.object(gw).gateway();
-        return match gw.and_then(|g| g.infrastructure_span) {
-            Some(_) => Sharing::Unknown,
-            None => Sharing::None,
-        };
-    }
     let svc = catalog.object(id);
     match svc
         .annotations
