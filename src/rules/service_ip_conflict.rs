@@ -10,7 +10,7 @@ use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::{Catalog, placeholder};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::cilium::LB_IPAM_IPS_ANNOTATIONS;
-use crate::model::{ObjectId, Spec};
+use crate::model::{ObjectId, Spec, Text};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -52,13 +52,69 @@ fn sharing(catalog: &Catalog, id: ObjectId) -> Sharing<'_> {
     }
 }
 
-/// Whether the two may share an address as far as cilint can tell.
-fn may_share(a: &Sharing, b: &Sharing) -> bool {
-    match (a, b) {
-        (Sharing::Unknown, _) | (_, Sharing::Unknown) => true,
-        (Sharing::Key(a), Sharing::Key(b)) => a == b,
-        _ => false,
+/// Why two Services that request one address cannot share it, as far as cilint can tell.
+enum Blocker {
+    /// They do not carry the same sharing key.
+    NoCommonKey,
+    /// The same key, in different namespaces, without `sharing-cross-namespace` allowing it on
+    /// both.
+    Namespaces(String),
+    /// The same key, but both listen on this port and protocol.
+    Ports(String, u32, Text),
+}
+
+/// The cross-namespace sharing annotation and its older alias.
+const CROSS_NAMESPACE_KEYS: [&str; 2] = [
+    "lbipam.cilium.io/sharing-cross-namespace",
+    "io.cilium/lb-ipam-sharing-cross-namespace",
+];
+
+fn blocker(catalog: &Catalog, a: ObjectId, b: ObjectId) -> Option<Blocker> {
+    let key = match (sharing(catalog, a), sharing(catalog, b)) {
+        (Sharing::Unknown, _) | (_, Sharing::Unknown) => return None,
+        (Sharing::Key(x), Sharing::Key(y)) if x == y => x.to_string(),
+        _ => return Some(Blocker::NoCommonKey),
+    };
+    let (sa, sb) = (catalog.object(a), catalog.object(b));
+    if sa.namespace != sb.namespace
+        && !(allows_namespace(sa, sb.namespace.as_deref())
+            && allows_namespace(sb, sa.namespace.as_deref()))
+    {
+        return Some(Blocker::Namespaces(key));
     }
+    // Ports a patch or an operator may change are not known.
+    if catalog.ports_unknown(a) || catalog.ports_unknown(b) {
+        return None;
+    }
+    let (Some(pa), Some(pb)) = (sa.service(), sb.service()) else {
+        return None;
+    };
+    pa.ports
+        .iter()
+        .find(|p| {
+            pb.ports
+                .iter()
+                .any(|q| q.port == p.port && q.protocol == p.protocol)
+        })
+        .map(|p| Blocker::Ports(key, p.port, p.protocol.clone()))
+}
+
+/// Whether a Service's `sharing-cross-namespace` annotation lets it share with `namespace`: a
+/// comma-separated list of namespaces, or `*`. A placeholder may allow anything.
+fn allows_namespace(svc: &crate::model::Object, namespace: Option<&str>) -> bool {
+    let Some((_, value)) = svc
+        .annotations
+        .iter()
+        .find(|(k, _)| CROSS_NAMESPACE_KEYS.contains(&k.as_str()))
+    else {
+        return false;
+    };
+    placeholder(&value.value).is_some()
+        || value
+            .value
+            .split(',')
+            .map(str::trim)
+            .any(|ns| ns == "*" || Some(ns) == namespace)
 }
 
 /// The addresses a Service requests, for each the node that writes it: the annotation value,
@@ -153,14 +209,22 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         }
         services.sort_by_key(|(_, at)| *at);
         for (n, &(later, at)) in services.iter().enumerate().skip(1) {
-            let clash = services[..n].iter().find(|&&(earlier, _)| {
+            let clash = services[..n].iter().find_map(|&(earlier, earlier_at)| {
                 let (e, l) = (catalog.object(earlier), catalog.object(later));
                 // The same Service written twice in one world is one object.
-                e.qualified_name() != l.qualified_name()
-                    && !may_share(&sharing(catalog, earlier), &sharing(catalog, later))
+                if e.qualified_name() == l.qualified_name() {
+                    return None;
+                }
+                blocker(catalog, earlier, later).map(|b| (earlier, earlier_at, b))
             });
-            if let (Some(&(earlier, earlier_at)), Some(at)) = (clash, at) {
-                out.push(conflict(catalog, ip, (later, at), (earlier, earlier_at)));
+            if let (Some((earlier, earlier_at, why)), Some(at)) = (clash, at) {
+                out.push(conflict(
+                    catalog,
+                    ip,
+                    (later, at),
+                    (earlier, earlier_at),
+                    why,
+                ));
             }
         }
     }
@@ -183,31 +247,56 @@ fn conflict(
     ip: IpAddr,
     (later, at): (ObjectId, Location),
     (earlier, earlier_at): (ObjectId, Option<Location>),
+    why: Blocker,
 ) -> Finding {
+    let (later_name, earlier_name) = (describe(catalog, later), describe(catalog, earlier));
+    let (because, reason, help) = match why {
+        Blocker::NoCommonKey => (
+            "without a common `lbipam.cilium.io/sharing-key`".to_string(),
+            "already_allocated",
+            format!(
+                "give one of the two another address; or, if they are meant to share {ip} \
+                 (different ports), put the same `lbipam.cilium.io/sharing-key` annotation on \
+                 both (and `lbipam.cilium.io/sharing-cross-namespace` when they are in \
+                 different namespaces)"
+            ),
+        ),
+        Blocker::Namespaces(key) => (
+            format!(
+                "with the sharing key `{key}` but from another namespace, which \
+                 `lbipam.cilium.io/sharing-cross-namespace` does not allow on both"
+            ),
+            "already_allocated",
+            format!(
+                "sharing across namespaces needs `lbipam.cilium.io/sharing-cross-namespace` on \
+                 both Services, naming the other's namespace (or `*`); or give one of them \
+                 another address"
+            ),
+        ),
+        Blocker::Ports(key, port, protocol) => (
+            format!("with the sharing key `{key}`, but both use port {port}/{protocol}"),
+            "already_allocated_incompatible_service",
+            format!(
+                "Services sharing {ip} must use different ports: move one of them off \
+                 {port}/{protocol}, or give it another address"
+            ),
+        ),
+    };
     Finding::new(
         &META,
         at,
         format!(
-            "{} requests {ip}, which {} requests too, without a common \
-             `lbipam.cilium.io/sharing-key`: LB-IPAM gives the address to one of them and the \
-             other stays <pending>; which one is not known",
-            describe(catalog, later),
-            describe(catalog, earlier)
+            "{later_name} requests {ip}, which {earlier_name} requests too, {because}: LB-IPAM \
+             gives the address to one of them and the other stays <pending>; which one is not \
+             known"
         ),
     )
     .object(catalog.object(later))
     .field(format!("requested address {ip}"))
     .label("requested twice")
-    .condition("cilium.io/IPAMRequestSatisfied=False/already_allocated")
-    .help(format!(
-        "give one of the two another address; or, if they are meant to share {ip} (different \
-         ports), put the same `lbipam.cilium.io/sharing-key` annotation on both (and \
-         `lbipam.cilium.io/sharing-cross-namespace` when they are in different namespaces)"
-    ))
-    .related(
-        earlier_at,
-        format!("{} requests {ip} too", describe(catalog, earlier)),
-    )
+    .condition(format!("cilium.io/IPAMRequestSatisfied=False/{reason}"))
+    .help(help)
+    .related(earlier_at, format!("{earlier_name} requests {ip} too"))
 }
 
 #[cfg(test)]
@@ -276,5 +365,56 @@ mod tests {
             service("b", "{lbipam.cilium.io/ips: 10.9.9.9}"),
         );
         assert!(findings(&outside).is_empty());
+    }
+
+    fn service_in(namespace: &str, name: &str, annotations: &str, port: u32) -> String {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {namespace}, \
+             annotations: {annotations}}}\nspec: {{type: LoadBalancer, ports: [{{port: {port}, \
+             protocol: UDP}}]}}\n"
+        )
+    }
+
+    #[test]
+    fn a_shared_key_needs_cross_namespace_consent_on_both_and_distinct_ports() {
+        let key = "lbipam.cilium.io/ips: 192.168.1.53, lbipam.cilium.io/sharing-key: dns";
+        let across = |a: &str, b: &str| {
+            format!(
+                "{POOL}{}{}",
+                service_in("dns", "blocky", &format!("{{{key}{a}}}"), 53),
+                service_in("home", "pihole", &format!("{{{key}{b}}}"), 5353),
+            )
+        };
+        let one_side = findings(&across(
+            ", lbipam.cilium.io/sharing-cross-namespace: home",
+            "",
+        ));
+        assert_eq!(one_side.len(), 1);
+        assert!(
+            one_side[0].message.contains("from another namespace"),
+            "{}",
+            one_side[0].message
+        );
+        let both = across(
+            ", lbipam.cilium.io/sharing-cross-namespace: home",
+            ", io.cilium/lb-ipam-sharing-cross-namespace: \"*\"",
+        );
+        assert!(findings(&both).is_empty());
+        let same_port = format!(
+            "{POOL}{}{}",
+            service_in("dns", "blocky", &format!("{{{key}}}"), 53),
+            service_in("dns", "pihole", &format!("{{{key}}}"), 53),
+        );
+        let found = findings(&same_port);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("but both use port 53/UDP"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(
+            found[0].condition.as_deref(),
+            Some("cilium.io/IPAMRequestSatisfied=False/already_allocated_incompatible_service")
+        );
     }
 }
