@@ -99,3 +99,43 @@ fn readme_lists_every_output_format() {
     let row = format!("| `--format {}` |", offered.replace('|', "\\|"));
     assert!(readme.contains(&row), "README.md should have the row {row}");
 }
+
+/// The rules of the address path (issue 18) each draw the path on their page, the same picture
+/// everywhere, and say which link they check.
+#[test]
+fn address_path_rules_draw_the_chain() {
+    const ADDRESS_PATH: &[&str] = &[
+        "gateway-annotations-not-propagated",
+        "gateway-generated-object-conflict",
+        "gateway-labels-not-propagated",
+        "ip-pool-invalid",
+        "selector-matches-nothing",
+        "service-ip-conflict",
+        "service-ip-not-in-pool",
+        "service-ip-pool-missing",
+        "service-not-advertised",
+        "service-pools-ambiguous",
+    ];
+    let chain = |id: &str| -> (String, String) {
+        let page = std::fs::read_to_string(format!("rules/{id}.md")).unwrap();
+        let section = page
+            .split_once("\n## The chain\n")
+            .unwrap_or_else(|| panic!("rules/{id}.md lacks `## The chain`"))
+            .1;
+        let section = section.split("\n## ").next().unwrap();
+        let picture = section
+            .split("```")
+            .nth(1)
+            .unwrap_or_else(|| panic!("rules/{id}.md: the chain has no picture"));
+        let checks = section
+            .lines()
+            .find(|l| l.starts_with("This rule checks link"))
+            .unwrap_or_else(|| panic!("rules/{id}.md: the chain says no link"));
+        (picture.to_string(), checks.to_string())
+    };
+    let (first, _) = chain(ADDRESS_PATH[0]);
+    for id in ADDRESS_PATH {
+        let (picture, _) = chain(id);
+        assert_eq!(picture, first, "rules/{id}.md draws another chain");
+    }
+}

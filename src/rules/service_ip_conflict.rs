@@ -17,8 +17,8 @@ pub static META: RuleMeta = RuleMeta {
     id: "service-ip-conflict",
     severity: Severity::Error,
     category: Category::Cilium,
-    summary: "two LoadBalancer Services request the same LB-IPAM address without a common \
-              sharing key",
+    summary: "two LoadBalancer Services request the same LB-IPAM address and cannot share it (no \
+              common sharing key, no cross-namespace consent, or colliding ports)",
 };
 
 pub const RULE: Rule = Rule { meta: &META, check };
