@@ -19,6 +19,7 @@ pub use charts::ReleaseRender;
 use crate::config::ExternalObject;
 use crate::layout::Shadow;
 use crate::load::FileContents;
+use crate::model::cilium_config::{CiliumSetting, Setting};
 use crate::model::helm::HelmChart;
 use crate::model::route::BackendRef;
 use crate::model::selector::{LabelSelector, Operator};
@@ -197,6 +198,11 @@ impl Objects {
         &self.chunks[chunk as usize][i as usize]
     }
 
+    fn get_mut(&mut self, id: ObjectId) -> &mut Object {
+        let (chunk, i) = self.at[id.0 as usize];
+        &mut self.chunks[chunk as usize][i as usize]
+    }
+
     fn len(&self) -> usize {
         self.at.len()
     }
@@ -277,6 +283,7 @@ pub struct Catalog {
     unparsed_names: HashMap<Text, String>,
     /// The Cilium and Gateway API versions the world's files pin, in file order.
     pins: Vec<Pin>,
+    cilium_settings: Vec<CiliumSetting>,
     /// What rendering each app-template HelmRelease gave, in load order.
     renders: Vec<ReleaseRender>,
     /// Each rendered object: the index of its release's render, and its values key.
@@ -312,6 +319,7 @@ impl Catalog {
             shadows: HashMap::default(),
             unparsed_names: HashMap::default(),
             pins: Vec::new(),
+            cilium_settings: Vec::new(),
             renders: Vec::new(),
             rendered_from: HashMap::default(),
             strict: false,
@@ -339,6 +347,7 @@ impl Catalog {
                 .extend(contents.undefined.into_iter().map(|u| (file, u)));
             c.objects.extend(contents.objects);
             c.pins.extend(contents.pins);
+            c.cilium_settings.extend(contents.cilium_settings);
             commands.extend(contents.commands.into_iter().map(|cmd| (file, cmd)));
             c.suppressions
                 .extend(contents.suppressions.into_iter().map(|s| (file, s)));
@@ -357,6 +366,7 @@ impl Catalog {
         }
         c.add_rendered_charts();
         c.add_gateway_services();
+        c.apply_default_lb_service_ipam();
         c.add_certificate_secrets();
         c.add_external_secrets();
         c.add_sealed_secrets();
@@ -483,6 +493,13 @@ impl Catalog {
     /// `metadata.labels`; and likewise `spec.infrastructure.annotations` only.
     fn add_gateway_services(&mut self) {
         let gateways: Vec<ObjectId> = self.of_kind(GATEWAY_GROUP, "Gateway").to_vec();
+        // In host-network mode the Service is a NodePort (ClusterIP before 1.18): no pool, no
+        // announcement.
+        let service_type = if self.gateways_on_host_network() {
+            "NodePort"
+        } else {
+            "LoadBalancer"
+        };
         for gw_id in gateways {
             if !self.is_cilium_gateway(gw_id) {
                 continue;
@@ -513,7 +530,7 @@ impl Catalog {
                 name_span: Span::default(),
                 labels_span: None,
                 spec: Spec::Service(Box::new(Service {
-                    service_type: "LoadBalancer".into(),
+                    service_type: service_type.into(),
                     selector: None,
                     ports: ports
                         .into_iter()
@@ -528,6 +545,7 @@ impl Catalog {
                     load_balancer_class: None,
                     external_traffic_policy: None,
                     requested_ips: spec.requested_ips.clone(),
+                    default_ipam_elsewhere: None,
                 })),
             };
             let svc_id = self.insert(service);
@@ -660,6 +678,7 @@ impl Catalog {
                             load_balancer_class: None,
                             external_traffic_policy: None,
                             requested_ips: Box::default(),
+                            default_ipam_elsewhere: None,
                         })),
                         _ => Spec::Secret(Box::default()),
                     };
@@ -1031,6 +1050,52 @@ impl Catalog {
     /// The versions the world's files pin (`analysis::versions` decides which hold).
     pub fn pins(&self) -> &[Pin] {
         &self.pins
+    }
+
+    /// A Cilium setting as the world writes it, with where it is first written: `None` when
+    /// nothing writes it, or two places disagree (then the chart default is no safer a guess).
+    pub fn cilium_setting<T: PartialEq>(
+        &self,
+        pick: impl Fn(&Setting) -> Option<T>,
+    ) -> Option<(T, Location)> {
+        let mut written = self
+            .cilium_settings
+            .iter()
+            .filter_map(|s| Some((pick(&s.setting)?, s.location)));
+        let first = written.next()?;
+        written.all(|(v, _)| v == first.0).then_some(first)
+    }
+
+    /// Whether Cilium runs its Gateways on the host network: their Services are then not
+    /// LoadBalancers (semantics.md §1.5).
+    fn gateways_on_host_network(&self) -> bool {
+        let on = self.cilium_setting(|s| match s {
+            Setting::GatewayHostNetwork(b) => Some(*b),
+            _ => None,
+        });
+        on.is_some_and(|(b, _)| b)
+    }
+
+    /// With `defaultLBServiceIPAM` other than `lbipam`, LoadBalancer Services without a
+    /// `loadBalancerClass` are node IPAM's (or nobody's): LB-IPAM, the L2 announcer and BGP
+    /// leave them alone (semantics.md §2, "Eligible Services").
+    fn apply_default_lb_service_ipam(&mut self) {
+        let Some((ipam, _)) = self.cilium_setting(|s| match s {
+            Setting::DefaultLbServiceIpam(v) => Some(v.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        if ipam == "lbipam" {
+            return;
+        }
+        for id in self.of_kind("", "Service").to_vec() {
+            if let Spec::Service(svc) = &mut self.objects.get_mut(id).spec
+                && svc.load_balancer_class.is_none()
+            {
+                svc.default_ipam_elsewhere = Some(ipam.clone());
+            }
+        }
     }
 
     pub fn object(&self, id: ObjectId) -> &Object {
@@ -1628,6 +1693,57 @@ mod tests {
             Lookup::Unverifiable(reason) => reason,
             other => panic!("{kind} {ns}/{name}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn cilium_settings_change_which_services_are_cilium_load_balancers() {
+        let tree = |values: &str| {
+            catalog(&format!(
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+                 metadata: {{name: cilium, namespace: kube-system}}\n\
+                 spec:\n  chart: {{spec: {{chart: cilium, version: 1.19.3}}}}\n  values: {values}\n\
+                 ---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\
+                 metadata: {{name: gw}}\nspec: {{gatewayClassName: cilium}}\n\
+                 ---\napiVersion: v1\nkind: Service\nmetadata: {{name: plain}}\n\
+                 spec: {{type: LoadBalancer}}\n\
+                 ---\napiVersion: v1\nkind: Service\nmetadata: {{name: l2}}\n\
+                 spec: {{type: LoadBalancer, loadBalancerClass: io.cilium/l2-announcer}}\n"
+            ))
+        };
+        let cilium_lbs = |c: &Catalog| -> Vec<String> {
+            c.cilium_services_matching(None)
+                .into_iter()
+                .map(|id| c.object(id).name.to_string())
+                .collect()
+        };
+        assert_eq!(
+            cilium_lbs(&tree("{}")),
+            ["plain", "l2", "cilium-gateway-gw"]
+        );
+        assert_eq!(
+            cilium_lbs(&tree(
+                "{gatewayAPI: {enabled: true, hostNetwork: {enabled: true}}}"
+            )),
+            ["plain", "l2"]
+        );
+        assert_eq!(
+            cilium_lbs(&tree("{defaultLBServiceIPAM: nodeipam}")),
+            ["l2"]
+        );
+        assert_eq!(
+            cilium_lbs(&tree("{defaultLBServiceIPAM: lbipam}")),
+            ["plain", "l2", "cilium-gateway-gw"]
+        );
+        // Two places that disagree leave the chart default.
+        let disagreeing = format!(
+            "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cilium-config}}\n\
+             data: {{default-lb-service-ipam: lbipam}}\n",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+             helmCharts:\n- {name: cilium, valuesInline: {defaultLBServiceIPAM: none}}\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {name: plain}\n\
+             spec: {type: LoadBalancer}\n"
+        );
+        assert_eq!(cilium_lbs(&catalog(&disagreeing)), ["plain"]);
     }
 
     #[test]

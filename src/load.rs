@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
 use crate::model::Object;
-use crate::model::{gitops, versions};
+use crate::model::{cilium_config, gitops, versions};
 use crate::source::yaml::{self, Node, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
 use substitute::Vars;
@@ -224,6 +224,12 @@ fn add_document(
             if let [o] = objects.as_slice() {
                 out.pins
                     .extend(versions::pins(doc, file, &o.api_version, &o.kind));
+                out.cilium_settings.extend(cilium_config::settings(
+                    doc,
+                    file,
+                    &o.api_version,
+                    &o.kind,
+                ));
             }
             out.objects.extend(objects)
         }

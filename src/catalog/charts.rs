@@ -347,6 +347,7 @@ fn objects(
                 .as_ref()
                 .map(|ip| crate::model::cilium::parse_ips(&ip.value).into())
                 .unwrap_or_default(),
+            default_ipam_elsewhere: None,
         };
         service.request_from_annotations(&annotations);
         let key = text(&format!("service.{}", s.id));

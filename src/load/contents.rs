@@ -1,6 +1,7 @@
 //! What loading one file gives: its objects, commands, suppressions and layout documents.
 
 use crate::load::substitute::Undefined;
+use crate::model::cilium_config::CiliumSetting;
 use crate::model::gitops::LayoutDoc;
 use crate::model::versions::Pin;
 use crate::model::{Object, Text, text};
@@ -32,6 +33,8 @@ pub struct FileContents {
     pub undefined: Vec<Undefined>,
     /// The Cilium and Gateway API versions the file pins.
     pub pins: Vec<Pin>,
+    /// The Cilium settings the file writes.
+    pub cilium_settings: Vec<CiliumSetting>,
 }
 
 /// The part of a file that does not parse, from the start of the document holding the syntax

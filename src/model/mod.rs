@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app_template;
 pub mod cilium;
+pub mod cilium_config;
 pub mod gateway;
 pub mod gateway_address;
 pub mod gitops;

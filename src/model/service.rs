@@ -43,6 +43,10 @@ pub struct Service {
     /// Addresses requested from LB-IPAM: the `lbipam.cilium.io/ips` annotation (or its alias),
     /// else `spec.loadBalancerIP`.
     pub requested_ips: Box<[IpAddr]>,
+    /// Set (to `nodeipam` or `none`) when the cluster's `defaultLBServiceIPAM` hands Services
+    /// without a `loadBalancerClass` to another IPAM: Cilium's LB features then leave this one
+    /// alone.
+    pub default_ipam_elsewhere: Option<Text>,
 }
 
 impl Service {
@@ -88,6 +92,7 @@ impl Service {
             requested_ips: str_of("loadBalancerIP")
                 .map(|ip| super::cilium::parse_ips(&ip).into())
                 .unwrap_or_default(),
+            default_ipam_elsewhere: None,
         }
     }
 
@@ -109,6 +114,7 @@ impl Service {
     /// LoadBalancer without a class, or with one of Cilium's classes.
     pub fn is_cilium_load_balancer(&self) -> bool {
         self.is_load_balancer()
+            && self.default_ipam_elsewhere.is_none()
             && self.load_balancer_class.as_ref().is_none_or(|c| {
                 matches!(
                     c.value.as_str(),
