@@ -267,11 +267,9 @@ fn conflict(
                  `lbipam.cilium.io/sharing-cross-namespace` does not allow on both"
             ),
             "already_allocated",
-            format!(
-                "sharing across namespaces needs `lbipam.cilium.io/sharing-cross-namespace` on \
-                 both Services, naming the other's namespace (or `*`); or give one of them \
-                 another address"
-            ),
+            "sharing across namespaces needs `lbipam.cilium.io/sharing-cross-namespace` on both \
+             Services, naming the other's namespace (or `*`); or give one of them another address"
+                .to_string(),
         ),
         Blocker::Ports(key, port, protocol) => (
             format!("with the sharing key `{key}`, but both use port {port}/{protocol}"),
