@@ -19,6 +19,9 @@ pub enum Setting {
     /// `defaultLBServiceIPAM` (`default-lb-service-ipam`): `lbipam` (the default), `nodeipam`
     /// or `none`; which IPAM handles LoadBalancer Services without a `loadBalancerClass`.
     DefaultLbServiceIpam(Text),
+    /// `gatewayAPI.externalTrafficPolicy` (`gateway-api-service-externaltrafficpolicy`): the
+    /// policy of Gateway Services whose class config sets none (default `Cluster`).
+    GatewayExternalTrafficPolicy(Text),
 }
 
 impl Setting {
@@ -27,6 +30,7 @@ impl Setting {
         match self {
             Setting::GatewayHostNetwork(_) => "gatewayAPI.hostNetwork.enabled",
             Setting::DefaultLbServiceIpam(_) => "defaultLBServiceIPAM",
+            Setting::GatewayExternalTrafficPolicy(_) => "gatewayAPI.externalTrafficPolicy",
         }
     }
 }
@@ -119,6 +123,14 @@ fn helm(values: Node<'_>, file: FileId) -> Vec<CiliumSetting> {
             location: at(file, n),
         });
     }
+    if let Some(n) = values.at(&["gatewayAPI", "externalTrafficPolicy"])
+        && let Some(v) = n.as_str()
+    {
+        out.push(CiliumSetting {
+            setting: Setting::GatewayExternalTrafficPolicy(text(v)),
+            location: at(file, n),
+        });
+    }
     out
 }
 
@@ -141,6 +153,14 @@ fn config_map(data: Option<Node<'_>>, file: FileId) -> Vec<CiliumSetting> {
     {
         out.push(CiliumSetting {
             setting: Setting::DefaultLbServiceIpam(text(v)),
+            location: at(file, n),
+        });
+    }
+    if let Some(n) = data.get("gateway-api-service-externaltrafficpolicy")
+        && let Some(v) = n.as_str()
+    {
+        out.push(CiliumSetting {
+            setting: Setting::GatewayExternalTrafficPolicy(text(v)),
             location: at(file, n),
         });
     }
@@ -167,12 +187,14 @@ mod tests {
     fn helm_values_of_the_cilium_chart_wherever_they_are_written() {
         let flux = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cilium}\n\
             spec:\n  chartRef: {kind: OCIRepository, name: cilium}\n  values:\n    \
-            defaultLBServiceIPAM: nodeipam\n    gatewayAPI: {enabled: true, hostNetwork: {enabled: true}}\n";
+            defaultLBServiceIPAM: nodeipam\n    gatewayAPI: {enabled: true, hostNetwork: {enabled: true}, \
+            externalTrafficPolicy: Local}\n";
         assert_eq!(
             of(flux),
             [
                 Setting::GatewayHostNetwork(true),
-                Setting::DefaultLbServiceIpam("nodeipam".into())
+                Setting::DefaultLbServiceIpam("nodeipam".into()),
+                Setting::GatewayExternalTrafficPolicy("Local".into())
             ]
         );
         let argo = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: cilium}\n\
