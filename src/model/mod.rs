@@ -7,6 +7,7 @@ pub mod cilium;
 pub mod gateway;
 pub mod gateway_address;
 pub mod gitops;
+pub mod go_regexp;
 pub mod helm;
 pub mod hostname;
 pub mod listener_set;
