@@ -145,13 +145,15 @@ impl Visitor for Walk<'_> {
             Ast::Assertion(a) => {
                 use ast::AssertionKind::*;
                 match a.kind {
-                    WordBoundaryStart | WordBoundaryEnd | WordBoundaryStartAngle
-                    | WordBoundaryEndAngle | WordBoundaryStartHalf | WordBoundaryEndHalf => {
-                        differently(format!(
-                            "`{}` is not a word boundary in Go: Go reads it as literal text",
-                            self.text(&a.span)
-                        ))
-                    }
+                    WordBoundaryStart
+                    | WordBoundaryEnd
+                    | WordBoundaryStartAngle
+                    | WordBoundaryEndAngle
+                    | WordBoundaryStartHalf
+                    | WordBoundaryEndHalf => differently(format!(
+                        "`{}` is not a word boundary in Go: Go reads it as literal text",
+                        self.text(&a.span)
+                    )),
                     _ => Ok(()),
                 }
             }
@@ -320,7 +322,17 @@ mod tests {
     fn what_only_the_regex_crate_refuses_is_left_alone() {
         // Go: a class holding `[`; `\Q…\E` quoting; literal `{`; octal; `\b` + text;
         // a name starting with a digit.
-        for p in ["[[]", "\\Q.*\\E", "a{2", "a{}", "\\0", "\\12", "\\b{x}", "(?P<1a>x)", "a{,3}"] {
+        for p in [
+            "[[]",
+            "\\Q.*\\E",
+            "a{2",
+            "a{}",
+            "\\0",
+            "\\12",
+            "\\b{x}",
+            "(?P<1a>x)",
+            "a{,3}",
+        ] {
             assert_eq!(check(p), None, "{p}");
         }
     }

@@ -27,7 +27,7 @@ use crate::source::{Location, Span};
 
 pub use api::NotAnObject;
 pub use cilium::{BgpAdvertisement, L2Policy, LbIpPool};
-pub use gateway::{Gateway, GatewayClass};
+pub use gateway::{Gateway, GatewayClass, GatewayClassConfig};
 pub use route::Route;
 pub use service::Service;
 pub use workload::Workload;
@@ -157,6 +157,7 @@ pub struct ObjectId(pub u32);
 pub enum Spec {
     Gateway(Box<Gateway>),
     GatewayClass(Box<GatewayClass>),
+    GatewayClassConfig(Box<GatewayClassConfig>),
     Route(Box<Route>),
     Service(Box<Service>),
     Workload(Box<Workload>),
@@ -470,6 +471,9 @@ impl Spec {
             }
             ("cilium.io", "CiliumLoadBalancerIPPool") => {
                 Spec::LbIpPool(LbIpPool::from_spec(spec).into())
+            }
+            ("cilium.io", "CiliumGatewayClassConfig") => {
+                Spec::GatewayClassConfig(GatewayClassConfig::from_spec(spec).into())
             }
             ("cilium.io", "CiliumL2AnnouncementPolicy") => {
                 Spec::L2Policy(L2Policy::from_spec(spec).into())
