@@ -198,8 +198,8 @@ fn flags(f: &ast::Flags, walk: &Walk<'_>) -> Result<(), GoRegexp> {
         ) = item.kind
         {
             return Err(GoRegexp::Rejected(format!(
-                "invalid or unsupported Perl syntax `{}`: Go knows only the flags i, m, s and U",
-                walk.text(&f.span)
+                "invalid or unsupported Perl syntax: Go has no flag `{}`, only i, m, s and U",
+                walk.text(&item.span)
             )));
         }
     }

@@ -223,8 +223,12 @@ fn invalid(catalog: &Catalog, site: &Site, left: &[ObjectId]) -> Option<Finding>
     let strands = if left.is_empty() {
         String::new()
     } else {
+        let other = match site.role {
+            Role::PoolServices => "pool",
+            _ => "announcer",
+        };
         format!(
-            "; {} meant for it {} nothing else",
+            "; {} meant for it {} no other {other}",
             stranded::count(catalog, left),
             if left.len() == 1 { "has" } else { "have" }
         )
