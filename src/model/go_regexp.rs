@@ -48,7 +48,8 @@ fn rejected_by_both(pattern: &str, e: &ast::Error) -> Option<String> {
         }
         ErrorKind::RepetitionCountInvalid => format!("invalid repeat count `{at}`"),
         ErrorKind::RepetitionMissing => {
-            format!("missing argument to repetition operator `{at}`")
+            let op: String = pattern[e.span().start.offset..].chars().take(1).collect();
+            format!("missing argument to repetition operator `{op}`")
         }
         ErrorKind::EscapeHexEmpty
         | ErrorKind::EscapeHexInvalid
@@ -264,6 +265,7 @@ mod tests {
             "(eth",
             "eth)",
             "*eth",
+            "*.30",
             "[9-0]",
             "a{3,2}",
             "eth\\",

@@ -36,8 +36,9 @@ fn check(facts: &Facts<'_>, out: &mut Vec<Finding>) {
     if !selectors.iter().any(|s| s.kind == SelectorKind::L2) {
         return;
     }
+    let release = facts.versions.cilium.map(|(v, _)| v);
     // What the release does: `None` when not known to the patch.
-    let local_aware = facts.versions.cilium.and_then(|(v, _)| {
+    let local_aware = release.and_then(|v| {
         if (v.major, v.minor) != (1, 20) {
             Some(v.at_least(LOCAL_AWARE))
         } else {
@@ -77,7 +78,12 @@ fn check(facts: &Facts<'_>, out: &mut Vec<Finding>) {
                 }
             }
             None if local_aware != Some(true) => {
-                out.extend(plain_service(catalog, svc, policy, local_aware.is_none()));
+                out.extend(plain_service(
+                    catalog,
+                    svc,
+                    policy,
+                    release.filter(|_| local_aware.is_some()),
+                ));
             }
             None => {}
         }
@@ -87,7 +93,7 @@ fn check(facts: &Facts<'_>, out: &mut Vec<Finding>) {
             catalog,
             config,
             &gateways,
-            local_aware.is_none(),
+            release.filter(|_| local_aware.is_some()),
         ));
     }
 }
@@ -104,13 +110,12 @@ fn plain_service(
     catalog: &Catalog,
     svc: &Object,
     policy: ObjectId,
-    unknown: bool,
+    release: Option<Version>,
 ) -> Option<Finding> {
     let p = catalog.object(policy);
-    let when = if unknown {
-        "before Cilium 1.20.2 (the release cilint could not tell)"
-    } else {
-        "with this Cilium release (before 1.20.2)"
+    let when = match release {
+        None => "before Cilium 1.20.2 (cilint could not tell the release)".to_string(),
+        Some(v) => format!("with Cilium {v} (before 1.20.2)"),
     };
     let finding = Finding::new(
         &META,
@@ -139,7 +144,7 @@ fn gateway_config(
     catalog: &Catalog,
     config: ObjectId,
     gateways: &[(ObjectId, ObjectId)],
-    unknown: bool,
+    release: Option<Version>,
 ) -> Option<Finding> {
     let c = catalog.object(config);
     let Spec::GatewayClassConfig(spec) = &c.spec else {
@@ -154,10 +159,9 @@ fn gateway_config(
         [one] => format!("Gateway {one}"),
         many => format!("{} Gateways", many.len()),
     };
-    let when = if unknown {
-        "from Cilium 1.20.2 on (cilint could not tell the release)"
-    } else {
-        "with this Cilium release (1.20.2 or later)"
+    let when = match release {
+        None => "from Cilium 1.20.2 on (cilint could not tell the release)".to_string(),
+        Some(v) => format!("with Cilium {v} (1.20.2 or later)"),
     };
     let mut finding = Finding::new(
         &META,

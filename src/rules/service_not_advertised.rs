@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::{
     Category, Facts, Rule, RuleMeta, l2_policy_announces_nothing, l2_policy_interface_invalid,
-    label_gaps, selector_invalid, service_ip_pool_missing,
+    label_gaps, selector_invalid, service_ip_pool_missing, stranded,
 };
 use crate::analysis::lb::{self, LbSelector, SelectorKind};
 use crate::catalog::Catalog;
@@ -96,7 +96,14 @@ fn nearest_miss<'s>(
             // A selector failing only on the Service's class is no useful hint.
             (failing > 0).then(|| ((failing, terms - failing), *s))
         })
-        .min_by_key(|((failing, met), _)| (*failing, std::cmp::Reverse(*met)))?;
+        // Among equals, one that announces LoadBalancer IPs (and that the agent accepts) once
+        // it selects the Service.
+        .min_by_key(|((failing, met), s)| {
+            let works = s.effective
+                && !matches!(&catalog.object(s.owner).spec,
+                    crate::model::Spec::L2Policy(p) if stranded::refused(p));
+            (*failing, !works, std::cmp::Reverse(*met))
+        })?;
     // Terms are counted for every announcer but written out for the nearest only.
     let failures = match s.selector {
         Some(sel) if failing > 0 => sel.describe_failures(&get),
