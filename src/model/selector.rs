@@ -363,6 +363,86 @@ mod tests {
         assert_eq!(sel.failing_terms(labels(&[])), 2);
     }
 
+    fn problems(text: &str) -> Vec<ProblemKind> {
+        selector(text)
+            .problems
+            .into_iter()
+            .map(|p| p.kind)
+            .collect()
+    }
+
+    #[test]
+    fn what_label_selector_as_selector_refuses() {
+        assert_eq!(
+            problems(
+                "matchExpressions:\n- {key: a, operator: In}\n- {key: b, operator: NotIn, values: []}\n"
+            ),
+            [ProblemKind::NoValues("In"), ProblemKind::NoValues("NotIn")]
+        );
+        assert_eq!(
+            problems(
+                "matchExpressions:\n- {key: a, operator: Exists, values: [x]}\n- {key: b, operator: DoesNotExist, values: [\"\"]}\n"
+            ),
+            [
+                ProblemKind::UnexpectedValues("Exists"),
+                ProblemKind::UnexpectedValues("DoesNotExist")
+            ]
+        );
+        assert_eq!(
+            problems("matchExpressions:\n- {key: a, operator: in, values: [x]}\n"),
+            [ProblemKind::UnknownOperator("in".into())]
+        );
+        let keys = problems(
+            "matchLabels: {\"bad key\": x, \"Example.com/app\": x, \"a/b/c\": x, \"/app\": x, \"-app\": x}\n",
+        );
+        assert_eq!(keys.len(), 5, "{keys:?}");
+        assert!(
+            keys.iter()
+                .all(|k| matches!(k, ProblemKind::InvalidKey(..)))
+        );
+        let values = problems(&format!(
+            "matchLabels: {{a: \"-x\", b: \"x y\", c: {}}}\nmatchExpressions:\n- {{key: d, operator: In, values: [\"x_\"]}}\n",
+            "v".repeat(64)
+        ));
+        assert_eq!(values.len(), 4, "{values:?}");
+        assert!(
+            values
+                .iter()
+                .all(|k| matches!(k, ProblemKind::InvalidValue(..)))
+        );
+    }
+
+    #[test]
+    fn valid_selectors_and_placeholders_have_no_problems() {
+        for text in [
+            "matchLabels: {app.kubernetes.io/name: web, io.kubernetes.service.namespace: dns, empty: \"\"}\n",
+            "matchExpressions:\n- {key: somekey, operator: NotIn, values: [never-used-value]}\n",
+            "matchExpressions:\n- {key: node-role.kubernetes.io/control-plane, operator: DoesNotExist}\n",
+            "matchLabels: {zone: \"${ZONE}\", \"{{ .Values.key }}\": x}\n",
+            "{}",
+        ] {
+            let sel = selector(text);
+            assert!(
+                sel.problems.is_empty() && !sel.invalid,
+                "{text}: {:?}",
+                sel.problems
+            );
+        }
+        // What an invalid selector was meant to select: its valid terms.
+        let meant = selector("matchLabels: {a: x}\nmatchExpressions:\n- {key: b, operator: In}\n")
+            .intended()
+            .unwrap();
+        assert_eq!(
+            (meant.match_labels.len(), meant.match_expressions.len()),
+            (1, 0)
+        );
+        assert!(
+            selector("matchExpressions:\n- {key: b, operator: In}\n")
+                .intended()
+                .is_none()
+        );
+    }
+
     #[test]
     fn empty_selects_everything_and_unknown_operator_nothing() {
         assert!(selector("{}").matches(labels(&[])));
