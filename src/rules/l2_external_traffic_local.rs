@@ -33,7 +33,9 @@ const LOCAL_AWARE: Version = Version::new(1, 20, 2);
 fn check(facts: &Facts<'_>, out: &mut Vec<Finding>) {
     let catalog: &Catalog = facts;
     let selectors = lb::selectors(catalog);
-    if !selectors.iter().any(|s| s.kind == SelectorKind::L2) {
+    // Without L2 policies nothing is announced over L2; with clusters cilint could not tell
+    // apart, which policy announces which Service is not known.
+    if !selectors.iter().any(|s| s.kind == SelectorKind::L2) || stranded::conflated(catalog) {
         return;
     }
     let release = facts.versions.cilium.map(|(v, _)| v);
@@ -241,6 +243,9 @@ mod tests {
         assert_eq!(findings(&yaml, None).len(), 1);
         assert_eq!(findings(&yaml, Some(Version::new(1, 19, 3))).len(), 1);
         assert!(findings(&yaml, Some(Version::new(1, 20, 2))).is_empty());
+        // Two clusters' policies of one name in one tree: which announces what is not known.
+        let twice = format!("{L2}---\n{L2}{}", service("Local", "{l2: \"on\"}"));
+        assert!(findings(&twice, None).is_empty());
         // Not announced by L2 (BGP only, or no policy selects it), or Cluster: quiet.
         assert!(findings(&format!("{L2}{}", service("Local", "{bgp: \"on\"}")), None).is_empty());
         assert!(findings(&format!("{L2}{}", service("Cluster", "{l2: \"on\"}")), None).is_empty());

@@ -27,7 +27,11 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let mut announced = None;
     for s in silent_policies(catalog, &selectors) {
         let announced = announced.get_or_insert_with(|| stranded::announced(catalog, &selectors));
-        let left = stranded::unannounced(announced, s.owner, s.matching(catalog));
+        let left = if stranded::conflated(catalog) {
+            Vec::new()
+        } else {
+            stranded::unannounced(announced, s.owner, s.matching(catalog))
+        };
         out.extend(announces_nothing(catalog, s.owner, &left));
     }
 }

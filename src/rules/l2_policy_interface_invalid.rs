@@ -61,7 +61,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         {
             let announced =
                 announced.get_or_insert_with(|| stranded::announced(catalog, &selectors));
-            let left = if s.effective {
+            let left = if s.effective && !stranded::conflated(catalog) {
                 stranded::unannounced(announced, s.owner, s.matching(catalog))
             } else {
                 Vec::new()

@@ -101,7 +101,11 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     }
     let announced = stranded::announced(catalog, &selectors);
     for site in &broken {
-        let left = left_by(catalog, &selectors, &announced, site);
+        let left = if stranded::conflated(catalog) {
+            Vec::new()
+        } else {
+            left_by(catalog, &selectors, &announced, site)
+        };
         out.extend(invalid(catalog, site, &left));
     }
 }

@@ -26,6 +26,25 @@ pub(super) fn refused(policy: &L2Policy) -> bool {
             .any(|i| matches!(go_regexp::check(&i.value), Some(GoRegexp::Rejected(_))))
 }
 
+/// Whether the world holds two cluster-scoped Cilium load-balancer objects of one kind and name:
+/// one cluster cannot, so the tree holds several clusters cilint could not tell apart (or two
+/// files fight over one object), and which policy meets which Service is not known.
+pub(super) fn conflated(catalog: &Catalog) -> bool {
+    [
+        "CiliumLoadBalancerIPPool",
+        "CiliumL2AnnouncementPolicy",
+        "CiliumBGPAdvertisement",
+    ]
+    .iter()
+    .any(|kind| {
+        let mut names = HashSet::new();
+        catalog
+            .of_kind("cilium.io", kind)
+            .iter()
+            .any(|&id| !names.insert(&catalog.object(id).name))
+    })
+}
+
 /// For every LoadBalancer Service some working announcer announces, those announcers' owners:
 /// L2 policies with `loadBalancerIPs: true` the agent accepts, BGP entries advertising
 /// `LoadBalancerIP` with a valid selector.
