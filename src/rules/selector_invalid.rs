@@ -198,7 +198,8 @@ fn consequence(catalog: &Catalog, site: &Site) -> (String, Option<&'static str>)
         Role::PoolServices => (
             format!(
                 "LB-IPAM fails with \"making selector from pool '{name}' label selector\" whenever \
-                 it walks this pool's ranges, so a Service whose allocation reaches them gets no address"
+                 it walks this pool's ranges, so a Service whose allocation reaches them gets no \
+                 address"
             ),
             None,
         ),
