@@ -515,6 +515,26 @@ impl Catalog {
                 labels.push(l.clone());
             }
             let ports: BTreeSet<u32> = spec.listeners.iter().filter_map(|l| l.port).collect();
+            // The class config's policy; without one, the agent flag (Helm
+            // `gatewayAPI.externalTrafficPolicy`, default Cluster), which cilint does not read.
+            let external_traffic_policy = self
+                .gateway_class_config(gw_id)
+                .and_then(|c| match &self.object(c).spec {
+                    Spec::GatewayClassConfig(c) => c.external_traffic_policy.clone(),
+                    _ => None,
+                })
+                .or_else(|| {
+                    let (value, at) = self.cilium_setting(|s| match s {
+                        Setting::GatewayExternalTrafficPolicy(v) => Some(v.clone()),
+                        _ => None,
+                    })?;
+                    Some(crate::model::Spanned {
+                        value,
+                        span: at.span,
+                    })
+                });
+            let gw = self.object(gw_id);
+            let spec = gw.gateway().expect("Gateway kind has a Gateway spec");
             let service = Object {
                 api_version: "v1".into(),
                 kind: "Service".into(),
@@ -543,7 +563,7 @@ impl Catalog {
                         })
                         .collect(),
                     load_balancer_class: None,
-                    external_traffic_policy: None,
+                    external_traffic_policy,
                     requested_ips: spec.requested_ips.clone(),
                     default_ipam_elsewhere: None,
                 })),
@@ -1337,6 +1357,21 @@ impl Catalog {
             },
             _ => class == "cilium",
         }
+    }
+
+    /// The `CiliumGatewayClassConfig` a Gateway's class names in `parametersRef`, when it is in
+    /// the tree: it decides how Cilium builds the Gateway's Service.
+    pub fn gateway_class_config(&self, gw: ObjectId) -> Option<ObjectId> {
+        let class = self.object(gw).gateway()?.class()?;
+        let Spec::GatewayClass(c) = &self
+            .object(self.find(GATEWAY_GROUP, "GatewayClass", None, class)?)
+            .spec
+        else {
+            return None;
+        };
+        let r = c.parameters_ref.as_ref()?;
+        (r.group == "cilium.io" && r.kind == "CiliumGatewayClassConfig")
+            .then(|| self.find("cilium.io", &r.kind, r.namespace.as_deref(), &r.name))?
     }
 
     /// The Service Cilium generates for a Gateway, if it is a Cilium Gateway.

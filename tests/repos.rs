@@ -753,6 +753,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "l2-external-traffic-local",
+                "kubernetes/apps/overlays/home/frigate.yaml",
+                10,
+                None,
+            ),
+            (
                 "reference-not-permitted",
                 "kubernetes/apps/overlays/home/jellyfin-alias.yaml",
                 16,
@@ -774,6 +780,24 @@ fn homelab_mix() {
                 "service-ip-not-in-pool",
                 "kubernetes/apps/overlays/home/zigbee2mqtt.yaml",
                 9,
+                None,
+            ),
+            (
+                "l2-policy-announces-nothing",
+                "kubernetes/infrastructure/cilium/l2-guest.yaml",
+                7,
+                None,
+            ),
+            (
+                "l2-policy-interface-invalid",
+                "kubernetes/infrastructure/cilium/l2-vlan30.yaml",
+                11,
+                None,
+            ),
+            (
+                "selector-invalid",
+                "kubernetes/infrastructure/cilium/l2-workers.yaml",
+                14,
                 None,
             ),
             (

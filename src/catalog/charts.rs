@@ -341,7 +341,7 @@ fn objects(
                 })
                 .collect(),
             load_balancer_class: s.load_balancer_class.as_ref().map(spanned),
-            external_traffic_policy: s.external_traffic_policy.as_ref().map(|p| text(&p.value)),
+            external_traffic_policy: s.external_traffic_policy.as_ref().map(spanned),
             requested_ips: s
                 .load_balancer_ip
                 .as_ref()

@@ -190,8 +190,16 @@ pub fn parse_ips(value: &str) -> Vec<IpAddr> {
 #[derive(Clone, Debug, Default)]
 pub struct L2Policy {
     pub service_selector: Option<LabelSelector>,
+    /// `nodeSelector`: no selector makes every node a candidate.
+    pub node_selector: Option<LabelSelector>,
+    /// `interfaces`: Go regular expressions, OR-ed; none means every device.
+    pub interfaces: Box<[Spanned<Text>]>,
     pub load_balancer_ips: bool,
     pub external_ips: bool,
+    /// Either flag is a `${VAR}` or `{{ }}` placeholder: what it becomes is not known.
+    pub flags_unknown: bool,
+    /// The `spec` node, when there is one.
+    pub spec_span: Option<Span>,
 }
 
 impl L2Policy {
@@ -201,13 +209,29 @@ impl L2Policy {
                 .and_then(Node::as_bool)
                 .unwrap_or(false)
         };
-        L2Policy {
-            service_selector: spec
-                .and_then(|s| s.get("serviceSelector"))
+        let selector = |key: &str| {
+            spec.and_then(|s| s.get(key))
                 .filter(|n| !n.is_null())
-                .map(LabelSelector::from_node),
+                .map(LabelSelector::from_node)
+        };
+        let flags_unknown = ["loadBalancerIPs", "externalIPs"].iter().any(|key| {
+            spec.and_then(|s| s.get(key))
+                .and_then(Node::as_str)
+                .is_some_and(has_placeholder)
+        });
+        L2Policy {
+            service_selector: selector("serviceSelector"),
+            node_selector: selector("nodeSelector"),
+            interfaces: spec
+                .and_then(|s| s.get("interfaces"))
+                .map(Node::as_seq)
+                .unwrap_or_default()
+                .filter_map(Spanned::from_str_node)
+                .collect(),
             load_balancer_ips: flag("loadBalancerIPs"),
             external_ips: flag("externalIPs"),
+            flags_unknown,
+            spec_span: spec.map(Node::span),
         }
     }
 }

@@ -272,15 +272,53 @@ impl Listener {
 #[derive(Clone, Debug, Default)]
 pub struct GatewayClass {
     pub controller_name: Option<String>,
+    /// `spec.parametersRef`: for Cilium, a namespaced `CiliumGatewayClassConfig`.
+    pub parameters_ref: Option<ParametersRef>,
+}
+
+/// `GatewayClass.spec.parametersRef`.
+#[derive(Clone, Debug, Default)]
+pub struct ParametersRef {
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
 }
 
 impl GatewayClass {
     pub fn from_spec(spec: Option<Node<'_>>) -> GatewayClass {
+        let field = |n: Node<'_>, key: &str| n.get(key).and_then(Node::as_str).map(str::to_string);
         GatewayClass {
             controller_name: spec
                 .and_then(|s| s.get("controllerName"))
                 .and_then(Node::as_str)
                 .map(str::to_string),
+            parameters_ref: spec
+                .and_then(|s| s.get("parametersRef"))
+                .map(|r| ParametersRef {
+                    group: field(r, "group").unwrap_or_default(),
+                    kind: field(r, "kind").unwrap_or_default(),
+                    name: field(r, "name").unwrap_or_default(),
+                    namespace: field(r, "namespace"),
+                }),
+        }
+    }
+}
+
+/// `CiliumGatewayClassConfig` (cilium.io/v2alpha1, namespaced): how Cilium builds the Service of
+/// every Gateway of the classes that name it (semantics.md §1.2).
+#[derive(Clone, Debug, Default)]
+pub struct GatewayClassConfig {
+    /// `spec.service.externalTrafficPolicy` (default `Cluster`).
+    pub external_traffic_policy: Option<Spanned<Text>>,
+}
+
+impl GatewayClassConfig {
+    pub fn from_spec(spec: Option<Node<'_>>) -> GatewayClassConfig {
+        GatewayClassConfig {
+            external_traffic_policy: spec
+                .and_then(|s| s.at(&["service", "externalTrafficPolicy"]))
+                .and_then(Spanned::from_str_node),
         }
     }
 }

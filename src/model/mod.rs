@@ -8,6 +8,7 @@ pub mod cilium_config;
 pub mod gateway;
 pub mod gateway_address;
 pub mod gitops;
+pub mod go_regexp;
 pub mod helm;
 pub mod hostname;
 pub mod listener_set;
@@ -27,7 +28,7 @@ use crate::source::{Location, Span};
 
 pub use api::NotAnObject;
 pub use cilium::{BgpAdvertisement, L2Policy, LbIpPool};
-pub use gateway::{Gateway, GatewayClass};
+pub use gateway::{Gateway, GatewayClass, GatewayClassConfig};
 pub use route::Route;
 pub use service::Service;
 pub use workload::Workload;
@@ -173,6 +174,7 @@ pub struct ObjectId(pub u32);
 pub enum Spec {
     Gateway(Box<Gateway>),
     GatewayClass(Box<GatewayClass>),
+    GatewayClassConfig(Box<GatewayClassConfig>),
     Route(Box<Route>),
     Service(Box<Service>),
     Workload(Box<Workload>),
@@ -473,6 +475,9 @@ impl Spec {
             }
             ("cilium.io", "CiliumLoadBalancerIPPool") => {
                 Spec::LbIpPool(LbIpPool::from_spec(spec).into())
+            }
+            ("cilium.io", "CiliumGatewayClassConfig") => {
+                Spec::GatewayClassConfig(GatewayClassConfig::from_spec(spec).into())
             }
             ("cilium.io", "CiliumL2AnnouncementPolicy") => {
                 Spec::L2Policy(L2Policy::from_spec(spec).into())

@@ -39,7 +39,9 @@ pub struct Service {
     pub selector: Option<Box<[(Text, Text)]>>,
     pub ports: Box<[ServicePort]>,
     pub load_balancer_class: Option<Spanned<Text>>,
-    pub external_traffic_policy: Option<Text>,
+    /// `spec.externalTrafficPolicy`; for a Gateway's generated Service, the one its class's
+    /// CiliumGatewayClassConfig sets (its span is then in that object's file).
+    pub external_traffic_policy: Option<Spanned<Text>>,
     /// Addresses requested from LB-IPAM: the `lbipam.cilium.io/ips` annotation (or its alias),
     /// else `spec.loadBalancerIP`.
     pub requested_ips: Box<[IpAddr]>,
@@ -88,7 +90,9 @@ impl Service {
             load_balancer_class: spec
                 .get("loadBalancerClass")
                 .and_then(Spanned::from_str_node),
-            external_traffic_policy: str_of("externalTrafficPolicy"),
+            external_traffic_policy: spec
+                .get("externalTrafficPolicy")
+                .and_then(Spanned::from_str_node),
             requested_ips: str_of("loadBalancerIP")
                 .map(|ip| super::cilium::parse_ips(&ip).into())
                 .unwrap_or_default(),

@@ -21,6 +21,9 @@ mod gateway_generated_object_conflict;
 mod gateway_labels_not_propagated;
 mod invalid_object;
 mod ip_pool_invalid;
+mod l2_external_traffic_local;
+mod l2_policy_announces_nothing;
+mod l2_policy_interface_invalid;
 mod label_command_unknown_gateway;
 mod label_gaps;
 mod listener_conflict;
@@ -36,12 +39,14 @@ mod route_hostname_mismatch;
 mod route_listener_not_found;
 mod route_not_allowed;
 mod route_parent_not_found;
+mod selector_invalid;
 mod selector_matches_nothing;
 mod service_ip_conflict;
 mod service_ip_not_in_pool;
 mod service_ip_pool_missing;
 mod service_not_advertised;
 mod service_pools_ambiguous;
+mod stranded;
 mod tls_secret_not_found;
 pub(crate) mod unused_suppression;
 mod yaml_syntax;
@@ -88,6 +93,9 @@ pub static RULES: &[Rule] = &[
     gateway_labels_not_propagated::RULE,
     invalid_object::RULE,
     ip_pool_invalid::RULE,
+    l2_external_traffic_local::RULE,
+    l2_policy_announces_nothing::RULE,
+    l2_policy_interface_invalid::RULE,
     label_command_unknown_gateway::RULE,
     listener_conflict::RULE,
     listener_hostname_invalid::RULE,
@@ -102,6 +110,7 @@ pub static RULES: &[Rule] = &[
     route_listener_not_found::RULE,
     route_not_allowed::RULE,
     route_parent_not_found::RULE,
+    selector_invalid::RULE,
     selector_matches_nothing::RULE,
     service_ip_conflict::RULE,
     service_ip_not_in_pool::RULE,
@@ -151,6 +160,9 @@ docs!(
     "gateway-labels-not-propagated",
     "invalid-object",
     "ip-pool-invalid",
+    "l2-external-traffic-local",
+    "l2-policy-announces-nothing",
+    "l2-policy-interface-invalid",
     "label-command-unknown-gateway",
     "listener-conflict",
     "listener-hostname-invalid",
@@ -165,6 +177,7 @@ docs!(
     "route-listener-not-found",
     "route-not-allowed",
     "route-parent-not-found",
+    "selector-invalid",
     "selector-matches-nothing",
     "service-ip-conflict",
     "service-ip-not-in-pool",

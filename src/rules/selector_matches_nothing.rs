@@ -43,8 +43,9 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             }
             continue;
         };
-        // Without any Service the tree holds only the Cilium setup; the apps live elsewhere.
-        if !any_service || !s.matching(catalog).is_empty() {
+        // An invalid selector is selector-invalid's; without any Service the tree holds only
+        // the Cilium setup, the apps live elsewhere.
+        if selector.invalid || !any_service || !s.matching(catalog).is_empty() {
             continue;
         }
         // A Gateway whose labels are not propagated is reported once, by that rule.

@@ -3,7 +3,10 @@
 
 use std::collections::HashSet;
 
-use super::{Category, Facts, Rule, RuleMeta, label_gaps, service_ip_pool_missing};
+use super::{
+    Category, Facts, Rule, RuleMeta, l2_policy_announces_nothing, l2_policy_interface_invalid,
+    label_gaps, selector_invalid, service_ip_pool_missing, stranded,
+};
 use crate::analysis::lb::{self, LbSelector, SelectorKind};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
@@ -45,13 +48,19 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let announced: HashSet<ObjectId> = matched.into_iter().flatten().collect();
     let by_key = label_gaps::selectors_by_key(&selectors);
     // A Service no pool gives an address is service-ip-pool-missing's: the chain breaks there.
-    let without_pool = service_ip_pool_missing::services_without_pool(catalog);
+    let mut reported_elsewhere = service_ip_pool_missing::services_without_pool(catalog);
+    // A Service only a broken L2 policy or an invalid selector would serve is those rules'.
+    reported_elsewhere.extend(l2_policy_announces_nothing::left_out(catalog));
+    reported_elsewhere.extend(l2_policy_interface_invalid::left_out(catalog));
+    reported_elsewhere.extend(selector_invalid::left_out(catalog));
     for &id in catalog.of_kind("", "Service") {
         let svc = catalog.object(id);
         let Some(spec) = svc.service() else {
             continue;
         };
-        if announced.contains(&id) || !spec.is_cilium_load_balancer() || without_pool.contains(&id)
+        if announced.contains(&id)
+            || !spec.is_cilium_load_balancer()
+            || reported_elsewhere.contains(&id)
         {
             continue;
         }
@@ -87,7 +96,14 @@ fn nearest_miss<'s>(
             // A selector failing only on the Service's class is no useful hint.
             (failing > 0).then(|| ((failing, terms - failing), *s))
         })
-        .min_by_key(|((failing, met), _)| (*failing, std::cmp::Reverse(*met)))?;
+        // Among equals, one that announces LoadBalancer IPs (and that the agent accepts) once
+        // it selects the Service.
+        .min_by_key(|((failing, met), s)| {
+            let works = s.effective
+                && !matches!(&catalog.object(s.owner).spec,
+                    crate::model::Spec::L2Policy(p) if stranded::refused(p));
+            (*failing, !works, std::cmp::Reverse(*met))
+        })?;
     // Terms are counted for every announcer but written out for the nearest only.
     let failures = match s.selector {
         Some(sel) if failing > 0 => sel.describe_failures(&get),
