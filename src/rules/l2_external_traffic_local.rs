@@ -72,20 +72,19 @@ fn check(facts: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         match catalog.generator(id) {
-            Some(gw) => {
-                // Harmless before 1.20.2: the announcing node hands traffic to its own Envoy.
-                if local_aware != Some(false) {
-                    let sets_it = |c: &ObjectId| match &catalog.object(*c).spec {
-                        Spec::GatewayClassConfig(c) => c.external_traffic_policy.is_some(),
-                        _ => false,
-                    };
-                    let from = match catalog.gateway_class_config(gw).filter(sets_it) {
-                        Some(config) => PolicySource::ClassConfig(config),
-                        None => PolicySource::HelmValue,
-                    };
-                    by_config.entry(from).or_default().push((gw, policy));
-                }
+            // Harmless before 1.20.2: the announcing node hands traffic to its own Envoy.
+            Some(gw) if local_aware != Some(false) => {
+                let sets_it = |c: &ObjectId| match &catalog.object(*c).spec {
+                    Spec::GatewayClassConfig(c) => c.external_traffic_policy.is_some(),
+                    _ => false,
+                };
+                let from = match catalog.gateway_class_config(gw).filter(sets_it) {
+                    Some(config) => PolicySource::ClassConfig(config),
+                    None => PolicySource::HelmValue,
+                };
+                by_config.entry(from).or_default().push((gw, policy));
             }
+            Some(_) => {}
             None if local_aware != Some(true) => {
                 out.extend(plain_service(
                     catalog,
