@@ -25,7 +25,7 @@ use super::versions::Versions;
 use crate::catalog::{Catalog, Lookup};
 use crate::model::cilium_bgp::{BgpClusterConfig, BgpFamily, BgpPeerConfig, BgpPeeringPolicy};
 use crate::model::selector::LabelSelector;
-use crate::model::{Object, ObjectId, Spec};
+use crate::model::{Object, ObjectId, Spec, suggest};
 
 pub const GROUP: &str = "cilium.io";
 pub const CLUSTER_CONFIG: &str = "CiliumBGPClusterConfig";
@@ -264,11 +264,33 @@ pub fn chain(catalog: &Catalog, versions: &Versions) -> Chain {
         .flatten()
         .copied()
         .collect();
-    let missing = chain
-        .refs
+    // A missing ref whose name is a near miss of an existing PeerConfig meant that one; any
+    // other missing ref may have meant any advertisement.
+    let names: Vec<&str> = peer_configs
         .iter()
-        .position(|r| r.target == RefTarget::Missing);
-    let silent = chain.silent.keys().next().copied();
+        .map(|&id| catalog.object(id).name.as_str())
+        .collect();
+    let mut intended: Vec<(usize, &str)> = Vec::new();
+    let mut opaque_missing = None;
+    for (i, r) in chain.refs.iter().enumerate() {
+        if r.target != RefTarget::Missing {
+            continue;
+        }
+        let p = &peers(catalog.object(r.cluster_config))[r.peer];
+        let name = p.peer_config_ref.as_ref().map_or("", |n| n.value.as_str());
+        match suggest::closest(name, names.iter().copied()) {
+            Some(near) => intended.push((i, near)),
+            None => opaque_missing = opaque_missing.or(Some(i)),
+        }
+    }
+    // Only when no reached PeerConfig advertises anything is a silent one the break for an
+    // advertisement nothing selects; otherwise its labels are the likelier mistake.
+    let silent = chain
+        .silent
+        .keys()
+        .next()
+        .copied()
+        .filter(|_| chain.silent.len() == chain.reached.len());
     for &ad in advertisements {
         if reached_ads.contains(&ad) {
             continue;
@@ -281,9 +303,16 @@ pub fn chain(catalog: &Catalog, versions: &Versions) -> Chain {
                     .any(|sel| may_select(sel, catalog.object(ad)))
             })
         });
-        let b = match (missing, unreferenced, silent) {
-            (Some(r), _, _) => Break::MissingRef(r),
-            (None, Some(pc), _) => Break::Unreferenced(pc),
+        let meant = |pc: ObjectId| {
+            let name = catalog.object(pc).name.as_str();
+            intended.iter().find(|(_, n)| *n == name).map(|(i, _)| *i)
+        };
+        let b = match (unreferenced, opaque_missing, silent) {
+            (Some(pc), _, _) => match meant(pc).or(opaque_missing) {
+                Some(i) => Break::MissingRef(i),
+                None => Break::Unreferenced(pc),
+            },
+            (None, Some(i), _) => Break::MissingRef(i),
             (None, None, Some(pc)) => Break::SilentPeerConfig(pc),
             (None, None, None) => Break::NotSelected,
         };
@@ -446,6 +475,17 @@ mod tests {
             Break::Unreferenced(old)
         );
         assert!(ch.reached(named(&c, ADVERTISEMENT, "lb")));
+        // A missing ref that is a near miss of the PeerConfig selecting it meant that one.
+        let typo = CLUSTER.replace("name: peer}", "name: peers}");
+        let (c, ch) = chain_of(&format!(
+            "{typo}{}{}",
+            peer("peer", V4),
+            ad("lb", "{advertise: bgp}")
+        ));
+        assert_eq!(
+            ch.unreached[&named(&c, ADVERTISEMENT, "lb")],
+            Break::MissingRef(0)
+        );
         // Selected by nothing.
         let (c, ch) = chain_of(&format!(
             "{CLUSTER}{}{}{}",

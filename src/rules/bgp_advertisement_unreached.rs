@@ -22,7 +22,9 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let chain = catalog.bgp();
     for (&ad, &b) in &chain.unreached {
         let o = catalog.object(ad);
-        let Some(location) = o.name_location() else {
+        // Its labels are what a family selects it by.
+        let labels = o.labels_span.and_then(|s| at(o, s));
+        let Some(location) = labels.or(o.name_location()) else {
             continue;
         };
         let f = match b {

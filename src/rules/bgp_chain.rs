@@ -62,7 +62,7 @@ pub(super) fn strand(mut f: Finding, catalog: &Catalog, chain: &Chain, b: Break)
     for (i, &svc) in services.iter().take(LISTED_SERVICES).enumerate() {
         let o = catalog.object(svc);
         let mut note = format!(
-            "Service {} is selected for BGP only here, so its LoadBalancer IP is never advertised",
+            "stranded: nothing else advertises the LoadBalancer IP of Service {}",
             o.qualified_name()
         );
         if more > 0 && i + 1 == LISTED_SERVICES {
