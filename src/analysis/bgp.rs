@@ -176,6 +176,21 @@ pub fn may_select(selector: &LabelSelector, advertisement: &Object) -> bool {
     open || selector.matches(|k| advertisement.label(k))
 }
 
+/// Whether the CiliumBGPPeerConfig a `peerConfigRef` names exists: found, missing, or
+/// unverifiable (a placeholder, a patch cilint cannot apply, or a chart of the repository that
+/// may create it: the kind is cluster-scoped, so a chart in any namespace may).
+pub fn peer_config_lookup(catalog: &Catalog, name: &str) -> Lookup {
+    match catalog.lookup(GROUP, PEER_CONFIG, None, name) {
+        Lookup::Missing if !catalog.strict => {
+            match catalog.cluster_chart_reason(GROUP, PEER_CONFIG) {
+                Some(r) => Lookup::Unverifiable(r),
+                None => Lookup::Missing,
+            }
+        }
+        other => other,
+    }
+}
+
 /// The chain of a world.
 pub fn chain(catalog: &Catalog, versions: &Versions) -> Chain {
     let configs = catalog.of_kind(GROUP, CLUSTER_CONFIG);
@@ -198,13 +213,10 @@ pub fn chain(catalog: &Catalog, versions: &Versions) -> Chain {
         for (i, peer) in peers(catalog.object(id)).iter().enumerate() {
             let target = match &peer.peer_config_ref {
                 None => RefTarget::Absent,
-                Some(name) => match catalog.lookup(GROUP, PEER_CONFIG, None, &name.value) {
+                Some(name) => match peer_config_lookup(catalog, &name.value) {
                     Lookup::Found(pc) => RefTarget::Found(pc),
                     Lookup::Unverifiable(r) => RefTarget::Unverifiable(r),
-                    Lookup::Missing => match catalog.cluster_chart_reason(GROUP, PEER_CONFIG) {
-                        Some(r) => RefTarget::Unverifiable(r),
-                        None => RefTarget::Missing,
-                    },
+                    Lookup::Missing => RefTarget::Missing,
                 },
             };
             if matches!(target, RefTarget::Unverifiable(_)) {
@@ -497,6 +509,21 @@ mod tests {
             ch.unreached[&named(&c, ADVERTISEMENT, "typo")],
             Break::NotSelected
         );
+    }
+
+    #[test]
+    fn a_chart_of_the_repository_may_create_the_peer_config() {
+        let chart = "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n\
+            metadata: {name: bgp, namespace: kube-system}\n\
+            spec: {chart: {spec: {chart: ./kubernetes/charts/cilium-bgp, sourceRef: {kind: GitRepository, name: flux-system}}}}\n";
+        let (c, ch) = chain_of(&format!("{CLUSTER}{chart}{}", ad("lb", "{advertise: bgp}")));
+        assert!(
+            matches!(ch.refs[0].target, RefTarget::Unverifiable(ref r) if r.contains("HelmRelease")),
+            "{:?}",
+            ch.refs
+        );
+        assert!(!ch.verifiable);
+        assert!(ch.reached(named(&c, ADVERTISEMENT, "lb")));
     }
 
     #[test]
