@@ -83,6 +83,9 @@ pub enum Break {
 pub struct Chain {
     /// Whether the tree holds the whole chain; when false nothing below is reported.
     pub verifiable: bool,
+    /// Some BGP object is of an apiVersion the Cilium release does not serve: the API server
+    /// refuses it, cilium-api-version-unserved says so, and no chain rule judges the rest.
+    pub refused: bool,
     /// Every peer of every ClusterConfig, in load order.
     pub refs: Vec<PeerRef>,
     /// Reached PeerConfigs, each with the advertisements each family selects (`None` for a
@@ -199,6 +202,26 @@ pub fn chain(catalog: &Catalog, versions: &Versions) -> Chain {
     let patched = [configs, peer_configs, advertisements]
         .iter()
         .any(|ids| ids.iter().any(|&id| catalog.object(id).unverifiable));
+    let (cilium, _) = super::cilium_api::cilium(versions);
+    let refused = [configs, peer_configs, advertisements].iter().any(|ids| {
+        ids.iter().any(|&id| {
+            let o = catalog.object(id);
+            let version = o.api_version.rsplit_once('/').map_or("", |(_, v)| v);
+            matches!(
+                super::cilium_api::verdict(&o.kind, version, cilium),
+                Some(
+                    super::cilium_api::Verdict::NotYet { .. }
+                        | super::cilium_api::Verdict::Removed { .. }
+                )
+            )
+        })
+    });
+    if refused {
+        return Chain {
+            refused,
+            ..Chain::default()
+        };
+    }
     let mut chain = Chain {
         verifiable: !configs.is_empty()
             && !patched
@@ -509,6 +532,21 @@ mod tests {
             ch.unreached[&named(&c, ADVERTISEMENT, "typo")],
             Break::NotSelected
         );
+    }
+
+    #[test]
+    fn objects_the_release_refuses_are_not_judged() {
+        let yaml = format!("{CLUSTER}{}", ad("lb", "{advertise: bgp}"));
+        let c = Catalog::of_yaml(&yaml, "default");
+        let old = Versions {
+            cilium: Some((
+                crate::model::versions::Version::new(1, 17, 4),
+                super::super::versions::Source::Default,
+            )),
+            ..Versions::default()
+        };
+        let ch = chain(&c, &old);
+        assert!(ch.refused && !ch.verifiable && ch.refs.is_empty());
     }
 
     #[test]
