@@ -895,6 +895,18 @@ impl Catalog {
         }
     }
 
+    /// Why a cluster-scoped object of this kind, absent from the tree, may still exist: a chart
+    /// deployed anywhere that may make the kind (a chart of the repository's own, whose
+    /// templates cilint does not render).
+    pub fn cluster_chart_reason(&self, group: &str, kind: &str) -> Option<String> {
+        // The map's order varies from run to run: name the first chart by its description.
+        let chart = (self.helm_namespaces.values().flatten())
+            .chain(self.placeholder_charts.iter().map(|(_, c)| c))
+            .filter(|c| c.makes(group, kind))
+            .min_by(|a, b| a.what.cmp(&b.what))?;
+        Some(format!("{} may create it", chart.what))
+    }
+
     /// Why a chart deployed into a namespace cilint cannot evaluate may have made the object:
     /// the namespace as written may become `ns`, and the release or chart name prefixes `name`
     /// (any name, when the release is not known). Without the prefix nothing is excused: such a

@@ -499,6 +499,41 @@ fn kustomize_overlays_name_the_file_the_kustomization_does_not_list() {
     assert_eq!(namespaces, ["shop", "shop-staging"]);
 }
 
+/// A BGP home lab: every link of the BGP chain, and one planted defect per BGP rule.
+#[test]
+fn bgp_homelab() {
+    check_repo(
+        "bgp-homelab",
+        &[
+            (
+                "bgp-advertisement-unreached",
+                "kubernetes/apps/kube-system/cilium/config/bgp-advertisements.yaml",
+                44,
+                None,
+            ),
+            (
+                "bgp-peer-config-advertises-nothing",
+                "kubernetes/apps/kube-system/cilium/config/bgp-cluster.yaml",
+                20,
+                None,
+            ),
+            (
+                "bgp-peer-config-not-found",
+                "kubernetes/apps/kube-system/cilium/config/bgp-cluster.yaml",
+                27,
+                None,
+            ),
+            (
+                "cilium-api-version-unserved",
+                "kubernetes/apps/kube-system/cilium/config/bgp-node-overrides.yaml",
+                6,
+                None,
+            ),
+        ],
+        &[],
+    );
+}
+
 #[test]
 fn homelab_l2() {
     check_repo(
@@ -798,6 +833,30 @@ fn homelab_mix() {
                 "selector-invalid",
                 "kubernetes/infrastructure/cilium/l2-workers.yaml",
                 14,
+                None,
+            ),
+            (
+                "bgp-peer-config-not-found",
+                "kubernetes/infrastructure/cilium/bgp-edge.yaml",
+                18,
+                None,
+            ),
+            (
+                "bgp-peer-config-advertises-nothing",
+                "kubernetes/infrastructure/cilium/bgp-lab.yaml",
+                14,
+                None,
+            ),
+            (
+                "cilium-api-version-unserved",
+                "kubernetes/infrastructure/cilium/bgp-node-overrides.yaml",
+                5,
+                None,
+            ),
+            (
+                "bgp-advertisement-unreached",
+                "kubernetes/infrastructure/cilium/bgp-pod-cidr.yaml",
+                7,
                 None,
             ),
             (

@@ -2,6 +2,8 @@
 //! load-balancer/announcement decision, the references and how they resolve.
 
 pub mod attachment;
+pub mod bgp;
+pub mod cilium_api;
 pub mod lb;
 pub mod listener_set;
 pub mod references;
@@ -20,6 +22,7 @@ use versions::Versions;
 pub struct Facts<'c> {
     catalog: &'c Catalog,
     attempts: OnceLock<Vec<Attempt<'c>>>,
+    bgp: OnceLock<bgp::Chain>,
     /// The Gateway API bundle and Cilium release the world runs.
     pub versions: Versions,
 }
@@ -36,6 +39,7 @@ impl<'c> Facts<'c> {
         Facts {
             catalog,
             attempts: OnceLock::new(),
+            bgp: OnceLock::new(),
             versions,
         }
     }
@@ -44,6 +48,12 @@ impl<'c> Facts<'c> {
     /// stage of the outcome.
     pub fn attempts(&self) -> &[Attempt<'c>] {
         self.attempts.get_or_init(|| attempts(self.catalog))
+    }
+
+    /// The BGP control plane chain: which advertisements are advertised, where it breaks.
+    pub fn bgp(&self) -> &bgp::Chain {
+        self.bgp
+            .get_or_init(|| bgp::chain(self.catalog, &self.versions))
     }
 }
 

@@ -3,6 +3,7 @@
 //! label`/`annotate` of a Gateway's Service. The summary counts them, and `--show-unverified`
 //! lists the ones that may be satisfied by something cilint cannot see.
 
+use super::bgp;
 use super::listener_set::{self, listener_sets, parent_lookup};
 use crate::analysis::attachment::{parent_namespace, routes};
 use crate::catalog::{Catalog, Lookup};
@@ -105,7 +106,32 @@ pub fn references(catalog: &Catalog) -> Vec<Resolved> {
     listener_set_refs(catalog, &mut out);
     label_commands(catalog, &mut out);
     chart_renders(catalog, &mut out);
+    peer_config_refs(catalog, &mut out);
     out
+}
+
+/// Each CiliumBGPClusterConfig peer's `peerConfigRef` to a (cluster-scoped) CiliumBGPPeerConfig.
+fn peer_config_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
+    for &id in catalog.of_kind(bgp::GROUP, bgp::CLUSTER_CONFIG) {
+        let o = catalog.object(id);
+        let Some(at) = o.location else {
+            continue;
+        };
+        for name in bgp::peers(o)
+            .iter()
+            .filter_map(|p| p.peer_config_ref.as_ref())
+        {
+            out.push(Resolved::new(
+                Location {
+                    file: at.file,
+                    span: name.span,
+                },
+                format!("{} {}", bgp::PEER_CONFIG, name.value),
+                bgp::peer_config_lookup(catalog, &name.value),
+                || (Some(ObjectRef::of(o)), referrer(o)),
+            ));
+        }
+    }
 }
 
 fn unverified(lookup: Lookup) -> Option<String> {

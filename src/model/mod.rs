@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app_template;
 pub mod cilium;
+pub mod cilium_bgp;
 pub mod cilium_config;
 pub mod gateway;
 pub mod gateway_address;
@@ -182,6 +183,9 @@ pub enum Spec {
     LbIpPool(Box<LbIpPool>),
     L2Policy(Box<L2Policy>),
     BgpAdvertisement(Box<BgpAdvertisement>),
+    BgpClusterConfig(Box<cilium_bgp::BgpClusterConfig>),
+    BgpPeerConfig(Box<cilium_bgp::BgpPeerConfig>),
+    BgpPeeringPolicy(Box<cilium_bgp::BgpPeeringPolicy>),
     ReferenceGrant(Box<reference_grant::ReferenceGrant>),
     ListenerSet(Box<listener_set::ListenerSet>),
     /// A cert-manager `Certificate`: cert-manager creates the Secret `spec.secretName`.
@@ -484,6 +488,15 @@ impl Spec {
             }
             ("cilium.io", "CiliumBGPAdvertisement") => {
                 Spec::BgpAdvertisement(BgpAdvertisement::from_spec(spec).into())
+            }
+            ("cilium.io", "CiliumBGPClusterConfig") => {
+                Spec::BgpClusterConfig(cilium_bgp::BgpClusterConfig::from_spec(spec).into())
+            }
+            ("cilium.io", "CiliumBGPPeerConfig") => {
+                Spec::BgpPeerConfig(cilium_bgp::BgpPeerConfig::from_spec(spec).into())
+            }
+            ("cilium.io", "CiliumBGPPeeringPolicy") => {
+                Spec::BgpPeeringPolicy(cilium_bgp::BgpPeeringPolicy::from_spec(spec).into())
             }
             ("cert-manager.io", "Certificate") => Spec::Certificate {
                 secret_name: spec

@@ -8,8 +8,13 @@ pub use crate::diagnostic::{Category, RuleMeta};
 mod backend_kind_invalid;
 mod backend_not_found;
 mod backend_port_mismatch;
+mod bgp_advertisement_unreached;
+mod bgp_chain;
+mod bgp_peer_config_advertises_nothing;
+mod bgp_peer_config_not_found;
 mod certificate_ref_invalid;
 mod chart_render_failed;
+mod cilium_api_version_unserved;
 mod cross_namespace;
 mod flux_variable_undefined;
 mod gateway_address_unsupported;
@@ -81,8 +86,12 @@ pub static RULES: &[Rule] = &[
     backend_kind_invalid::RULE,
     backend_not_found::RULE,
     backend_port_mismatch::RULE,
+    bgp_advertisement_unreached::RULE,
+    bgp_peer_config_advertises_nothing::RULE,
+    bgp_peer_config_not_found::RULE,
     certificate_ref_invalid::RULE,
     chart_render_failed::RULE,
+    cilium_api_version_unserved::RULE,
     flux_variable_undefined::RULE,
     gateway_address_unsupported::RULE,
     gateway_annotations_not_propagated::RULE,
@@ -148,8 +157,12 @@ docs!(
     "backend-kind-invalid",
     "backend-not-found",
     "backend-port-mismatch",
+    "bgp-advertisement-unreached",
+    "bgp-peer-config-advertises-nothing",
+    "bgp-peer-config-not-found",
     "certificate-ref-invalid",
     "chart-render-failed",
+    "cilium-api-version-unserved",
     "flux-variable-undefined",
     "gateway-address-unsupported",
     "gateway-annotations-not-propagated",

@@ -7,6 +7,7 @@ use super::{
     Category, Facts, Rule, RuleMeta, l2_policy_announces_nothing, l2_policy_interface_invalid,
     label_gaps, selector_invalid, service_ip_pool_missing, stranded,
 };
+use crate::analysis::bgp;
 use crate::analysis::lb::{self, LbSelector, SelectorKind};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
@@ -28,8 +29,10 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         .iter()
         .filter(|s| s.kind != SelectorKind::Pool)
         .collect();
+    // A v1 peering policy the Cilium release still serves advertises what it selects.
+    let v1_announced = bgp::v1_announced(catalog, &catalog.versions);
     // A tree without L2 policies or BGP advertisements announces some other way (or not at all).
-    if announcers.is_empty() {
+    if announcers.is_empty() && !bgp::has_served_peering_policy(catalog, &catalog.versions) {
         return;
     }
     // What each announcer that announces LoadBalancer IPs selects; the others select nothing
@@ -45,7 +48,19 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         })
         .collect();
     let selects_nothing: Vec<bool> = matched.iter().map(Vec::is_empty).collect();
-    let announced: HashSet<ObjectId> = matched.into_iter().flatten().collect();
+    // A BGP advertisement counts only when a peer's chain reaches it; the Services only
+    // unreached ones select are listed by the BGP rule that reports the broken link.
+    let chain = catalog.bgp();
+    let reached = |s: &LbSelector| s.kind != SelectorKind::Bgp || chain.reached(s.owner);
+    let mut announced: HashSet<ObjectId> = v1_announced;
+    let mut unreached_only: HashSet<ObjectId> = HashSet::new();
+    for (s, ids) in selectors.iter().zip(matched) {
+        if reached(s) {
+            announced.extend(ids);
+        } else {
+            unreached_only.extend(ids);
+        }
+    }
     let by_key = label_gaps::selectors_by_key(&selectors);
     // A Service no pool gives an address is service-ip-pool-missing's: the chain breaks there.
     let mut reported_elsewhere = service_ip_pool_missing::services_without_pool(catalog);
@@ -59,6 +74,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         if announced.contains(&id)
+            || unreached_only.contains(&id)
             || !spec.is_cilium_load_balancer()
             || reported_elsewhere.contains(&id)
         {
@@ -347,5 +363,59 @@ mod tests {
                 .unwrap()
                 .starts_with("nearest miss")
         );
+    }
+
+    const BGP: &str = "---\napiVersion: cilium.io/v2\nkind: CiliumBGPClusterConfig\nmetadata: {name: bgp}\n\
+        spec: {bgpInstances: [{name: home, localASN: 64513, peers: [{name: r, peerAddress: 10.0.0.1, \
+        peerASN: 64512, peerConfigRef: {name: peer}}]}]}\n---\napiVersion: cilium.io/v2\n\
+        kind: CiliumBGPPeerConfig\nmetadata: {name: peer}\n\
+        spec: {families: [{afi: ipv4, safi: unicast, advertisements: {matchLabels: {advertise: bgp}}}]}\n---\n\
+        apiVersion: cilium.io/v2\nkind: CiliumBGPAdvertisement\nmetadata: {name: ad, labels: {advertise: bgpp}}\n\
+        spec: {advertisements: [{advertisementType: Service, service: {addresses: [LoadBalancerIP]}, \
+        selector: {matchLabels: {l2-announce: \"true\"}}}]}\n";
+
+    #[test]
+    fn a_service_only_an_unreached_advertisement_selects_is_the_bgp_rules() {
+        // The advertisement is unreached (its label misses the family selector): the BGP rule
+        // lists the Service as stranded, this rule stays quiet.
+        let yaml = format!(
+            "{POOL}{BGP}{}",
+            service("pihole", "{l2-announce: \"true\"}")
+        );
+        assert!(findings(&yaml).is_empty());
+        // Reached, it announces the Service, and a Service it does not select is reported.
+        let reached = BGP.replace("advertise: bgpp", "advertise: bgp");
+        let yaml = format!(
+            "{POOL}{reached}{}{}",
+            service("pihole", "{l2-announce: \"true\"}"),
+            service("unifi", "{}")
+        );
+        let found = findings(&yaml);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("dns/unifi"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn a_v1_peering_policy_announces_while_served() {
+        let policy = "---\napiVersion: cilium.io/v2alpha1\nkind: CiliumBGPPeeringPolicy\nmetadata: {name: rack0}\n\
+            spec: {virtualRouters: [{localASN: 64512, serviceSelector: {matchLabels: {bgp: \"on\"}}, \
+            neighbors: [{peerAddress: 10.0.0.1/32, peerASN: 64513}]}]}\n";
+        let pin = "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cilium, namespace: kube-system}\n\
+            spec: {chart: {spec: {chart: cilium, version: 1.17.4, sourceRef: {kind: HelmRepository, name: cilium}}}}\n";
+        let svcs = format!(
+            "{}{}",
+            service("pihole", "{bgp: \"on\"}"),
+            service("unifi", "{}")
+        );
+        // Cilium 1.17 serves it: it announces pihole, not unifi.
+        let found = findings(&format!("{POOL}{policy}{pin}{svcs}"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.contains("dns/unifi"));
+        // The assumed current release no longer serves it: cilium-api-version-unserved's.
+        assert!(findings(&format!("{POOL}{policy}{svcs}")).is_empty());
     }
 }
