@@ -164,6 +164,13 @@ fn has_placeholder(s: &str) -> bool {
 /// Whether a family's selector may select an advertisement: it matches its labels, or a
 /// placeholder in either leaves the answer open.
 pub fn may_select(selector: &LabelSelector, advertisement: &Object) -> bool {
+    // A selector Kubernetes refuses is selector-invalid's finding: the chain takes it as meant
+    // (its valid terms), so the break is not reported twice.
+    if selector.invalid {
+        return selector
+            .intended()
+            .is_none_or(|i| i.matches(|k| advertisement.label(k)));
+    }
     let open = selector
         .match_labels
         .iter()

@@ -38,6 +38,13 @@ enum Role {
     L2Nodes,
     /// `CiliumBGPAdvertisement.spec.advertisements[].selector` of a Service entry.
     BgpServices,
+    /// `CiliumBGPClusterConfig.spec.nodeSelector`.
+    BgpNodes,
+    /// `CiliumBGPPeerConfig.spec.families[].advertisements`.
+    BgpFamily,
+    /// `CiliumBGPPeeringPolicy` (v1) `spec.nodeSelector` and its virtual routers'
+    /// `serviceSelector`.
+    PeeringPolicy,
 }
 
 /// One selector a Cilium controller builds with `LabelSelectorAsSelector`.
@@ -52,8 +59,7 @@ struct Site<'c> {
     services: Option<&'c LbSelector<'c>>,
 }
 
-/// Every selector checked. Another Cilium kind's selectors (BGP cluster and peer configs) are
-/// one more arm here.
+/// Every selector checked: add a field here to check it.
 fn sites<'c>(catalog: &'c Catalog, selectors: &'c [LbSelector<'c>]) -> Vec<Site<'c>> {
     let mut out = Vec::new();
     for s in selectors {
@@ -74,6 +80,48 @@ fn sites<'c>(catalog: &'c Catalog, selectors: &'c [LbSelector<'c>]) -> Vec<Site<
             services: None,
         });
     }
+    let site = |owner: ObjectId, field: String, selector: &'c LabelSelector, role: Role| Site {
+        owner,
+        field,
+        selector,
+        role,
+        services: None,
+    };
+    for &id in catalog.of_kind("cilium.io", "CiliumBGPClusterConfig") {
+        if let Spec::BgpClusterConfig(c) = &catalog.object(id).spec
+            && let Some(nodes) = &c.node_selector
+        {
+            out.push(site(id, "spec.nodeSelector".into(), nodes, Role::BgpNodes));
+        }
+    }
+    for &id in catalog.of_kind("cilium.io", "CiliumBGPPeerConfig") {
+        if let Spec::BgpPeerConfig(c) = &catalog.object(id).spec {
+            for (i, f) in c.families.iter().enumerate() {
+                if let Some(ads) = &f.advertisements {
+                    let field = format!("spec.families[{i}].advertisements");
+                    out.push(site(id, field, ads, Role::BgpFamily));
+                }
+            }
+        }
+    }
+    for &id in catalog.of_kind("cilium.io", "CiliumBGPPeeringPolicy") {
+        if let Spec::BgpPeeringPolicy(p) = &catalog.object(id).spec {
+            if let Some(nodes) = &p.node_selector {
+                out.push(site(
+                    id,
+                    "spec.nodeSelector".into(),
+                    nodes,
+                    Role::PeeringPolicy,
+                ));
+            }
+            for (i, r) in p.virtual_routers.iter().enumerate() {
+                if let Some(services) = &r.service_selector {
+                    let field = format!("spec.virtualRouters[{i}].serviceSelector");
+                    out.push(site(id, field, services, Role::PeeringPolicy));
+                }
+            }
+        }
+    }
     for s in selectors.iter().filter(|s| s.kind == SelectorKind::L2) {
         if let Spec::L2Policy(p) = &catalog.object(s.owner).spec
             && let Some(nodes) = &p.node_selector
@@ -92,9 +140,12 @@ fn sites<'c>(catalog: &'c Catalog, selectors: &'c [LbSelector<'c>]) -> Vec<Site<
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let selectors = lb::selectors(catalog);
+    // A v1 policy the release no longer serves is cilium-api-version-unserved's.
+    let v1_served = crate::analysis::bgp::has_served_peering_policy(catalog, &catalog.versions);
     let broken: Vec<Site> = sites(catalog, &selectors)
         .into_iter()
         .filter(|s| s.selector.invalid && !catalog.object(s.owner).unverifiable)
+        .filter(|s| s.role != Role::PeeringPolicy || v1_served)
         .collect();
     if broken.is_empty() {
         return;
@@ -125,7 +176,7 @@ fn left_by(
                 .map(|i| catalog.cilium_services_matching(Some(&i))),
             _ => Some(services.matching(catalog)),
         },
-        (Role::L2Nodes, _) => None,
+        (Role::L2Nodes, _) | (Role::BgpNodes | Role::BgpFamily | Role::PeeringPolicy, _) => None,
         _ => site
             .selector
             .intended()
@@ -141,7 +192,9 @@ fn left_by(
             svc.is_some_and(|s| match site.role {
                 Role::PoolServices => true,
                 Role::L2Services | Role::L2Nodes => SelectorKind::L2.handles(s),
-                Role::BgpServices => SelectorKind::Bgp.handles(s),
+                Role::BgpServices | Role::BgpNodes | Role::BgpFamily | Role::PeeringPolicy => {
+                    SelectorKind::Bgp.handles(s)
+                }
             })
         })
         .collect();
@@ -214,6 +267,24 @@ fn consequence(catalog: &Catalog, site: &Site) -> (String, Option<&'static str>)
         Role::BgpServices => (
             "the BGP agent's service reconciliation fails with \"labelSelectorAsSelector\" and \
              retries, so the Services it selects are not advertised"
+                .into(),
+            None,
+        ),
+        Role::BgpNodes => (
+            "the BGP control plane cannot tell which nodes this ClusterConfig applies to, so its \
+             BGP instances and peers come up on none"
+                .into(),
+            None,
+        ),
+        Role::BgpFamily => (
+            "the BGP agent cannot tell which CiliumBGPAdvertisements this family exports, so it \
+             exports none"
+                .into(),
+            None,
+        ),
+        Role::PeeringPolicy => (
+            "the BGP agent cannot build the policy's selector, so the policy does not take \
+             effect"
                 .into(),
             None,
         ),
@@ -361,5 +432,38 @@ mod tests {
                 nodeSelector:\n    matchLabels: {kubernetes.io/os: linux, zone: \"${ZONE}\"}\n")
         );
         assert!(findings(&yaml).is_empty());
+    }
+
+    #[test]
+    fn bgp_cluster_and_peer_config_selectors_are_checked_once() {
+        let yaml = "apiVersion: cilium.io/v2\nkind: CiliumBGPClusterConfig\nmetadata: {name: main}\n\
+            spec:\n  nodeSelector: {matchExpressions: [{key: bgp, operator: Exists, values: [on]}]}\n  \
+            bgpInstances:\n  - name: home\n    localASN: 64513\n    peers:\n    - name: router\n      \
+            peerAddress: 192.168.1.1\n      peerASN: 64512\n      peerConfigRef: {name: router}\n\
+            ---\napiVersion: cilium.io/v2\nkind: CiliumBGPPeerConfig\nmetadata: {name: router}\n\
+            spec:\n  families:\n  - afi: ipv4\n    safi: unicast\n    advertisements:\n      \
+            matchExpressions: [{key: advertise, operator: In, values: []}]\n\
+            ---\napiVersion: cilium.io/v2\nkind: CiliumBGPAdvertisement\n\
+            metadata: {name: lb, labels: {advertise: lb}}\nspec:\n  advertisements:\n  \
+            - advertisementType: Service\n    service: {addresses: [LoadBalancerIP]}\n    \
+            selector: {matchExpressions: [{key: x, operator: NotIn, values: [never]}]}\n";
+        let fields: Vec<String> = findings(yaml)
+            .into_iter()
+            .map(|f| f.field.unwrap_or_default())
+            .collect();
+        assert_eq!(
+            fields,
+            ["spec.nodeSelector", "spec.families[0].advertisements"]
+        );
+        // The chain takes the refused family selector as meant: the BGP rules stay quiet.
+        let catalog = Catalog::of_yaml(yaml, "default");
+        let facts = Facts::new(&catalog);
+        let mut out = Vec::new();
+        for rule in crate::rules::RULES {
+            if rule.meta.id.starts_with("bgp-") {
+                (rule.check)(&facts, &mut out);
+            }
+        }
+        assert!(out.is_empty(), "{out:?}");
     }
 }
