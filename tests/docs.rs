@@ -105,10 +105,18 @@ fn readme_lists_every_output_format() {
 #[test]
 fn address_path_rules_draw_the_chain() {
     const ADDRESS_PATH: &[&str] = &[
+        "bgp-advertisement-unreached",
+        "bgp-peer-config-advertises-nothing",
+        "bgp-peer-config-not-found",
+        "cilium-api-version-unserved",
         "gateway-annotations-not-propagated",
         "gateway-generated-object-conflict",
         "gateway-labels-not-propagated",
         "ip-pool-invalid",
+        "l2-external-traffic-local",
+        "l2-policy-announces-nothing",
+        "l2-policy-interface-invalid",
+        "selector-invalid",
         "selector-matches-nothing",
         "service-ip-conflict",
         "service-ip-not-in-pool",
