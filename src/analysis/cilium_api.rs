@@ -8,10 +8,10 @@
 use super::versions::{Source, Versions};
 use crate::model::versions::Version;
 
-/// The current stable Cilium release (1.20.0, 2026-07-29; semantics.md §9): what the Cilium
-/// API rules assume when nothing sets or pins a version. Other rules read `Versions::cilium`
-/// as it is.
-pub const CURRENT_CILIUM: Version = Version::new(1, 20, 0);
+/// The current stable Cilium release (1.20.2, 2026-09-16; semantics.md §9): what the Cilium
+/// rules that depend on the release assume when nothing sets or pins one. The Gateway API
+/// rules read `Versions::cilium` as it is.
+pub const CURRENT_CILIUM: Version = Version::new(1, 20, 2);
 
 /// The Cilium release the API rules judge against, and where it comes from (`None`: assumed).
 pub fn cilium(versions: &Versions) -> (Version, Option<Source>) {

@@ -108,6 +108,7 @@ const CRD_CHANNEL: &str = "gateway.networking.k8s.io/channel";
 
 /// The pins one document writes:
 /// - a Flux `HelmRelease` of chart `cilium`: `spec.chart.spec.version`;
+/// - a Flux `OCIRepository` of the cilium chart (its `url` ends in `/cilium`): `spec.ref.tag`;
 /// - an Argo CD `Application` (or an `ApplicationSet`'s template) source with `chart: cilium`:
 ///   its `targetRevision`; a source from the gateway-api repository: its `targetRevision`, and
 ///   the channel its `path` names;
@@ -138,6 +139,14 @@ pub fn pins(doc: Node<'_>, file: FileId, api_version: &str, kind: &str) -> Vec<P
                 && let Some(v) = chart.and_then(|c| c.get("version"))
             {
                 push(Pinned::Cilium, v, v.as_str().and_then(Version::parse));
+            }
+        }
+        ("source.toolkit.fluxcd.io", "OCIRepository") => {
+            let url = spec.and_then(|s| s.get("url")).and_then(Node::as_str);
+            if url.is_some_and(|u| u.trim_end_matches('/').rsplit('/').next() == Some("cilium"))
+                && let Some(tag) = spec.and_then(|s| s.at(&["ref", "tag"]))
+            {
+                push(Pinned::Cilium, tag, tag.as_str().and_then(Version::parse));
             }
         }
         ("argoproj.io", "Application" | "ApplicationSet") => {
@@ -335,6 +344,13 @@ mod tests {
         assert_eq!(pins_of(flux), [(Pinned::Cilium, "1.19.3".into())]);
         let argo = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: cilium}\nspec:\n  source:\n    repoURL: https://helm.cilium.io\n    chart: cilium\n    targetRevision: 1.20.1\n";
         assert_eq!(pins_of(argo), [(Pinned::Cilium, "1.20.1".into())]);
+        let oci = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: cilium}\nspec:\n  url: oci://quay.io/cilium/charts/cilium\n  ref: {tag: 1.20.1}\n";
+        assert_eq!(pins_of(oci), [(Pinned::Cilium, "1.20.1".into())]);
+        let app_template = oci.replace(
+            "quay.io/cilium/charts/cilium",
+            "ghcr.io/bjw-s-labs/helm/app-template",
+        );
+        assert!(pins_of(&app_template).is_empty());
         let kust = "helmCharts:\n- name: cilium\n  repo: https://helm.cilium.io\n  version: 1.18.6\nresources:\n- https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.3.0/experimental-install.yaml\n";
         let loaded = yaml::load(kust, &LineIndex::new(kust));
         let got: Vec<_> = pins(

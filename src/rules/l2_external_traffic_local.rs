@@ -85,13 +85,10 @@ fn check(facts: &Facts<'_>, out: &mut Vec<Finding>) {
                 by_config.entry(from).or_default().push((gw, policy));
             }
             Some(_) => {}
-            None if local_aware != Some(true) => {
-                out.extend(plain_service(
-                    catalog,
-                    svc,
-                    policy,
-                    release.filter(|_| local_aware.is_some()),
-                ));
+            // Only a release known to be older: the current one announces from nodes with a
+            // local backend, and a false alarm is worse than a miss.
+            None if local_aware == Some(false) => {
+                out.extend(release.and_then(|v| plain_service(catalog, svc, policy, v)));
             }
             None => {}
         }
@@ -118,13 +115,10 @@ fn plain_service(
     catalog: &Catalog,
     svc: &Object,
     policy: ObjectId,
-    release: Option<Version>,
+    release: Version,
 ) -> Option<Finding> {
     let p = catalog.object(policy);
-    let when = match release {
-        None => "before Cilium 1.20.2 (cilint could not tell the release)".to_string(),
-        Some(v) => format!("with Cilium {v} (before 1.20.2)"),
-    };
+    let when = format!("with Cilium {release} (before 1.20.2)");
     let finding = Finding::new(
         &META,
         etp_location(svc)?,
@@ -280,17 +274,30 @@ mod tests {
         listeners: [{name: http, port: 80, protocol: HTTP}]\n";
 
     #[test]
-    fn a_local_service_is_reported_before_the_fix_only() {
+    fn a_local_service_is_reported_on_a_release_known_to_be_before_the_fix() {
         let yaml = format!("{L2}{}", service("Local", "{l2: \"on\"}"));
-        assert_eq!(findings(&yaml, None).len(), 1);
+        // Unknown: the current release (1.20.2 and later) announces it from a node with a Pod.
+        assert!(findings(&yaml, None).is_empty());
         assert_eq!(findings(&yaml, Some(Version::new(1, 19, 3))).len(), 1);
         assert!(findings(&yaml, Some(Version::new(1, 20, 2))).is_empty());
         // Two clusters' policies of one name in one tree: which announces what is not known.
         let twice = format!("{L2}---\n{L2}{}", service("Local", "{l2: \"on\"}"));
-        assert!(findings(&twice, None).is_empty());
+        assert!(findings(&twice, Some(Version::new(1, 19, 3))).is_empty());
         // Not announced by L2 (BGP only, or no policy selects it), or Cluster: quiet.
-        assert!(findings(&format!("{L2}{}", service("Local", "{bgp: \"on\"}")), None).is_empty());
-        assert!(findings(&format!("{L2}{}", service("Cluster", "{l2: \"on\"}")), None).is_empty());
+        assert!(
+            findings(
+                &format!("{L2}{}", service("Local", "{bgp: \"on\"}")),
+                Some(Version::new(1, 19, 3))
+            )
+            .is_empty()
+        );
+        assert!(
+            findings(
+                &format!("{L2}{}", service("Cluster", "{l2: \"on\"}")),
+                Some(Version::new(1, 19, 3))
+            )
+            .is_empty()
+        );
     }
 
     #[test]
