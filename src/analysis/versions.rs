@@ -55,6 +55,10 @@ pub struct Versions {
     pub pinned_channel: Option<Channel>,
     /// The Cilium release, when set or pinned.
     pub cilium: Option<(Version, Source)>,
+    /// Whether the world holds a Cilium Gateway: only then does Cilium's release say which
+    /// Gateway API bundle the cluster must run (a cluster whose Gateways are Envoy's may run
+    /// any).
+    pub cilium_gateways: bool,
 }
 
 impl Default for Versions {
@@ -65,6 +69,7 @@ impl Default for Versions {
             channel: None,
             pinned_channel: None,
             cilium: None,
+            cilium_gateways: false,
         }
     }
 }
@@ -100,6 +105,7 @@ pub fn versions(catalog: &Catalog, settings: &VersionSettings) -> Versions {
         v.cilium = agreed(&cilium, |p| (p.version.major, p.version.minor))
             .map(|p| (p.version, Source::Tree(p.location)));
     }
+    v.cilium_gateways = super::lb::cilium_gateways(catalog).next().is_some();
     v
 }
 
@@ -187,10 +193,13 @@ impl Versions {
             .unwrap_or(Served::KindNotServed)
     }
 
-    /// Whether the Cilium release needs Gateway API v1.6.1 or later.
+    /// Whether the Cilium release needs Gateway API v1.6.1 or later: it does, and the cluster
+    /// has Cilium Gateways.
     pub fn cilium_needs_v1_6(&self) -> bool {
-        self.cilium
-            .is_some_and(|(v, _)| v.at_least(CILIUM_NEEDING_V1_6))
+        self.cilium_gateways
+            && self
+                .cilium
+                .is_some_and(|(v, _)| v.at_least(CILIUM_NEEDING_V1_6))
     }
 
     /// Whether the table holds the bundle: v1.0 to v1.6.
@@ -452,14 +461,24 @@ mod tests {
                 replacement: "v1beta1"
             }
         );
-        // Cilium 1.20 needs v1.6.1: the default bundle is then the only one possible.
+        // Cilium 1.20 needs v1.6.1: the default bundle is then the only one possible, when the
+        // cluster's Gateways are Cilium's.
         let cilium_1_20 = Versions {
             cilium: Some((Version::new(1, 20, 0), Source::Configuration)),
+            cilium_gateways: true,
             ..Versions::default()
         };
         assert_eq!(
             cilium_1_20.served(GATEWAY_GROUP, "TCPRoute", "v1alpha2"),
             Served::Deprecated { replacement: "v1" }
+        );
+        let envoy_gateways = Versions {
+            cilium_gateways: false,
+            ..cilium_1_20
+        };
+        assert_eq!(
+            envoy_gateways.served(GATEWAY_GROUP, "TCPRoute", "v1alpha2"),
+            Served::Yes
         );
     }
 
