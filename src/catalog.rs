@@ -565,6 +565,7 @@ impl Catalog {
                     load_balancer_class: None,
                     external_traffic_policy,
                     requested_ips: spec.requested_ips.clone(),
+                    load_balancer_ip_span: None,
                     default_ipam_elsewhere: None,
                 })),
             };
@@ -698,6 +699,7 @@ impl Catalog {
                             load_balancer_class: None,
                             external_traffic_policy: None,
                             requested_ips: Box::default(),
+                            load_balancer_ip_span: None,
                             default_ipam_elsewhere: None,
                         })),
                         _ => Spec::Secret(Box::default()),

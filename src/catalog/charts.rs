@@ -347,6 +347,7 @@ fn objects(
                 .as_ref()
                 .map(|ip| crate::model::cilium::parse_ips(&ip.value).into())
                 .unwrap_or_default(),
+            load_balancer_ip_span: s.load_balancer_ip.as_ref().map(|ip| ip.span),
             default_ipam_elsewhere: None,
         };
         service.request_from_annotations(&annotations);

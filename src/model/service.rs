@@ -45,6 +45,8 @@ pub struct Service {
     /// Addresses requested from LB-IPAM: the `lbipam.cilium.io/ips` annotation (or its alias),
     /// else `spec.loadBalancerIP`.
     pub requested_ips: Box<[IpAddr]>,
+    /// Where `spec.loadBalancerIP` is written, when it is.
+    pub load_balancer_ip_span: Option<Span>,
     /// Set (to `nodeipam` or `none`) when the cluster's `defaultLBServiceIPAM` hands Services
     /// without a `loadBalancerClass` to another IPAM: Cilium's LB features then leave this one
     /// alone.
@@ -96,6 +98,7 @@ impl Service {
             requested_ips: str_of("loadBalancerIP")
                 .map(|ip| super::cilium::parse_ips(&ip).into())
                 .unwrap_or_default(),
+            load_balancer_ip_span: spec.get("loadBalancerIP").map(|n| n.span()),
             default_ipam_elsewhere: None,
         }
     }

@@ -153,18 +153,26 @@ pub(super) fn requests(catalog: &Catalog, id: ObjectId) -> Vec<(IpAddr, Option<L
         .iter()
         .map(|&ip| {
             let written = match gateway {
+                // The infrastructure annotation wins over spec.addresses, as in Cilium.
                 Some(gw) => catalog.object(gw).gateway().and_then(|g| {
+                    let annotation = g
+                        .infrastructure_annotations
+                        .iter()
+                        .find(|(k, _)| LB_IPAM_IPS_ANNOTATIONS.contains(&k.as_str()))
+                        .map(|(_, v)| v.span);
                     let entry = g.addresses.iter().find_map(|a| {
                         let v = a.value.as_ref()?;
                         (v.value.trim().parse::<IpAddr>().ok() == Some(ip)).then_some(v.span)
                     });
-                    entry.and_then(|span| at(gw, span))
+                    annotation.or(entry).and_then(|span| at(gw, span))
                 }),
                 None => svc
                     .annotations
                     .iter()
                     .find(|(k, _)| LB_IPAM_IPS_ANNOTATIONS.contains(&k.as_str()))
-                    .and_then(|(_, v)| at(id, v.span)),
+                    .map(|(_, v)| v.span)
+                    .or(spec.load_balancer_ip_span)
+                    .and_then(|span| at(id, span)),
             };
             (ip, written.or(fallback))
         })
