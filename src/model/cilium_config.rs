@@ -58,18 +58,7 @@ pub fn settings(doc: Node<'_>, file: FileId, api_version: &str, kind: &str) -> V
             }
         }
         ("argoproj.io", "Application" | "ApplicationSet") => {
-            let spec = if kind == "Application" {
-                spec
-            } else {
-                spec.and_then(|s| s.at(&["template", "spec"]))
-            };
-            let sources = spec.and_then(|s| s.get("source")).into_iter().chain(
-                spec.and_then(|s| s.get("sources"))
-                    .map(Node::as_seq)
-                    .into_iter()
-                    .flatten(),
-            );
-            for source in sources {
+            for source in super::versions::argo_sources(spec, kind) {
                 if source.get("chart").and_then(Node::as_str) == Some("cilium") {
                     values.extend(source.at(&["helm", "valuesObject"]));
                 }

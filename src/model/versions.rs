@@ -106,6 +106,25 @@ pub struct Pin {
 const CRD_BUNDLE_VERSION: &str = "gateway.networking.k8s.io/bundle-version";
 const CRD_CHANNEL: &str = "gateway.networking.k8s.io/channel";
 
+/// The sources of an Argo CD `Application` (`source` and `sources`), or of an
+/// `ApplicationSet`'s template.
+pub(super) fn argo_sources<'a>(spec: Option<Node<'a>>, kind: &str) -> Vec<Node<'a>> {
+    let spec = if kind == "Application" {
+        spec
+    } else {
+        spec.and_then(|s| s.at(&["template", "spec"]))
+    };
+    spec.and_then(|s| s.get("source"))
+        .into_iter()
+        .chain(
+            spec.and_then(|s| s.get("sources"))
+                .map(Node::as_seq)
+                .into_iter()
+                .flatten(),
+        )
+        .collect()
+}
+
 /// The pins one document writes:
 /// - a Flux `HelmRelease` of chart `cilium`: `spec.chart.spec.version`;
 /// - a Flux `OCIRepository` of the cilium chart (its `url` ends in `/cilium`): `spec.ref.tag`;
@@ -150,18 +169,7 @@ pub fn pins(doc: Node<'_>, file: FileId, api_version: &str, kind: &str) -> Vec<P
             }
         }
         ("argoproj.io", "Application" | "ApplicationSet") => {
-            let spec = if kind == "Application" {
-                spec
-            } else {
-                spec.and_then(|s| s.at(&["template", "spec"]))
-            };
-            let sources = spec.and_then(|s| s.get("source")).into_iter().chain(
-                spec.and_then(|s| s.get("sources"))
-                    .map(Node::as_seq)
-                    .into_iter()
-                    .flatten(),
-            );
-            for source in sources {
+            for source in argo_sources(spec, kind) {
                 let Some(revision) = source.get("targetRevision") else {
                     continue;
                 };

@@ -73,15 +73,7 @@ fn announces_nothing(catalog: &Catalog, owner: ObjectId, left: &[ObjectId]) -> O
         (Some(l), Some(span)) => Location { file: l.file, span },
         _ => policy.name_location()?,
     };
-    let strands = if left.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; {} it selects {} no other announcer",
-            stranded::count(catalog, left),
-            if left.len() == 1 { "has" } else { "have" }
-        )
-    };
+    let strands = stranded::clause(catalog, left, "it selects", "announcer");
     let finding = Finding::new(
         &META,
         location,

@@ -107,15 +107,7 @@ fn refused(
 ) -> Option<Finding> {
     let policy = catalog.object(owner);
     let file = policy.location?.file;
-    let strands = if left.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; {} it selects {} no other announcer",
-            stranded::count(catalog, left),
-            if left.len() == 1 { "has" } else { "have" }
-        )
-    };
+    let strands = stranded::clause(catalog, left, "it selects", "announcer");
     let mut finding = Finding::new(
         &META,
         Location {

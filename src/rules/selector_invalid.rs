@@ -296,19 +296,11 @@ fn invalid(catalog: &Catalog, site: &Site, left: &[ObjectId]) -> Option<Finding>
     let first = site.selector.problems.first()?;
     let file = owner.location?.file;
     let (consequence, condition) = consequence(catalog, site);
-    let strands = if left.is_empty() {
-        String::new()
-    } else {
-        let other = match site.role {
-            Role::PoolServices => "pool",
-            _ => "announcer",
-        };
-        format!(
-            "; {} meant for it {} no other {other}",
-            stranded::count(catalog, left),
-            if left.len() == 1 { "has" } else { "have" }
-        )
+    let other = match site.role {
+        Role::PoolServices => "pool",
+        _ => "announcer",
     };
+    let strands = stranded::clause(catalog, left, "meant for it", other);
     let mut finding = Finding::new(
         &META,
         Location {

@@ -119,6 +119,24 @@ pub(super) fn count(catalog: &Catalog, services: &[ObjectId]) -> String {
     }
 }
 
+/// The clause a finding's message ends with when it strands Services: "; LoadBalancer Service
+/// dns/pihole it selects has no other announcer". Empty when it strands none.
+pub(super) fn clause(
+    catalog: &Catalog,
+    services: &[ObjectId],
+    relation: &str,
+    other: &str,
+) -> String {
+    if services.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; {} {relation} {} no other {other}",
+        count(catalog, services),
+        if services.len() == 1 { "has" } else { "have" }
+    )
+}
+
 /// Adds the first few Services as related locations, each with `note`, and says how many more.
 pub(super) fn relate(
     mut finding: Finding,
