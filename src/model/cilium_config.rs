@@ -24,17 +24,6 @@ pub enum Setting {
     GatewayExternalTrafficPolicy(Text),
 }
 
-impl Setting {
-    /// The Helm value that writes it.
-    pub fn helm_key(&self) -> &'static str {
-        match self {
-            Setting::GatewayHostNetwork(_) => "gatewayAPI.hostNetwork.enabled",
-            Setting::DefaultLbServiceIpam(_) => "defaultLBServiceIPAM",
-            Setting::GatewayExternalTrafficPolicy(_) => "gatewayAPI.externalTrafficPolicy",
-        }
-    }
-}
-
 /// A setting at the node that writes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CiliumSetting {

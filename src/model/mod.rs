@@ -270,10 +270,12 @@ impl Object {
 
     /// The location a finding about this object points at when nothing more exact exists.
     pub fn name_location(&self) -> Option<Location> {
-        self.location.map(|l| Location {
-            file: l.file,
-            span: self.name_span,
-        })
+        self.at(self.name_span)
+    }
+
+    /// A span of the file this object is written in, as a location.
+    pub fn at(&self, span: Span) -> Option<Location> {
+        self.location.map(|l| Location { file: l.file, span })
     }
 
     pub fn gateway(&self) -> Option<&Gateway> {

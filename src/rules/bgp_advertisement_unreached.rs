@@ -2,7 +2,7 @@
 //! CiliumBGPPeerConfig reached from a CiliumBGPClusterConfig selects: it advertises nothing.
 //! When the break is a missing or silent PeerConfig, that rule's finding says it instead.
 
-use super::bgp_chain::{at, describe_family, strand};
+use super::bgp_chain::{describe_family, strand};
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::analysis::bgp::{self, Break};
 use crate::catalog::Catalog;
@@ -23,7 +23,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     for (&ad, &b) in &chain.unreached {
         let o = catalog.object(ad);
         // Its labels are what a family selects it by.
-        let labels = o.labels_span.and_then(|s| at(o, s));
+        let labels = o.labels_span.and_then(|s| o.at(s));
         let Some(location) = labels.or(o.name_location()) else {
             continue;
         };
@@ -114,7 +114,7 @@ fn not_selected(
                  to the advertisement's metadata.labels, or widen the selector"
             ))
             .related(
-                at(catalog.object(pc), sel.span),
+                catalog.object(pc).at(sel.span),
                 format!("nearest miss: needs {needs}"),
             )
         }

@@ -4,17 +4,11 @@
 use crate::analysis::bgp::{self, Break, Chain, PeerRef};
 use crate::catalog::Catalog;
 use crate::diagnostic::Finding;
+use crate::model::ObjectId;
 use crate::model::cilium_bgp::BgpFamily;
-use crate::model::{Object, ObjectId};
-use crate::source::{Location, Span};
 
 /// How many stranded Services a finding lists; it says how many more there are.
 const LISTED_SERVICES: usize = 5;
-
-/// A span of an object's file, as a location.
-pub(super) fn at(o: &Object, span: Span) -> Option<Location> {
-    o.location.map(|l| Location { file: l.file, span })
-}
 
 /// `peer `router` (instance `home`) of CiliumBGPClusterConfig `bgp``.
 pub(super) fn describe_peer(catalog: &Catalog, r: &PeerRef) -> String {

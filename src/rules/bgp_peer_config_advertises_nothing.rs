@@ -4,7 +4,7 @@
 //! advertisement, or a peer without `peerConfigRef` (Cilium's default peer configuration
 //! advertises nothing).
 
-use super::bgp_chain::{at, describe_family, describe_peer, strand};
+use super::bgp_chain::{describe_family, describe_peer, strand};
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::analysis::bgp::{self, Break, RefTarget, Silence};
 use crate::catalog::Catalog;
@@ -28,7 +28,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let o = catalog.object(r.cluster_config);
-        let Some(location) = at(o, bgp::peers(o)[r.peer].span) else {
+        let Some(location) = o.at(bgp::peers(o)[r.peer].span) else {
             continue;
         };
         out.push(
@@ -60,7 +60,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             let (location, why, field) = match silence {
                 Silence::NoFamilies => (
                     spec.families_span
-                        .and_then(|s| at(o, s))
+                        .and_then(|s| o.at(s))
                         .or(o.name_location()),
                     "has no `families`: Cilium's defaults (ipv4/unicast and ipv6/unicast) carry \
                      no `advertisements` selector"
@@ -69,7 +69,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 ),
                 Silence::NoSelector => (
                     spec.families_span
-                        .and_then(|s| at(o, s))
+                        .and_then(|s| o.at(s))
                         .or(o.name_location()),
                     "has no family with an `advertisements` selector".to_string(),
                     "spec.families",
@@ -83,7 +83,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                         .expect("a family with a selector");
                     let sel = f.advertisements.as_ref().expect("a selector");
                     (
-                        at(o, sel.span),
+                        o.at(sel.span),
                         format!(
                             "selects no CiliumBGPAdvertisement: {} matches none",
                             if spec
@@ -146,7 +146,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 let c = catalog.object(r.cluster_config);
                 let peer = &bgp::peers(c)[r.peer];
                 f = f.related(
-                    peer.peer_config_ref.as_ref().and_then(|n| at(c, n.span)),
+                    peer.peer_config_ref.as_ref().and_then(|n| c.at(n.span)),
                     format!("{} uses it", describe_peer(catalog, r)),
                 );
             }
@@ -164,7 +164,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             if !matched.is_empty() {
                 continue;
             }
-            let Some(location) = at(o, sel.span) else {
+            let Some(location) = o.at(sel.span) else {
                 continue;
             };
             let f = Finding::new(
@@ -208,9 +208,7 @@ fn nearest(
                 o.name
             ))
             .related(
-                o.labels_span
-                    .and_then(|s| super::bgp_chain::at(o, s))
-                    .or(o.name_location()),
+                o.labels_span.and_then(|s| o.at(s)).or(o.name_location()),
                 format!("nearest miss: needs {needs}"),
             )
         }

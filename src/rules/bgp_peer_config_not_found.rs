@@ -1,7 +1,7 @@
 //! bgp-peer-config-not-found: a CiliumBGPClusterConfig peer whose `peerConfigRef.name` names no
 //! CiliumBGPPeerConfig (`cilium.io/MissingPeerConfigs`): nothing is advertised to that peer.
 
-use super::bgp_chain::{at, describe_peer, strand};
+use super::bgp_chain::{describe_peer, strand};
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::analysis::bgp::{self, Break, RefTarget};
 use crate::diagnostic::{Finding, Severity};
@@ -31,7 +31,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let Some(name) = &bgp::peers(o)[r.peer].peer_config_ref else {
             continue;
         };
-        let Some(location) = at(o, name.span) else {
+        let Some(location) = o.at(name.span) else {
             continue;
         };
         let mut f = Finding::new(

@@ -11,7 +11,6 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
 use crate::model::cilium::{LB_IPAM_IPS_ANNOTATIONS, parse_ips};
 use crate::model::{Object, ObjectId, Spanned, Text};
-use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
     id: "gateway-annotations-not-propagated",
@@ -111,12 +110,7 @@ fn not_propagated(
     let svc = catalog.object(svc_id);
     let (first_key, first_value) = stranded[0];
     let location = gw
-        .location
-        .map(|l| Location {
-            file: l.file,
-            span: first_value.span,
-        })
-        .or_else(|| gw.name_location())
+        .at(first_value.span)
         .expect("Gateways come from manifests");
     let keys: Vec<String> = stranded.iter().map(|(k, _)| format!("`{k}`")).collect();
     let (these, verb) = match keys.len() {
@@ -140,15 +134,7 @@ fn not_propagated(
     .label("not copied to the Service")
     .help(help(stranded));
     for (key, value) in &stranded[1..] {
-        if let Some(l) = gw.location {
-            finding = finding.related(
-                Some(Location {
-                    file: l.file,
-                    span: value.span,
-                }),
-                format!("`{key}` is not copied either"),
-            );
-        }
+        finding = finding.related(gw.at(value.span), format!("`{key}` is not copied either"));
     }
     finding
 }

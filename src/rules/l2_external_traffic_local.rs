@@ -104,11 +104,7 @@ fn check(facts: &Facts<'_>, out: &mut Vec<Finding>) {
 }
 
 fn etp_location(o: &Object) -> Option<Location> {
-    let span = o.service()?.external_traffic_policy.as_ref()?.span;
-    Some(Location {
-        file: o.location?.file,
-        span,
-    })
+    o.at(o.service()?.external_traffic_policy.as_ref()?.span)
 }
 
 fn plain_service(
@@ -164,10 +160,7 @@ fn gateway_config(
             };
             let etp = spec.external_traffic_policy.as_ref()?;
             (
-                Location {
-                    file: c.location?.file,
-                    span: etp.span,
-                },
+                c.at(etp.span)?,
                 format!("CiliumGatewayClassConfig {}", c.qualified_name()),
                 "spec.service.externalTrafficPolicy",
                 "set `spec.service.externalTrafficPolicy: Cluster` here",

@@ -132,3 +132,27 @@ pub(super) fn gateways_by_key(
 pub(super) fn gateways_for(by_key: &ByKey<ObjectId>, s: &LbSelector) -> Vec<ObjectId> {
     by_key.lookup(selector_keys(s))
 }
+
+/// A LoadBalancer Service in a message: `LoadBalancer Service dns/pihole`, or for a Gateway's
+/// `Service network/cilium-gateway-home (generated for Gateway home)`. `plain` names the
+/// others (`Service` where the sentence already says LoadBalancer).
+pub(super) fn service_name(catalog: &Catalog, id: ObjectId, plain: &str) -> String {
+    let svc = catalog.object(id);
+    match catalog.generator(id).map(|gw| catalog.object(gw)) {
+        Some(gw) => format!(
+            "Service {} (generated for Gateway {})",
+            svc.qualified_name(),
+            gw.name
+        ),
+        None => format!("{plain} {}", svc.qualified_name()),
+    }
+}
+
+/// Where the labels a selector reads on a Service are written: a Gateway's
+/// `spec.infrastructure.labels` for its generated Service, else the Service's own.
+pub(super) fn where_labels(catalog: &Catalog, id: ObjectId) -> String {
+    match catalog.generator(id).map(|gw| catalog.object(gw)) {
+        Some(gw) => format!("spec.infrastructure.labels of Gateway {}", gw.name),
+        None => "the Service's metadata.labels".to_string(),
+    }
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::service_ip_pool_missing::knowable;
-use super::{Category, Facts, Rule, RuleMeta};
+use super::{Category, Facts, Rule, RuleMeta, label_gaps};
 use crate::catalog::{Catalog, placeholder};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::cilium::LB_IPAM_IPS_ANNOTATIONS;
@@ -125,12 +125,7 @@ pub(super) fn requests(catalog: &Catalog, id: ObjectId) -> Vec<(IpAddr, Option<L
         return Vec::new();
     };
     let fallback = catalog.report_location(id);
-    let at = |file_of: ObjectId, span| {
-        catalog
-            .object(file_of)
-            .location
-            .map(|l| Location { file: l.file, span })
-    };
+    let at = |file_of: ObjectId, span| catalog.object(file_of).at(span);
     let gateway = catalog.generator(id);
     // An address Cilium cannot use makes it refuse the whole Gateway (gateway-address-unsupported):
     // no Service is made, nothing is requested.
@@ -238,18 +233,6 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn describe(catalog: &Catalog, id: ObjectId) -> String {
-    let svc = catalog.object(id);
-    match catalog.generator(id).map(|gw| catalog.object(gw)) {
-        Some(gw) => format!(
-            "Service {} (generated for Gateway {})",
-            svc.qualified_name(),
-            gw.name
-        ),
-        None => format!("Service {}", svc.qualified_name()),
-    }
-}
-
 fn conflict(
     catalog: &Catalog,
     ip: IpAddr,
@@ -257,7 +240,8 @@ fn conflict(
     (earlier, earlier_at): (ObjectId, Option<Location>),
     why: Blocker,
 ) -> Finding {
-    let (later_name, earlier_name) = (describe(catalog, later), describe(catalog, earlier));
+    let name = |id| label_gaps::service_name(catalog, id, "Service");
+    let (later_name, earlier_name) = (name(later), name(earlier));
     let (because, reason, help) = match why {
         Blocker::NoCommonKey => (
             "without a common `lbipam.cilium.io/sharing-key`".to_string(),

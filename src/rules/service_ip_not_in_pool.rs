@@ -149,20 +149,8 @@ fn refusal<'s>(
     (reserving.len() == selecting.len()).then(|| Refusal::Reserved(reserving[0]))
 }
 
-fn describe(catalog: &Catalog, id: ObjectId) -> String {
-    let svc = catalog.object(id);
-    match catalog.generator(id).map(|gw| catalog.object(gw)) {
-        Some(gw) => format!(
-            "Service {} (generated for Gateway {})",
-            svc.qualified_name(),
-            gw.name
-        ),
-        None => format!("LoadBalancer Service {}", svc.qualified_name()),
-    }
-}
-
 fn refused(catalog: &Catalog, id: ObjectId, ip: IpAddr, at: Location, r: Refusal) -> Finding {
-    let what = describe(catalog, id);
+    let what = label_gaps::service_name(catalog, id, "LoadBalancer Service");
     let svc = catalog.object(id);
     let base = |message: String, label: &str| {
         Finding::new(&META, at, message)
@@ -200,10 +188,7 @@ fn refused(catalog: &Catalog, id: ObjectId, ip: IpAddr, at: Location, r: Refusal
             f
         }
         Refusal::Mismatch(holding) => {
-            let where_labels = match catalog.generator(id).map(|gw| catalog.object(gw)) {
-                Some(gw) => format!("spec.infrastructure.labels of Gateway {}", gw.name),
-                None => "the Service's metadata.labels".to_string(),
-            };
+            let where_labels = label_gaps::where_labels(catalog, id);
             let get = catalog.service_label(svc);
             let first = holding[0];
             let needs = first

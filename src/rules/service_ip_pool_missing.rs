@@ -204,24 +204,6 @@ fn nearest_miss<'s>(
     Some((s, s.selector?.describe_failures(&get)))
 }
 
-fn what(catalog: &Catalog, id: ObjectId, svc: &Object) -> String {
-    match catalog.generator(id).map(|gw| catalog.object(gw)) {
-        Some(gw) => format!(
-            "Service {} (generated for Gateway {})",
-            svc.qualified_name(),
-            gw.name
-        ),
-        None => format!("LoadBalancer Service {}", svc.qualified_name()),
-    }
-}
-
-fn where_labels(catalog: &Catalog, id: ObjectId) -> String {
-    match catalog.generator(id).map(|gw| catalog.object(gw)) {
-        Some(gw) => format!("spec.infrastructure.labels of Gateway {}", gw.name),
-        None => "the Service's metadata.labels".to_string(),
-    }
-}
-
 fn no_pool(catalog: &Catalog, id: ObjectId, svc: &Object, pools: &[&LbSelector]) -> Finding {
     let location = catalog
         .report_location(id)
@@ -232,14 +214,14 @@ fn no_pool(catalog: &Catalog, id: ObjectId, svc: &Object, pools: &[&LbSelector])
         format!(
             "{} is selected by no enabled CiliumLoadBalancerIPPool, so LB-IPAM gives it no \
              address: EXTERNAL-IP stays <pending>",
-            what(catalog, id, svc)
+            label_gaps::service_name(catalog, id, "LoadBalancer Service")
         ),
     )
     .object(svc)
     .field("metadata.name")
     .label("no pool selects it")
     .condition(CONDITION);
-    let where_labels = where_labels(catalog, id);
+    let where_labels = label_gaps::where_labels(catalog, id);
     match nearest_miss(catalog, svc, pools) {
         Some((pool, failures)) => {
             finding = label_gaps::nearest_miss(finding, catalog, pool, &failures, &where_labels);
@@ -283,10 +265,12 @@ fn only_disabled(catalog: &Catalog, pool: &LbSelector, services: &[ObjectId]) ->
         owner.name
     ));
     for &id in services {
-        let svc = catalog.object(id);
         finding = finding.related(
             catalog.report_location(id),
-            format!("{} gets no address", what(catalog, id, svc)),
+            format!(
+                "{} gets no address",
+                label_gaps::service_name(catalog, id, "LoadBalancer Service")
+            ),
         );
     }
     Some(finding)

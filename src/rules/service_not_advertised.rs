@@ -135,15 +135,7 @@ fn not_advertised(
     announcers: &[&LbSelector],
     silent: &[&LbSelector],
 ) -> Finding {
-    let gateway = catalog.generator(id).map(|gw| catalog.object(gw));
-    let what = match gateway {
-        Some(gw) => format!(
-            "Service {} (generated for Gateway {})",
-            svc.qualified_name(),
-            gw.name
-        ),
-        None => format!("LoadBalancer Service {}", svc.qualified_name()),
-    };
+    let what = label_gaps::service_name(catalog, id, "LoadBalancer Service");
     let location = catalog
         .report_location(id)
         .expect("Services come from manifests or Gateways");
@@ -158,10 +150,7 @@ fn not_advertised(
     .object(svc)
     .field("metadata.name")
     .label("not announced");
-    let where_labels = match gateway {
-        Some(gw) => format!("spec.infrastructure.labels of Gateway {}", gw.name),
-        None => "the Service's metadata.labels".to_string(),
-    };
+    let where_labels = label_gaps::where_labels(catalog, id);
     if !silent.is_empty() {
         return selects_nothing(catalog, finding, svc, silent, &where_labels);
     }
