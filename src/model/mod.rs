@@ -479,6 +479,12 @@ impl Spec {
             ("batch", "Job") => {
                 Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))).into())
             }
+            ("batch", "CronJob") => Spec::Workload(
+                Workload::from_template(
+                    spec.and_then(|s| s.at(&["jobTemplate", "spec", "template"])),
+                )
+                .into(),
+            ),
             ("cilium.io", "CiliumLoadBalancerIPPool") => {
                 Spec::LbIpPool(LbIpPool::from_spec(spec).into())
             }
