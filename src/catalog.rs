@@ -481,7 +481,7 @@ impl Catalog {
             spec: match kind.secret_type() {
                 Some(t) => Spec::Secret(Box::new(Secret {
                     secret_type: Some(t.into()),
-                    keys: Box::default(),
+                    ..Secret::default()
                 })),
                 None => Spec::Other,
             },
@@ -1625,6 +1625,7 @@ fn tls_secret() -> Secret {
     Secret {
         secret_type: Some("kubernetes.io/tls".into()),
         keys: Box::new(["tls.crt".into(), "tls.key".into()]),
+        ..Secret::default()
     }
 }
 

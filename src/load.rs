@@ -2,6 +2,7 @@
 //! per file; a file that fails to load becomes a finding for that file and the run goes on.
 
 mod contents;
+mod encrypted;
 pub mod substitute;
 mod template;
 pub mod terraform;
@@ -13,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::discover::{self, Candidate, STDIN, STDIN_DISPLAY};
-use crate::model::Object;
+use crate::model::{Object, Spec};
 use crate::model::{cilium_config, gitops, versions};
 use crate::source::yaml::{self, Node, YamlError};
 use crate::source::{FileId, FileKind, LineIndex, Pos, SourceFile, commands, suppress};
@@ -199,7 +200,25 @@ pub fn parse_edited(
     // file would add up to a fifth of the run's memory.
     out.objects.shrink_to_fit();
     out.layout.shrink_to_fit();
+    forget_plain_text_git_encrypts(&mut out, &source.path);
     out
+}
+
+/// A Secret git-crypt or transcrypt encrypts in git reads as plain text only in an unlocked
+/// checkout: what is committed is not.
+fn forget_plain_text_git_encrypts(out: &mut FileContents, path: &str) {
+    let plain = |o: &Object| matches!(&o.spec, Spec::Secret(s) if s.plain_text.is_some());
+    if path == STDIN
+        || !out.objects.iter().any(plain)
+        || !encrypted::encrypted_in_git(std::path::Path::new(path))
+    {
+        return;
+    }
+    for o in &mut out.objects {
+        if let Spec::Secret(s) = &mut o.spec {
+            s.plain_text = None;
+        }
+    }
 }
 
 /// Turns a document into objects (or a skipped document) and what it says about layout.

@@ -968,6 +968,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "secret-plain-text",
+                "kubernetes/apps/media/jellyfin/api-key-secret.yaml",
+                8,
+                None,
+            ),
+            (
                 "gateway-api-bundle-too-old",
                 "kubernetes/infrastructure/gateway-api/kustomization.yaml",
                 5,

@@ -84,6 +84,7 @@ rule_tests! {
     route_listener_not_found => "route-listener-not-found",
     route_not_allowed => "route-not-allowed",
     route_parent_not_found => "route-parent-not-found",
+    secret_plain_text => "secret-plain-text",
     selector_invalid => "selector-invalid",
     selector_matches_nothing => "selector-matches-nothing",
     service_ip_conflict => "service-ip-conflict",

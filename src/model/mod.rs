@@ -18,6 +18,7 @@ pub mod reference_grant;
 pub mod replacement;
 pub mod route;
 pub mod route_kinds;
+pub mod secret;
 pub mod selector;
 pub mod service;
 pub mod suggest;
@@ -31,6 +32,7 @@ pub use api::NotAnObject;
 pub use cilium::{BgpAdvertisement, L2Policy, LbIpPool};
 pub use gateway::{Gateway, GatewayClass, GatewayClassConfig};
 pub use route::Route;
+pub use secret::Secret;
 pub use service::Service;
 pub use workload::Workload;
 
@@ -210,13 +212,6 @@ pub enum Spec {
     /// kustomize helmCharts): their objects are invisible to cilint.
     HelmCharts(Box<[helm::HelmChart]>),
     Other,
-}
-
-/// What cilint keeps of a Secret: never its values.
-#[derive(Clone, Debug, Default)]
-pub struct Secret {
-    pub secret_type: Option<String>,
-    pub keys: Box<[Text]>,
 }
 
 #[derive(Clone, Debug)]
@@ -460,18 +455,7 @@ impl Spec {
                 Spec::ListenerSet(listener_set::ListenerSet::from_spec(spec).into())
             }
             ("", "Service") => Spec::Service(Service::from_spec(spec).into()),
-            ("", "Secret") => Spec::Secret(
-                Secret {
-                    secret_type: doc.get("type").and_then(Node::as_str).map(str::to_string),
-                    keys: ["data", "stringData"]
-                        .iter()
-                        .filter_map(|k| doc.get(k))
-                        .flat_map(Node::as_map)
-                        .filter_map(|(k, _)| k.as_str().map(text))
-                        .collect(),
-                }
-                .into(),
-            ),
+            ("", "Secret") => Spec::Secret(Secret::from_document(doc).into()),
             ("", "Pod") => Spec::Workload(Workload::from_pod(doc).into()),
             ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => {
                 Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))).into())

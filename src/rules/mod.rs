@@ -44,6 +44,7 @@ mod route_hostname_mismatch;
 mod route_listener_not_found;
 mod route_not_allowed;
 mod route_parent_not_found;
+mod secret_plain_text;
 mod selector_invalid;
 mod selector_matches_nothing;
 mod service_ip_conflict;
@@ -119,6 +120,7 @@ pub static RULES: &[Rule] = &[
     route_listener_not_found::RULE,
     route_not_allowed::RULE,
     route_parent_not_found::RULE,
+    secret_plain_text::RULE,
     selector_invalid::RULE,
     selector_matches_nothing::RULE,
     service_ip_conflict::RULE,
@@ -190,6 +192,7 @@ docs!(
     "route-listener-not-found",
     "route-not-allowed",
     "route-parent-not-found",
+    "secret-plain-text",
     "selector-invalid",
     "selector-matches-nothing",
     "service-ip-conflict",
