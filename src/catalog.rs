@@ -18,7 +18,7 @@ pub use charts::ReleaseRender;
 
 use crate::config::ExternalObject;
 use crate::layout::Shadow;
-use crate::load::FileContents;
+use crate::load::{Build, FileContents};
 use crate::model::cilium_config::{CiliumSetting, Setting};
 use crate::model::helm::HelmChart;
 use crate::model::route::BackendRef;
@@ -94,6 +94,8 @@ struct KindIndex {
     namespaced: HashMap<Text, Names>,
     /// Every object of a name, in any namespace, in load order.
     named: HashMap<Text, Vec<ObjectId>>,
+    /// Each object whose namespace and name an earlier object of the kind has, with the first.
+    repeated: Vec<(ObjectId, ObjectId)>,
 }
 
 impl KindIndex {
@@ -105,8 +107,11 @@ impl KindIndex {
         };
         names.ids.push(id);
         // The first object of a name wins; a duplicate is still listed by kind.
-        if !names.first.contains_key(o.name.as_str()) {
-            names.first.insert(o.name.clone(), id);
+        match names.first.get(o.name.as_str()) {
+            Some(&first) => self.repeated.push((first, id)),
+            None => {
+                names.first.insert(o.name.clone(), id);
+            }
         }
         entry(&mut self.named, &o.name).push(id);
     }
@@ -288,6 +293,8 @@ pub struct Catalog {
     renders: Vec<ReleaseRender>,
     /// Each rendered object: the index of its release's render, and its values key.
     rendered_from: HashMap<ObjectId, (u32, Text)>,
+    /// The build deploying each run of objects from one placed file: (first object, build).
+    builds: Vec<(ObjectId, Option<Build>)>,
     /// Report what may be created outside the tree as missing.
     pub strict: bool,
     pub default_namespace: String,
@@ -322,6 +329,7 @@ impl Catalog {
             cilium_settings: Vec::new(),
             renders: Vec::new(),
             rendered_from: HashMap::default(),
+            builds: Vec::new(),
             strict: false,
             default_namespace: default_namespace.to_string(),
             skipped_documents: 0,
@@ -345,6 +353,10 @@ impl Catalog {
             }
             c.undefined_variables
                 .extend(contents.undefined.into_iter().map(|u| (file, u)));
+            if c.builds.last().is_none_or(|(_, b)| *b != contents.build) {
+                c.builds
+                    .push((ObjectId(c.objects.len() as u32), contents.build));
+            }
             c.objects.extend(contents.objects);
             c.pins.extend(contents.pins);
             c.cilium_settings.extend(contents.cilium_settings);
@@ -1130,6 +1142,29 @@ impl Catalog {
                 svc.default_ipam_elsewhere = Some(ipam.clone());
             }
         }
+    }
+
+    /// The build that deploys an object written in a manifest, when one does (see
+    /// [`Build`]): objects placed as they are, made by commands or generated have none.
+    pub fn build_of(&self, id: ObjectId) -> Option<Build> {
+        if id.0 as usize >= self.manifest_objects {
+            return None;
+        }
+        let at = self.builds.partition_point(|(start, _)| *start <= id);
+        at.checked_sub(1).and_then(|i| self.builds[i].1)
+    }
+
+    /// Pairs of objects of one kind, namespace and name, each with the first of its identity,
+    /// in load order.
+    pub fn repeated_identities(&self) -> Vec<(ObjectId, ObjectId)> {
+        let mut pairs: Vec<(ObjectId, ObjectId)> = self
+            .kinds
+            .values()
+            .flat_map(|kinds| kinds.values())
+            .flat_map(|index| index.repeated.iter().copied())
+            .collect();
+        pairs.sort_unstable_by_key(|&(first, id)| (id, first));
+        pairs
     }
 
     pub fn object(&self, id: ObjectId) -> &Object {

@@ -7,7 +7,7 @@ pub mod substitute;
 mod template;
 pub mod terraform;
 
-pub use contents::{FileContents, Unparsed};
+pub use contents::{Build, BuildTool, FileContents, Unparsed};
 
 use std::io::Read;
 use std::path::Path;

@@ -2123,3 +2123,116 @@ fn unexpandable_templated_destination_excuses_only_the_namespaces_it_may_become(
          prod-monitoring"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Builds: which documents are applied together (duplicate-object)
+
+fn config_map(name: &str, value: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  v: {value}\n")
+}
+
+fn duplicates(run: &Run) -> Vec<String> {
+    run.findings()
+        .iter()
+        .filter(|f| f["rule"] == "duplicate-object")
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["severity"].as_str().unwrap(),
+                f["location"]["file"].as_str().unwrap(),
+                f["location"]["line"]
+            )
+        })
+        .collect()
+}
+
+const ARGO_APP: &str = "\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: tools
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/example/gitops.git
+    path: apps/tools
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: tools
+";
+
+#[test]
+fn argo_directory_application_keeps_the_last_copy() {
+    let dir = repo(&[
+        ("argocd/tools.yaml", ARGO_APP),
+        ("apps/tools/settings.yaml", &config_map("settings", "a")),
+        (
+            "apps/tools/settings-copy.yaml",
+            &config_map("settings", "b"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        duplicates(&run),
+        ["warning apps/tools/settings.yaml:4"],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(
+        run.findings()[0]["condition"],
+        "RepeatedResourceWarning",
+        "{:#}",
+        run.json
+    );
+}
+
+#[test]
+fn argo_kustomize_application_refuses_the_build() {
+    let dir = repo(&[
+        ("argocd/tools.yaml", ARGO_APP),
+        (
+            "apps/tools/kustomization.yaml",
+            "resources:\n  - settings.yaml\n  - settings-copy.yaml\n",
+        ),
+        ("apps/tools/settings.yaml", &config_map("settings", "a")),
+        (
+            "apps/tools/settings-copy.yaml",
+            &config_map("settings", "b"),
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        duplicates(&run),
+        ["error apps/tools/settings.yaml:4"],
+        "{:#}",
+        run.json
+    );
+    assert_eq!(run.findings()[0]["condition"], "ComparisonError");
+}
+
+#[test]
+fn one_identity_in_two_builds_or_applied_as_it_is_is_not_a_duplicate() {
+    // Two Argo CD Applications deploying one ConfigMap each, a plain folder applied as it is,
+    // and the prefix of an overlay that makes a second name.
+    let other_app = ARGO_APP
+        .replace("name: tools", "name: tools-extra")
+        .replace("path: apps/tools", "path: apps/tools-extra");
+    let dir = repo(&[
+        ("argocd/tools.yaml", ARGO_APP),
+        ("argocd/tools-extra.yaml", &other_app),
+        ("apps/tools/settings.yaml", &config_map("settings", "a")),
+        (
+            "apps/tools-extra/settings.yaml",
+            &config_map("settings", "b"),
+        ),
+        ("scratch/a.yaml", &config_map("scratch", "a")),
+        ("scratch/b.yaml", &config_map("scratch", "b")),
+        (
+            "overlays/blue/kustomization.yaml",
+            "namePrefix: blue-\nresources:\n  - ../../apps/tools\n",
+        ),
+    ]);
+    let run = lint(dir.path(), &[]);
+    assert_eq!(duplicates(&run), Vec::<String>::new(), "{:#}", run.json);
+}

@@ -974,6 +974,12 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "duplicate-object",
+                "kubernetes/apps/monitoring/uptime-kuma/configmap.yaml",
+                5,
+                None,
+            ),
+            (
                 "gateway-api-bundle-too-old",
                 "kubernetes/infrastructure/gateway-api/kustomization.yaml",
                 5,

@@ -57,6 +57,7 @@ rule_tests! {
     certificate_ref_invalid => "certificate-ref-invalid",
     chart_render_failed => "chart-render-failed",
     cilium_api_version_unserved => "cilium-api-version-unserved",
+    duplicate_object => "duplicate-object",
     flux_variable_undefined => "flux-variable-undefined",
     gateway_address_unsupported => "gateway-address-unsupported",
     gateway_annotations_not_propagated => "gateway-annotations-not-propagated",

@@ -271,7 +271,7 @@ data:
     )
 }
 
-/// A TLS Secret with placeholder (not PEM) data.
+/// A TLS Secret encrypted with sops, as GitOps repositories commit them (placeholder data).
 pub fn tls_secret(rng: &mut Rng, name: &str, ns: &str) -> String {
     let a = rng.next_u64();
     format!(
@@ -284,8 +284,13 @@ metadata:
     note: placeholder, not key material
 type: kubernetes.io/tls
 data:
-  tls.crt: UExBQ0VIT0xERVItQ0VSVElGSUNBVEU{a:016x}
-  tls.key: UExBQ0VIT0xERVItS0VZ{a:016x}
+  tls.crt: ENC[AES256_GCM,data:UExBQ0VIT0xERVI{a:016x},iv:aXY=,tag:dGFn,type:str]
+  tls.key: ENC[AES256_GCM,data:UExBQ0VIT0xERVI{a:016x},iv:aXY=,tag:dGFn,type:str]
+sops:
+  age:
+    - recipient: age1placeholder
+  encrypted_regex: ^(data|stringData)$
+  version: 3.9.1
 "
     )
 }

@@ -734,6 +734,7 @@ fn place_contents(
                 c.undefined = undefined_variables(id, &text, closed, &c.objects);
             }
             c.objects.extend(made);
+            c.build = ctx.build.0;
             (id, c)
         })
         .collect();

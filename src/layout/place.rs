@@ -8,8 +8,8 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::load::FileContents;
 use crate::load::substitute::{Closed, FluxRef, Vars};
+use crate::load::{Build, BuildTool, FileContents};
 use crate::model::gitops::{
     ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc,
 };
@@ -48,6 +48,38 @@ pub struct Context {
     /// or plugins): it may be annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`, and a
     /// Flux Kustomization deployed here may get other `postBuild` sources.
     pub edited: bool,
+    /// The build the file is in.
+    pub build: BuiltBy,
+}
+
+/// The build a context belongs to, left out when contexts are compared: a file two entry
+/// points place alike is placed once (with the first one's build), as before builds were
+/// known.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuiltBy(pub Option<Build>);
+
+impl PartialEq for BuiltBy {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for BuiltBy {}
+
+impl std::hash::Hash for BuiltBy {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl PartialOrd for BuiltBy {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for BuiltBy {
+    fn cmp(&self, _: &Self) -> Ordering {
+        Ordering::Equal
+    }
 }
 
 /// A kustomization with patches, as seen from the files it includes: what it does itself, and
@@ -113,6 +145,7 @@ impl Context {
             levels,
             closed: self.closed.clone(),
             edited: self.edited || k.sets_metadata || !k.patches.is_empty() || k.plugins,
+            build: self.build,
         }
     }
 
@@ -705,7 +738,16 @@ impl Walker<'_, '_> {
             if self.tree.kustomization(id).is_some_and(|k| k.component) {
                 self.kustomization(&mut templates, dir, id, &ctx, true);
             } else if !reached.contains(id) && !included.contains(id) {
-                self.kustomization(out, dir, id, &ctx, false);
+                let own = Arc::new(Context {
+                    build: BuiltBy(Some(Build {
+                        file: id,
+                        doc: u32::MAX,
+                        part: 0,
+                        tool: BuildTool::Kustomize,
+                    })),
+                    ..Context::default()
+                });
+                self.kustomization(out, dir, id, &own, false);
             }
         }
         let in_components: FileSet = templates.reached().collect();
@@ -754,7 +796,15 @@ impl Walker<'_, '_> {
         if self.tree.data.contains(&id) || !out.entries.insert((id, ctx.clone())) {
             return;
         }
-        for layout in &self.tree.contents[id.0 as usize].layout {
+        for (doc, layout) in self.tree.contents[id.0 as usize].layout.iter().enumerate() {
+            let build = |part: usize, tool| {
+                BuiltBy(Some(Build {
+                    file: id,
+                    doc: doc as u32,
+                    part: part as u32,
+                    tool,
+                }))
+            };
             match layout {
                 LayoutDoc::Flux(f) => {
                     let target = self.tree.repo_dir(&f.path);
@@ -779,32 +829,47 @@ impl Walker<'_, '_> {
                         vars: Some(Arc::new(self.vars(f))),
                         closed,
                         edited: f.edits,
+                        build: build(0, BuildTool::Flux),
                         ..Context::default()
                     });
                     self.dir(out, &target, &ctx);
                 }
                 LayoutDoc::Application(app) => {
-                    let ctx = Arc::new(Context {
-                        default_namespace: app.destination_namespace.clone(),
-                        ..Context::default()
-                    });
-                    for p in &app.paths {
-                        self.dir(out, &self.tree.repo_dir(p), &ctx);
+                    for (part, p) in app.paths.iter().enumerate() {
+                        let dir = self.tree.repo_dir(p);
+                        let ctx = Arc::new(Context {
+                            default_namespace: app.destination_namespace.clone(),
+                            build: build(part, self.argo_tool(&dir)),
+                            ..Context::default()
+                        });
+                        self.dir(out, &dir, &ctx);
                     }
                 }
                 LayoutDoc::ApplicationSet(set) => {
-                    for (path, namespace) in self.expand(set) {
+                    for (part, (path, namespace)) in self.expand(set).into_iter().enumerate() {
+                        let dir = self.tree.repo_dir(&path);
                         let ctx = Arc::new(Context {
                             default_namespace: namespace,
+                            build: build(part, self.argo_tool(&dir)),
                             ..Context::default()
                         });
-                        self.dir(out, &self.tree.repo_dir(&path), &ctx);
+                        self.dir(out, &dir, &ctx);
                     }
                 }
                 LayoutDoc::Kustomization(_)
                 | LayoutDoc::ConfigMap { .. }
                 | LayoutDoc::ValuesFiles(_) => {}
             }
+        }
+    }
+
+    /// How Argo CD builds an Application's directory: with kustomize when it holds a
+    /// kustomization, else as plain manifests.
+    fn argo_tool(&self, dir: &Path) -> BuildTool {
+        if self.tree.kustomizations.contains_key(dir) {
+            BuildTool::ArgoKustomize
+        } else {
+            BuildTool::ArgoDirectory
         }
     }
 

@@ -35,6 +35,37 @@ pub struct FileContents {
     pub pins: Vec<Pin>,
     /// The Cilium settings the file writes.
     pub cilium_settings: Vec<CiliumSetting>,
+    /// The build that deploys the file in its world, when one does (set by layout).
+    pub build: Option<Build>,
+}
+
+/// One build that deploys files together, as one apply: a Flux Kustomization, an Argo CD
+/// Application (or one Application an ApplicationSet generates), or a kustomization nothing
+/// includes, built on its own. Two objects of one identity in one build are that build's error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Build {
+    /// The file of the entry point (or of the kustomization built on its own).
+    pub file: crate::source::FileId,
+    /// Which layout document of that file; `u32::MAX` for a kustomization.
+    pub doc: u32,
+    /// Which path of an Application, or which Application of an ApplicationSet.
+    pub part: u32,
+    pub tool: BuildTool,
+}
+
+/// What builds the files, which decides what one identity written twice does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BuildTool {
+    /// A Flux Kustomization: kustomize builds its path (with a generated kustomization where the
+    /// path has none), and a failed build is `Ready=False/BuildFailed`.
+    Flux,
+    /// An Argo CD Application of a kustomization: a failed build is a `ComparisonError`.
+    ArgoKustomize,
+    /// An Argo CD Application of plain manifests: it keeps the last of one identity, with a
+    /// `RepeatedResourceWarning`.
+    ArgoDirectory,
+    /// A kustomization built on its own (`kubectl apply -k`): the build fails.
+    Kustomize,
 }
 
 /// The part of a file that does not parse, from the start of the document holding the syntax

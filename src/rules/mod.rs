@@ -16,6 +16,7 @@ mod certificate_ref_invalid;
 mod chart_render_failed;
 mod cilium_api_version_unserved;
 mod cross_namespace;
+mod duplicate_object;
 mod flux_variable_undefined;
 mod gateway_address_unsupported;
 mod gateway_annotations_not_propagated;
@@ -93,6 +94,7 @@ pub static RULES: &[Rule] = &[
     certificate_ref_invalid::RULE,
     chart_render_failed::RULE,
     cilium_api_version_unserved::RULE,
+    duplicate_object::RULE,
     flux_variable_undefined::RULE,
     gateway_address_unsupported::RULE,
     gateway_annotations_not_propagated::RULE,
@@ -165,6 +167,7 @@ docs!(
     "certificate-ref-invalid",
     "chart-render-failed",
     "cilium-api-version-unserved",
+    "duplicate-object",
     "flux-variable-undefined",
     "gateway-address-unsupported",
     "gateway-annotations-not-propagated",
