@@ -26,7 +26,7 @@ use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
 use crate::model::versions::Pin;
 use crate::model::{
-    CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text,
+    CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text, Workload,
     is_cluster_scoped, text,
 };
 use crate::source::commands::{Action, Command};
@@ -273,6 +273,9 @@ pub struct Catalog {
     /// Custom resources of kinds cilint does not know, by namespace then name: their
     /// controllers may make Services, Secrets and ConfigMaps their name prefixes.
     custom_resources: HashMap<Text, HashMap<Text, ObjectId>>,
+    /// Secrets and ConfigMaps copied into namespaces cilint cannot tell (by kind, then name),
+    /// with who copies them.
+    copied_everywhere: HashMap<Text, HashMap<Text, String>>,
     /// Objects an operator of the table makes, with the operator: their ports are not known.
     operator_made: HashMap<ObjectId, &'static str>,
     /// Namespaces a remote kustomize resource deploys into, with the first such as the reason.
@@ -316,6 +319,7 @@ impl Catalog {
             remote_namespaces: HashMap::default(),
             custom_resources: HashMap::default(),
             operator_made: HashMap::default(),
+            copied_everywhere: HashMap::default(),
             shadows: HashMap::default(),
             unparsed_names: HashMap::default(),
             pins: Vec::new(),
@@ -372,6 +376,7 @@ impl Catalog {
         c.add_sealed_secrets();
         c.add_gateway_shim_secrets();
         c.add_operator_objects();
+        c.add_config_maker_objects();
         c.index_custom_resources();
         c.index_helm_namespaces();
         c.index_remote_namespaces();
@@ -567,6 +572,7 @@ impl Catalog {
                     requested_ips: spec.requested_ips.clone(),
                     load_balancer_ip_span: None,
                     default_ipam_elsewhere: None,
+                    headless: false,
                 })),
             };
             let svc_id = self.insert(service);
@@ -649,18 +655,28 @@ impl Catalog {
     /// A Secret a controller makes from object `by`, in `by`'s namespace; not added when the
     /// tree already has it.
     fn add_generated_secret(&mut self, by: ObjectId, name: Text, secret: Secret) {
+        let namespace = self.object(by).namespace.clone();
+        self.add_generated("Secret", by, name, namespace, Spec::Secret(secret.into()));
+    }
+
+    /// A Secret or ConfigMap a controller makes from object `by`, in `namespace`; not added
+    /// when the tree already has it.
+    fn add_generated(
+        &mut self,
+        kind: &'static str,
+        by: ObjectId,
+        name: Text,
+        namespace: Option<Text>,
+        spec: Spec,
+    ) {
         let owner = self.object(by);
-        let namespace = owner.namespace.clone();
-        let namespace_defaulted = owner.namespace_defaulted;
-        if self
-            .find("", "Secret", namespace.as_deref(), &name)
-            .is_some()
-        {
+        let namespace_defaulted = owner.namespace_defaulted && namespace == owner.namespace;
+        if namespace.is_none() || self.find("", kind, namespace.as_deref(), &name).is_some() {
             return;
         }
         self.insert(Object {
             api_version: "v1".into(),
-            kind: "Secret".into(),
+            kind: kind.into(),
             name,
             namespace,
             namespace_defaulted,
@@ -671,8 +687,56 @@ impl Catalog {
             location: None,
             name_span: Span::default(),
             labels_span: None,
-            spec: Spec::Secret(secret.into()),
+            spec,
         });
+    }
+
+    /// The Secrets and ConfigMaps secret managers make from their resources (in the resource's
+    /// namespace, or the one its spec names), and those copied into namespaces cilint cannot
+    /// tell: by a ClusterExternalSecret, a Kyverno generate rule, a trust-manager Bundle, or
+    /// the reflector (emberstack) and replicator (mittwald) annotations on the source.
+    fn add_config_maker_objects(&mut self) {
+        let mut made = Vec::new();
+        for (i, o) in self.objects.iter().enumerate() {
+            let copier = match &o.spec {
+                Spec::ConfigMaker(m) => {
+                    for x in m.made.iter() {
+                        if m.everywhere {
+                            let why = format!("{} {} may copy it into this namespace", o.kind, o.qualified_name());
+                            made.push((x.kind, x.name.clone(), None, Some(why), ObjectId(i as u32)));
+                        } else {
+                            let ns = x.namespace.clone().or_else(|| o.namespace.clone());
+                            made.push((x.kind, x.name.clone(), ns, None, ObjectId(i as u32)));
+                        }
+                    }
+                    continue;
+                }
+                _ if !(o.group().is_empty() && matches!(&*o.kind, "Secret" | "ConfigMap")) => continue,
+                _ => o
+                    .annotations
+                    .iter()
+                    .find(|(k, v)| copies(k) && v.value != "false"),
+            };
+            if let Some((annotation, _)) = copier {
+                let kind = if o.kind == "Secret" { "Secret" } else { "ConfigMap" };
+                let why = format!("{} {} is copied into other namespaces ({annotation})", o.kind, o.qualified_name());
+                made.push((kind, o.name.clone(), None, Some(why), ObjectId(i as u32)));
+            }
+        }
+        for (kind, name, namespace, everywhere, by) in made {
+            if let Some(why) = everywhere {
+                let slot = entry(entry(&mut self.copied_everywhere, kind), &name);
+                if slot.is_empty() {
+                    *slot = why;
+                }
+                continue;
+            }
+            let spec = match kind {
+                "Secret" => Spec::Secret(Box::default()),
+                _ => Spec::Other,
+            };
+            self.add_generated(kind, by, name, namespace, spec);
+        }
     }
 
     /// The Services and Secrets the operators of the table make from their custom resources
@@ -701,6 +765,7 @@ impl Catalog {
                             requested_ips: Box::default(),
                             load_balancer_ip_span: None,
                             default_ipam_elsewhere: None,
+                            headless: false,
                         })),
                         _ => Spec::Secret(Box::default()),
                     };
@@ -1205,6 +1270,12 @@ impl Catalog {
         if let Some(reason) = namespace.and_then(|ns| self.chart_reason(group, kind, ns, name)) {
             return Some(reason);
         }
+        if let Some(reason) = (group.is_empty() && namespace.is_some())
+            .then(|| self.copied_everywhere.get(kind)?.get(name))
+            .flatten()
+        {
+            return Some(reason.clone());
+        }
         if let Some(reason) = self.remote_resource_reason(group, kind, namespace) {
             return Some(reason.clone());
         }
@@ -1325,6 +1396,39 @@ impl Catalog {
                     })
                 })
         })
+    }
+
+    /// Every workload written in a manifest that no patch cilint cannot apply may change, kind
+    /// by kind in load order.
+    pub fn written_workloads(&self) -> impl Iterator<Item = (&Object, &Workload)> {
+        crate::model::workload::WORKLOAD_KINDS
+            .iter()
+            .flat_map(|(group, kind)| self.of_kind(group, kind))
+            .filter_map(|&id| {
+                let o = self.object(id);
+                match &o.spec {
+                    Spec::Workload(w) if o.location.is_some() && !o.unverifiable => {
+                        Some((o, &**w))
+                    }
+                    _ => None,
+                }
+            })
+    }
+
+    /// A ConfigMap, Secret or Service a workload names, in its namespace. kustomize renames
+    /// the reference along with what it names when both are in one build (its nameReference
+    /// transformer), so under a `namePrefix`/`nameSuffix` the renamed name is tried too.
+    pub fn lookup_for_workload(&self, w: &Workload, kind: &str, namespace: &str, name: &str) -> Lookup {
+        let plain = self.lookup("", kind, Some(namespace), name);
+        if let (Lookup::Found(_), _) | (_, None) = (&plain, &w.renamed) {
+            return plain;
+        }
+        let (prefix, suffix) = &**w.renamed.as_ref().expect("checked above");
+        let renamed = format!("{prefix}{name}{suffix}");
+        match self.find("", kind, Some(namespace), &renamed) {
+            Some(id) => Lookup::Found(id),
+            None => plain,
+        }
     }
 
     /// The pod-bearing workloads of a namespace, in load order.
@@ -1626,6 +1730,21 @@ fn tls_secret() -> Secret {
         secret_type: Some("kubernetes.io/tls".into()),
         keys: Box::new(["tls.crt".into(), "tls.key".into()]),
     }
+}
+
+/// Annotations by which kubernetes-reflector and kubernetes-replicator copy a Secret or
+/// ConfigMap into other namespaces under the same name
+/// (https://github.com/emberstack/kubernetes-reflector,
+/// https://github.com/mittwald/kubernetes-replicator).
+fn copies(annotation: &str) -> bool {
+    matches!(
+        annotation,
+        "reflector.v1.k8s.emberstack.com/reflection-allowed"
+            | "reflector.v1.k8s.emberstack.com/reflection-auto-enabled"
+            | "replicator.v1.mittwald.de/replicate-to"
+            | "replicator.v1.mittwald.de/replicate-to-matching"
+            | "replicator.v1.mittwald.de/replication-allowed"
+    )
 }
 
 /// The first placeholder in a text: Flux's `${VAR}` (`${VAR:=default}`, `${VAR:-default}`), or

@@ -15,6 +15,7 @@ mod bgp_peer_config_not_found;
 mod certificate_ref_invalid;
 mod chart_render_failed;
 mod cilium_api_version_unserved;
+mod config_reference_not_found;
 mod cross_namespace;
 mod flux_variable_undefined;
 mod gateway_address_unsupported;
@@ -38,6 +39,7 @@ mod listener_route_kinds_invalid;
 mod listener_tls_invalid;
 mod listenerset_not_allowed;
 mod listenerset_parent_not_found;
+mod probe_port_not_found;
 mod reference_grant_unused;
 mod reference_not_permitted;
 mod route_hostname_mismatch;
@@ -51,9 +53,11 @@ mod service_ip_not_in_pool;
 mod service_ip_pool_missing;
 mod service_not_advertised;
 mod service_pools_ambiguous;
+mod statefulset_service_not_headless;
 mod stranded;
 mod tls_secret_not_found;
 pub(crate) mod unused_suppression;
+mod workload_selector_mismatch;
 mod yaml_syntax;
 
 pub struct Rule {
@@ -92,6 +96,7 @@ pub static RULES: &[Rule] = &[
     certificate_ref_invalid::RULE,
     chart_render_failed::RULE,
     cilium_api_version_unserved::RULE,
+    config_reference_not_found::RULE,
     flux_variable_undefined::RULE,
     gateway_address_unsupported::RULE,
     gateway_annotations_not_propagated::RULE,
@@ -113,6 +118,7 @@ pub static RULES: &[Rule] = &[
     listener_tls_invalid::RULE,
     listenerset_not_allowed::RULE,
     listenerset_parent_not_found::RULE,
+    probe_port_not_found::RULE,
     reference_grant_unused::RULE,
     reference_not_permitted::RULE,
     route_hostname_mismatch::RULE,
@@ -126,8 +132,10 @@ pub static RULES: &[Rule] = &[
     service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
     service_pools_ambiguous::RULE,
+    statefulset_service_not_headless::RULE,
     tls_secret_not_found::RULE,
     unused_suppression::RULE,
+    workload_selector_mismatch::RULE,
     yaml_syntax::RULE,
 ];
 
@@ -163,6 +171,7 @@ docs!(
     "certificate-ref-invalid",
     "chart-render-failed",
     "cilium-api-version-unserved",
+    "config-reference-not-found",
     "flux-variable-undefined",
     "gateway-address-unsupported",
     "gateway-annotations-not-propagated",
@@ -184,6 +193,7 @@ docs!(
     "listener-tls-invalid",
     "listenerset-not-allowed",
     "listenerset-parent-not-found",
+    "probe-port-not-found",
     "reference-grant-unused",
     "reference-not-permitted",
     "route-hostname-mismatch",
@@ -197,8 +207,10 @@ docs!(
     "service-ip-pool-missing",
     "service-not-advertised",
     "service-pools-ambiguous",
+    "statefulset-service-not-headless",
     "tls-secret-not-found",
     "unused-suppression",
+    "workload-selector-mismatch",
     "yaml-syntax",
 );
 
