@@ -93,14 +93,17 @@ fn finding(
         .or_else(|| renamed.as_deref().and_then(|n| closest(n, catalog.names_in("", kind, Some(ns)))));
     let elsewhere: Vec<&Object> = catalog.same_name_elsewhere("", kind, name);
     let help = match (near, elsewhere.first()) {
-        (Some(near), _) => format!("did you mean `{near}`? Otherwise {external}"),
+        (Some(near), _) => format!("did you mean `{near}`? Otherwise, {external}"),
         (None, Some(other)) => format!(
             "{kind} `{name}` is in namespace {}, and a pod reads only its own namespace's: make it in {ns} too; or {external}",
             other.namespace.as_deref().unwrap_or_default()
         ),
         (None, None) => format!(
-            "add the {kind} (a manifest, a kustomize {}Generator, an ExternalSecret or SealedSecret), mark the reference `optional: true` if the pod runs without it, or {external}",
-            if r.kind == ConfigKind::Secret { "secret" } else { "configMap" }
+            "add the {kind} ({}), mark the reference `optional: true` if the pod runs without it, or, {external}",
+            match r.kind {
+                ConfigKind::Secret => "a manifest, a kustomize secretGenerator, an ExternalSecret or a SealedSecret",
+                ConfigKind::ConfigMap => "a manifest or a kustomize configMapGenerator",
+            }
         ),
     };
     let mut f = base.help(help);
