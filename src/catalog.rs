@@ -26,8 +26,8 @@ use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
 use crate::model::versions::Pin;
 use crate::model::{
-    CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text, Workload,
-    is_cluster_scoped, text,
+    CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text,
+    Workload, is_cluster_scoped, text,
 };
 use crate::source::commands::{Action, Command};
 use crate::source::suppress::Suppression;
@@ -276,6 +276,9 @@ pub struct Catalog {
     /// Secrets and ConfigMaps copied into namespaces cilint cannot tell (by kind, then name),
     /// with who copies them.
     copied_everywhere: HashMap<Text, HashMap<Text, String>>,
+    /// Secrets and ConfigMaps custom resources of unmodelled kinds name in their spec, by
+    /// namespace, then kind and name: the custom resource.
+    named_by_resources: HashMap<Text, HashMap<(Text, Text), ObjectId>>,
     /// Objects an operator of the table makes, with the operator: their ports are not known.
     operator_made: HashMap<ObjectId, &'static str>,
     /// Namespaces a remote kustomize resource deploys into, with the first such as the reason.
@@ -320,6 +323,7 @@ impl Catalog {
             custom_resources: HashMap::default(),
             operator_made: HashMap::default(),
             copied_everywhere: HashMap::default(),
+            named_by_resources: HashMap::default(),
             shadows: HashMap::default(),
             unparsed_names: HashMap::default(),
             pins: Vec::new(),
@@ -699,11 +703,22 @@ impl Catalog {
         let mut made = Vec::new();
         for (i, o) in self.objects.iter().enumerate() {
             let copier = match &o.spec {
+                Spec::ConfigMaker(m) if m.maybe.is_some() => continue,
                 Spec::ConfigMaker(m) => {
                     for x in m.made.iter() {
                         if m.everywhere {
-                            let why = format!("{} {} may copy it into this namespace", o.kind, o.qualified_name());
-                            made.push((x.kind, x.name.clone(), None, Some(why), ObjectId(i as u32)));
+                            let why = format!(
+                                "{} {} may copy it into this namespace",
+                                o.kind,
+                                o.qualified_name()
+                            );
+                            made.push((
+                                x.kind,
+                                x.name.clone(),
+                                None,
+                                Some(why),
+                                ObjectId(i as u32),
+                            ));
                         } else {
                             let ns = x.namespace.clone().or_else(|| o.namespace.clone());
                             made.push((x.kind, x.name.clone(), ns, None, ObjectId(i as u32)));
@@ -711,16 +726,40 @@ impl Catalog {
                     }
                     continue;
                 }
-                _ if !(o.group().is_empty() && matches!(&*o.kind, "Secret" | "ConfigMap")) => continue,
+                _ if !(o.group().is_empty() && matches!(&*o.kind, "Secret" | "ConfigMap")) => {
+                    continue;
+                }
                 _ => o
                     .annotations
                     .iter()
                     .find(|(k, v)| copies(k) && v.value != "false"),
             };
             if let Some((annotation, _)) = copier {
-                let kind = if o.kind == "Secret" { "Secret" } else { "ConfigMap" };
-                let why = format!("{} {} is copied into other namespaces ({annotation})", o.kind, o.qualified_name());
+                let kind = if o.kind == "Secret" {
+                    "Secret"
+                } else {
+                    "ConfigMap"
+                };
+                let why = format!(
+                    "{} {} is copied into other namespaces ({annotation})",
+                    o.kind,
+                    o.qualified_name()
+                );
                 made.push((kind, o.name.clone(), None, Some(why), ObjectId(i as u32)));
+            }
+        }
+        for (i, o) in self.objects.iter().enumerate() {
+            let (Spec::ConfigMaker(m), Some(ns)) = (&o.spec, &o.namespace) else {
+                continue;
+            };
+            if m.maybe.is_none() {
+                continue;
+            }
+            let names = self.named_by_resources.entry(ns.clone()).or_default();
+            for x in m.made.iter() {
+                names
+                    .entry((text(x.kind), x.name.clone()))
+                    .or_insert(ObjectId(i as u32));
             }
         }
         for (kind, name, namespace, everywhere, by) in made {
@@ -797,7 +836,8 @@ impl Catalog {
         for (i, o) in self.objects.iter().enumerate() {
             let Some(ns) = &o.namespace else { continue };
             if o.origin != Origin::Manifest
-                || !matches!(o.spec, Spec::Other)
+                || !matches!(&o.spec, Spec::Other)
+                    && !matches!(&o.spec, Spec::ConfigMaker(m) if m.maybe.is_some())
                 || !operators::may_create_by_prefix(o.group(), &o.kind)
             {
                 continue;
@@ -929,6 +969,30 @@ impl Catalog {
             return None;
         }
         self.remote_namespaces.get(namespace?)
+    }
+
+    /// Why a Secret or ConfigMap a custom resource names in its spec may exist: its operator
+    /// may make it (mariadb-operator's `passwordSecretKeyRef` with `generate: true`).
+    fn named_by_resource_reason(
+        &self,
+        group: &str,
+        kind: &str,
+        ns: &str,
+        name: &str,
+    ) -> Option<String> {
+        if !group.is_empty() {
+            return None;
+        }
+        let id = *self
+            .named_by_resources
+            .get(ns)?
+            .get(&(text(kind), text(name)))?;
+        let o = self.object(id);
+        Some(format!(
+            "{} {} names it in its spec: its operator may make it",
+            o.kind,
+            o.qualified_name()
+        ))
     }
 
     /// Why a chart in the namespace may have made the object: named after the chart whose
@@ -1276,6 +1340,11 @@ impl Catalog {
         {
             return Some(reason.clone());
         }
+        if let Some(reason) =
+            namespace.and_then(|ns| self.named_by_resource_reason(group, kind, ns, name))
+        {
+            return Some(reason);
+        }
         if let Some(reason) = self.remote_resource_reason(group, kind, namespace) {
             return Some(reason.clone());
         }
@@ -1407,9 +1476,7 @@ impl Catalog {
             .filter_map(|&id| {
                 let o = self.object(id);
                 match &o.spec {
-                    Spec::Workload(w) if o.location.is_some() && !o.unverifiable => {
-                        Some((o, &**w))
-                    }
+                    Spec::Workload(w) if o.location.is_some() && !o.unverifiable => Some((o, &**w)),
                     _ => None,
                 }
             })
@@ -1418,7 +1485,13 @@ impl Catalog {
     /// A ConfigMap, Secret or Service a workload names, in its namespace. kustomize renames
     /// the reference along with what it names when both are in one build (its nameReference
     /// transformer), so under a `namePrefix`/`nameSuffix` the renamed name is tried too.
-    pub fn lookup_for_workload(&self, w: &Workload, kind: &str, namespace: &str, name: &str) -> Lookup {
+    pub fn lookup_for_workload(
+        &self,
+        w: &Workload,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Lookup {
         let plain = self.lookup("", kind, Some(namespace), name);
         if let (Lookup::Found(_), _) | (_, None) = (&plain, &w.renamed) {
             return plain;

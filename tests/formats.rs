@@ -225,7 +225,10 @@ fn every_fail_fixture_gives_schema_valid_sarif() {
 
 #[test]
 fn github_annotations() {
-    insta::assert_snapshot!("seed-post-prod-github", github(&lint_configured(&[SEED], "prod")));
+    insta::assert_snapshot!(
+        "seed-post-prod-github",
+        github(&lint_configured(&[SEED], "prod"))
+    );
     insta::assert_snapshot!(
         "route-listener-not-found-fail-github",
         github(&lint(&["fixtures/route-listener-not-found/fail"]))

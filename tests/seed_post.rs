@@ -90,16 +90,31 @@ fn without_the_external_declaration_the_config_references_are_reported() {
     assert_eq!(
         refs,
         [
-            ("fixtures/seed-post/cd-arp-deploy.yaml".into(), "cd-configmap"),
-            ("fixtures/seed-post/cd-arp-deploy.yaml".into(), "cd-dbpass-secret"),
-            ("fixtures/seed-post/cd-bgp-deploy.yaml".into(), "cd-configmap"),
-            ("fixtures/seed-post/cd-bgp-deploy.yaml".into(), "cd-dbpass-secret"),
+            (
+                "fixtures/seed-post/cd-arp-deploy.yaml".into(),
+                "cd-configmap"
+            ),
+            (
+                "fixtures/seed-post/cd-arp-deploy.yaml".into(),
+                "cd-dbpass-secret"
+            ),
+            (
+                "fixtures/seed-post/cd-bgp-deploy.yaml".into(),
+                "cd-configmap"
+            ),
+            (
+                "fixtures/seed-post/cd-bgp-deploy.yaml".into(),
+                "cd-dbpass-secret"
+            ),
         ],
         "{}",
         human(&report)
     );
     let help = report.findings[0].help.as_deref().unwrap_or_default();
-    assert!(help.contains("external: [{kind: ConfigMap, namespace: prod, name: cd-configmap}]"), "{help}");
+    assert!(
+        help.contains("external: [{kind: ConfigMap, namespace: prod, name: cd-configmap}]"),
+        "{help}"
+    );
     // With the declaration (the CLI finds the fixture's .cilint.yaml) they are found.
     let declared = lint_configured(&[SEED], "prod");
     assert!(!rules_of(&declared).contains(&"config-reference-not-found"));

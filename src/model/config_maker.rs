@@ -23,6 +23,62 @@ pub struct ConfigMaker {
     /// ClusterExternalSecret, a Kyverno generate rule, a trust-manager Bundle): which ones
     /// cilint does not evaluate, so a reference of that name anywhere is unverifiable.
     pub everywhere: bool,
+    /// A custom resource of a kind cilint does not model, naming Secrets or ConfigMaps in its
+    /// spec (`passwordSecretKeyRef: {name: …, generate: true}`): its operator may make them or
+    /// only read them, so a reference of that name in its namespace is unverifiable, with the
+    /// field that names it.
+    pub maybe: Option<Text>,
+}
+
+/// Keys of a custom resource's spec that name a Secret or ConfigMap: as far down as operators
+/// write them (`spec.auth.passwordSecretKeyRef.name`, `spec.users[].secretName`).
+const NAMES_DEPTH: usize = 5;
+
+/// The Secrets and ConfigMaps a custom resource of a kind cilint does not model names in its
+/// spec, with the first field that names one; `None` when it names none.
+pub fn named_in_spec(doc: Node<'_>) -> Option<ConfigMaker> {
+    let mut made = Vec::new();
+    let mut field: Option<Text> = None;
+    walk(doc.get("spec")?, 0, &mut made, &mut field);
+    (!made.is_empty()).then(|| ConfigMaker {
+        made: made.into(),
+        everywhere: false,
+        maybe: field,
+    })
+}
+
+fn walk(node: Node<'_>, depth: usize, made: &mut Vec<Made>, field: &mut Option<Text>) {
+    if depth >= NAMES_DEPTH {
+        return;
+    }
+    for item in node.as_seq() {
+        walk(item, depth + 1, made, field);
+    }
+    for (k, v) in node.as_map() {
+        let Some(key) = k.as_str() else { continue };
+        let lower = key.to_ascii_lowercase();
+        let kind = if lower.contains("secret") {
+            "Secret"
+        } else if lower.contains("configmap") {
+            "ConfigMap"
+        } else {
+            walk(v, depth + 1, made, field);
+            continue;
+        };
+        // `secretName: x`, or `passwordSecretKeyRef: {name: x}` / `secretRef: {name: x}`.
+        let name = v.as_str().or_else(|| v.get("name").and_then(Node::as_str));
+        match name.filter(|n| !n.is_empty()) {
+            Some(n) => {
+                made.push(Made {
+                    kind,
+                    name: text(n),
+                    namespace: None,
+                });
+                field.get_or_insert_with(|| text(key));
+            }
+            None => walk(v, depth + 1, made, field),
+        }
+    }
 }
 
 /// Whether resources of this kind make Secrets or ConfigMaps cilint models.
@@ -34,7 +90,10 @@ pub fn is_maker(group: &str, kind: &str) -> bool {
             | ("secrets.doppler.com", "DopplerSecret")
             | (
                 "secrets.hashicorp.com",
-                "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret" | "HCPVaultSecretsApp"
+                "VaultStaticSecret"
+                    | "VaultDynamicSecret"
+                    | "VaultPKISecret"
+                    | "HCPVaultSecretsApp"
             )
             | ("secrets.infisical.com", "InfisicalSecret")
             | ("isindir.github.com", "SopsSecret")
@@ -73,7 +132,9 @@ pub fn from_document(group: &str, kind: &str, name: &str, doc: Node<'_>) -> Conf
         // Secret with the same name as the OnePasswordItem".
         ("onepassword.com", _) => made.push(secret(name, None)),
         // https://bitwarden.com/help/secrets-manager-kubernetes-operator/: `spec.secretName`.
-        ("k8s.bitwarden.com", _) => made.extend(str_at(spec, &["secretName"]).map(|n| secret(n, None))),
+        ("k8s.bitwarden.com", _) => {
+            made.extend(str_at(spec, &["secretName"]).map(|n| secret(n, None)))
+        }
         // https://docs.doppler.com/docs/kubernetes-operator: `spec.managedSecret.name` in
         // `spec.managedSecret.namespace`.
         ("secrets.doppler.com", _) => made.extend(
@@ -89,7 +150,10 @@ pub fn from_document(group: &str, kind: &str, name: &str, doc: Node<'_>) -> Conf
         // `managedSecretReference` (one) or `managedKubeSecretReferences` (several).
         ("secrets.infisical.com", _) => {
             let single = spec.and_then(|s| s.get("managedSecretReference"));
-            for r in single.into_iter().chain(items(&["managedKubeSecretReferences"])) {
+            for r in single
+                .into_iter()
+                .chain(items(&["managedKubeSecretReferences"]))
+            {
                 if let Some(n) = str_at(Some(r), &["secretName"]) {
                     made.push(secret(n, str_at(Some(r), &["secretNamespace"])));
                 }
@@ -160,5 +224,6 @@ pub fn from_document(group: &str, kind: &str, name: &str, doc: Node<'_>) -> Conf
     ConfigMaker {
         made: made.into(),
         everywhere,
+        maybe: None,
     }
 }

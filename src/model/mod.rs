@@ -352,6 +352,18 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
     )
 }
 
+/// A group of custom resources whose operators may make or read Secrets and ConfigMaps: not
+/// built in (no dot, `*.k8s.io`), nor the GitOps tools' and Cilium's own.
+fn is_custom_resource(group: &str) -> bool {
+    group.contains('.')
+        && !group.ends_with("k8s.io")
+        && !group.ends_with("toolkit.fluxcd.io")
+        && !matches!(
+            group,
+            "argoproj.io" | "cilium.io" | "kustomize.config.k8s.io"
+        )
+}
+
 /// Splits `apiVersion` into its group (`""` for core `v1`).
 pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
@@ -425,6 +437,12 @@ impl Object {
         } else {
             Spec::from_document(group, kind, doc)
         };
+        if matches!(spec, Spec::Other)
+            && is_custom_resource(group)
+            && let Some(named) = config_maker::named_in_spec(doc)
+        {
+            spec = Spec::ConfigMaker(named.into());
+        }
         if let Spec::Service(svc) = &mut spec {
             svc.request_from_annotations(&annotations);
         }
@@ -480,8 +498,12 @@ impl Spec {
                 .into(),
             ),
             ("", "Pod") => Spec::Workload(Workload::from_pod(doc).into()),
-            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") | ("batch", "Job") => {
-                let api_version = doc.get("apiVersion").and_then(Node::as_str).unwrap_or_default();
+            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+            | ("batch", "Job") => {
+                let api_version = doc
+                    .get("apiVersion")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default();
                 let template = spec.and_then(|s| s.get("template"));
                 Spec::Workload(Workload::from_template(api_version, kind, spec, template).into())
             }

@@ -143,8 +143,18 @@ impl Workload {
             }
         }
         volume_refs(spec, &mut refs);
-        for s in spec.get("imagePullSecrets").map(Node::as_seq).unwrap_or_default() {
-            push_ref(&mut refs, ConfigKind::Secret, s.get("name"), None, "imagePullSecrets");
+        for s in spec
+            .get("imagePullSecrets")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+        {
+            push_ref(
+                &mut refs,
+                ConfigKind::Secret,
+                s.get("name"),
+                None,
+                "imagePullSecrets",
+            );
         }
         w.ports = ports.into();
         w.probe_ports = probes.into();
@@ -173,10 +183,11 @@ fn own_selector(api_version: &str, kind: &str, spec: Option<Node<'_>>) -> OwnSel
     let selector = spec.and_then(|s| s.get("selector"));
     let required = match kind {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => api_version == "apps/v1",
-        "Job" => spec
-            .and_then(|s| s.get("manualSelector"))
-            .and_then(Node::as_bool)
-            == Some(true),
+        "Job" => {
+            spec.and_then(|s| s.get("manualSelector"))
+                .and_then(Node::as_bool)
+                == Some(true)
+        }
         _ => false,
     };
     match (required, selector) {

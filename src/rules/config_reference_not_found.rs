@@ -32,7 +32,9 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             if catalog.lookup_for_workload(w, kind, ns, r.name.as_str()) != Lookup::Missing {
                 continue;
             }
-            let Some(at) = o.at(r.name.span) else { continue };
+            let Some(at) = o.at(r.name.span) else {
+                continue;
+            };
             out.push(finding(catalog, o, w, r, ns, at));
         }
     }
@@ -85,12 +87,12 @@ fn finding(
     let external = format!(
         "if it is made outside the tree, declare it in .cilint.yaml: `external: [{{kind: {kind}, namespace: {ns}, name: {name}}}]`"
     );
-    let renamed = w
-        .renamed
-        .as_ref()
-        .map(|b| format!("{}{name}{}", b.0, b.1));
-    let near = closest(name, catalog.names_in("", kind, Some(ns)))
-        .or_else(|| renamed.as_deref().and_then(|n| closest(n, catalog.names_in("", kind, Some(ns)))));
+    let renamed = w.renamed.as_ref().map(|b| format!("{}{name}{}", b.0, b.1));
+    let near = closest(name, catalog.names_in("", kind, Some(ns))).or_else(|| {
+        renamed
+            .as_deref()
+            .and_then(|n| closest(n, catalog.names_in("", kind, Some(ns))))
+    });
     let elsewhere: Vec<&Object> = catalog.same_name_elsewhere("", kind, name);
     let help = match (near, elsewhere.first()) {
         (Some(near), _) => format!("did you mean `{near}`? Otherwise, {external}"),
@@ -101,7 +103,8 @@ fn finding(
         (None, None) => format!(
             "add the {kind} ({}), mark the reference `optional: true` if the pod runs without it, or, {external}",
             match r.kind {
-                ConfigKind::Secret => "a manifest, a kustomize secretGenerator, an ExternalSecret or a SealedSecret",
+                ConfigKind::Secret =>
+                    "a manifest, a kustomize secretGenerator, an ExternalSecret or a SealedSecret",
                 ConfigKind::ConfigMap => "a manifest or a kustomize configMapGenerator",
             }
         ),
@@ -159,10 +162,22 @@ spec:
     fn every_kind_of_reference_is_checked_once_and_optional_ones_are_not() {
         let m = messages("");
         assert_eq!(m.len(), 4, "{m:#?}");
-        assert!(m.iter().any(|m| m.contains("envFrom names ConfigMap `web-env`")));
-        assert!(m.iter().any(|m| m.contains("env DB_PASSWORD names Secret `db-app`")));
-        assert!(m.iter().any(|m| m.contains("imagePullSecrets names Secret `regcred`")));
-        assert!(m.iter().any(|m| m.contains("volume tls names Secret `web-tls`")));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("envFrom names ConfigMap `web-env`"))
+        );
+        assert!(
+            m.iter()
+                .any(|m| m.contains("env DB_PASSWORD names Secret `db-app`"))
+        );
+        assert!(
+            m.iter()
+                .any(|m| m.contains("imagePullSecrets names Secret `regcred`"))
+        );
+        assert!(
+            m.iter()
+                .any(|m| m.contains("volume tls names Secret `web-tls`"))
+        );
     }
 
     #[test]
@@ -214,6 +229,25 @@ metadata:
   annotations: {reflector.v1.k8s.emberstack.com/reflection-auto-enabled: \"true\"}
 ";
         assert!(messages(makers).is_empty(), "{:#?}", messages(makers));
+    }
+
+    #[test]
+    fn a_name_an_operators_resource_writes_in_its_spec_is_unverifiable() {
+        let mariadb = "---
+apiVersion: k8s.mariadb.com/v1alpha1
+kind: MariaDB
+metadata: {name: mariadb, namespace: shop}
+spec:
+  passwordSecretKeyRef: {name: db-app, key: password, generate: true}
+";
+        let m = messages(mariadb);
+        assert_eq!(m.len(), 3, "{m:#?}");
+        assert!(!m.iter().any(|m| m.contains("db-app")));
+        let catalog = crate::catalog::Catalog::of_yaml(&format!("{POD}{mariadb}"), "default");
+        assert!(matches!(
+            catalog.lookup("", "Secret", Some("shop"), "db-app"),
+            Lookup::Unverifiable(r) if r.contains("MariaDB shop/mariadb names it")
+        ));
     }
 
     #[test]

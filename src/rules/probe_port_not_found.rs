@@ -60,7 +60,10 @@ fn finding(o: &Object, w: &Workload, p: &NamedProbePort, at: crate::source::Loca
     };
     let what = if hook { "hook" } else { "probe" };
     let help = match closest(name, names.iter().copied()) {
-        Some(near) => format!("did you mean port `{near}`? Name a port of container `{}`, or write the port number", p.container),
+        Some(near) => format!(
+            "did you mean port `{near}`? Name a port of container `{}`, or write the port number",
+            p.container
+        ),
         None if names.is_empty() => format!(
             "container `{}` declares no named port: add `ports: [{{name: {name}, containerPort: <port>}}]` to it, or write the port number",
             p.container
@@ -125,7 +128,11 @@ spec:
     fn an_undeclared_name_is_reported_with_the_closest() {
         let f = with("htp");
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("livenessProbe.httpGet.port"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("livenessProbe.httpGet.port"),
+            "{}",
+            f[0].message
+        );
         assert!(f[0].help.as_deref().unwrap().contains("`http`"));
     }
 

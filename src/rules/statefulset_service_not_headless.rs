@@ -93,7 +93,12 @@ fn missing(
     f.help_note(note).related(svc.name_location(), related)
 }
 
-fn not_headless_finding(o: &Object, svc: &Object, name: &str, at: crate::source::Location) -> Finding {
+fn not_headless_finding(
+    o: &Object,
+    svc: &Object,
+    name: &str,
+    at: crate::source::Location,
+) -> Finding {
     Finding::new(
         &META,
         at,

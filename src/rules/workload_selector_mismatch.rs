@@ -54,9 +54,7 @@ fn has_placeholder(s: &LabelSelector, w: &Workload) -> bool {
         .match_expressions
         .iter()
         .flat_map(|r| std::iter::once(&r.key).chain(&r.values));
-    terms
-        .chain(exprs)
-        .any(|t| placeholder(t).is_some())
+    terms.chain(exprs).any(|t| placeholder(t).is_some())
         || w.pod_labels
             .iter()
             .any(|l| placeholder(&l.key).is_some() || placeholder(&l.value).is_some())
@@ -163,7 +161,10 @@ spec:
 
     #[test]
     fn a_selector_of_the_template_labels_is_fine() {
-        let yaml = deployment("  selector: {matchLabels: {app: web}}", "{app: web, tier: fe}");
+        let yaml = deployment(
+            "  selector: {matchLabels: {app: web}}",
+            "{app: web, tier: fe}",
+        );
         assert!(findings_in(check, &yaml).is_empty());
         let yaml = deployment(
             "  selector: {matchExpressions: [{key: app, operator: In, values: [web, api]}]}",
@@ -177,7 +178,11 @@ spec:
         let yaml = deployment("  selector: {matchLabels: {app: webb}}", "{app: web}");
         let f = findings_in(check, &yaml);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("app=webb not in app=web"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("app=webb not in app=web"),
+            "{}",
+            f[0].message
+        );
         assert_eq!(f[0].location.span.start.line, 5);
     }
 
@@ -204,7 +209,10 @@ spec:
     spec: {containers: [{name: m, image: busybox}], restartPolicy: Never}
 ";
         assert!(findings_in(check, job).is_empty());
-        let manual = job.replace("spec:\n  selector", "spec:\n  manualSelector: true\n  selector");
+        let manual = job.replace(
+            "spec:\n  selector",
+            "spec:\n  manualSelector: true\n  selector",
+        );
         assert_eq!(findings_in(check, &manual).len(), 1);
     }
 }

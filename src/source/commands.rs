@@ -119,9 +119,10 @@ fn scalar_lines(text: &str, out: &mut Vec<Logical>, heredocs: &mut Vec<Range<usi
         };
         let before = line[..at].trim_start();
         let before = before.strip_prefix("- ").unwrap_or(before).trim();
-        let key = before
-            .strip_suffix(':')
-            .is_some_and(|k| k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'));
+        let key = before.strip_suffix(':').is_some_and(|k| {
+            k.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        });
         if !(before.is_empty() || key || before == "-") {
             continue;
         }
@@ -825,13 +826,17 @@ mod tests {
         let made: Vec<(&str, Option<&str>)> = cmds
             .iter()
             .filter_map(|c| match &c.action {
-                Action::Create { name, .. } => {
-                    Some((name.text.as_str(), c.namespace.as_ref().map(|n| n.text.as_str())))
-                }
+                Action::Create { name, .. } => Some((
+                    name.text.as_str(),
+                    c.namespace.as_ref().map(|n| n.text.as_str()),
+                )),
                 _ => None,
             })
             .collect();
-        assert_eq!(made, [("ssh-key", Some("home")), ("ha-secrets", Some("home"))]);
+        assert_eq!(
+            made,
+            [("ssh-key", Some("home")), ("ha-secrets", Some("home"))]
+        );
         let name = match &cmds.last().unwrap().action {
             Action::Create { name, .. } => name,
             _ => unreachable!(),
