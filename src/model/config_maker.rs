@@ -56,10 +56,9 @@ fn walk(node: Node<'_>, depth: usize, made: &mut Vec<Made>, field: &mut Option<T
     }
     for (k, v) in node.as_map() {
         let Some(key) = k.as_str() else { continue };
-        let lower = key.to_ascii_lowercase();
-        let kind = if lower.contains("secret") {
+        let kind = if contains_ignore_case(key, "secret") {
             "Secret"
-        } else if lower.contains("configmap") {
+        } else if contains_ignore_case(key, "configmap") {
             "ConfigMap"
         } else {
             walk(v, depth + 1, made, field);
@@ -226,4 +225,12 @@ pub fn from_document(group: &str, kind: &str, name: &str, doc: Node<'_>) -> Conf
         everywhere,
         maybe: None,
     }
+}
+
+/// Whether `haystack` holds `needle` (lower-case ASCII) in any case, without allocating.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }

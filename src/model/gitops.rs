@@ -293,12 +293,15 @@ pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
     }
 }
 
+/// A label key and value a transformer adds.
+type LabelPair = (Text, Text);
+
 /// What kustomize's label transformers add to pod templates and to selectors. `commonLabels`
 /// adds to both; a `labels` entry adds to both with `includeSelectors: true`, to templates only
 /// with `includeTemplates: true`, else to `metadata.labels` only
 /// (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/labels/).
-fn label_additions(doc: Node<'_>) -> (Vec<(Text, Text)>, Vec<(Text, Text)>) {
-    let pairs = |m: Option<Node<'_>>| -> Vec<(Text, Text)> {
+fn label_additions(doc: Node<'_>) -> (Vec<LabelPair>, Vec<LabelPair>) {
+    let pairs = |m: Option<Node<'_>>| -> Vec<LabelPair> {
         m.map(Node::as_map)
             .unwrap_or_default()
             .filter_map(|(k, v)| Some((Text::new(k.as_str()?), Text::new(v.as_str()?))))

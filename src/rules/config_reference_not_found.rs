@@ -80,6 +80,10 @@ fn finding(
         ),
     )
     .object(o)
+    .field(match &r.container {
+        Some(c) => format!("containers[{c}].{}[{kind} {name}]", r.via),
+        None => format!("{}[{kind} {name}]", r.via),
+    })
     .label(format!("no {kind} `{name}` in {ns}"));
     if let Some(reason) = catalog.miss_reason("", kind, Some(ns), name) {
         return explained(base, reason);

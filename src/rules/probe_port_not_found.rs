@@ -87,6 +87,10 @@ fn finding(o: &Object, w: &Workload, p: &NamedProbePort, at: crate::source::Loca
         ),
     )
     .object(o)
+    .field(format!(
+        "containers[{}].{}.{}.port",
+        p.container, p.probe, p.action
+    ))
     .label(format!("no port `{name}` in container `{}`", p.container))
     .help(help)
 }

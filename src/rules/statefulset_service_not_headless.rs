@@ -78,6 +78,7 @@ fn missing(
         ),
     )
     .object(o)
+    .field("spec.serviceName")
     .label(format!("no Service `{name}` in {ns}"));
     let note = catalog.strict_note("", "Service", Some(ns), name);
     let near = closest(name, catalog.names_in("", "Service", Some(ns)));
@@ -108,6 +109,7 @@ fn not_headless_finding(
         ),
     )
     .object(o)
+    .field("spec.serviceName")
     .label("not a headless Service")
     .help(format!(
         "point spec.serviceName at a headless Service (`clusterIP: None`), e.g. a second Service `{name}-headless` selecting the same pods; clusterIP cannot be changed on an existing Service"

@@ -73,6 +73,7 @@ fn missing(o: &Object) -> Option<Finding> {
             ),
         )
         .object(o)
+        .field("spec.selector")
         .label("no spec.selector")
         .help("add `spec.selector.matchLabels` with labels of `spec.template.metadata.labels`; apps/v1 no longer defaults the selector from the template"),
     )
@@ -91,6 +92,7 @@ fn empty(o: &Object, s: &LabelSelector) -> Option<Finding> {
             ),
         )
         .object(o)
+        .field("spec.selector")
         .label("empty selector")
         .help("select labels of `spec.template.metadata.labels` in `spec.selector.matchLabels`"),
     )
@@ -134,6 +136,7 @@ fn mismatch(o: &Object, w: &Workload, s: &LabelSelector, labels_span: Span) -> O
             ),
         )
         .object(o)
+        .field("spec.selector")
         .label(format!("not in the template: {}", failing.join(", ")))
         .help("make spec.selector select labels the template has (the selector of an existing Deployment, StatefulSet or DaemonSet cannot change: add the labels to the template)")
         .related(o.at(labels_span), "the pod template's labels"),
