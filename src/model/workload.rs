@@ -302,24 +302,36 @@ fn container_refs(c: Node<'_>, container: &Text, out: &mut Vec<ConfigRef>) {
 
 fn volume_refs(spec: Node<'_>, out: &mut Vec<ConfigRef>) {
     for v in spec.get("volumes").map(Node::as_seq).unwrap_or_default() {
-        let volume = v.get("name").and_then(Node::as_str).unwrap_or_default();
-        let via = format!("volume {volume}");
-        if let Some(cm) = v.get("configMap").filter(|r| !optional(*r)) {
-            push_ref(out, ConfigKind::ConfigMap, cm.get("name"), None, &via);
-        }
-        if let Some(s) = v.get("secret").filter(|r| !optional(*r)) {
-            push_ref(out, ConfigKind::Secret, s.get("secretName"), None, &via);
-        }
-        for source in v
-            .at(&["projected", "sources"])
-            .map(Node::as_seq)
-            .unwrap_or_default()
-        {
-            if let Some(cm) = source.get("configMap").filter(|r| !optional(*r)) {
-                push_ref(out, ConfigKind::ConfigMap, cm.get("name"), None, &via);
-            }
-            if let Some(s) = source.get("secret").filter(|r| !optional(*r)) {
-                push_ref(out, ConfigKind::Secret, s.get("name"), None, &via);
+        let via = || {
+            let volume = v.get("name").and_then(Node::as_str).unwrap_or_default();
+            format!("volume {volume}")
+        };
+        // One pass over the volume's keys: most volumes are claims, emptyDirs and hostPaths.
+        for (key, source) in v.as_map() {
+            match key.as_str() {
+                Some("configMap") if !optional(source) => {
+                    push_ref(out, ConfigKind::ConfigMap, source.get("name"), None, &via());
+                }
+                Some("secret") if !optional(source) => {
+                    push_ref(
+                        out,
+                        ConfigKind::Secret,
+                        source.get("secretName"),
+                        None,
+                        &via(),
+                    );
+                }
+                Some("projected") => {
+                    for s in source.get("sources").map(Node::as_seq).unwrap_or_default() {
+                        if let Some(cm) = s.get("configMap").filter(|r| !optional(*r)) {
+                            push_ref(out, ConfigKind::ConfigMap, cm.get("name"), None, &via());
+                        }
+                        if let Some(secret) = s.get("secret").filter(|r| !optional(*r)) {
+                            push_ref(out, ConfigKind::Secret, secret.get("name"), None, &via());
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -105,19 +105,20 @@ pub fn extract(file: FileId, kind: FileKind, text: &str, index: &LineIndex) -> V
 /// `run: kubectl …`, and the lines of a block scalar that start with `kubectl`. Only a value
 /// that starts with the command counts, never prose that mentions it.
 fn scalar_lines(text: &str, out: &mut Vec<Logical>, heredocs: &mut Vec<Range<usize>>) {
-    let mut heredoc: Option<(String, usize)> = None;
-    for (line, offset) in physical_lines(text, 0, text.len()) {
-        if let Some((delim, start)) = &heredoc {
-            if line.trim() == delim {
-                heredocs.push(*start..offset);
-                heredoc = None;
-            }
+    // Only the lines holding the word are looked at: found with one searcher over the file.
+    let mut next_line = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), b"kubectl") {
+        if at < next_line {
             continue;
         }
-        let Some(at) = line.find("kubectl") else {
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        next_line = end + 1;
+        let line = text[start..end].trim_end_matches('\r');
+        let Some(command_at) = (at - start <= line.len()).then_some(at - start) else {
             continue;
         };
-        let before = line[..at].trim_start();
+        let before = line[..command_at].trim_start();
         let before = before.strip_prefix("- ").unwrap_or(before).trim();
         let key = before.strip_suffix(':').is_some_and(|k| {
             k.chars()
@@ -126,13 +127,19 @@ fn scalar_lines(text: &str, out: &mut Vec<Logical>, heredocs: &mut Vec<Range<usi
         if !(before.is_empty() || key || before == "-") {
             continue;
         }
-        let command = line[at..].trim_end_matches(['"', '\'']);
+        let command = line[command_at..].trim_end_matches(['"', '\'']);
         let mut logical = Logical::new();
-        logical.push(command, offset + at);
-        if let Some(delim) = heredoc_delimiter(command) {
-            heredoc = Some((delim, offset + line.len() + 1));
-        }
+        logical.push(command, at);
         out.push(logical);
+        let Some(delim) = heredoc_delimiter(command) else {
+            continue;
+        };
+        // The heredoc's body runs to the line that is its delimiter.
+        let body = (end + 1).min(text.len());
+        let close = physical_lines(text, body, text.len()).find(|(l, _)| l.trim() == delim);
+        let body_end = close.map_or(text.len(), |(_, offset)| offset);
+        heredocs.push(body..body_end);
+        next_line = body_end;
     }
 }
 
