@@ -27,7 +27,7 @@ use crate::model::service::{Service, ServicePort};
 use crate::model::versions::Pin;
 use crate::model::{
     CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text,
-    is_cluster_scoped, text,
+    Workload, is_cluster_scoped, text,
 };
 use crate::source::commands::{Action, Command};
 use crate::source::suppress::Suppression;
@@ -278,6 +278,12 @@ pub struct Catalog {
     /// Custom resources of kinds cilint does not know, by namespace then name: their
     /// controllers may make Services, Secrets and ConfigMaps their name prefixes.
     custom_resources: HashMap<Text, HashMap<Text, ObjectId>>,
+    /// Secrets and ConfigMaps copied into namespaces cilint cannot tell (by kind, then name),
+    /// with who copies them.
+    copied_everywhere: HashMap<Text, HashMap<Text, String>>,
+    /// Secrets and ConfigMaps custom resources of unmodelled kinds name in their spec, by
+    /// namespace, then kind and name: the custom resource.
+    named_by_resources: HashMap<Text, HashMap<(Text, Text), ObjectId>>,
     /// Objects an operator of the table makes, with the operator: their ports are not known.
     operator_made: HashMap<ObjectId, &'static str>,
     /// Namespaces a remote kustomize resource deploys into, with the first such as the reason.
@@ -323,6 +329,8 @@ impl Catalog {
             remote_namespaces: HashMap::default(),
             custom_resources: HashMap::default(),
             operator_made: HashMap::default(),
+            copied_everywhere: HashMap::default(),
+            named_by_resources: HashMap::default(),
             shadows: HashMap::default(),
             unparsed_names: HashMap::default(),
             pins: Vec::new(),
@@ -384,6 +392,7 @@ impl Catalog {
         c.add_sealed_secrets();
         c.add_gateway_shim_secrets();
         c.add_operator_objects();
+        c.add_config_maker_objects();
         c.index_custom_resources();
         c.index_helm_namespaces();
         c.index_remote_namespaces();
@@ -579,6 +588,7 @@ impl Catalog {
                     requested_ips: spec.requested_ips.clone(),
                     load_balancer_ip_span: None,
                     default_ipam_elsewhere: None,
+                    headless: false,
                 })),
             };
             let svc_id = self.insert(service);
@@ -661,18 +671,28 @@ impl Catalog {
     /// A Secret a controller makes from object `by`, in `by`'s namespace; not added when the
     /// tree already has it.
     fn add_generated_secret(&mut self, by: ObjectId, name: Text, secret: Secret) {
+        let namespace = self.object(by).namespace.clone();
+        self.add_generated("Secret", by, name, namespace, Spec::Secret(secret.into()));
+    }
+
+    /// A Secret or ConfigMap a controller makes from object `by`, in `namespace`; not added
+    /// when the tree already has it.
+    fn add_generated(
+        &mut self,
+        kind: &'static str,
+        by: ObjectId,
+        name: Text,
+        namespace: Option<Text>,
+        spec: Spec,
+    ) {
         let owner = self.object(by);
-        let namespace = owner.namespace.clone();
-        let namespace_defaulted = owner.namespace_defaulted;
-        if self
-            .find("", "Secret", namespace.as_deref(), &name)
-            .is_some()
-        {
+        let namespace_defaulted = owner.namespace_defaulted && namespace == owner.namespace;
+        if namespace.is_none() || self.find("", kind, namespace.as_deref(), &name).is_some() {
             return;
         }
         self.insert(Object {
             api_version: "v1".into(),
-            kind: "Secret".into(),
+            kind: kind.into(),
             name,
             namespace,
             namespace_defaulted,
@@ -683,8 +703,91 @@ impl Catalog {
             location: None,
             name_span: Span::default(),
             labels_span: None,
-            spec: Spec::Secret(secret.into()),
+            spec,
         });
+    }
+
+    /// The Secrets and ConfigMaps secret managers make from their resources (in the resource's
+    /// namespace, or the one its spec names), and those copied into namespaces cilint cannot
+    /// tell: by a ClusterExternalSecret, a Kyverno generate rule, a trust-manager Bundle, or
+    /// the reflector (emberstack) and replicator (mittwald) annotations on the source.
+    fn add_config_maker_objects(&mut self) {
+        let mut made = Vec::new();
+        for (i, o) in self.objects.iter().enumerate() {
+            let copier = match &o.spec {
+                Spec::ConfigMaker(m) if m.maybe.is_some() => continue,
+                Spec::ConfigMaker(m) => {
+                    for x in m.made.iter() {
+                        if m.everywhere {
+                            let why = format!(
+                                "{} {} may copy it into this namespace",
+                                o.kind,
+                                o.qualified_name()
+                            );
+                            made.push((
+                                x.kind,
+                                x.name.clone(),
+                                None,
+                                Some(why),
+                                ObjectId(i as u32),
+                            ));
+                        } else {
+                            let ns = x.namespace.clone().or_else(|| o.namespace.clone());
+                            made.push((x.kind, x.name.clone(), ns, None, ObjectId(i as u32)));
+                        }
+                    }
+                    continue;
+                }
+                _ if !(o.group().is_empty() && matches!(&*o.kind, "Secret" | "ConfigMap")) => {
+                    continue;
+                }
+                _ => o
+                    .annotations
+                    .iter()
+                    .find(|(k, v)| copies(k) && v.value != "false"),
+            };
+            if let Some((annotation, _)) = copier {
+                let kind = if o.kind == "Secret" {
+                    "Secret"
+                } else {
+                    "ConfigMap"
+                };
+                let why = format!(
+                    "{} {} is copied into other namespaces ({annotation})",
+                    o.kind,
+                    o.qualified_name()
+                );
+                made.push((kind, o.name.clone(), None, Some(why), ObjectId(i as u32)));
+            }
+        }
+        for (i, o) in self.objects.iter().enumerate() {
+            let (Spec::ConfigMaker(m), Some(ns)) = (&o.spec, &o.namespace) else {
+                continue;
+            };
+            if m.maybe.is_none() {
+                continue;
+            }
+            let names = self.named_by_resources.entry(ns.clone()).or_default();
+            for x in m.made.iter() {
+                names
+                    .entry((text(x.kind), x.name.clone()))
+                    .or_insert(ObjectId(i as u32));
+            }
+        }
+        for (kind, name, namespace, everywhere, by) in made {
+            if let Some(why) = everywhere {
+                let slot = entry(entry(&mut self.copied_everywhere, kind), &name);
+                if slot.is_empty() {
+                    *slot = why;
+                }
+                continue;
+            }
+            let spec = match kind {
+                "Secret" => Spec::Secret(Box::default()),
+                _ => Spec::Other,
+            };
+            self.add_generated(kind, by, name, namespace, spec);
+        }
     }
 
     /// The Services and Secrets the operators of the table make from their custom resources
@@ -713,6 +816,7 @@ impl Catalog {
                             requested_ips: Box::default(),
                             load_balancer_ip_span: None,
                             default_ipam_elsewhere: None,
+                            headless: false,
                         })),
                         _ => Spec::Secret(Box::default()),
                     };
@@ -744,7 +848,8 @@ impl Catalog {
         for (i, o) in self.objects.iter().enumerate() {
             let Some(ns) = &o.namespace else { continue };
             if o.origin != Origin::Manifest
-                || !matches!(o.spec, Spec::Other)
+                || !matches!(&o.spec, Spec::Other)
+                    && !matches!(&o.spec, Spec::ConfigMaker(m) if m.maybe.is_some())
                 || !operators::may_create_by_prefix(o.group(), &o.kind)
             {
                 continue;
@@ -876,6 +981,30 @@ impl Catalog {
             return None;
         }
         self.remote_namespaces.get(namespace?)
+    }
+
+    /// Why a Secret or ConfigMap a custom resource names in its spec may exist: its operator
+    /// may make it (mariadb-operator's `passwordSecretKeyRef` with `generate: true`).
+    fn named_by_resource_reason(
+        &self,
+        group: &str,
+        kind: &str,
+        ns: &str,
+        name: &str,
+    ) -> Option<String> {
+        if !group.is_empty() {
+            return None;
+        }
+        let id = *self
+            .named_by_resources
+            .get(ns)?
+            .get(&(text(kind), text(name)))?;
+        let o = self.object(id);
+        Some(format!(
+            "{} {} names it in its spec: its operator may make it",
+            o.kind,
+            o.qualified_name()
+        ))
     }
 
     /// Why a chart in the namespace may have made the object: named after the chart whose
@@ -1240,6 +1369,17 @@ impl Catalog {
         if let Some(reason) = namespace.and_then(|ns| self.chart_reason(group, kind, ns, name)) {
             return Some(reason);
         }
+        if let Some(reason) = (group.is_empty() && namespace.is_some())
+            .then(|| self.copied_everywhere.get(kind)?.get(name))
+            .flatten()
+        {
+            return Some(reason.clone());
+        }
+        if let Some(reason) =
+            namespace.and_then(|ns| self.named_by_resource_reason(group, kind, ns, name))
+        {
+            return Some(reason);
+        }
         if let Some(reason) = self.remote_resource_reason(group, kind, namespace) {
             return Some(reason.clone());
         }
@@ -1360,6 +1500,43 @@ impl Catalog {
                     })
                 })
         })
+    }
+
+    /// Every workload written in a manifest that no patch cilint cannot apply may change, kind
+    /// by kind in load order.
+    pub fn written_workloads(&self) -> impl Iterator<Item = (&Object, &Workload)> {
+        crate::model::workload::WORKLOAD_KINDS
+            .iter()
+            .flat_map(|(group, kind)| self.of_kind(group, kind))
+            .filter_map(|&id| {
+                let o = self.object(id);
+                match &o.spec {
+                    Spec::Workload(w) if o.location.is_some() && !o.unverifiable => Some((o, &**w)),
+                    _ => None,
+                }
+            })
+    }
+
+    /// A ConfigMap, Secret or Service a workload names, in its namespace. kustomize renames
+    /// the reference along with what it names when both are in one build (its nameReference
+    /// transformer), so under a `namePrefix`/`nameSuffix` the renamed name is tried too.
+    pub fn lookup_for_workload(
+        &self,
+        w: &Workload,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Lookup {
+        let plain = self.lookup("", kind, Some(namespace), name);
+        if let (Lookup::Found(_), _) | (_, None) = (&plain, &w.renamed) {
+            return plain;
+        }
+        let (prefix, suffix) = &**w.renamed.as_ref().expect("checked above");
+        let renamed = format!("{prefix}{name}{suffix}");
+        match self.find("", kind, Some(namespace), &renamed) {
+            Some(id) => Lookup::Found(id),
+            None => plain,
+        }
     }
 
     /// The pod-bearing workloads of a namespace, in load order.
@@ -1662,6 +1839,21 @@ fn tls_secret() -> Secret {
         keys: Box::new(["tls.crt".into(), "tls.key".into()]),
         ..Secret::default()
     }
+}
+
+/// Annotations by which kubernetes-reflector and kubernetes-replicator copy a Secret or
+/// ConfigMap into other namespaces under the same name
+/// (https://github.com/emberstack/kubernetes-reflector,
+/// https://github.com/mittwald/kubernetes-replicator).
+fn copies(annotation: &str) -> bool {
+    matches!(
+        annotation,
+        "reflector.v1.k8s.emberstack.com/reflection-allowed"
+            | "reflector.v1.k8s.emberstack.com/reflection-auto-enabled"
+            | "replicator.v1.mittwald.de/replicate-to"
+            | "replicator.v1.mittwald.de/replicate-to-matching"
+            | "replicator.v1.mittwald.de/replication-allowed"
+    )
 }
 
 /// The first placeholder in a text: Flux's `${VAR}` (`${VAR:=default}`, `${VAR:-default}`), or

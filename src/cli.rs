@@ -60,7 +60,7 @@ pub struct LintArgs {
     pub fail_on: FailOn,
 
     /// The configuration file [default: .cilint.yaml in the working directory or a parent, up
-    /// to the repository root].
+    /// to the repository root; else, linting one directory, in it or a parent].
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
 

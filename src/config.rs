@@ -177,6 +177,21 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The configuration file of a run: found from the working directory, else (a run over one
+/// directory, `cilint path/to/repo`) from that directory, as a repository's own `.cilint.yaml`
+/// is meant for linting it from anywhere.
+pub fn find_for_run(paths: &[String]) -> Option<PathBuf> {
+    if let Some(found) = find(Path::new(".")) {
+        return Some(found);
+    }
+    let [one] = paths else { return None };
+    let dir = Path::new(one);
+    if !dir.is_dir() {
+        return None;
+    }
+    find(dir).map(|p| if p.is_absolute() { p } else { dir.join(p) })
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cilint::config::{self, Config, ConfigError};
 use cilint::diagnostic::Severity;
@@ -190,7 +190,7 @@ fn options(
     paths: &[String],
     report_only: Option<Vec<String>>,
 ) -> Result<cilint::Options, ExitCode> {
-    let config = match load_config(cli) {
+    let config = match load_config(cli, paths) {
         Ok(c) => c,
         Err(e) => {
             eprint!("{}", render_config_error(&e));
@@ -239,11 +239,12 @@ fn options(
     Ok(options)
 }
 
-/// The configuration: `--config`, else `.cilint.yaml` found from the working directory.
-fn load_config(cli: &LintArgs) -> Result<Config, ConfigError> {
+/// The configuration: `--config`, else `.cilint.yaml` found from the working directory, else
+/// from the one directory linted.
+fn load_config(cli: &LintArgs, paths: &[String]) -> Result<Config, ConfigError> {
     let path = match &cli.config {
         Some(p) => Some(PathBuf::from(p)),
-        None => config::find(Path::new(".")),
+        None => config::find_for_run(paths),
     };
     match path {
         Some(p) => config::load(&p, &rules::ids()),

@@ -18,7 +18,7 @@ use cilint::report::{self, Format, SrcRoot, Style};
 use cilint::rules::RULES;
 use serde_json::Value;
 
-use common::{lint, lint_ns, repo};
+use common::{lint, lint_configured, repo};
 
 const SEED: &str = "fixtures/seed-post";
 /// Two clusters, one Secret missing in both (one fingerprint twice), a file nothing deploys.
@@ -107,7 +107,7 @@ fn assert_consistent(report: &Report, cq: &Value, style: &Style) {
 
 #[test]
 fn seed_post_gitlab_is_schema_valid() {
-    let report = lint_ns(&[SEED], "prod");
+    let report = lint_configured(&[SEED], "prod");
     let cq = gitlab(&report);
     assert_schema_valid(&cq);
     assert_consistent(&report, &cq, &Style::default());
@@ -153,7 +153,7 @@ fn multi_cluster_repository_gitlab() {
 
 #[test]
 fn the_gitlab_schema_check_rejects_a_broken_report() {
-    let mut cq = gitlab(&lint_ns(&[SEED], "prod"));
+    let mut cq = gitlab(&lint_configured(&[SEED], "prod"));
     cq[0]["severity"] = "error".into();
     cq[1]["location"]["path"] = "./fixtures/seed-post/x.yaml".into();
     cq[2].as_object_mut().unwrap().remove("fingerprint");
@@ -454,7 +454,7 @@ fn assert_junit(report: &Report, xml: &str) -> Vec<String> {
 
 #[test]
 fn seed_post_junit() {
-    let report = lint_ns(&[SEED], "prod");
+    let report = lint_configured(&[SEED], "prod");
     let xml = junit(&report);
     let suites = assert_junit(&report, &xml);
     // Every rule is a suite: the clean ones pass.

@@ -317,3 +317,30 @@ fn errors_say_where_and_exit_2() {
     let syntax = config_error("rules: [\n");
     assert!(syntax.contains(".cilint.yaml:"), "{syntax}");
 }
+
+/// Run from outside the repository on its directory, cilint reads the repository's own
+/// `.cilint.yaml` (the working directory has none); from inside, the working directory's wins.
+#[test]
+fn a_run_over_one_directory_reads_its_configuration() {
+    let dir = repo("rules:\n  backend-not-found: off\n");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(outside.path().join(".git")).unwrap();
+    let repo_path = dir.path().to_str().unwrap();
+    let out = cilint_in(outside.path(), &["--format", "json", repo_path]);
+    assert_eq!(
+        findings(&out),
+        [("tls-secret-not-found".into(), "error".into())],
+        "{}",
+        stderr(&out)
+    );
+    write(
+        outside.path(),
+        ".cilint.yaml",
+        "rules:\n  tls-secret-not-found: off\n",
+    );
+    let out = cilint_in(outside.path(), &["--format", "json", repo_path]);
+    assert_eq!(
+        findings(&out),
+        [("backend-not-found".into(), "error".into())]
+    );
+}

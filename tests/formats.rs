@@ -13,7 +13,7 @@ use cilint::report::{self, Format, Style};
 use cilint::rules::{self, RULES};
 use serde_json::Value;
 
-use common::{lint, lint_ns};
+use common::{lint, lint_configured, lint_ns};
 
 const SEED: &str = "fixtures/seed-post";
 
@@ -162,7 +162,7 @@ fn descriptor(log: &Value, id: &str) -> Value {
 
 #[test]
 fn seed_post_sarif_is_schema_valid() {
-    let report = lint_ns(&[SEED], "prod");
+    let report = lint_configured(&[SEED], "prod");
     let log = sarif(&report);
     assert_schema_valid(&log);
     assert_consistent(&report, &log);
@@ -182,7 +182,7 @@ fn seed_post_sarif_is_schema_valid() {
 
 #[test]
 fn the_schema_check_rejects_a_broken_log() {
-    let mut log = sarif(&lint_ns(&[SEED], "prod"));
+    let mut log = sarif(&lint_configured(&[SEED], "prod"));
     log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] =
         "not a uri".into();
     log["runs"][0]["results"][1]["level"] = "fatal".into();
@@ -225,7 +225,10 @@ fn every_fail_fixture_gives_schema_valid_sarif() {
 
 #[test]
 fn github_annotations() {
-    insta::assert_snapshot!("seed-post-prod-github", github(&lint_ns(&[SEED], "prod")));
+    insta::assert_snapshot!(
+        "seed-post-prod-github",
+        github(&lint_configured(&[SEED], "prod"))
+    );
     insta::assert_snapshot!(
         "route-listener-not-found-fail-github",
         github(&lint(&["fixtures/route-listener-not-found/fail"]))

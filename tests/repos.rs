@@ -746,6 +746,30 @@ fn homelab_mix() {
                 None,
             ),
             (
+                "config-reference-not-found",
+                "kubernetes/apps/media/jellyfin/jellyseerr.yaml",
+                40,
+                None,
+            ),
+            (
+                "probe-port-not-found",
+                "kubernetes/apps/monitoring/blackbox-exporter.yaml",
+                25,
+                None,
+            ),
+            (
+                "statefulset-service-not-headless",
+                "kubernetes/apps/monitoring/loki.yaml",
+                7,
+                None,
+            ),
+            (
+                "workload-selector-mismatch",
+                "kubernetes/apps/monitoring/node-exporter.yaml",
+                10,
+                None,
+            ),
+            (
                 "listenerset-parent-not-found",
                 "kubernetes/apps/media/jellyfin/listenerset.yaml",
                 8,
@@ -1163,7 +1187,9 @@ fn homelab_operators() {
         .collect::<Vec<_>>(),
         &[
             ("kubernetes/apps/kube-system/hubble/httproute.yaml", 14),
+            ("kubernetes/apps/nextcloud/nextcloud/deployment.yaml", 31),
             ("kubernetes/apps/nextcloud/nextcloud/tcproute.yaml", 13),
+            ("kubernetes/apps/paperless/paperless/deployment.yaml", 29),
             ("kubernetes/apps/storage/minio/httproute.yaml", 14),
         ],
     );
@@ -1190,6 +1216,15 @@ fn homelab_operators_name_who_makes_what() {
         (
             "Service kube-system/hubble-ui",
             "namespace kube-system receives Helm chart cilium (HelmRelease kube-system/cilium)",
+        ),
+        (
+            "Secret nextcloud/nextcloud-db",
+            "MariaDB nextcloud/mariadb names it in its spec: its operator may make it",
+        ),
+        (
+            "Secret paperless/paperless.acid-paperless.credentials.postgresql.acid.zalan.do",
+            "the Zalando postgres operator makes it for postgresql paperless/acid-paperless only \
+             with some settings of the resource or some versions of the operator",
         ),
         (
             "Service nextcloud/mariadb-primary",

@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::{human, json, lint_ns, rules_of};
+use common::{human, json, lint_configured, lint_ns, rules_of};
 
 const SEED: &str = "fixtures/seed-post";
 
 #[test]
 fn with_namespace_prod_reports_exactly_the_posts_two_mistakes() {
-    let report = lint_ns(&[SEED], "prod");
+    let report = lint_configured(&[SEED], "prod");
     assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
     assert_eq!(
         rules_of(&report),
@@ -63,6 +63,61 @@ fn with_namespace_prod_reports_exactly_the_posts_two_mistakes() {
 
     insta::assert_snapshot!("seed-post-prod-human", human(&report));
     insta::assert_snapshot!("seed-post-prod-json", json(&report));
+}
+
+/// The Deployments read a ConfigMap and a Secret the post never shows: the fixture's
+/// `.cilint.yaml` declares them `external:` (made by hand), as a user would. Without it, each
+/// reference is reported once, at its name.
+#[test]
+fn without_the_external_declaration_the_config_references_are_reported() {
+    let report = lint_ns(&[SEED], "prod");
+    let refs: Vec<(String, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "config-reference-not-found")
+        .map(|f| {
+            let file = report.file(f.location.file).path.clone();
+            let name = if f.message.contains("ConfigMap `cd-configmap`") {
+                "cd-configmap"
+            } else if f.message.contains("Secret `cd-dbpass-secret`") {
+                "cd-dbpass-secret"
+            } else {
+                "?"
+            };
+            (file, name)
+        })
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            (
+                "fixtures/seed-post/cd-arp-deploy.yaml".into(),
+                "cd-configmap"
+            ),
+            (
+                "fixtures/seed-post/cd-arp-deploy.yaml".into(),
+                "cd-dbpass-secret"
+            ),
+            (
+                "fixtures/seed-post/cd-bgp-deploy.yaml".into(),
+                "cd-configmap"
+            ),
+            (
+                "fixtures/seed-post/cd-bgp-deploy.yaml".into(),
+                "cd-dbpass-secret"
+            ),
+        ],
+        "{}",
+        human(&report)
+    );
+    let help = report.findings[0].help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("external: [{kind: ConfigMap, namespace: prod, name: cd-configmap}]"),
+        "{help}"
+    );
+    // With the declaration (the CLI finds the fixture's .cilint.yaml) they are found.
+    let declared = lint_configured(&[SEED], "prod");
+    assert!(!rules_of(&declared).contains(&"config-reference-not-found"));
 }
 
 /// Depends on `backend-not-found` (another rule): without `--namespace`, the Deployments and

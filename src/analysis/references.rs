@@ -1,6 +1,7 @@
 //! Every reference the not-found rules resolve, resolved once per Catalog: route parentRefs to
 //! Gateways, backendRefs to Services, listener certificateRefs to Secrets, and `kubectl
-//! label`/`annotate` of a Gateway's Service. The summary counts them, and `--show-unverified`
+//! label`/`annotate` of a Gateway's Service, the ConfigMaps, Secrets and governing Services
+//! workloads name. The summary counts them, and `--show-unverified`
 //! lists the ones that may be satisfied by something cilint cannot see.
 
 use super::bgp;
@@ -107,7 +108,35 @@ pub fn references(catalog: &Catalog) -> Vec<Resolved> {
     label_commands(catalog, &mut out);
     chart_renders(catalog, &mut out);
     peer_config_refs(catalog, &mut out);
+    workload_refs(catalog, &mut out);
     out
+}
+
+/// Each workload's ConfigMaps and Secrets (`kube-root-ca.crt` is in every namespace) and a
+/// StatefulSet's `serviceName`.
+fn workload_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
+    for (o, w) in catalog.written_workloads() {
+        let (Some(at), Some(ns)) = (o.location, o.namespace.as_deref()) else {
+            continue;
+        };
+        let refs = w
+            .config_refs
+            .iter()
+            .filter(|r| !r.in_every_namespace())
+            .map(|r| (r.kind.kind(), &r.name))
+            .chain(w.service_name.iter().map(|n| ("Service", n)));
+        for (kind, name) in refs {
+            out.push(Resolved::new(
+                Location {
+                    file: at.file,
+                    span: name.span,
+                },
+                target(kind, ns, name.as_str()),
+                catalog.lookup_for_workload(w, kind, ns, name.as_str()),
+                || (Some(ObjectRef::of(o)), referrer(o)),
+            ));
+        }
+    }
 }
 
 /// Each CiliumBGPClusterConfig peer's `peerConfigRef` to a (cluster-scoped) CiliumBGPPeerConfig.

@@ -349,6 +349,7 @@ fn objects(
                 .unwrap_or_default(),
             load_balancer_ip_span: s.load_balancer_ip.as_ref().map(|ip| ip.span),
             default_ipam_elsewhere: None,
+            headless: false,
         };
         service.request_from_annotations(&annotations);
         let key = text(&format!("service.{}", s.id));

@@ -15,8 +15,10 @@ use crate::model::gitops::{
 };
 use crate::model::helm::{is_remote_resource, render_template};
 use crate::model::replacement::{self, Replacement, Select};
-use crate::model::{Object, text};
-use crate::source::{FileId, Location, SourceFile};
+use crate::model::selector::LabelTerm;
+use crate::model::workload::{OwnSelector, Workload};
+use crate::model::{Label, Object, Spec, Text, text};
+use crate::source::{FileId, Location, SourceFile, Span};
 
 /// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`, and
 /// whether the data is all there is (a generator's `envs`/`files` are not read).
@@ -31,6 +33,10 @@ pub struct Context {
     pub default_namespace: Option<String>,
     pub prefix: String,
     pub suffix: String,
+    /// Labels kustomize's label transformers add to pod templates, and to workload selectors,
+    /// innermost kustomization first (an outer one runs later and wins).
+    pub template_labels: Vec<(Text, Text)>,
+    pub selector_labels: Vec<(Text, Text)>,
     /// Flux `postBuild` variables, shared by every context nested in the Flux one.
     pub vars: Option<Arc<Vars>>,
     /// The `spec.targetNamespace` a kustomization's `replacements` give the Flux Kustomizations
@@ -134,11 +140,16 @@ impl Context {
                 metadata_below: false,
             });
         }
+        let outer_after = |inner: &[(Text, Text)], outer: &[(Text, Text)]| {
+            inner.iter().chain(outer).cloned().collect::<Vec<_>>()
+        };
         Context {
             namespace: self.namespace.clone().or_else(|| k.namespace.clone()),
             default_namespace: self.default_namespace.clone(),
             prefix,
             suffix,
+            template_labels: outer_after(&k.template_labels, &self.template_labels),
+            selector_labels: outer_after(&k.selector_labels, &self.selector_labels),
             vars: self.vars.clone(),
             flux_target_namespace: self.flux_target_namespace.clone(),
             replaced: self.replaced.clone(),
@@ -171,6 +182,48 @@ impl Context {
         }
         if !self.prefix.is_empty() || !self.suffix.is_empty() {
             o.name = compact_str::format_compact!("{}{}{}", self.prefix, o.name, self.suffix);
+        }
+        if let Spec::Workload(w) = &mut o.spec {
+            self.apply_to_workload(w);
+        }
+    }
+
+    /// What kustomize does to a workload beyond its name: its label transformers add to the
+    /// pod template and the selector (creating `matchLabels` where there is none, as the
+    /// `commonLabels` field specs say `create: true`), and the names it references get the
+    /// prefix and suffix when kustomize renames what they name.
+    fn apply_to_workload(&self, w: &mut Workload) {
+        if !self.prefix.is_empty() || !self.suffix.is_empty() {
+            w.renamed = Some(Box::new((text(&self.prefix), text(&self.suffix))));
+        }
+        if !self.template_labels.is_empty() {
+            let mut labels = w.pod_labels.to_vec();
+            for (k, v) in &self.template_labels {
+                labels.retain(|l| l.key != *k);
+                labels.push(Label {
+                    key: k.clone(),
+                    value: v.clone(),
+                    span: Span::default(),
+                });
+            }
+            w.pod_labels = labels.into();
+        }
+        if self.selector_labels.is_empty() {
+            return;
+        }
+        if let OwnSelector::Missing = w.selector {
+            w.selector = OwnSelector::Written(Box::default());
+        }
+        let OwnSelector::Written(selector) = &mut w.selector else {
+            return;
+        };
+        for (k, v) in &self.selector_labels {
+            selector.match_labels.retain(|t| t.key != k.as_str());
+            selector.match_labels.push(LabelTerm {
+                key: k.to_string(),
+                value: v.to_string(),
+                span: Span::default(),
+            });
         }
     }
 }

@@ -28,6 +28,11 @@ pub struct Kustomization {
     /// Whether it adds labels or annotations (`commonLabels`, `labels`, `commonAnnotations`) that
     /// an outer patch's label or annotation selector might see.
     pub sets_metadata: bool,
+    /// Labels its label transformers add to pod templates (`commonLabels`, `labels` with
+    /// `includeTemplates` or `includeSelectors`), in the order kustomize adds them.
+    pub template_labels: Vec<(Text, Text)>,
+    /// Labels they add to selectors too (`commonLabels`, `labels` with `includeSelectors`).
+    pub selector_labels: Vec<(Text, Text)>,
     pub config_maps: Vec<Spanned<Text>>,
     /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
     pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
@@ -288,6 +293,35 @@ pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
     }
 }
 
+/// A label key and value a transformer adds.
+type LabelPair = (Text, Text);
+
+/// What kustomize's label transformers add to pod templates and to selectors. `commonLabels`
+/// adds to both; a `labels` entry adds to both with `includeSelectors: true`, to templates only
+/// with `includeTemplates: true`, else to `metadata.labels` only
+/// (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/labels/).
+fn label_additions(doc: Node<'_>) -> (Vec<LabelPair>, Vec<LabelPair>) {
+    let pairs = |m: Option<Node<'_>>| -> Vec<LabelPair> {
+        m.map(Node::as_map)
+            .unwrap_or_default()
+            .filter_map(|(k, v)| Some((Text::new(k.as_str()?), Text::new(v.as_str()?))))
+            .collect()
+    };
+    let common = pairs(doc.get("commonLabels"));
+    let (mut templates, mut selectors) = (common.clone(), common);
+    for entry in doc.get("labels").map(Node::as_seq).unwrap_or_default() {
+        let flag = |k: &str| entry.get(k).and_then(Node::as_bool) == Some(true);
+        let p = pairs(entry.get("pairs"));
+        if flag("includeSelectors") {
+            selectors.extend(p.iter().cloned());
+            templates.extend(p);
+        } else if flag("includeTemplates") {
+            templates.extend(p);
+        }
+    }
+    (templates, selectors)
+}
+
 fn kustomization(doc: Node<'_>) -> Kustomization {
     let mut resources = strings(doc.get("resources"));
     resources.extend(strings(doc.get("bases")));
@@ -345,6 +379,7 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
         .map(Node::as_seq)
         .unwrap_or_default()
         .any(|l| l.get("pairs").is_some_and(|p| p.as_map().len() > 0));
+    let (template_labels, selector_labels) = label_additions(doc);
     let common = ["commonLabels", "commonAnnotations"]
         .iter()
         .any(|k| doc.get(k).is_some_and(|m| m.as_map().len() > 0));
@@ -358,6 +393,8 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
         patches,
         data,
         sets_metadata: labels || common,
+        template_labels,
+        selector_labels,
         config_maps: generated("configMapGenerator"),
         config_map_literals: doc
             .get("configMapGenerator")

@@ -6,6 +6,7 @@ pub mod app_template;
 pub mod cilium;
 pub mod cilium_bgp;
 pub mod cilium_config;
+pub mod config_maker;
 pub mod gateway;
 pub mod gateway_address;
 pub mod gitops;
@@ -199,6 +200,8 @@ pub enum Spec {
     ExternalSecret {
         target_name: Option<Text>,
     },
+    /// A secret manager's or copier's resource: the Secrets and ConfigMaps its controller makes.
+    ConfigMaker(Box<config_maker::ConfigMaker>),
     /// A Bitnami `SealedSecret`: the controller creates the Secret
     /// `spec.template.metadata.name`, else one named as the SealedSecret.
     SealedSecret {
@@ -344,6 +347,18 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
     )
 }
 
+/// A group of custom resources whose operators may make or read Secrets and ConfigMaps: not
+/// built in (no dot, `*.k8s.io`), nor the GitOps tools' and Cilium's own.
+fn is_custom_resource(group: &str) -> bool {
+    group.contains('.')
+        && !group.ends_with("k8s.io")
+        && !group.ends_with("toolkit.fluxcd.io")
+        && !matches!(
+            group,
+            "argoproj.io" | "cilium.io" | "kustomize.config.k8s.io"
+        )
+}
+
 /// Splits `apiVersion` into its group (`""` for core `v1`).
 pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
@@ -412,7 +427,17 @@ impl Object {
         let labels_node = metadata.and_then(|m| m.get("labels"));
         let annotations = annotations_from(metadata.and_then(|m| m.get("annotations")));
         let group = group_of(api_version);
-        let mut spec = Spec::from_document(group, kind, doc);
+        let mut spec = if config_maker::is_maker(group, kind) {
+            Spec::ConfigMaker(config_maker::from_document(group, kind, name, doc).into())
+        } else {
+            Spec::from_document(group, kind, doc)
+        };
+        if matches!(spec, Spec::Other)
+            && is_custom_resource(group)
+            && let Some(named) = config_maker::named_in_spec(doc)
+        {
+            spec = Spec::ConfigMaker(named.into());
+        }
         if let Spec::Service(svc) = &mut spec {
             svc.request_from_annotations(&annotations);
         }
@@ -457,14 +482,20 @@ impl Spec {
             ("", "Service") => Spec::Service(Service::from_spec(spec).into()),
             ("", "Secret") => Spec::Secret(Secret::from_document(doc).into()),
             ("", "Pod") => Spec::Workload(Workload::from_pod(doc).into()),
-            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => {
-                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))).into())
-            }
-            ("batch", "Job") => {
-                Spec::Workload(Workload::from_template(spec.and_then(|s| s.get("template"))).into())
+            ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+            | ("batch", "Job") => {
+                let api_version = doc
+                    .get("apiVersion")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default();
+                let template = spec.and_then(|s| s.get("template"));
+                Spec::Workload(Workload::from_template(api_version, kind, spec, template).into())
             }
             ("batch", "CronJob") => Spec::Workload(
                 Workload::from_template(
+                    "batch/v1",
+                    kind,
+                    None,
                     spec.and_then(|s| s.at(&["jobTemplate", "spec", "template"])),
                 )
                 .into(),

@@ -318,7 +318,7 @@ pub fn label_value_problem(value: &str) -> Option<&'static str> {
     name_chars_problem(value)
 }
 
-fn requirement_holds(r: &Requirement, value: Option<&str>) -> bool {
+pub fn requirement_holds(r: &Requirement, value: Option<&str>) -> bool {
     match r.operator {
         Operator::In => value.is_some_and(|v| r.values.iter().any(|x| x == v)),
         Operator::NotIn => value.is_none_or(|v| !r.values.iter().any(|x| x == v)),

@@ -51,6 +51,9 @@ pub struct Service {
     /// without a `loadBalancerClass` to another IPAM: Cilium's LB features then leave this one
     /// alone.
     pub default_ipam_elsewhere: Option<Text>,
+    /// `spec.clusterIP: None`: DNS answers with the pods' addresses (a StatefulSet's pods get
+    /// their own names only through such a Service).
+    pub headless: bool,
 }
 
 impl Service {
@@ -100,6 +103,7 @@ impl Service {
                 .unwrap_or_default(),
             load_balancer_ip_span: spec.get("loadBalancerIP").map(|n| n.span()),
             default_ipam_elsewhere: None,
+            headless: spec.get("clusterIP").and_then(Node::as_str) == Some("None"),
         }
     }
 

@@ -15,6 +15,7 @@ mod bgp_peer_config_not_found;
 mod certificate_ref_invalid;
 mod chart_render_failed;
 mod cilium_api_version_unserved;
+mod config_reference_not_found;
 mod cross_namespace;
 mod duplicate_object;
 mod flux_variable_undefined;
@@ -39,6 +40,7 @@ mod listener_route_kinds_invalid;
 mod listener_tls_invalid;
 mod listenerset_not_allowed;
 mod listenerset_parent_not_found;
+mod probe_port_not_found;
 mod reference_grant_unused;
 mod reference_not_permitted;
 mod route_hostname_mismatch;
@@ -53,9 +55,11 @@ mod service_ip_not_in_pool;
 mod service_ip_pool_missing;
 mod service_not_advertised;
 mod service_pools_ambiguous;
+mod statefulset_service_not_headless;
 mod stranded;
 mod tls_secret_not_found;
 pub(crate) mod unused_suppression;
+mod workload_selector_mismatch;
 mod yaml_syntax;
 
 pub struct Rule {
@@ -94,6 +98,7 @@ pub static RULES: &[Rule] = &[
     certificate_ref_invalid::RULE,
     chart_render_failed::RULE,
     cilium_api_version_unserved::RULE,
+    config_reference_not_found::RULE,
     duplicate_object::RULE,
     flux_variable_undefined::RULE,
     gateway_address_unsupported::RULE,
@@ -116,6 +121,7 @@ pub static RULES: &[Rule] = &[
     listener_tls_invalid::RULE,
     listenerset_not_allowed::RULE,
     listenerset_parent_not_found::RULE,
+    probe_port_not_found::RULE,
     reference_grant_unused::RULE,
     reference_not_permitted::RULE,
     route_hostname_mismatch::RULE,
@@ -130,8 +136,10 @@ pub static RULES: &[Rule] = &[
     service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
     service_pools_ambiguous::RULE,
+    statefulset_service_not_headless::RULE,
     tls_secret_not_found::RULE,
     unused_suppression::RULE,
+    workload_selector_mismatch::RULE,
     yaml_syntax::RULE,
 ];
 
@@ -167,6 +175,7 @@ docs!(
     "certificate-ref-invalid",
     "chart-render-failed",
     "cilium-api-version-unserved",
+    "config-reference-not-found",
     "duplicate-object",
     "flux-variable-undefined",
     "gateway-address-unsupported",
@@ -189,6 +198,7 @@ docs!(
     "listener-tls-invalid",
     "listenerset-not-allowed",
     "listenerset-parent-not-found",
+    "probe-port-not-found",
     "reference-grant-unused",
     "reference-not-permitted",
     "route-hostname-mismatch",
@@ -203,8 +213,10 @@ docs!(
     "service-ip-pool-missing",
     "service-not-advertised",
     "service-pools-ambiguous",
+    "statefulset-service-not-headless",
     "tls-secret-not-found",
     "unused-suppression",
+    "workload-selector-mismatch",
     "yaml-syntax",
 );
 

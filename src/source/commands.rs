@@ -81,16 +81,157 @@ pub fn extract(file: FileId, kind: FileKind, text: &str, index: &LineIndex) -> V
         return Vec::new();
     }
     let mut lines = Vec::new();
+    let mut heredocs = Vec::new();
     match kind {
-        FileKind::Shell => shell_lines(text, 0, text.len(), &mut lines),
-        FileKind::Markdown => markdown_lines(text, &mut lines),
-        FileKind::Yaml => comment_lines(text, index, &mut lines),
+        FileKind::Shell => shell_lines(text, 0, text.len(), &mut lines, &mut heredocs),
+        FileKind::Markdown => markdown_lines(text, &mut lines, &mut heredocs),
+        FileKind::Yaml => {
+            comment_lines(text, index, &mut lines);
+            scalar_lines(text, &mut lines, &mut heredocs);
+        }
         FileKind::Json | FileKind::Terraform => {}
     }
-    lines
+    let mut out: Vec<Command> = lines
         .iter()
         .flat_map(|l| parse_line(l, file, index))
-        .collect()
+        .collect();
+    for range in heredocs {
+        heredoc_objects(text, range, file, index, &mut out);
+    }
+    out
+}
+
+/// YAML values that are commands: a task runner's `cmds:` item (`- kubectl create …`), a
+/// `run: kubectl …`, and the lines of a block scalar that start with `kubectl`. Only a value
+/// that starts with the command counts, never prose that mentions it.
+fn scalar_lines(text: &str, out: &mut Vec<Logical>, heredocs: &mut Vec<Range<usize>>) {
+    // Only the lines holding the word are looked at: found with one searcher over the file.
+    let mut next_line = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), b"kubectl") {
+        if at < next_line {
+            continue;
+        }
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        next_line = end + 1;
+        let line = text[start..end].trim_end_matches('\r');
+        let Some(command_at) = (at - start <= line.len()).then_some(at - start) else {
+            continue;
+        };
+        let before = line[..command_at].trim_start();
+        let before = before.strip_prefix("- ").unwrap_or(before).trim();
+        let key = before.strip_suffix(':').is_some_and(|k| {
+            k.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        });
+        if !(before.is_empty() || key || before == "-") {
+            continue;
+        }
+        let command = line[command_at..].trim_end_matches(['"', '\'']);
+        let mut logical = Logical::new();
+        logical.push(command, at);
+        out.push(logical);
+        let Some(delim) = heredoc_delimiter(command) else {
+            continue;
+        };
+        // The heredoc's body runs to the line that is its delimiter.
+        let body = (end + 1).min(text.len());
+        let close = physical_lines(text, body, text.len()).find(|(l, _)| l.trim() == delim);
+        let body_end = close.map_or(text.len(), |(_, offset)| offset);
+        heredocs.push(body..body_end);
+        next_line = body_end;
+    }
+}
+
+/// The Secrets and ConfigMaps of a manifest written in a heredoc a `kubectl` line opens
+/// (`kubectl apply -f - <<EOF`): each is made as a `kubectl create` would, named where its
+/// `metadata.name` is written. Read line by line: `kind:` and `metadata:` at the document's
+/// own indentation, `name:` and `namespace:` one level below `metadata:`.
+fn heredoc_objects(
+    text: &str,
+    range: Range<usize>,
+    file: FileId,
+    index: &LineIndex,
+    out: &mut Vec<Command>,
+) {
+    if range.start >= range.end.min(text.len()) {
+        return;
+    }
+    struct Doc {
+        kind: Option<CreatedKind>,
+        name: Option<Word>,
+        namespace: Option<Word>,
+        start: usize,
+    }
+    let mut docs = vec![Doc {
+        kind: None,
+        name: None,
+        namespace: None,
+        start: range.start,
+    }];
+    let mut top: Option<usize> = None;
+    let mut in_metadata = false;
+    for (line, offset) in physical_lines(text, range.start, range.end.min(text.len())) {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed == "---" {
+            docs.push(Doc {
+                kind: None,
+                name: None,
+                namespace: None,
+                start: offset,
+            });
+            in_metadata = false;
+            continue;
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let top_indent = *top.get_or_insert(indent);
+        let doc = docs.last_mut().expect("one document at least");
+        if indent == top_indent {
+            in_metadata = trimmed.starts_with("metadata:");
+            if let Some(kind) = trimmed.strip_prefix("kind:") {
+                doc.kind = match kind.trim().trim_matches(['"', '\'']) {
+                    "Secret" => Some(CreatedKind::SecretGeneric),
+                    "ConfigMap" => Some(CreatedKind::ConfigMap),
+                    _ => None,
+                };
+            }
+            continue;
+        }
+        if !in_metadata {
+            continue;
+        }
+        for (key, slot) in [("name:", &mut doc.name), ("namespace:", &mut doc.namespace)] {
+            if let Some(value) = trimmed.strip_prefix(key) {
+                let raw = value.trim();
+                let word = raw.trim_matches(['"', '\'']);
+                if word.is_empty() || slot.is_some() {
+                    continue;
+                }
+                let start = offset + indent + key.len() + (value.len() - value.trim_start().len());
+                let start = start + raw.find(word).unwrap_or(0);
+                *slot = Some(Word {
+                    text: word.to_string(),
+                    span: index.span(start, start + word.len()),
+                });
+            }
+        }
+    }
+    for d in docs {
+        let (Some(kind), Some(name)) = (d.kind, d.name) else {
+            continue;
+        };
+        out.push(Command {
+            location: Location {
+                file,
+                span: index.span(d.start, name.span.end.byte as usize),
+            },
+            namespace: d.namespace,
+            action: Action::Create { kind, name },
+        });
+    }
 }
 
 /// A logical line: its text and, for each byte, the byte offset in the file it came from.
@@ -136,12 +277,20 @@ pub(crate) fn physical_lines(
 }
 
 /// Shell text: joins continuations and skips heredoc bodies.
-fn shell_lines(text: &str, start: usize, end: usize, out: &mut Vec<Logical>) {
+fn shell_lines(
+    text: &str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Logical>,
+    heredocs: &mut Vec<Range<usize>>,
+) {
     let mut current: Option<Logical> = None;
-    let mut heredoc: Option<String> = None;
+    // The delimiter, and where the body starts when a `kubectl` line opened it.
+    let mut heredoc: Option<(String, Option<usize>)> = None;
     for (line, offset) in physical_lines(text, start, end) {
-        if let Some(delim) = &heredoc {
+        if let Some((delim, body)) = &heredoc {
             if line.trim() == delim {
+                heredocs.extend(body.map(|b| b..offset));
                 heredoc = None;
             }
             continue;
@@ -157,8 +306,10 @@ fn shell_lines(text: &str, start: usize, end: usize, out: &mut Vec<Logical>) {
             continue;
         }
         let done = current.take().unwrap();
-        heredoc = heredoc_delimiter(&done.text);
-        if done.text.contains("kubectl") {
+        let by_kubectl = done.text.contains("kubectl");
+        heredoc = heredoc_delimiter(&done.text)
+            .map(|d| (d, by_kubectl.then_some(offset + line.len() + 1)));
+        if by_kubectl {
             out.push(done);
         }
     }
@@ -183,10 +334,10 @@ fn heredoc_delimiter(line: &str) -> Option<String> {
 }
 
 /// Markdown: the contents of fenced and indented code blocks, read as shell.
-fn markdown_lines(text: &str, out: &mut Vec<Logical>) {
+fn markdown_lines(text: &str, out: &mut Vec<Logical>, heredocs: &mut Vec<Range<usize>>) {
     for part in markdown_parts(text) {
         if let MarkdownPart::Code(range) = part {
-            shell_lines(text, range.start, range.end, out);
+            shell_lines(text, range.start, range.end, out, heredocs);
         }
     }
 }
@@ -673,6 +824,31 @@ mod tests {
         assert_eq!(cmds.len(), 2);
         assert_eq!(target(&cmds[1]).1, "cilium-gateway-b");
         assert_eq!(cmds[1].namespace.as_ref().unwrap().text, "prod");
+    }
+
+    #[test]
+    fn task_runner_commands_and_heredoc_manifests_create_objects() {
+        let text = "tasks:\n  secrets:\n    cmds:\n    - kubectl create secret generic ssh-key --from-file=id=id -n home\n    - |\n      kubectl apply -f - << EOF\n      apiVersion: v1\n      kind: Secret\n      metadata:\n        name: ha-secrets\n        namespace: home\n      stringData: {a: b}\n      EOF\n    desc: use kubectl create secret generic prose -n home\n";
+        let cmds = commands(FileKind::Yaml, text);
+        let made: Vec<(&str, Option<&str>)> = cmds
+            .iter()
+            .filter_map(|c| match &c.action {
+                Action::Create { name, .. } => Some((
+                    name.text.as_str(),
+                    c.namespace.as_ref().map(|n| n.text.as_str()),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            made,
+            [("ssh-key", Some("home")), ("ha-secrets", Some("home"))]
+        );
+        let name = match &cmds.last().unwrap().action {
+            Action::Create { name, .. } => name,
+            _ => unreachable!(),
+        };
+        assert_eq!((name.span.start.line, name.span.start.col), (10, 15));
     }
 
     #[test]

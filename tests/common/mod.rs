@@ -36,6 +36,23 @@ pub fn lint_ns(paths: &[&str], namespace: &str) -> Report {
     )
 }
 
+/// [`lint_ns`] with the configuration the command line would read for these paths (a
+/// `.cilint.yaml` found from the working directory, else from the one directory linted).
+pub fn lint_configured(paths: &[&str], namespace: &str) -> Report {
+    let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+    let config = cilint::config::find_for_run(&paths)
+        .map(|p| cilint::config::load(&p, &cilint::rules::ids()).expect("the configuration loads"))
+        .unwrap_or_default();
+    cilint::lint(
+        &paths,
+        &Options {
+            namespace: namespace.into(),
+            config,
+            ..Options::default()
+        },
+    )
+}
+
 pub fn lint(paths: &[&str]) -> Report {
     lint_ns(paths, "default")
 }
