@@ -973,6 +973,24 @@ fn homelab_mix() {
                 5,
                 None,
             ),
+            (
+                "service-selects-no-pods",
+                "kubernetes/apps/overlays/home/esphome.yaml",
+                30,
+                None,
+            ),
+            (
+                "service-target-port-not-found",
+                "kubernetes/apps/overlays/home/uptime-kuma.yaml",
+                31,
+                None,
+            ),
+            (
+                "service-app-protocol-mismatch",
+                "kubernetes/apps/overlays/home/zitadel.yaml",
+                50,
+                None,
+            ),
         ],
         // Backends in `monitoring`, where a HelmRelease deploys a chart.
         &[

@@ -11,11 +11,11 @@ use rayon::prelude::*;
 use crate::load::FileContents;
 use crate::load::substitute::{Closed, FluxRef, Vars};
 use crate::model::gitops::{
-    ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc,
+    ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LabelSet, LayoutDoc,
 };
 use crate::model::helm::{is_remote_resource, render_template};
 use crate::model::replacement::{self, Replacement, Select};
-use crate::model::{Object, text};
+use crate::model::{Label, Object, Spec, text};
 use crate::source::{FileId, Location, SourceFile};
 
 /// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`, and
@@ -31,6 +31,8 @@ pub struct Context {
     pub default_namespace: Option<String>,
     pub prefix: String,
     pub suffix: String,
+    /// The labels of the kustomizations that include the file, outermost first.
+    pub labels: Vec<LabelSet>,
     /// Flux `postBuild` variables, shared by every context nested in the Flux one.
     pub vars: Option<Arc<Vars>>,
     /// The `spec.targetNamespace` a kustomization's `replacements` give the Flux Kustomizations
@@ -102,11 +104,14 @@ impl Context {
                 metadata_below: false,
             });
         }
+        let mut labels = self.labels.clone();
+        labels.extend(k.label_sets.iter().cloned());
         Context {
             namespace: self.namespace.clone().or_else(|| k.namespace.clone()),
             default_namespace: self.default_namespace.clone(),
             prefix,
             suffix,
+            labels,
             vars: self.vars.clone(),
             flux_target_namespace: self.flux_target_namespace.clone(),
             replaced: self.replaced.clone(),
@@ -138,6 +143,45 @@ impl Context {
         }
         if !self.prefix.is_empty() || !self.suffix.is_empty() {
             o.name = compact_str::format_compact!("{}{}{}", self.prefix, o.name, self.suffix);
+        }
+        // Inner kustomizations label first; an outer one's value for the same key wins.
+        for set in self.labels.iter().rev() {
+            add_labels(o, set);
+        }
+    }
+}
+
+/// kustomize's label transformer (`commonLabels`, `labels`), on the fields cilint reads: every
+/// object's `metadata.labels`; with selectors, a Service's `spec.selector` (created when absent:
+/// its fieldSpec says `create: true`); with templates, the pod template's labels.
+fn add_labels(o: &mut Object, set: &LabelSet) {
+    fn put(labels: &mut Box<[Label]>, key: &str, value: &str) {
+        let mut list = std::mem::take(labels).into_vec();
+        match list.iter_mut().find(|l| l.key == key) {
+            Some(l) => l.value = text(value),
+            None => list.push(Label {
+                key: text(key),
+                value: text(value),
+                span: Default::default(),
+            }),
+        }
+        *labels = list.into();
+    }
+    let is_pod = o.kind == "Pod" && o.group().is_empty();
+    for (key, value) in &set.pairs {
+        put(&mut o.labels, key, value);
+        match &mut o.spec {
+            Spec::Service(svc) if set.selectors => {
+                let mut selector = svc.selector.take().unwrap_or_default().into_vec();
+                match selector.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, v)) => *v = text(value),
+                    None => selector.push((text(key), text(value))),
+                }
+                svc.selector = Some(selector.into());
+            }
+            // A Pod's labels are its metadata labels; a workload's are its template's.
+            Spec::Workload(w) if is_pod || set.templates => put(&mut w.pod_labels, key, value),
+            _ => {}
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct Kustomization {
     /// Whether it adds labels or annotations (`commonLabels`, `labels`, `commonAnnotations`) that
     /// an outer patch's label or annotation selector might see.
     pub sets_metadata: bool,
+    /// The labels it adds: `commonLabels`, then each `labels` entry.
+    pub label_sets: Vec<LabelSet>,
     pub config_maps: Vec<Spanned<Text>>,
     /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
     pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
@@ -41,6 +43,48 @@ pub struct Kustomization {
     pub replacements: Vec<Replacement>,
     /// `replacements` read from files (`- path: …`), relative to the file.
     pub replacement_files: Vec<String>,
+}
+
+/// Labels a kustomization adds to every object's `metadata.labels`, and where it also adds
+/// them: `commonLabels` adds them to selectors and pod templates; a `labels` entry only with
+/// `includeSelectors: true` (selectors and templates) or `includeTemplates: true` (templates).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LabelSet {
+    pub pairs: Vec<(String, String)>,
+    pub selectors: bool,
+    pub templates: bool,
+}
+
+/// `commonLabels` and `labels` as kustomize reads them.
+fn label_sets(doc: Node<'_>) -> Vec<LabelSet> {
+    let pairs = |n: Option<Node<'_>>| -> Vec<(String, String)> {
+        n.map(Node::as_map)
+            .unwrap_or_default()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect()
+    };
+    let mut sets = Vec::new();
+    let common = pairs(doc.get("commonLabels"));
+    if !common.is_empty() {
+        sets.push(LabelSet {
+            pairs: common,
+            selectors: true,
+            templates: true,
+        });
+    }
+    for l in doc.get("labels").map(Node::as_seq).unwrap_or_default() {
+        let flag = |key: &str| l.get(key).and_then(Node::as_bool).unwrap_or(false);
+        let selectors = flag("includeSelectors");
+        let set = LabelSet {
+            pairs: pairs(l.get("pairs")),
+            selectors,
+            templates: selectors || flag("includeTemplates"),
+        };
+        if !set.pairs.is_empty() {
+            sets.push(set);
+        }
+    }
+    sets
 }
 
 /// Which kustomization field a patch is listed in: it decides when kustomize applies it.
@@ -358,6 +402,7 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
         patches,
         data,
         sets_metadata: labels || common,
+        label_sets: label_sets(doc),
         config_maps: generated("configMapGenerator"),
         config_map_literals: doc
             .get("configMapGenerator")
