@@ -1288,6 +1288,8 @@ fn terraform_bootstrap() {
         &[
             ("kubernetes/apps/kube-system/hubble/httproute.yaml", 15),
             ("kubernetes/apps/monitoring/dashboards/httproute.yaml", 16),
+            // The pods of Service dns: the chart Terraform deploys may run them.
+            ("kubernetes/apps/network/gateway/dns.yaml", 10),
             ("kubernetes/apps/network/gateway/gateway.yaml", 32),
         ],
     );
@@ -1317,6 +1319,9 @@ fn terraform_bootstrap_reasons_and_locations() {
              terraform/main.tf)",
             "Helm chart kube-prometheus-stack (helm_release.monitoring in terraform/main.tf) is \
              deployed into namespace ${var.monitoring_namespace}, which may be monitoring",
+            // The pods of Service network/dns: that chart may run them too.
+            "Helm chart kube-prometheus-stack (helm_release.monitoring in terraform/main.tf) is \
+             deployed into namespace ${var.monitoring_namespace}, which may be network",
             "Secret network/${var.cluster}-tls may be it once ${var.cluster} is substituted",
         ],
         "{json:#}"

@@ -120,8 +120,8 @@ fn service_selectors(catalog: &Catalog, out: &mut Vec<Resolved>) {
         };
         let lookup = match (p.workloads.first(), p.unseen) {
             (Some(&(id, _)), _) => Lookup::Found(id),
-            (None, Some(reason)) => Lookup::Unverifiable(reason),
-            (None, None) => Lookup::Missing,
+            (None, Some(reason)) if !catalog.strict => Lookup::Unverifiable(reason),
+            (None, _) => Lookup::Missing,
         };
         let o = p.object;
         out.push(Resolved::new(

@@ -82,6 +82,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         };
         let mut f = finding(u.route, svc_obj, sp, &app.value, enabled, at);
         f = f
+            .field(format!("{}.port", u.backend.path()))
             .related(
                 svc_obj.at(app.span),
                 format!(

@@ -22,17 +22,18 @@ pub const RULE: Rule = Rule { meta: &META, check };
 const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 
 fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
+    // In strict mode what cilint cannot see is reported too, with why it may be there.
     let empty: Vec<&ServicePods> = catalog
         .service_pods()
         .iter()
-        .filter(|p| p.workloads.is_empty() && p.complete())
+        .filter(|p| p.workloads.is_empty() && (p.complete() || catalog.strict))
         .collect();
     if empty.is_empty() {
         return;
     }
     // A tree without a single workload deploys its applications some other way.
     let workloads = all_workloads(catalog);
-    if workloads.is_empty() {
+    if workloads.is_empty() && !catalog.strict {
         return;
     }
     let by_hand = hand_written_endpoints(catalog);
@@ -41,13 +42,22 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let (o, Some(ns)) = (p.object, p.object.namespace.as_deref()) else {
             continue;
         };
+        // Endpoints written by hand do not depend on the selector.
         if by_hand.contains(&(ns, o.name.as_str())) {
             continue;
         }
         let selector = p.service.selector.as_deref().unwrap_or_default();
+        let elsewhere = selected_elsewhere(catalog, &workloads, o, selector);
+        // Reported only with evidence of what was meant: the pods it wants in another
+        // namespace, or a workload of its own namespace that shares a label key with the
+        // selector. Without either, the pods are most likely deployed by something else.
+        // In strict mode, pods that may be started outside the tree need no evidence.
+        let near = nearest(catalog, &o.namespace, selector);
+        if elsewhere.is_empty() && near.is_none() && p.complete() {
+            continue;
+        }
         // Pods it selects in another namespace, where only cilint's `--namespace` put one of
         // them: applied with `-n`, they would share a namespace.
-        let elsewhere = selected_elsewhere(catalog, &workloads, o, selector);
         if elsewhere
             .iter()
             .any(|&id| o.namespace_defaulted || catalog.object(id).namespace_defaulted)
@@ -55,7 +65,12 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let route = routes.get(&(ns, o.name.as_str())).copied();
-        out.push(finding(catalog, p, selector, &elsewhere, route));
+        let note = p.unseen.as_ref().map(|r| {
+            format!(
+                "; reported in strict mode, though the pods may be started outside the tree: {r}"
+            )
+        });
+        out.push(finding(catalog, p, selector, &elsewhere, near, route).help_note(note));
     }
 }
 
@@ -166,6 +181,7 @@ fn finding(
     p: &ServicePods,
     selector: &[(Text, Text)],
     elsewhere: &[ObjectId],
+    near: Option<Miss>,
     route: Option<&Object>,
 ) -> Finding {
     let o = p.object;
@@ -186,7 +202,7 @@ fn finding(
     .object(o)
     .field("spec.selector")
     .label("selects no pods");
-    let mut help = match (nearest(catalog, &o.namespace, selector), elsewhere.first()) {
+    let mut help = match (near, elsewhere.first()) {
         (_, Some(&id)) => {
             let w = catalog.object(id);
             f = f.related(
@@ -217,10 +233,7 @@ fn finding(
                 w.kind, w.name
             )
         }
-        (None, None) => format!(
-            "no workload in namespace {ns} has a label the selector tests: fix the selector, or \
-             deploy the workload into namespace {ns}"
-        ),
+        (None, None) => "make the selector and the pod template labels agree".to_string(),
     };
     if let Some(route) = route {
         help.push_str(&format!(
@@ -301,6 +314,30 @@ mod tests {
         let yaml =
             "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}}\n";
         assert!(findings_in(super::check, yaml).is_empty());
+    }
+
+    #[test]
+    fn a_namespace_without_workloads_is_judged_only_when_the_pods_are_elsewhere() {
+        let svc = |selector: &str| {
+            format!(
+                "{WEB}apiVersion: v1\nkind: Service\nmetadata: {{name: db, namespace: data}}\n\
+                 spec: {{selector: {selector}}}\n"
+            )
+        };
+        assert!(findings_in(super::check, &svc("{app: postgres}")).is_empty());
+        // The Deployment landed in `default` only because it names no namespace: quiet too.
+        assert!(findings_in(super::check, &svc("{app: store-front}")).is_empty());
+        let placed = svc("{app: store-front}").replace(
+            "metadata: {name: store-front}",
+            "metadata: {name: store-front, namespace: web}",
+        );
+        let found = findings_in(super::check, &placed);
+        assert_eq!(found.len(), 1);
+        let help = found[0].help.as_deref().unwrap_or_default();
+        assert!(
+            help.contains("in namespace web has these pod labels"),
+            "{help}"
+        );
     }
 
     #[test]
