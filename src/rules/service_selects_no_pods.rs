@@ -85,7 +85,7 @@ fn all_workloads(catalog: &Catalog) -> Vec<ObjectId> {
 
 /// Services whose endpoints are also written by hand (an `Endpoints` of the Service's name, an
 /// EndpointSlice labelled with it): their endpoints do not depend on the selector alone.
-fn hand_written_endpoints<'c>(catalog: &'c Catalog) -> HashSet<(&'c str, &'c str)> {
+fn hand_written_endpoints(catalog: &Catalog) -> HashSet<(&str, &str)> {
     let mut out = HashSet::new();
     for &id in catalog.of_kind("", "Endpoints") {
         let o = catalog.object(id);
