@@ -74,13 +74,28 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// Every workload of the tree, in load order.
+/// The kinds whose objects are `Spec::Workload`.
+const WORKLOAD_KINDS: [(&str, &str); 7] = [
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+    ("", "Pod"),
+];
+
+/// Every workload of the tree, in load order: read from the kind index, not a scan of every
+/// object.
 fn all_workloads(catalog: &Catalog) -> Vec<ObjectId> {
-    catalog
-        .objects()
-        .filter(|(_, o)| matches!(o.spec, Spec::Workload(_)))
-        .map(|(id, _)| id)
-        .collect()
+    let mut ids: Vec<ObjectId> = WORKLOAD_KINDS
+        .iter()
+        .flat_map(|(group, kind)| catalog.of_kind(group, kind))
+        .copied()
+        .filter(|&id| matches!(catalog.object(id).spec, Spec::Workload(_)))
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// Services whose endpoints are also written by hand (an `Endpoints` of the Service's name, an
