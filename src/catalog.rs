@@ -573,6 +573,7 @@ impl Catalog {
                 spec: Spec::Service(Box::new(Service {
                     service_type: service_type.into(),
                     selector: None,
+                    selector_span: None,
                     ports: ports
                         .into_iter()
                         .map(|p| ServicePort {
@@ -580,6 +581,8 @@ impl Catalog {
                             port: p,
                             target_port: None,
                             protocol: "TCP".into(),
+                            app_protocol: None,
+                            target_port_span: None,
                             span: Span::default(),
                         })
                         .collect(),
@@ -810,6 +813,7 @@ impl Catalog {
                         "Service" => Spec::Service(Box::new(Service {
                             service_type: "ClusterIP".into(),
                             selector: None,
+                            selector_span: None,
                             ports: Box::default(),
                             load_balancer_class: None,
                             external_traffic_policy: None,
@@ -1546,6 +1550,63 @@ impl Catalog {
             .get(namespace)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// Why the pods of a namespace may not all be in the tree: a Helm chart, a remote
+    /// kustomize resource or a custom resource whose controller cilint does not know deploys
+    /// there (operators run pods for their resources), or a workload there is one a patch
+    /// cilint cannot apply exactly changes. Index lookups, asked once per selecting Service.
+    pub fn pods_unverified_reason(&self, namespace: &str) -> Option<String> {
+        if let Some(p) = placeholder(namespace) {
+            return Some(format!(
+                "the namespace holds the unresolved placeholder {p}"
+            ));
+        }
+        if let Some(c) = self
+            .helm_namespaces
+            .get(namespace)
+            .and_then(|charts| charts.iter().find(|c| c.makes("apps", "Deployment")))
+        {
+            return Some(format!("namespace {namespace} receives {}", c.what));
+        }
+        if let Some((pattern, c)) = self
+            .placeholder_charts
+            .iter()
+            .find(|(pattern, c)| may_become(pattern, namespace) && c.makes("apps", "Deployment"))
+        {
+            return Some(format!(
+                "{} is deployed into namespace {pattern}, which may be {namespace}",
+                c.what
+            ));
+        }
+        if let Some(reason) = self.remote_namespaces.get(namespace) {
+            return Some(reason.clone());
+        }
+        // The map is unordered: name the first resource loaded.
+        if let Some(&id) = self
+            .custom_resources
+            .get(namespace)
+            .and_then(|by_name| by_name.values().min())
+        {
+            let o = self.object(id);
+            return Some(format!(
+                "the controller of {} {} may run pods in namespace {namespace}",
+                o.kind,
+                o.qualified_name()
+            ));
+        }
+        let ns = Some(text(namespace));
+        self.workloads_in(&ns)
+            .iter()
+            .map(|&id| self.object(id))
+            .find(|o| o.unverifiable)
+            .map(|o| {
+                format!(
+                    "{} {} may be it: a kustomize patch cilint cannot apply exactly changes it",
+                    o.kind,
+                    o.qualified_name()
+                )
+            })
     }
 
     pub fn commands(&self) -> impl Iterator<Item = &Command> {

@@ -370,7 +370,8 @@ spec:
     ]);
     let report = lint(dir.path());
     assert!(report.findings.is_empty(), "{}", human(&report));
-    assert_eq!(report.summary.references, 2);
+    // The parentRef, the backendRef, and the pods the Service's selector selects (none here).
+    assert_eq!(report.summary.references, 3);
     assert_eq!(report.summary.unverified, 0);
 }
 

@@ -1009,6 +1009,24 @@ fn homelab_mix() {
                 5,
                 None,
             ),
+            (
+                "service-selects-no-pods",
+                "kubernetes/apps/overlays/home/esphome.yaml",
+                30,
+                None,
+            ),
+            (
+                "service-target-port-not-found",
+                "kubernetes/apps/overlays/home/uptime-kuma.yaml",
+                31,
+                None,
+            ),
+            (
+                "service-app-protocol-mismatch",
+                "kubernetes/apps/overlays/home/zitadel.yaml",
+                50,
+                None,
+            ),
         ],
         // Backends in `monitoring`, where a HelmRelease deploys a chart.
         &[
@@ -1317,6 +1335,8 @@ fn terraform_bootstrap() {
         &[
             ("kubernetes/apps/kube-system/hubble/httproute.yaml", 15),
             ("kubernetes/apps/monitoring/dashboards/httproute.yaml", 16),
+            // The pods of Service dns: the chart Terraform deploys may run them.
+            ("kubernetes/apps/network/gateway/dns.yaml", 10),
             ("kubernetes/apps/network/gateway/gateway.yaml", 32),
         ],
     );
@@ -1346,6 +1366,9 @@ fn terraform_bootstrap_reasons_and_locations() {
              terraform/main.tf)",
             "Helm chart kube-prometheus-stack (helm_release.monitoring in terraform/main.tf) is \
              deployed into namespace ${var.monitoring_namespace}, which may be monitoring",
+            // The pods of Service network/dns: that chart may run them too.
+            "Helm chart kube-prometheus-stack (helm_release.monitoring in terraform/main.tf) is \
+             deployed into namespace ${var.monitoring_namespace}, which may be network",
             "Secret network/${var.cluster}-tls may be it once ${var.cluster} is substituted",
         ],
         "{json:#}"

@@ -196,6 +196,7 @@ pub fn ns_services(w: &mut Out, rng: &mut Rng) -> io::Result<()> {
                 ],
                 None,
                 *rng.pick(&[80, 443, 5432, 8080]),
+                None,
             ));
         }
         w.write(

@@ -273,7 +273,7 @@ fn cluster_setup(w: &mut Out, rng: &mut Rng, prefix: &str, ci: usize, c: &str) -
     let edge = format!("{c}-edge");
     let docs = [
         render::namespace(&edge, &[("pod-security.kubernetes.io/enforce", "baseline")]),
-        render::lb_service("ingress-l2", &edge, "envoy", &l2, None, 443),
+        render::lb_service("ingress-l2", &edge, "envoy", &l2, None, 443, None),
         render::lb_service(
             "ingress-bgp",
             &edge,
@@ -281,6 +281,7 @@ fn cluster_setup(w: &mut Out, rng: &mut Rng, prefix: &str, ci: usize, c: &str) -
             &bgp,
             Some("io.cilium/bgp-control-plane"),
             443,
+            None,
         ),
     ];
     w.write(
@@ -444,6 +445,8 @@ fn write_tenant(w: &mut Out, rng: &mut Rng, t: &Tenant, pool_no: &mut usize) -> 
             ],
             class,
             *rng.pick(&[5432, 6379, 1883, 8883]),
+            // The app's own container port, by name: its pods listen there.
+            Some(t.apps[0].ports.name()),
         ),
     );
     let taken: BTreeSet<&str> = t.apps.iter().map(|a| a.name.as_str()).collect();

@@ -221,7 +221,9 @@ pub fn lb_service(
     labels: &[(&str, &str)],
     class: Option<&str>,
     port: u16,
+    target_port: Option<&str>,
 ) -> String {
+    let target_port = target_port.map_or_else(|| port.to_string(), str::to_string);
     let mut s = format!(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n"
     );
@@ -234,7 +236,7 @@ pub fn lb_service(
     }
     let _ = write!(
         s,
-        "  selector:\n    app.kubernetes.io/name: {selector_app}\n  ports:\n    - name: tcp\n      port: {port}\n      targetPort: {port}\n"
+        "  selector:\n    app.kubernetes.io/name: {selector_app}\n  ports:\n    - name: tcp\n      port: {port}\n      targetPort: {target_port}\n"
     );
     s
 }

@@ -6,6 +6,7 @@ pub mod bgp;
 pub mod cilium_api;
 pub mod lb;
 pub mod listener_set;
+pub mod pods;
 pub mod references;
 pub mod rendered;
 pub mod versions;
@@ -23,6 +24,7 @@ pub struct Facts<'c> {
     catalog: &'c Catalog,
     attempts: OnceLock<Vec<Attempt<'c>>>,
     bgp: OnceLock<bgp::Chain>,
+    pods: OnceLock<Vec<pods::ServicePods<'c>>>,
     /// The Gateway API bundle and Cilium release the world runs.
     pub versions: Versions,
 }
@@ -40,6 +42,7 @@ impl<'c> Facts<'c> {
             catalog,
             attempts: OnceLock::new(),
             bgp: OnceLock::new(),
+            pods: OnceLock::new(),
             versions,
         }
     }
@@ -54,6 +57,13 @@ impl<'c> Facts<'c> {
     pub fn bgp(&self) -> &bgp::Chain {
         self.bgp
             .get_or_init(|| bgp::chain(self.catalog, &self.versions))
+    }
+}
+
+impl<'c> Facts<'c> {
+    /// Every Service whose selector chooses its endpoints, with the workloads it selects.
+    pub fn service_pods(&self) -> &[pods::ServicePods<'c>] {
+        self.pods.get_or_init(|| pods::service_pods(self.catalog))
     }
 }
 

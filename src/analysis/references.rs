@@ -109,6 +109,7 @@ pub fn references(catalog: &Catalog) -> Vec<Resolved> {
     chart_renders(catalog, &mut out);
     peer_config_refs(catalog, &mut out);
     workload_refs(catalog, &mut out);
+    service_selectors(catalog, &mut out);
     out
 }
 
@@ -136,6 +137,31 @@ fn workload_refs(catalog: &Catalog, out: &mut Vec<Resolved>) {
                 || (Some(ObjectRef::of(o)), referrer(o)),
             ));
         }
+    }
+}
+
+/// Each Service selector that chooses endpoints, and the pods it selects: found when a
+/// workload's template matches, unverifiable when pods cilint cannot see may match.
+fn service_selectors(catalog: &Catalog, out: &mut Vec<Resolved>) {
+    for p in super::pods::service_pods(catalog) {
+        let (Some(at), Some(span)) = (p.object.location, p.service.selector_span) else {
+            continue;
+        };
+        let lookup = match (p.workloads.first(), p.unseen) {
+            (Some(&(id, _)), _) => Lookup::Found(id),
+            (None, Some(reason)) if !catalog.strict => Lookup::Unverifiable(reason),
+            (None, _) => Lookup::Missing,
+        };
+        let o = p.object;
+        out.push(Resolved::new(
+            Location {
+                file: at.file,
+                span,
+            },
+            ["pods of Service ", &o.qualified_name()].concat(),
+            lookup,
+            || (Some(ObjectRef::of(o)), referrer(o)),
+        ));
     }
 }
 

@@ -326,6 +326,7 @@ fn objects(
                     .map(|(k, v)| (text(k), text(&v.value)))
                     .collect(),
             ),
+            selector_span: None,
             ports: s
                 .ports
                 .iter()
@@ -337,6 +338,9 @@ fn objects(
                         Err(_) => TargetPort::Name(p.target_port.value.clone()),
                     }),
                     protocol: text(&p.protocol.value),
+                    // app-template's `appProtocol` is not rendered.
+                    app_protocol: None,
+                    target_port_span: None,
                     span: p.name.span,
                 })
                 .collect(),

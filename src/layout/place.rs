@@ -11,14 +11,14 @@ use rayon::prelude::*;
 use crate::load::substitute::{Closed, FluxRef, Vars};
 use crate::load::{Build, BuildTool, FileContents};
 use crate::model::gitops::{
-    ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LayoutDoc,
+    ArgoApplicationSet, FluxKustomization, Generator, Kustomization, LabelSet, LayoutDoc,
 };
 use crate::model::helm::{is_remote_resource, render_template};
 use crate::model::replacement::{self, Replacement, Select};
 use crate::model::selector::LabelTerm;
 use crate::model::workload::{OwnSelector, Workload};
-use crate::model::{Label, Object, Spec, Text, text};
-use crate::source::{FileId, Location, SourceFile, Span};
+use crate::model::{Label, Object, Spec, text};
+use crate::source::{FileId, Location, SourceFile};
 
 /// ConfigMap data by name, with the namespace written on each, for Flux `substituteFrom`, and
 /// whether the data is all there is (a generator's `envs`/`files` are not read).
@@ -33,10 +33,8 @@ pub struct Context {
     pub default_namespace: Option<String>,
     pub prefix: String,
     pub suffix: String,
-    /// Labels kustomize's label transformers add to pod templates, and to workload selectors,
-    /// innermost kustomization first (an outer one runs later and wins).
-    pub template_labels: Vec<(Text, Text)>,
-    pub selector_labels: Vec<(Text, Text)>,
+    /// The labels of the kustomizations that include the file, outermost first.
+    pub labels: Vec<LabelSet>,
     /// Flux `postBuild` variables, shared by every context nested in the Flux one.
     pub vars: Option<Arc<Vars>>,
     /// The `spec.targetNamespace` a kustomization's `replacements` give the Flux Kustomizations
@@ -140,16 +138,14 @@ impl Context {
                 metadata_below: false,
             });
         }
-        let outer_after = |inner: &[(Text, Text)], outer: &[(Text, Text)]| {
-            inner.iter().chain(outer).cloned().collect::<Vec<_>>()
-        };
+        let mut labels = self.labels.clone();
+        labels.extend(k.label_sets.iter().cloned());
         Context {
             namespace: self.namespace.clone().or_else(|| k.namespace.clone()),
             default_namespace: self.default_namespace.clone(),
             prefix,
             suffix,
-            template_labels: outer_after(&k.template_labels, &self.template_labels),
-            selector_labels: outer_after(&k.selector_labels, &self.selector_labels),
+            labels,
             vars: self.vars.clone(),
             flux_target_namespace: self.flux_target_namespace.clone(),
             replaced: self.replaced.clone(),
@@ -182,48 +178,75 @@ impl Context {
         }
         if !self.prefix.is_empty() || !self.suffix.is_empty() {
             o.name = compact_str::format_compact!("{}{}{}", self.prefix, o.name, self.suffix);
+            // kustomize renames the ConfigMaps, Secrets and Services a workload names in the
+            // same build the same way, and rewrites the references (nameReference).
+            if let Spec::Workload(w) = &mut o.spec {
+                w.renamed = Some(Box::new((text(&self.prefix), text(&self.suffix))));
+            }
         }
-        if let Spec::Workload(w) = &mut o.spec {
-            self.apply_to_workload(w);
+        // Inner kustomizations label first; an outer one's value for the same key wins.
+        for set in self.labels.iter().rev() {
+            add_labels(o, set);
         }
     }
+}
 
-    /// What kustomize does to a workload beyond its name: its label transformers add to the
-    /// pod template and the selector (creating `matchLabels` where there is none, as the
-    /// `commonLabels` field specs say `create: true`), and the names it references get the
-    /// prefix and suffix when kustomize renames what they name.
-    fn apply_to_workload(&self, w: &mut Workload) {
-        if !self.prefix.is_empty() || !self.suffix.is_empty() {
-            w.renamed = Some(Box::new((text(&self.prefix), text(&self.suffix))));
+/// kustomize's label transformer (`commonLabels`, `labels`), on the fields cilint reads: every
+/// object's `metadata.labels`; with selectors, a Service's `spec.selector` and an apps/v1
+/// workload's `spec.selector.matchLabels` (created when absent: their fieldSpecs say
+/// `create: true`); with templates, the pod template's labels.
+/// A label the transformer adds to a workload's own `spec.selector.matchLabels`; a missing
+/// apps/v1 selector is created, a defaulted one (Jobs, CronJobs) is the API server's.
+fn add_to_own_selector(w: &mut Workload, key: &str, value: &str) {
+    if let OwnSelector::Missing = w.selector {
+        w.selector = OwnSelector::Written(Box::default());
+    }
+    let OwnSelector::Written(selector) = &mut w.selector else {
+        return;
+    };
+    selector.match_labels.retain(|t| t.key != key);
+    selector.match_labels.push(LabelTerm {
+        key: key.to_string(),
+        value: value.to_string(),
+        span: Default::default(),
+    });
+}
+
+fn add_labels(o: &mut Object, set: &LabelSet) {
+    fn put(labels: &mut Box<[Label]>, key: &str, value: &str) {
+        let mut list = std::mem::take(labels).into_vec();
+        match list.iter_mut().find(|l| l.key == key) {
+            Some(l) => l.value = text(value),
+            None => list.push(Label {
+                key: text(key),
+                value: text(value),
+                span: Default::default(),
+            }),
         }
-        if !self.template_labels.is_empty() {
-            let mut labels = w.pod_labels.to_vec();
-            for (k, v) in &self.template_labels {
-                labels.retain(|l| l.key != *k);
-                labels.push(Label {
-                    key: k.clone(),
-                    value: v.clone(),
-                    span: Span::default(),
-                });
+        *labels = list.into();
+    }
+    let is_pod = o.kind == "Pod" && o.group().is_empty();
+    for (key, value) in &set.pairs {
+        put(&mut o.labels, key, value);
+        match &mut o.spec {
+            Spec::Service(svc) if set.selectors => {
+                let mut selector = svc.selector.take().unwrap_or_default().into_vec();
+                match selector.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, v)) => *v = text(value),
+                    None => selector.push((text(key), text(value))),
+                }
+                svc.selector = Some(selector.into());
             }
-            w.pod_labels = labels.into();
-        }
-        if self.selector_labels.is_empty() {
-            return;
-        }
-        if let OwnSelector::Missing = w.selector {
-            w.selector = OwnSelector::Written(Box::default());
-        }
-        let OwnSelector::Written(selector) = &mut w.selector else {
-            return;
-        };
-        for (k, v) in &self.selector_labels {
-            selector.match_labels.retain(|t| t.key != k.as_str());
-            selector.match_labels.push(LabelTerm {
-                key: k.to_string(),
-                value: v.to_string(),
-                span: Span::default(),
-            });
+            // A Pod's labels are its metadata labels; a workload's are its template's.
+            Spec::Workload(w) => {
+                if is_pod || set.templates {
+                    put(&mut w.pod_labels, key, value);
+                }
+                if set.selectors {
+                    add_to_own_selector(w, key, value);
+                }
+            }
+            _ => {}
         }
     }
 }

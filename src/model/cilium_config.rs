@@ -22,6 +22,9 @@ pub enum Setting {
     /// `gatewayAPI.externalTrafficPolicy` (`gateway-api-service-externaltrafficpolicy`): the
     /// policy of Gateway Services whose class config sets none (default `Cluster`).
     GatewayExternalTrafficPolicy(Text),
+    /// `gatewayAPI.enableAppProtocol` (`enable-gateway-api-app-protocol`, default false): the
+    /// operator picks each backend's HTTP version from its Service port's `appProtocol`.
+    GatewayAppProtocol(bool),
 }
 
 /// A setting at the node that writes it.
@@ -109,6 +112,14 @@ fn helm(values: Node<'_>, file: FileId) -> Vec<CiliumSetting> {
             location: at(file, n),
         });
     }
+    if let Some(n) = values.at(&["gatewayAPI", "enableAppProtocol"])
+        && let Some(b) = n.as_bool()
+    {
+        out.push(CiliumSetting {
+            setting: Setting::GatewayAppProtocol(b),
+            location: at(file, n),
+        });
+    }
     out
 }
 
@@ -139,6 +150,14 @@ fn config_map(data: Option<Node<'_>>, file: FileId) -> Vec<CiliumSetting> {
     {
         out.push(CiliumSetting {
             setting: Setting::GatewayExternalTrafficPolicy(text(v)),
+            location: at(file, n),
+        });
+    }
+    if let Some(n) = data.get("enable-gateway-api-app-protocol")
+        && let Some(v) = n.as_str()
+    {
+        out.push(CiliumSetting {
+            setting: Setting::GatewayAppProtocol(v == "true"),
             location: at(file, n),
         });
     }
@@ -179,6 +198,9 @@ mod tests {
             spec:\n  source:\n    chart: cilium\n    helm:\n      valuesObject:\n        \
             gatewayAPI: {hostNetwork: {enabled: false}}\n";
         assert_eq!(of(argo), [Setting::GatewayHostNetwork(false)]);
+        let app_protocol = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config}\n\
+            data:\n  enable-gateway-api-app-protocol: \"true\"\n";
+        assert_eq!(of(app_protocol), [Setting::GatewayAppProtocol(true)]);
         let kustomize = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
             helmCharts:\n- name: cilium\n  valuesInline: {defaultLBServiceIPAM: none}\n";
         assert_eq!(

@@ -28,11 +28,8 @@ pub struct Kustomization {
     /// Whether it adds labels or annotations (`commonLabels`, `labels`, `commonAnnotations`) that
     /// an outer patch's label or annotation selector might see.
     pub sets_metadata: bool,
-    /// Labels its label transformers add to pod templates (`commonLabels`, `labels` with
-    /// `includeTemplates` or `includeSelectors`), in the order kustomize adds them.
-    pub template_labels: Vec<(Text, Text)>,
-    /// Labels they add to selectors too (`commonLabels`, `labels` with `includeSelectors`).
-    pub selector_labels: Vec<(Text, Text)>,
+    /// The labels it adds: `commonLabels`, then each `labels` entry.
+    pub label_sets: Vec<LabelSet>,
     pub config_maps: Vec<Spanned<Text>>,
     /// The `literals` of each `configMapGenerator`, by name: Flux may substitute from them.
     pub config_map_literals: Vec<(String, Vec<(String, String)>)>,
@@ -46,6 +43,48 @@ pub struct Kustomization {
     pub replacements: Vec<Replacement>,
     /// `replacements` read from files (`- path: …`), relative to the file.
     pub replacement_files: Vec<String>,
+}
+
+/// Labels a kustomization adds to every object's `metadata.labels`, and where it also adds
+/// them: `commonLabels` adds them to selectors and pod templates; a `labels` entry only with
+/// `includeSelectors: true` (selectors and templates) or `includeTemplates: true` (templates).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LabelSet {
+    pub pairs: Vec<(String, String)>,
+    pub selectors: bool,
+    pub templates: bool,
+}
+
+/// `commonLabels` and `labels` as kustomize reads them.
+fn label_sets(doc: Node<'_>) -> Vec<LabelSet> {
+    let pairs = |n: Option<Node<'_>>| -> Vec<(String, String)> {
+        n.map(Node::as_map)
+            .unwrap_or_default()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect()
+    };
+    let mut sets = Vec::new();
+    let common = pairs(doc.get("commonLabels"));
+    if !common.is_empty() {
+        sets.push(LabelSet {
+            pairs: common,
+            selectors: true,
+            templates: true,
+        });
+    }
+    for l in doc.get("labels").map(Node::as_seq).unwrap_or_default() {
+        let flag = |key: &str| l.get(key).and_then(Node::as_bool).unwrap_or(false);
+        let selectors = flag("includeSelectors");
+        let set = LabelSet {
+            pairs: pairs(l.get("pairs")),
+            selectors,
+            templates: selectors || flag("includeTemplates"),
+        };
+        if !set.pairs.is_empty() {
+            sets.push(set);
+        }
+    }
+    sets
 }
 
 /// Which kustomization field a patch is listed in: it decides when kustomize applies it.
@@ -293,35 +332,6 @@ pub fn read(doc: Node<'_>, kustomization_file: bool) -> Option<LayoutDoc> {
     }
 }
 
-/// A label key and value a transformer adds.
-type LabelPair = (Text, Text);
-
-/// What kustomize's label transformers add to pod templates and to selectors. `commonLabels`
-/// adds to both; a `labels` entry adds to both with `includeSelectors: true`, to templates only
-/// with `includeTemplates: true`, else to `metadata.labels` only
-/// (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/labels/).
-fn label_additions(doc: Node<'_>) -> (Vec<LabelPair>, Vec<LabelPair>) {
-    let pairs = |m: Option<Node<'_>>| -> Vec<LabelPair> {
-        m.map(Node::as_map)
-            .unwrap_or_default()
-            .filter_map(|(k, v)| Some((Text::new(k.as_str()?), Text::new(v.as_str()?))))
-            .collect()
-    };
-    let common = pairs(doc.get("commonLabels"));
-    let (mut templates, mut selectors) = (common.clone(), common);
-    for entry in doc.get("labels").map(Node::as_seq).unwrap_or_default() {
-        let flag = |k: &str| entry.get(k).and_then(Node::as_bool) == Some(true);
-        let p = pairs(entry.get("pairs"));
-        if flag("includeSelectors") {
-            selectors.extend(p.iter().cloned());
-            templates.extend(p);
-        } else if flag("includeTemplates") {
-            templates.extend(p);
-        }
-    }
-    (templates, selectors)
-}
-
 fn kustomization(doc: Node<'_>) -> Kustomization {
     let mut resources = strings(doc.get("resources"));
     resources.extend(strings(doc.get("bases")));
@@ -379,7 +389,6 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
         .map(Node::as_seq)
         .unwrap_or_default()
         .any(|l| l.get("pairs").is_some_and(|p| p.as_map().len() > 0));
-    let (template_labels, selector_labels) = label_additions(doc);
     let common = ["commonLabels", "commonAnnotations"]
         .iter()
         .any(|k| doc.get(k).is_some_and(|m| m.as_map().len() > 0));
@@ -393,8 +402,7 @@ fn kustomization(doc: Node<'_>) -> Kustomization {
         patches,
         data,
         sets_metadata: labels || common,
-        template_labels,
-        selector_labels,
+        label_sets: label_sets(doc),
         config_maps: generated("configMapGenerator"),
         config_map_literals: doc
             .get("configMapGenerator")

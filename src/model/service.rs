@@ -18,7 +18,11 @@ pub struct ServicePort {
     pub name: Option<Text>,
     pub port: u32,
     pub target_port: Option<TargetPort>,
+    /// Where `targetPort` is written.
+    pub target_port_span: Option<Span>,
     pub protocol: Text,
+    /// `appProtocol` (GEP-1911 reads it to pick the backend's protocol).
+    pub app_protocol: Option<Spanned<Text>>,
     pub span: Span,
 }
 
@@ -37,6 +41,8 @@ pub struct Service {
     pub service_type: Text,
     /// `spec.selector`; `None` when absent (endpoints managed outside Kubernetes).
     pub selector: Option<Box<[(Text, Text)]>>,
+    /// Where `spec.selector` is written.
+    pub selector_span: Option<Span>,
     pub ports: Box<[ServicePort]>,
     pub load_balancer_class: Option<Spanned<Text>>,
     /// `spec.externalTrafficPolicy`; for a Gateway's generated Service, the one its class's
@@ -72,6 +78,7 @@ impl Service {
                     .filter_map(|(k, v)| Some((text(k.as_str()?), text(v.as_str()?))))
                     .collect()
             }),
+            selector_span: spec.get("selector").map(|s| s.span()),
             ports: spec
                 .get("ports")
                 .map(Node::as_seq)
@@ -87,7 +94,9 @@ impl Service {
                                 Err(_) => TargetPort::Name(s.to_string()),
                             })
                         }),
+                        target_port_span: p.get("targetPort").map(|t| t.span()),
                         protocol: text_at(p, "protocol", "TCP"),
+                        app_protocol: p.get("appProtocol").and_then(Spanned::from_str_node),
                         span: p.span(),
                     })
                 })

@@ -2,12 +2,13 @@
 //! not expose (often its targetPort or a containerPort).
 
 use super::{Category, Facts, Rule, RuleMeta};
+use crate::analysis::pods::{named_ports, selected_by};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::route::BackendRef;
 use crate::model::service::{ServicePort, TargetPort};
 use crate::model::workload::ContainerPort;
-use crate::model::{Object, ObjectId, Service, Spec};
+use crate::model::{Object, ObjectId, Service};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -243,17 +244,8 @@ impl<'a> Target<'a> {
                     };
                 }
                 TargetPort::Name(target) => {
-                    // FindPort: the name and the protocol must both match.
-                    let via = workloads.iter().find_map(|&(id, w)| {
-                        w.ports
-                            .iter()
-                            .find(|cp| {
-                                cp.name.as_deref() == Some(target.as_str())
-                                    && cp.protocol == sp.protocol
-                                    && cp.port == port
-                            })
-                            .map(|cp| (id, cp))
-                    });
+                    let via = named_ports(&workloads, &target, &sp.protocol)
+                        .find(|(_, cp)| cp.port == port);
                     if via.is_some() {
                         return Relation::TargetPort {
                             service_port: sp,
@@ -277,17 +269,10 @@ impl<'a> Target<'a> {
 
     /// The workloads in the Service's namespace whose pods its selector selects.
     fn selected_workloads(&self) -> Vec<(ObjectId, &'a crate::model::Workload)> {
-        let Some(selector) = &self.svc.selector else {
-            return Vec::new();
-        };
-        self.catalog
-            .workloads_in(&self.svc_obj.namespace)
-            .iter()
-            .filter_map(|&id| match &self.catalog.object(id).spec {
-                Spec::Workload(w) if w.selected_by(selector) => Some((id, &**w)),
-                _ => None,
-            })
-            .collect()
+        match &self.svc.selector {
+            Some(selector) => selected_by(self.catalog, &self.svc_obj.namespace, selector),
+            None => Vec::new(),
+        }
     }
 }
 

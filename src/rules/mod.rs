@@ -50,11 +50,14 @@ mod route_parent_not_found;
 mod secret_plain_text;
 mod selector_invalid;
 mod selector_matches_nothing;
+mod service_app_protocol_mismatch;
 mod service_ip_conflict;
 mod service_ip_not_in_pool;
 mod service_ip_pool_missing;
 mod service_not_advertised;
 mod service_pools_ambiguous;
+mod service_selects_no_pods;
+mod service_target_port_not_found;
 mod statefulset_service_not_headless;
 mod stranded;
 mod tls_secret_not_found;
@@ -131,11 +134,14 @@ pub static RULES: &[Rule] = &[
     secret_plain_text::RULE,
     selector_invalid::RULE,
     selector_matches_nothing::RULE,
+    service_app_protocol_mismatch::RULE,
     service_ip_conflict::RULE,
     service_ip_not_in_pool::RULE,
     service_ip_pool_missing::RULE,
     service_not_advertised::RULE,
     service_pools_ambiguous::RULE,
+    service_selects_no_pods::RULE,
+    service_target_port_not_found::RULE,
     statefulset_service_not_headless::RULE,
     tls_secret_not_found::RULE,
     unused_suppression::RULE,
@@ -208,11 +214,14 @@ docs!(
     "secret-plain-text",
     "selector-invalid",
     "selector-matches-nothing",
+    "service-app-protocol-mismatch",
     "service-ip-conflict",
     "service-ip-not-in-pool",
     "service-ip-pool-missing",
     "service-not-advertised",
     "service-pools-ambiguous",
+    "service-selects-no-pods",
+    "service-target-port-not-found",
     "statefulset-service-not-headless",
     "tls-secret-not-found",
     "unused-suppression",

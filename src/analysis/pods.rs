@@ -1,0 +1,218 @@
+//! The pods behind a Service: the workloads of its namespace whose pod template labels its
+//! selector matches (what the EndpointSlice controller selects), whether pods cilint cannot see
+//! may be selected too, and kube's `podutil.FindPort` for a named targetPort.
+
+use std::collections::HashMap;
+
+use crate::catalog::{Catalog, placeholder};
+use crate::model::workload::ContainerPort;
+use crate::model::{Object, ObjectId, Origin, Service, Spec, Text, Workload};
+
+/// A Service whose endpoints its selector chooses, and what it selects in the tree.
+pub struct ServicePods<'c> {
+    pub id: ObjectId,
+    pub object: &'c Object,
+    pub service: &'c Service,
+    /// The workloads whose pods it selects, in load order.
+    pub workloads: Vec<(ObjectId, &'c Workload)>,
+    /// Why pods the tree does not hold may be selected too (a chart, an operator, a
+    /// placeholder): then what it selects is not all there is.
+    pub unseen: Option<String>,
+}
+
+impl ServicePods<'_> {
+    /// Every pod it selects is in the tree: port checks may call a port missing.
+    pub fn complete(&self) -> bool {
+        self.unseen.is_none()
+    }
+}
+
+/// Every Service written in a manifest whose non-empty selector chooses its endpoints, with
+/// what it selects. Per namespace: a Service is compared with the workloads of its own
+/// namespace only, and the reasons pods may be unseen are asked once per namespace.
+pub fn service_pods(catalog: &Catalog) -> Vec<ServicePods<'_>> {
+    let mut unseen_in: HashMap<&str, Option<String>> = HashMap::new();
+    let mut out = Vec::new();
+    for &id in catalog.of_kind("", "Service") {
+        let object = catalog.object(id);
+        let (Some(service), Some(ns)) = (object.service(), object.namespace.as_deref()) else {
+            continue;
+        };
+        let Some(selector) = selecting(object, service) else {
+            continue;
+        };
+        let workloads = selected_by(catalog, &object.namespace, selector);
+        let in_namespace = unseen_in
+            .entry(ns)
+            .or_insert_with(|| catalog.pods_unverified_reason(ns))
+            .clone();
+        let unseen = selector_placeholder(selector)
+            .or(in_namespace)
+            .or_else(|| object.unverifiable.then(|| patched(object)))
+            .or_else(|| {
+                // Asked only when nothing matched: a label that is not yet known may match.
+                workloads
+                    .is_empty()
+                    .then(|| label_placeholder(catalog, &object.namespace))
+                    .flatten()
+            });
+        out.push(ServicePods {
+            id,
+            object,
+            service,
+            workloads,
+            unseen,
+        });
+    }
+    out
+}
+
+/// The selector, when it is what chooses the Service's endpoints: written in a manifest (the
+/// Services Cilium, operators and charts make are theirs), not empty (without a selector the
+/// endpoints are managed by hand or by another controller) and not an ExternalName (a DNS
+/// alias, which has no endpoints).
+fn selecting<'s>(o: &Object, svc: &'s Service) -> Option<&'s [(Text, Text)]> {
+    let selector = svc.selector.as_deref().filter(|s| !s.is_empty())?;
+    (o.origin == Origin::Manifest && svc.service_type != "ExternalName").then_some(selector)
+}
+
+/// The workloads of a namespace whose pods a Service selector selects, in load order.
+pub fn selected_by<'c>(
+    catalog: &'c Catalog,
+    namespace: &Option<Text>,
+    selector: &[(Text, Text)],
+) -> Vec<(ObjectId, &'c Workload)> {
+    catalog
+        .workloads_in(namespace)
+        .iter()
+        .filter_map(|&id| match &catalog.object(id).spec {
+            Spec::Workload(w) if w.selected_by(selector) => Some((id, &**w)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// kube's `podutil.FindPort` for a named targetPort: a container port with that name and the
+/// Service port's protocol, in each selected workload that has one.
+pub fn named_ports<'a, 'c>(
+    workloads: &'a [(ObjectId, &'c Workload)],
+    name: &'a str,
+    protocol: &'a str,
+) -> impl Iterator<Item = (ObjectId, &'c ContainerPort)> + 'a {
+    workloads.iter().flat_map(move |&(id, w)| {
+        w.ports
+            .iter()
+            .filter(move |cp| cp.name.as_deref() == Some(name) && cp.protocol == protocol)
+            .map(move |cp| (id, cp))
+    })
+}
+
+fn selector_placeholder(selector: &[(Text, Text)]) -> Option<String> {
+    selector
+        .iter()
+        .find_map(|(k, v)| placeholder(k).or_else(|| placeholder(v)))
+        .map(|p| format!("the selector holds the unresolved placeholder {p}"))
+}
+
+fn patched(o: &Object) -> String {
+    format!(
+        "Service {} is changed by a kustomize patch cilint cannot apply exactly",
+        o.qualified_name()
+    )
+}
+
+/// A workload of the namespace whose pod labels hold a placeholder: it may match once
+/// substituted.
+fn label_placeholder(catalog: &Catalog, namespace: &Option<Text>) -> Option<String> {
+    catalog.workloads_in(namespace).iter().find_map(|&id| {
+        let o = catalog.object(id);
+        let Spec::Workload(w) = &o.spec else {
+            return None;
+        };
+        let p = w
+            .pod_labels
+            .iter()
+            .find_map(|l| placeholder(&l.key).or_else(|| placeholder(&l.value)))?;
+        Some(format!(
+            "the pod labels of {} {} hold the unresolved placeholder {p}",
+            o.kind,
+            o.qualified_name()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pods(yaml: &str) -> Vec<(String, Vec<String>, Option<String>)> {
+        let catalog = Catalog::of_yaml(yaml, "shop");
+        service_pods(&catalog)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.object.name.to_string(),
+                    p.workloads
+                        .iter()
+                        .map(|(id, _)| catalog.object(*id).name.to_string())
+                        .collect(),
+                    p.unseen,
+                )
+            })
+            .collect()
+    }
+
+    const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
+        template:\n    metadata: {labels: {app: web, tier: front}}\n    spec: {containers: [{name: web}]}\n";
+
+    #[test]
+    fn a_selector_selects_the_workloads_whose_template_has_every_label() {
+        let yaml = format!(
+            "{WEB}---\napiVersion: v1\nkind: Service\nmetadata: {{name: web}}\nspec: {{selector: {{app: web}}}}\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {{name: typo}}\nspec: {{selector: {{app: webb}}}}\n"
+        );
+        assert_eq!(
+            pods(&yaml),
+            [
+                ("web".into(), vec!["web".to_string()], None),
+                ("typo".into(), vec![], None)
+            ]
+        );
+    }
+
+    #[test]
+    fn services_without_a_selector_or_of_type_external_name_select_nothing() {
+        let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}]}\n\
+            ---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {selector: {}}\n\
+            ---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n\
+            spec: {type: ExternalName, externalName: x.example.com, selector: {app: c}}\n";
+        assert!(pods(yaml).is_empty());
+    }
+
+    #[test]
+    fn placeholders_and_charts_make_pods_unseen() {
+        let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {selector: {app: '${APP}'}}\n";
+        assert_eq!(
+            pods(svc)[0].2.as_deref(),
+            Some("the selector holds the unresolved placeholder ${APP}")
+        );
+        let chart = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis}\n\
+            spec: {chart: {spec: {chart: redis}}}\n---\n\
+            apiVersion: v1\nkind: Service\nmetadata: {name: cache}\nspec: {selector: {app: cache}}\n";
+        let unseen = pods(chart)[0].2.clone().unwrap_or_default();
+        assert!(unseen.contains("Helm chart redis"), "{unseen}");
+    }
+
+    #[test]
+    fn find_port_needs_the_name_and_the_protocol() {
+        let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: dns}\nspec:\n  template:\n    \
+            metadata: {labels: {app: dns}}\n    spec:\n      containers:\n        - name: coredns\n          \
+            ports: [{name: dns, containerPort: 5353, protocol: UDP}]\n";
+        let catalog = Catalog::of_yaml(yaml, "shop");
+        let selector = [("app".into(), "dns".into())];
+        let ns = Some("shop".into());
+        let workloads = selected_by(&catalog, &ns, &selector);
+        assert_eq!(named_ports(&workloads, "dns", "UDP").count(), 1);
+        assert_eq!(named_ports(&workloads, "dns", "TCP").count(), 0);
+    }
+}
