@@ -1921,6 +1921,11 @@ fn copies(annotation: &str) -> bool {
 /// the `{{ … }}` of a template that parsed as a string (a quoted `"{{ .name }}"`, a Helm or
 /// Jinja expression inside a longer string). What it becomes is known only once rendered.
 pub fn placeholder(text: &str) -> Option<&str> {
+    // Both kinds hold `{`, which nearly no name does: one byte search answers most calls, where
+    // two substring searches cost ten times as much (rules ask for every workload and name).
+    if !text.as_bytes().contains(&b'{') {
+        return None;
+    }
     let variable = text.find("${").and_then(|start| {
         let len = text[start..].find('}')?;
         Some((start, start + len + 1))

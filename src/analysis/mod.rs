@@ -25,6 +25,7 @@ pub struct Facts<'c> {
     attempts: OnceLock<Vec<Attempt<'c>>>,
     bgp: OnceLock<bgp::Chain>,
     pods: OnceLock<Vec<pods::ServicePods<'c>>>,
+    pod_labels: OnceLock<pods::PodLabels>,
     /// The Gateway API bundle and Cilium release the world runs.
     pub versions: Versions,
 }
@@ -43,6 +44,7 @@ impl<'c> Facts<'c> {
             attempts: OnceLock::new(),
             bgp: OnceLock::new(),
             pods: OnceLock::new(),
+            pod_labels: OnceLock::new(),
             versions,
         }
     }
@@ -63,7 +65,14 @@ impl<'c> Facts<'c> {
 impl<'c> Facts<'c> {
     /// Every Service whose selector chooses its endpoints, with the workloads it selects.
     pub fn service_pods(&self) -> &[pods::ServicePods<'c>] {
-        self.pods.get_or_init(|| pods::service_pods(self.catalog))
+        self.pods
+            .get_or_init(|| pods::service_pods_with(self.catalog, self.pod_labels()))
+    }
+
+    /// Every workload by pod label, for what a selector selects in any namespace.
+    pub fn pod_labels(&self) -> &pods::PodLabels {
+        self.pod_labels
+            .get_or_init(|| pods::PodLabels::new(self.catalog))
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::catalog::{Catalog, placeholder};
-use crate::model::workload::ContainerPort;
+use crate::model::workload::{ContainerPort, WORKLOAD_KINDS};
 use crate::model::{Object, ObjectId, Origin, Service, Spec, Text, Workload};
 
 /// A Service whose endpoints its selector chooses, and what it selects in the tree.
@@ -27,11 +27,112 @@ impl ServicePods<'_> {
     }
 }
 
+/// Every workload of a world by each of its pod labels, in load order, across namespaces and
+/// within each: a selector's candidates are the workloads of its rarest term, so no Service is
+/// compared with every workload of its namespace, nor of the tree.
+pub struct PodLabels {
+    anywhere: HashMap<(Text, Text), Vec<ObjectId>>,
+    within: HashMap<(Option<Text>, Text, Text), Vec<ObjectId>>,
+}
+
+impl PodLabels {
+    pub fn new(catalog: &Catalog) -> PodLabels {
+        let mut labels = PodLabels {
+            anywhere: HashMap::new(),
+            within: HashMap::new(),
+        };
+        for id in all_workloads(catalog) {
+            let o = catalog.object(id);
+            if let Spec::Workload(w) = &o.spec {
+                for l in &w.pod_labels {
+                    let (k, v) = (l.key.clone(), l.value.clone());
+                    labels
+                        .within
+                        .entry((o.namespace.clone(), k.clone(), v.clone()))
+                        .or_default()
+                        .push(id);
+                    labels.anywhere.entry((k, v)).or_default().push(id);
+                }
+            }
+        }
+        labels
+    }
+
+    /// The workloads, in any namespace, whose pod labels hold every term of the selector, in
+    /// load order.
+    pub fn selected<'a, 'c: 'a>(
+        &'a self,
+        catalog: &'c Catalog,
+        selector: &'a [(Text, Text)],
+    ) -> impl Iterator<Item = (ObjectId, &'c Workload)> + 'a {
+        let rarest = selector
+            .iter()
+            .map(|(k, v)| {
+                self.anywhere
+                    .get(&(k.clone(), v.clone()))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|ids| ids.len());
+        matching(catalog, rarest.unwrap_or(&[]), selector)
+    }
+
+    /// The workloads of one namespace whose pod labels hold every term of the selector, in
+    /// load order.
+    pub fn selected_in<'a, 'c: 'a>(
+        &'a self,
+        catalog: &'c Catalog,
+        namespace: &Option<Text>,
+        selector: &'a [(Text, Text)],
+    ) -> impl Iterator<Item = (ObjectId, &'c Workload)> + 'a {
+        let rarest = selector
+            .iter()
+            .map(|(k, v)| {
+                self.within
+                    .get(&(namespace.clone(), k.clone(), v.clone()))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|ids| ids.len());
+        matching(catalog, rarest.unwrap_or(&[]), selector)
+    }
+}
+
+/// The candidates whose pods the whole selector selects.
+fn matching<'a, 'c: 'a>(
+    catalog: &'c Catalog,
+    candidates: &'a [ObjectId],
+    selector: &'a [(Text, Text)],
+) -> impl Iterator<Item = (ObjectId, &'c Workload)> + 'a {
+    candidates
+        .iter()
+        .filter_map(move |&id| match &catalog.object(id).spec {
+            Spec::Workload(w) if w.selected_by(selector) => Some((id, &**w)),
+            _ => None,
+        })
+}
+
+/// Every pod-bearing workload of the world, in load order.
+pub fn all_workloads(catalog: &Catalog) -> Vec<ObjectId> {
+    let mut ids: Vec<ObjectId> = WORKLOAD_KINDS
+        .iter()
+        .flat_map(|(group, kind)| catalog.of_kind(group, kind))
+        .copied()
+        .filter(|&id| matches!(catalog.object(id).spec, Spec::Workload(_)))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// Every Service written in a manifest whose non-empty selector chooses its endpoints, with
-/// what it selects. Per namespace: a Service is compared with the workloads of its own
-/// namespace only, and the reasons pods may be unseen are asked once per namespace.
+/// what it selects: the workloads of its own namespace, found through the pod label index; the
+/// reasons pods may be unseen are asked once per namespace.
 pub fn service_pods(catalog: &Catalog) -> Vec<ServicePods<'_>> {
+    service_pods_with(catalog, &PodLabels::new(catalog))
+}
+
+/// [`service_pods`] with the world's pod label index.
+pub fn service_pods_with<'c>(catalog: &'c Catalog, labels: &PodLabels) -> Vec<ServicePods<'c>> {
     let mut unseen_in: HashMap<&str, Option<String>> = HashMap::new();
+    let mut placeholder_in: HashMap<&str, Option<String>> = HashMap::new();
     let mut out = Vec::new();
     for &id in catalog.of_kind("", "Service") {
         let object = catalog.object(id);
@@ -41,7 +142,9 @@ pub fn service_pods(catalog: &Catalog) -> Vec<ServicePods<'_>> {
         let Some(selector) = selecting(object, service) else {
             continue;
         };
-        let workloads = selected_by(catalog, &object.namespace, selector);
+        let workloads: Vec<(ObjectId, &Workload)> = labels
+            .selected_in(catalog, &object.namespace, selector)
+            .collect();
         let in_namespace = unseen_in
             .entry(ns)
             .or_insert_with(|| catalog.pods_unverified_reason(ns))
@@ -53,7 +156,12 @@ pub fn service_pods(catalog: &Catalog) -> Vec<ServicePods<'_>> {
                 // Asked only when nothing matched: a label that is not yet known may match.
                 workloads
                     .is_empty()
-                    .then(|| label_placeholder(catalog, &object.namespace))
+                    .then(|| {
+                        placeholder_in
+                            .entry(ns)
+                            .or_insert_with(|| label_placeholder(catalog, &object.namespace))
+                            .clone()
+                    })
                     .flatten()
             });
         out.push(ServicePods {

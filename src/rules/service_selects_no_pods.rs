@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Category, Facts, Rule, RuleMeta};
-use crate::analysis::pods::ServicePods;
+use crate::analysis::pods::{ServicePods, all_workloads};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::{Label, Object, ObjectId, Spec, Text};
@@ -32,8 +32,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         return;
     }
     // A tree without a single workload deploys its applications some other way.
-    let workloads = all_workloads(catalog);
-    if workloads.is_empty() && !catalog.strict {
+    if all_workloads(catalog).is_empty() && !catalog.strict {
         return;
     }
     let by_hand = hand_written_endpoints(catalog);
@@ -47,7 +46,12 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let selector = p.service.selector.as_deref().unwrap_or_default();
-        let elsewhere = selected_elsewhere(catalog, &workloads, o, selector);
+        let elsewhere: Vec<ObjectId> = catalog
+            .pod_labels()
+            .selected(catalog, selector)
+            .map(|(id, _)| id)
+            .filter(|&id| catalog.object(id).namespace != o.namespace)
+            .collect();
         // Reported only with evidence of what was meant: the pods it wants in another
         // namespace, or a workload of its own namespace that shares a label key with the
         // selector. Without either, the pods are most likely deployed by something else.
@@ -72,30 +76,6 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         });
         out.push(finding(catalog, p, selector, &elsewhere, near, route).help_note(note));
     }
-}
-
-/// The kinds whose objects are `Spec::Workload`.
-const WORKLOAD_KINDS: [(&str, &str); 7] = [
-    ("apps", "Deployment"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("apps", "ReplicaSet"),
-    ("batch", "Job"),
-    ("batch", "CronJob"),
-    ("", "Pod"),
-];
-
-/// Every workload of the tree, in load order: read from the kind index, not a scan of every
-/// object.
-fn all_workloads(catalog: &Catalog) -> Vec<ObjectId> {
-    let mut ids: Vec<ObjectId> = WORKLOAD_KINDS
-        .iter()
-        .flat_map(|(group, kind)| catalog.of_kind(group, kind))
-        .copied()
-        .filter(|&id| matches!(catalog.object(id).spec, Spec::Workload(_)))
-        .collect();
-    ids.sort_unstable();
-    ids
 }
 
 /// Services whose endpoints are also written by hand (an `Endpoints` of the Service's name, an
@@ -130,25 +110,6 @@ fn routes_by_service(catalog: &Catalog) -> HashMap<(&str, &str), &Object> {
         }
     }
     out
-}
-
-/// Workloads of other namespaces whose pods the selector would select, among every workload
-/// of the tree. Asked only for a Service that selects nothing.
-fn selected_elsewhere(
-    catalog: &Catalog,
-    workloads: &[ObjectId],
-    svc: &Object,
-    selector: &[(Text, Text)],
-) -> Vec<ObjectId> {
-    workloads
-        .iter()
-        .copied()
-        .filter(|&id| {
-            let o = catalog.object(id);
-            o.namespace != svc.namespace
-                && matches!(&o.spec, Spec::Workload(w) if w.selected_by(selector))
-        })
-        .collect()
 }
 
 /// How a workload's pod labels miss a selector: the terms it fails, each with the label it has
