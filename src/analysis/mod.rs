@@ -25,7 +25,7 @@ pub struct Facts<'c> {
     attempts: OnceLock<Vec<Attempt<'c>>>,
     bgp: OnceLock<bgp::Chain>,
     pods: OnceLock<Vec<pods::ServicePods<'c>>>,
-    pod_labels: OnceLock<pods::PodLabels>,
+    pod_labels: OnceLock<pods::PodLabels<'c>>,
     /// The Gateway API bundle and Cilium release the world runs.
     pub versions: Versions,
 }
@@ -70,7 +70,7 @@ impl<'c> Facts<'c> {
     }
 
     /// Every workload by pod label, for what a selector selects in any namespace.
-    pub fn pod_labels(&self) -> &pods::PodLabels {
+    pub fn pod_labels(&self) -> &pods::PodLabels<'c> {
         self.pod_labels
             .get_or_init(|| pods::PodLabels::new(self.catalog))
     }

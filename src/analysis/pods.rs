@@ -2,7 +2,10 @@
 //! selector matches (what the EndpointSlice controller selects), whether pods cilint cannot see
 //! may be selected too, and kube's `podutil.FindPort` for a named targetPort.
 
-use std::collections::HashMap;
+/// Hashed many times per Service on large trees, never iterated into output: a fast hasher
+/// with a fixed seed.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+use std::sync::OnceLock;
 
 use crate::catalog::{Catalog, placeholder};
 use crate::model::workload::{ContainerPort, WORKLOAD_KINDS};
@@ -27,73 +30,91 @@ impl ServicePods<'_> {
     }
 }
 
-/// Every workload of a world by each of its pod labels, in load order, across namespaces and
-/// within each: a selector's candidates are the workloads of its rarest term, so no Service is
-/// compared with every workload of its namespace, nor of the tree.
-pub struct PodLabels {
-    anywhere: HashMap<(Text, Text), Vec<ObjectId>>,
-    within: HashMap<(Option<Text>, Text, Text), Vec<ObjectId>>,
+/// Every workload of a world by each of its pod labels, in load order, within each namespace
+/// and (built when first asked) across namespaces: a selector's candidates are the workloads of
+/// its rarest term, so no Service is compared with every workload of its namespace, nor of the
+/// tree. Keys borrow the Catalog's strings.
+pub struct PodLabels<'c> {
+    catalog: &'c Catalog,
+    within: HashMap<(Option<&'c str>, &'c str, &'c str), Vec<ObjectId>>,
+    anywhere: OnceLock<HashMap<(&'c str, &'c str), Vec<ObjectId>>>,
 }
 
-impl PodLabels {
-    pub fn new(catalog: &Catalog) -> PodLabels {
-        let mut labels = PodLabels {
-            anywhere: HashMap::new(),
-            within: HashMap::new(),
-        };
-        for id in all_workloads(catalog) {
-            let o = catalog.object(id);
-            if let Spec::Workload(w) = &o.spec {
-                for l in &w.pod_labels {
-                    let (k, v) = (l.key.clone(), l.value.clone());
-                    labels
-                        .within
-                        .entry((o.namespace.clone(), k.clone(), v.clone()))
-                        .or_default()
-                        .push(id);
-                    labels.anywhere.entry((k, v)).or_default().push(id);
-                }
+impl<'c> PodLabels<'c> {
+    pub fn new(catalog: &'c Catalog) -> PodLabels<'c> {
+        let mut within: HashMap<_, Vec<ObjectId>> = HashMap::default();
+        for (id, o, w) in workloads(catalog) {
+            for l in &w.pod_labels {
+                within
+                    .entry((o.namespace.as_deref(), l.key.as_str(), l.value.as_str()))
+                    .or_default()
+                    .push(id);
             }
         }
-        labels
+        PodLabels {
+            catalog,
+            within,
+            anywhere: OnceLock::new(),
+        }
     }
 
     /// The workloads, in any namespace, whose pod labels hold every term of the selector, in
     /// load order.
-    pub fn selected<'a, 'c: 'a>(
+    pub fn selected<'a>(
         &'a self,
-        catalog: &'c Catalog,
         selector: &'a [(Text, Text)],
     ) -> impl Iterator<Item = (ObjectId, &'c Workload)> + 'a {
+        let anywhere = self.anywhere.get_or_init(|| {
+            let mut anywhere: HashMap<_, Vec<ObjectId>> = HashMap::default();
+            for (id, _, w) in workloads(self.catalog) {
+                for l in &w.pod_labels {
+                    anywhere
+                        .entry((l.key.as_str(), l.value.as_str()))
+                        .or_default()
+                        .push(id);
+                }
+            }
+            anywhere
+        });
         let rarest = selector
             .iter()
             .map(|(k, v)| {
-                self.anywhere
-                    .get(&(k.clone(), v.clone()))
+                anywhere
+                    .get(&(k.as_str(), v.as_str()))
                     .map_or(&[][..], Vec::as_slice)
             })
             .min_by_key(|ids| ids.len());
-        matching(catalog, rarest.unwrap_or(&[]), selector)
+        matching(self.catalog, rarest.unwrap_or(&[]), selector)
     }
 
     /// The workloads of one namespace whose pod labels hold every term of the selector, in
     /// load order.
-    pub fn selected_in<'a, 'c: 'a>(
+    pub fn selected_in<'a>(
         &'a self,
-        catalog: &'c Catalog,
-        namespace: &Option<Text>,
+        namespace: Option<&'a str>,
         selector: &'a [(Text, Text)],
     ) -> impl Iterator<Item = (ObjectId, &'c Workload)> + 'a {
         let rarest = selector
             .iter()
             .map(|(k, v)| {
                 self.within
-                    .get(&(namespace.clone(), k.clone(), v.clone()))
+                    .get(&(namespace, k.as_str(), v.as_str()))
                     .map_or(&[][..], Vec::as_slice)
             })
             .min_by_key(|ids| ids.len());
-        matching(catalog, rarest.unwrap_or(&[]), selector)
+        matching(self.catalog, rarest.unwrap_or(&[]), selector)
     }
+}
+
+/// Every pod-bearing workload, in load order.
+fn workloads(catalog: &Catalog) -> impl Iterator<Item = (ObjectId, &Object, &Workload)> {
+    all_workloads(catalog).into_iter().filter_map(|id| {
+        let o = catalog.object(id);
+        match &o.spec {
+            Spec::Workload(w) => Some((id, o, &**w)),
+            _ => None,
+        }
+    })
 }
 
 /// The candidates whose pods the whole selector selects.
@@ -130,9 +151,9 @@ pub fn service_pods(catalog: &Catalog) -> Vec<ServicePods<'_>> {
 }
 
 /// [`service_pods`] with the world's pod label index.
-pub fn service_pods_with<'c>(catalog: &'c Catalog, labels: &PodLabels) -> Vec<ServicePods<'c>> {
-    let mut unseen_in: HashMap<&str, Option<String>> = HashMap::new();
-    let mut placeholder_in: HashMap<&str, Option<String>> = HashMap::new();
+pub fn service_pods_with<'c>(catalog: &'c Catalog, labels: &PodLabels<'c>) -> Vec<ServicePods<'c>> {
+    let mut unseen_in: HashMap<&str, Option<String>> = HashMap::default();
+    let mut placeholder_in: HashMap<&str, Option<String>> = HashMap::default();
     let mut out = Vec::new();
     for &id in catalog.of_kind("", "Service") {
         let object = catalog.object(id);
@@ -143,7 +164,7 @@ pub fn service_pods_with<'c>(catalog: &'c Catalog, labels: &PodLabels) -> Vec<Se
             continue;
         };
         let workloads: Vec<(ObjectId, &Workload)> = labels
-            .selected_in(catalog, &object.namespace, selector)
+            .selected_in(object.namespace.as_deref(), selector)
             .collect();
         let in_namespace = unseen_in
             .entry(ns)

@@ -48,7 +48,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let selector = p.service.selector.as_deref().unwrap_or_default();
         let elsewhere: Vec<ObjectId> = catalog
             .pod_labels()
-            .selected(catalog, selector)
+            .selected(selector)
             .map(|(id, _)| id)
             .filter(|&id| catalog.object(id).namespace != o.namespace)
             .collect();
