@@ -209,6 +209,7 @@ pub fn parse_edited(
 fn forget_plain_text_git_encrypts(out: &mut FileContents, path: &str) {
     let plain = |o: &Object| matches!(&o.spec, Spec::Secret(s) if s.plain_text.is_some());
     if path == STDIN
+        || path == STDIN_DISPLAY
         || !out.objects.iter().any(plain)
         || !encrypted::encrypted_in_git(std::path::Path::new(path))
     {
