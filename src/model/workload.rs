@@ -54,10 +54,16 @@ pub struct ConfigRef {
 }
 
 impl ConfigRef {
-    /// `kube-root-ca.crt`, the ConfigMap kube-controller-manager's root CA publisher writes in
-    /// every namespace: no tree makes it, and it is always there.
+    /// A ConfigMap a controller writes into every namespace, which no tree makes:
+    /// `kube-root-ca.crt` (kube-controller-manager's root CA publisher), and the CA bundles
+    /// istiod (`istio-ca-root-cert`) and OpenShift's service CA operator
+    /// (`openshift-service-ca.crt`) publish the same way on the clusters that run them.
     pub fn in_every_namespace(&self) -> bool {
-        self.kind == ConfigKind::ConfigMap && self.name.as_str() == "kube-root-ca.crt"
+        self.kind == ConfigKind::ConfigMap
+            && matches!(
+                self.name.as_str(),
+                "kube-root-ca.crt" | "istio-ca-root-cert" | "openshift-service-ca.crt"
+            )
     }
 }
 

@@ -149,6 +149,7 @@ spec:
             - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db-app, key: password}}}
       volumes:
         - {name: ca, configMap: {name: kube-root-ca.crt}}
+        - {name: mesh-ca, configMap: {name: istio-ca-root-cert}}
         - name: tls
           projected: {sources: [{secret: {name: web-tls}}]}
 ";
