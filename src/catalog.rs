@@ -1557,30 +1557,8 @@ impl Catalog {
     /// there (operators run pods for their resources), or a workload there is one a patch
     /// cilint cannot apply exactly changes. Index lookups, asked once per selecting Service.
     pub fn pods_unverified_reason(&self, namespace: &str) -> Option<String> {
-        if let Some(p) = placeholder(namespace) {
-            return Some(format!(
-                "the namespace holds the unresolved placeholder {p}"
-            ));
-        }
-        if let Some(c) = self
-            .helm_namespaces
-            .get(namespace)
-            .and_then(|charts| charts.iter().find(|c| c.makes("apps", "Deployment")))
-        {
-            return Some(format!("namespace {namespace} receives {}", c.what));
-        }
-        if let Some((pattern, c)) = self
-            .placeholder_charts
-            .iter()
-            .find(|(pattern, c)| may_become(pattern, namespace) && c.makes("apps", "Deployment"))
-        {
-            return Some(format!(
-                "{} is deployed into namespace {pattern}, which may be {namespace}",
-                c.what
-            ));
-        }
-        if let Some(reason) = self.remote_namespaces.get(namespace) {
-            return Some(reason.clone());
+        if let Some(reason) = self.deployed_unseen(namespace, |c| c.makes("apps", "Deployment")) {
+            return Some(reason);
         }
         // The map is unordered: name the first resource loaded.
         if let Some(&id) = self

@@ -132,7 +132,7 @@ fn matching<'a, 'c: 'a>(
 }
 
 /// Every pod-bearing workload of the world, in load order.
-pub fn all_workloads(catalog: &Catalog) -> Vec<ObjectId> {
+fn all_workloads(catalog: &Catalog) -> Vec<ObjectId> {
     let mut ids: Vec<ObjectId> = WORKLOAD_KINDS
         .iter()
         .flat_map(|(group, kind)| catalog.of_kind(group, kind))

@@ -1,7 +1,7 @@
 //! What the ReferenceGrant rules ask the Catalog: the objects of a kind in one namespace, and
 //! whether a namespace may hold grants, or referring objects, that the tree does not show.
 
-use super::{Catalog, by_kind, may_become, placeholder};
+use super::{Catalog, ChartIn, by_kind, may_become, placeholder};
 use crate::model::{GATEWAY_GROUP, ObjectId};
 
 impl Catalog {
@@ -56,6 +56,18 @@ impl Catalog {
     /// remote kustomize resource, or a patch cilint cannot apply exactly, or an object of the
     /// kind is placed with a placeholder that may become it.
     pub fn namespace_unseen(&self, group: &str, kind: &str, namespace: &str) -> Option<String> {
+        self.deployed_unseen(namespace, |_| true)
+            .or_else(|| self.unseen_of_kind(group, kind, namespace))
+    }
+
+    /// Why something the tree does not show may be deployed into `namespace`: the namespace is
+    /// a placeholder, a chart `may_make` accepts is deployed into it (or into a namespace
+    /// written with a placeholder that may become it), or a remote kustomize resource is.
+    pub(super) fn deployed_unseen(
+        &self,
+        namespace: &str,
+        may_make: impl Fn(&ChartIn) -> bool,
+    ) -> Option<String> {
         if let Some(p) = placeholder(namespace) {
             return Some(format!(
                 "the namespace holds the unresolved placeholder {p}"
@@ -64,24 +76,21 @@ impl Catalog {
         if let Some(c) = self
             .helm_namespaces
             .get(namespace)
-            .and_then(|charts| charts.first())
+            .and_then(|charts| charts.iter().find(|c| may_make(c)))
         {
             return Some(format!("namespace {namespace} receives {}", c.what));
         }
         if let Some((pattern, c)) = self
             .placeholder_charts
             .iter()
-            .find(|(pattern, _)| may_become(pattern, namespace))
+            .find(|(pattern, c)| may_make(c) && may_become(pattern, namespace))
         {
             return Some(format!(
                 "{} is deployed into namespace {pattern}, which may be {namespace}",
                 c.what
             ));
         }
-        if let Some(reason) = self.remote_namespaces.get(namespace) {
-            return Some(reason.clone());
-        }
-        self.unseen_of_kind(group, kind, namespace)
+        self.remote_namespaces.get(namespace).cloned()
     }
 
     /// An object of the kind a patch cilint cannot apply exactly may move into the namespace,

@@ -4,9 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Category, Facts, Rule, RuleMeta};
-use crate::analysis::pods::{ServicePods, all_workloads};
+use crate::analysis::pods::ServicePods;
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::workload::WORKLOAD_KINDS;
 use crate::model::{Label, Object, ObjectId, Spec, Text};
 
 pub static META: RuleMeta = RuleMeta {
@@ -32,7 +33,10 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         return;
     }
     // A tree without a single workload deploys its applications some other way.
-    if all_workloads(catalog).is_empty() && !catalog.strict {
+    let any_workload = WORKLOAD_KINDS
+        .iter()
+        .any(|(group, kind)| !catalog.of_kind(group, kind).is_empty());
+    if !any_workload && !catalog.strict {
         return;
     }
     let by_hand = hand_written_endpoints(catalog);
