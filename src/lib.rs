@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! 11 lib.rs (the pipeline), main.rs, cli.rs
-//! 10 report/      renderers of a Report
+//! 10 report/      renderers of a Report; graph/ (`cilint graph`'s pictures)
 //!  9 suppress     suppressions and configured severities over the rules' findings
 //!  8 rules/       one file per rule, and the registry
 //!  7 analysis/    what is derived from a whole Catalog and shared by rules (Facts)
@@ -31,6 +31,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod floor;
+pub mod graph;
 pub mod layout;
 pub mod load;
 pub mod model;
@@ -102,28 +103,20 @@ impl Default for Options {
 /// Lints the given paths (files, directories, `-` for standard input).
 pub fn lint(paths: &[String], options: &Options) -> Report {
     let (mut timings, mut clock) = (Timings::default(), Instant::now());
-    let (candidates, mut input_errors) = discover::discover(paths, &options.config);
-    lap(&mut clock, &mut timings.discover);
-    let loaded = load_files(&candidates, options, &mut timings);
-    input_errors.extend(loaded.errors);
-    lap(&mut clock, &mut timings.load);
-    let mut files = loaded.files;
-    let mut layout = place(
-        paths,
-        &candidates,
-        &files,
-        &loaded.valid,
-        loaded.contents,
-        options,
-    );
+    let Placed {
+        candidates,
+        mut files,
+        counts,
+        input_errors,
+        mut layout,
+    } = load_and_place(paths, options, &mut timings, &mut clock);
     let worlds = layout.worlds.len();
-    lap(&mut clock, &mut timings.layout);
     let checked = check_worlds(&mut layout, options, &mut timings, &mut clock);
     let reported = Reported::new(options, &files);
     let findings = combine(checked.findings, &reported, worlds, &layout, options);
     let tally = tally(checked.references, &reported, worlds, &layout.shared);
     lap(&mut clock, &mut timings.sort);
-    let mut summary = summarize(&files, &loaded.counts, &layout.data, &tally, &findings);
+    let mut summary = summarize(&files, &counts, &layout.data, &tally, &findings);
     summary.versions = checked.versions;
     record(&mut timings, &summary, worlds);
     restore_texts(
@@ -154,6 +147,88 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
             .map(|r| r.meta.id)
             .filter(|id| options.config.enabled(id))
             .collect(),
+    }
+}
+
+/// The tree read and placed: the stages a lint run and `cilint graph` share.
+struct Placed {
+    candidates: Vec<discover::Candidate>,
+    files: Vec<SourceFile>,
+    counts: Counts,
+    input_errors: Vec<InputError>,
+    layout: layout::Layout,
+}
+
+/// discover, load and place: every file read, parsed and placed in its worlds.
+fn load_and_place(
+    paths: &[String],
+    options: &Options,
+    timings: &mut Timings,
+    clock: &mut Instant,
+) -> Placed {
+    let (candidates, mut input_errors) = discover::discover(paths, &options.config);
+    lap(clock, &mut timings.discover);
+    let loaded = load_files(&candidates, options, timings);
+    input_errors.extend(loaded.errors);
+    lap(clock, &mut timings.load);
+    let files = loaded.files;
+    let layout = place(
+        paths,
+        &candidates,
+        &files,
+        &loaded.valid,
+        loaded.contents,
+        options,
+    );
+    lap(clock, &mut timings.layout);
+    Placed {
+        candidates,
+        files,
+        counts: loaded.counts,
+        input_errors,
+        layout,
+    }
+}
+
+/// What `cilint graph` draws: one graph per world, and the files that could not be read.
+pub struct GraphReport {
+    pub graphs: Vec<graph::Graph>,
+    pub input_errors: Vec<InputError>,
+}
+
+/// The paths of every world (`cilint graph`), from the same load, layout, Catalog and rules
+/// as a lint run; each world's findings mark the edges they break.
+pub fn graph(paths: &[String], options: &Options) -> GraphReport {
+    let (mut timings, mut clock) = (Timings::default(), Instant::now());
+    let Placed {
+        files,
+        input_errors,
+        mut layout,
+        ..
+    } = load_and_place(paths, options, &mut timings, &mut clock);
+    let mut graphs = Vec::new();
+    for world in std::mem::take(&mut layout.worlds) {
+        let checked = check_world(
+            world.contents,
+            world.shadows,
+            &layout.positions,
+            options,
+            &mut timings,
+            &mut clock,
+        );
+        graphs.push(graph::build(&graph::World {
+            cluster: world.name,
+            catalog: &checked.catalog,
+            versions: checked.versions,
+            findings: &checked.findings,
+            references: &checked.references,
+            positions: &layout.positions,
+            files: &files,
+        }));
+    }
+    GraphReport {
+        graphs,
+        input_errors,
     }
 }
 
@@ -331,19 +406,19 @@ fn check_worlds(
     let mut versions: Vec<(Option<String>, Versions)> = Vec::new();
     let mut rendered = Vec::new();
     for world in std::mem::take(&mut layout.worlds) {
-        let mut catalog =
-            Catalog::build(world.contents, &options.namespace, &options.config.external);
-        catalog.add_shadows(world.shadows);
-        catalog.strict = options.strict;
-        timings.catalog_objects += catalog.objects().count();
-        lap(clock, &mut timings.index);
-        // The references need no finding: they are resolved while the rules run.
-        let (found, mut resolved) = rayon::join(
-            || check(&catalog, options),
-            || references::references(&catalog),
+        let WorldChecked {
+            catalog,
+            findings: found,
+            references: mut resolved,
+            versions: mut ran,
+        } = check_world(
+            world.contents,
+            world.shadows,
+            positions,
+            options,
+            timings,
+            clock,
         );
-        timings.rules_run += found.rules_run;
-        let mut ran = found.versions;
         if let analysis::versions::Source::Tree(l) = &mut ran.gateway_api_from {
             *l = positions.locate(*l);
         }
@@ -363,13 +438,6 @@ fn check_worlds(
         if !versions.iter().any(|(_, v)| *v == ran) {
             versions.push((world.name.clone(), ran));
         }
-        lap(clock, &mut timings.check);
-        let found = settle(found.findings, &catalog, &resolved, positions);
-        for r in &mut resolved {
-            r.location = positions.locate(r.location);
-        }
-        let found = configure(found, &catalog, options);
-        lap(clock, &mut timings.suppress);
         findings.extend(found.into_iter().map(|mut f| {
             f.cluster = world.name.clone();
             f
@@ -400,6 +468,50 @@ fn check_worlds(
         references,
         versions,
         rendered,
+    }
+}
+
+/// One world indexed and checked: its Catalog, the rules' findings (settled, suppressions and
+/// configured severities applied) and its references, both located where they were written.
+struct WorldChecked {
+    catalog: Catalog,
+    findings: Vec<Finding>,
+    references: Vec<references::Resolved>,
+    versions: Versions,
+}
+
+/// index, check and suppress one world.
+fn check_world(
+    contents: Vec<(FileId, FileContents)>,
+    shadows: Vec<layout::Shadow>,
+    positions: &layout::Positions,
+    options: &Options,
+    timings: &mut Timings,
+    clock: &mut Instant,
+) -> WorldChecked {
+    let mut catalog = Catalog::build(contents, &options.namespace, &options.config.external);
+    catalog.add_shadows(shadows);
+    catalog.strict = options.strict;
+    timings.catalog_objects += catalog.objects().count();
+    lap(clock, &mut timings.index);
+    // The references need no finding: they are resolved while the rules run.
+    let (found, mut resolved) = rayon::join(
+        || check(&catalog, options),
+        || references::references(&catalog),
+    );
+    timings.rules_run += found.rules_run;
+    lap(clock, &mut timings.check);
+    let settled = settle(found.findings, &catalog, &resolved, positions);
+    for r in &mut resolved {
+        r.location = positions.locate(r.location);
+    }
+    let findings = configure(settled, &catalog, options);
+    lap(clock, &mut timings.suppress);
+    WorldChecked {
+        catalog,
+        findings,
+        references: resolved,
+        versions: found.versions,
     }
 }
 
