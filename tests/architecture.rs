@@ -25,8 +25,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("rules", &["rules"]),
     // Suppressions and configured severities applied to the rules' findings.
     ("suppress", &["suppress"]),
-    // Renderers.
-    ("report", &["report"]),
+    // Renderers; `graph` draws a world's paths from its Catalog, analysis and findings.
+    ("report", &["report", "graph"]),
     // The pipeline (`lib.rs`) and the command line.
     ("pipeline", &["lib", "main", "cli"]),
 ];
