@@ -109,6 +109,43 @@ pub enum Command {
     /// Print the Services and routes cilint renders from the values of app-template
     /// HelmReleases, each at the values it comes from, and what the chart would refuse.
     Render(Render),
+    /// Draw the request and address paths of the tree (Mermaid, DOT, SVG or JSON), broken
+    /// edges red and dashed with the rule id, unverifiable ones grey with the reason.
+    Graph(Graph),
+}
+
+/// `cilint graph [OPTIONS] [PATH]...`: the repository is read as for a lint run. The lint
+/// report's `--format` is replaced by the picture's own.
+#[derive(Args, Debug)]
+#[command(mut_arg("format", |a| a.long("report-format").hide(true)))]
+pub struct Graph {
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    /// The picture's format.
+    #[arg(long = "format", id = "graph_format", value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub graph_format: GraphFormat,
+
+    /// Draw only what this object reaches and what reaches it: KIND/NAMESPACE/NAME, or
+    /// KIND/NAME when cluster-scoped (e.g. Gateway/prod/web).
+    #[arg(long, value_name = "KIND/NAMESPACE/NAME")]
+    pub focus: Option<String>,
+
+    /// Files or directories to read.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Mermaid flowchart source (GitHub renders it in a ```mermaid block).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+    /// A self-contained SVG picture, laid out without Graphviz.
+    Svg,
+    /// Nodes and edges, for other tools.
+    Json,
 }
 
 /// `cilint render [OPTIONS] [PATH]...`: the repository is read as for a lint run.

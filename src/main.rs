@@ -13,7 +13,7 @@ use cilint::config::{self, Config, ConfigError};
 use cilint::diagnostic::Severity;
 use cilint::report::{self, Format, SrcRoot, Style};
 use cilint::rules;
-use cli::{Cli, ColorArg, Command, FailOn, FormatArg, Hook, LintArgs, Render};
+use cli::{Cli, ColorArg, Command, FailOn, FormatArg, Graph, GraphFormat, Hook, LintArgs, Render};
 
 fn main() -> ExitCode {
     return_freed_memory_sooner();
@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Some(Command::Explain { rule }) => explain(rule),
         Some(Command::Hook(h)) => hook(h),
         Some(Command::Render(r)) => render(r),
+        Some(Command::Graph(g)) => graph(g),
         None if cli.floor => floor(&cli),
         None => lint(&cli.lint, &cli.paths, cli.report_only.clone()),
     }
@@ -109,6 +110,50 @@ fn render(render: &Render) -> ExitCode {
         eprintln!("error: {}: {}", e.path, e.message);
     }
     let written = write_stdout(&report::rendered::listing(&report));
+    if written.is_err() || !report.input_errors.is_empty() {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+/// `cilint graph`: the paths of every cluster, in the picture's format, to stdout or `-o`.
+fn graph(graph: &Graph) -> ExitCode {
+    let options = match options(&graph.lint, &graph.paths, None) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let report = cilint::graph(&graph.paths, &options);
+    for e in &report.input_errors {
+        eprintln!("error: {}: {}", e.path, e.message);
+    }
+    let graphs = match &graph.focus {
+        Some(f) => match cilint::graph::focus(report.graphs, f) {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => report.graphs,
+    };
+    let text = match graph.graph_format {
+        GraphFormat::Mermaid => cilint::graph::mermaid::render(&graphs),
+        GraphFormat::Dot => cilint::graph::dot::render(&graphs),
+        GraphFormat::Svg => match cilint::graph::svg::render(&graphs) {
+            Ok(svg) => svg,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        GraphFormat::Json => cilint::graph::json::render(&graphs),
+    };
+    let written = match &graph.lint.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            eprintln!("error: cannot write {path}: {e}");
+        }),
+        None => write_stdout(&text),
+    };
     if written.is_err() || !report.input_errors.is_empty() {
         return ExitCode::from(2);
     }
