@@ -294,15 +294,24 @@ impl<'a> Builder<'a> {
                 self.edge(&from, &route, "attaches".into(), spans.clone());
             }
         }
-        // parentRefs to Gateways the tree does not hold.
+        // parentRefs to Gateways the tree does not hold, and to ListenerSets their Gateway does
+        // not take.
         for (route, spec) in attachment::routes(catalog) {
             for p in spec.parent_refs.iter() {
-                if !p.is_gateway() || attempted.contains(&(route as *const Object, p.index)) {
+                let listener_set = p.is_listener_set();
+                if !(p.is_gateway() || listener_set)
+                    || attempted.contains(&(route as *const Object, p.index))
+                {
                     continue;
                 }
                 let ns = parent_namespace(catalog, route, p);
-                let lookup = catalog.lookup(GATEWAY_GROUP, "Gateway", Some(ns), &p.name.value);
-                let gateway = self.target(&lookup, "Gateway", Some(ns), &p.name.value);
+                let (group, kind) = if listener_set {
+                    (p.group.as_str(), p.kind.as_str())
+                } else {
+                    (GATEWAY_GROUP, "Gateway")
+                };
+                let lookup = catalog.lookup(group, kind, Some(ns), &p.name.value);
+                let gateway = self.target(&lookup, kind, Some(ns), &p.name.value);
                 let route_node = self.object_of(route);
                 let spans = route.at(p.span).into_iter().collect();
                 let label = format!("parentRef {}", p.index + 1);
