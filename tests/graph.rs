@@ -298,3 +298,71 @@ fn an_svg_of_too_many_nodes_is_refused() {
     assert_eq!(e.nodes, graph::svg::MAX_NODES + 1);
     assert!(e.to_string().contains("--focus"), "{e}");
 }
+
+/// Secrets are drawn by name: not a value of a manifest, nor of a command's literal, in any
+/// format.
+#[test]
+fn no_secret_value_is_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let files = [
+        (
+            "gateway.yaml",
+            "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: web
+  namespace: prod
+spec:
+  gatewayClassName: cilium
+  listeners:
+  - name: https
+    protocol: HTTPS
+    port: 443
+    tls:
+      certificateRefs:
+      - name: web-tls
+",
+        ),
+        (
+            "secret.yaml",
+            "apiVersion: v1
+kind: Secret
+metadata:
+  name: web-tls
+  namespace: prod
+type: kubernetes.io/tls
+stringData:
+  tls.key: hunter2-private-key
+  tls.crt: hunter2-certificate
+",
+        ),
+        (
+            "scripts/setup.sh",
+            "kubectl create secret generic api-token -n prod --from-literal=token=hunter2-token\n",
+        ),
+    ];
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let path = dir.path().to_str().unwrap();
+    let g = graphs(path, "default");
+    let labels: Vec<&str> = g[0].nodes.iter().map(|n| n.label.as_str()).collect();
+    assert!(labels.contains(&"Secret prod/web-tls"), "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("kubectl create secret generic api-token")),
+        "{labels:?}"
+    );
+    for text in [
+        graph::mermaid::render(&g),
+        graph::dot::render(&g),
+        graph::json::render(&g),
+        graph::svg::render(&g).unwrap(),
+    ] {
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}
