@@ -115,15 +115,27 @@ pub enum Command {
 }
 
 /// `cilint graph [OPTIONS] [PATH]...`: the repository is read as for a lint run. The lint
-/// report's `--format` is replaced by the picture's own.
+/// report's `--format` is replaced by the picture's own; the options only a report uses are
+/// accepted and hidden.
 #[derive(Args, Debug)]
 #[command(mut_arg("format", |a| a.long("report-format").hide(true)))]
+#[command(mut_arg("color", |a| a.hide(true)))]
+#[command(mut_arg("quiet", |a| a.hide(true)))]
+#[command(mut_arg("fail_on", |a| a.hide(true)))]
+#[command(mut_arg("show_unverified", |a| a.hide(true)))]
+#[command(mut_arg("timings", |a| a.hide(true)))]
 pub struct Graph {
     #[command(flatten)]
     pub lint: LintArgs,
 
     /// The picture's format.
-    #[arg(long = "format", id = "graph_format", value_enum, default_value_t = GraphFormat::Mermaid)]
+    #[arg(
+        long = "format",
+        id = "graph_format",
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t = GraphFormat::Mermaid
+    )]
     pub graph_format: GraphFormat,
 
     /// Draw only what this object reaches and what reaches it: KIND/NAMESPACE/NAME, or
