@@ -25,8 +25,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("rules", &["rules"]),
     // Suppressions and configured severities applied to the rules' findings.
     ("suppress", &["suppress"]),
-    // Renderers.
-    ("report", &["report"]),
+    // Renderers, and the fixes of a report as file changes (`--fix`, `--diff`).
+    ("report", &["report", "fix"]),
     // The pipeline (`lib.rs`) and the command line.
     ("pipeline", &["lib", "main", "cli"]),
 ];

@@ -21,6 +21,24 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, c)| c)
 }
 
+/// The one candidate close to `name` (as [`closest`] judges), or `None` when none or several
+/// are: a fix may rename only when there is no choice to make.
+pub fn only_close<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let mut found = None;
+    for c in candidates {
+        if closest(name, [c]).is_some() {
+            if found.is_some_and(|f| f != c) {
+                return None;
+            }
+            found = Some(c);
+        }
+    }
+    found
+}
+
 /// The `--namespace` under which a reference would resolve, when it fails only because objects
 /// without `metadata.namespace` landed in the namespace cilint was run with. `targets` are the
 /// objects of the wanted name in other namespaces; `ref_namespace_written` says whether the
@@ -69,5 +87,16 @@ mod tests {
         );
         assert_eq!(closest("reviews", ["reveiws", "ratings"]), Some("reveiws"));
         assert_eq!(closest("zzz", ["reviews"]), None);
+    }
+
+    #[test]
+    fn only_close_refuses_a_choice() {
+        use super::only_close;
+        assert_eq!(
+            only_close("arp-gw", ["cd-arp-gw", "zzz"]),
+            Some("cd-arp-gw")
+        );
+        assert_eq!(only_close("arp-gw", ["cd-arp-gw", "ab-arp-gw"]), None);
+        assert_eq!(only_close("arp-gw", ["zzz"]), None);
     }
 }
