@@ -152,6 +152,23 @@ impl Fix {
         }
     }
 
+    /// Moves every location of the fix, as a finding's own location is moved (into the patch
+    /// a value was written in).
+    pub fn relocate(&mut self, locate: impl Fn(Location) -> Location) {
+        for edit in &mut self.edits {
+            match edit {
+                Edit::Replace { location, .. }
+                | Edit::Rename { location, .. }
+                | Edit::InsertAfter { location, .. } => *location = locate(*location),
+                Edit::AddInfrastructureLabels { name: location, .. }
+                | Edit::CreateBeside {
+                    beside: location, ..
+                } => *location = locate(*location),
+                Edit::Create { .. } => {}
+            }
+        }
+    }
+
     /// Whether every edit is final text (the fix stage has resolved it).
     pub fn resolved(&self) -> bool {
         self.edits

@@ -699,6 +699,9 @@ fn settle(
         for r in &mut f.related {
             r.location = positions.locate(r.location);
         }
+        if let Some(fix) = &mut f.fix {
+            fix.relocate(|l| positions.locate(l));
+        }
     }
     findings
 }
