@@ -104,7 +104,8 @@ fn every_fix_fixture_turns_before_into_after_and_then_changes_nothing() {
     assert!(cases >= 4, "only {cases} fix fixtures");
 }
 
-/// The fix loop as `--fix --unsafe-fixes` runs it, through the library.
+/// The fix loop as `--fix --unsafe-fixes` runs it, through the library; asserts no fix made a
+/// file unparseable.
 fn fix_all(dir: &Path) -> fix::Outcome {
     let paths = vec![dir.to_string_lossy().into_owned()];
     let options = Options {
@@ -112,7 +113,15 @@ fn fix_all(dir: &Path) -> fix::Outcome {
         ..Options::default()
     };
     let lint = || cilint::lint(&paths, &options);
-    let (_, outcome) = fix::run(&lint, Mode::Unsafe, &Scope::new(&paths), &|_| true);
+    let syntax_errors = |r: &Report| {
+        r.findings
+            .iter()
+            .filter(|f| f.rule == "yaml-syntax")
+            .count()
+    };
+    let before = syntax_errors(&lint());
+    let (after, outcome) = fix::run(&lint, Mode::Unsafe, &Scope::new(&paths), &|_| true);
+    assert!(syntax_errors(&after) <= before, "{}", dir.display());
     outcome
 }
 

@@ -80,7 +80,7 @@ pub fn plan(report: &Report, mode: Mode, allowed: &dyn Fn(&str) -> bool) -> Plan
     }
     for (path, mut edits) in replaced {
         let old = texts.remove(&path).expect("every edited file has its text");
-        edits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        edits.sort_by_key(|a| (a.0, a.1));
         let mut new = old.to_string();
         for (start, end, content) in edits.iter().rev() {
             new.replace_range(*start..*end, content);

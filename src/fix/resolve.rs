@@ -109,7 +109,7 @@ fn append_resource(text: &str, name: &str) -> Option<(usize, String)> {
         return None;
     };
     let resources = doc.root().get("resources")?;
-    let last = resources.as_seq().last()?;
+    let last = resources.as_seq().next_back()?;
     if resources.as_seq().any(|r| r.as_str() == Some(name)) {
         return None;
     }

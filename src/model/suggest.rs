@@ -21,9 +21,9 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, c)| c)
 }
 
-/// The one candidate close to `name` (as [`closest`] judges), or `None` when none or several
-/// are: a fix may rename only when there is no choice to make.
-pub fn only_close<'a>(
+/// The one candidate related to `name` as [`closest`] judges (a typo away, or containing it or
+/// contained in it); `None` when none or several are.
+pub fn only_related<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -37,6 +37,17 @@ pub fn only_close<'a>(
         }
     }
     found
+}
+
+/// [`only_related`], when that one is a typo away (an edit distance of at most a third of the
+/// longer name), not a name that only contains `name` or is contained in it: a "did you mean"
+/// rename is fixed only when there is no choice to make.
+pub fn only_close<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    only_related(name, candidates)
+        .filter(|c| strsim::levenshtein(name, c) <= (name.len().max(c.len()) / 3).max(2))
 }
 
 /// The `--namespace` under which a reference would resolve, when it fails only because objects
@@ -98,5 +109,15 @@ mod tests {
         );
         assert_eq!(only_close("arp-gw", ["cd-arp-gw", "ab-arp-gw"]), None);
         assert_eq!(only_close("arp-gw", ["zzz"]), None);
+        // Containing the name is a hint for the help, not a typo to fix.
+        assert_eq!(
+            only_close("nonexistent", ["policy-nonexistent-ref-test"]),
+            None
+        );
+        assert_eq!(only_close("tls-terminate", ["tls"]), None);
+        assert_eq!(
+            super::only_related("legacy", ["cilium-gateway-legacy"]),
+            Some("cilium-gateway-legacy")
+        );
     }
 }

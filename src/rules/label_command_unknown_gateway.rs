@@ -118,7 +118,8 @@ fn unknown_gateway(
             .find(|gw| gw.name == name)
             .expect("the suggestion is one of the Gateways");
         let service = generated_service_name(name);
-        let only = suggest::only_close(
+        // The Cilium Gateways of one namespace are few: one related name is the one meant.
+        let only = suggest::only_related(
             gateway,
             gateways.iter().map(|&gw| catalog.object(gw).name.as_str()),
         );
