@@ -128,7 +128,10 @@ fn append_resource(text: &str, name: &str) -> Option<(usize, String)> {
     if !(rest.is_empty() || rest.starts_with('#')) {
         return None;
     }
-    Some((line_end, format!("{prefix}{name}\n")))
+    Some((
+        line_end,
+        with_line_endings_of(text, format!("{prefix}{name}\n")),
+    ))
 }
 
 fn resolve_edit(edit: &Edit, files: &[SourceFile]) -> Option<Edit> {
@@ -250,6 +253,15 @@ fn infrastructure_labels(
     if doc.get("kind").and_then(Node::as_str) != Some("Gateway") {
         return None;
     }
+    // Only labels the document itself writes: labels an overlay adds (a kustomize `labels:`, a
+    // patch) are not the base's to copy, as every other overlay would get them too.
+    let written = doc.at(&["metadata", "labels"])?;
+    if !labels
+        .iter()
+        .all(|(k, v)| written.get(k).and_then(Node::as_str) == Some(v.as_str()))
+    {
+        return None;
+    }
     let (spec_key, spec) = doc.get_entry("spec")?;
     let infra = spec.get_entry("infrastructure");
     let existing = infra.and_then(|(_, i)| i.get_entry("labels"));
@@ -303,7 +315,16 @@ fn infrastructure_labels(
             yaml_scalar(v)
         ));
     }
-    Some((line_start, out))
+    Some((line_start, with_line_endings_of(text, out)))
+}
+
+/// `lines` with the file's line endings: CRLF when the file has them.
+fn with_line_endings_of(text: &str, lines: String) -> String {
+    if text.contains("\r\n") {
+        lines.replace('\n', "\r\n")
+    } else {
+        lines
+    }
 }
 
 /// A label key as a plain YAML key; label keys never need quotes, anything else is refused.
@@ -360,10 +381,22 @@ mod tests {
         );
         let four = format!("{GW}spec:\n    gatewayClassName: cilium\n");
         assert_eq!(
-            add(&four, &[("arp", "on")]).unwrap(),
+            add(&four, &[("arp", "enable")]).unwrap(),
             format!(
-                "{GW}spec:\n    infrastructure:\n        labels:\n            arp: \"on\"\n    gatewayClassName: cilium\n"
+                "{GW}spec:\n    infrastructure:\n        labels:\n            arp: enable\n    gatewayClassName: cilium\n"
             )
+        );
+    }
+
+    #[test]
+    fn copies_only_labels_the_document_writes_and_keeps_crlf() {
+        let text = format!("{GW}spec:\n  gatewayClassName: cilium\n");
+        assert_eq!(add(&text, &[("zone", "dmz")]), None);
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(
+            add(&crlf, &[("arp", "enable")]).unwrap(),
+            format!("{GW}spec:\n  infrastructure:\n    labels:\n      arp: enable\n  gatewayClassName: cilium\n")
+                .replace('\n', "\r\n")
         );
     }
 
