@@ -195,9 +195,11 @@ pub fn diff(plan: &Plan) -> String {
     let mut out = String::new();
     for c in &plan.changes {
         let old = c.old.as_deref().unwrap_or("");
+        // `a/dir/file`, as git writes it; an absolute path keeps one slash.
+        let path = c.path.trim_start_matches('/');
         let (from, to) = match c.old {
-            Some(_) => (format!("a/{}", c.path), format!("b/{}", c.path)),
-            None => ("/dev/null".to_string(), format!("b/{}", c.path)),
+            Some(_) => (format!("a/{path}"), format!("b/{path}")),
+            None => ("/dev/null".to_string(), format!("b/{path}")),
         };
         let text = similar::TextDiff::from_lines(old, &c.new)
             .unified_diff()

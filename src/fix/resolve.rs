@@ -241,6 +241,38 @@ fn infrastructure_labels(
     name_at: usize,
     labels: &[(String, String)],
 ) -> Option<(usize, String)> {
+    // Only the Gateway's document is parsed again: a file may hold thousands of objects.
+    let (start, end) = document_around(text, name_at)?;
+    let (at, content) = labels_in_document(&text[start..end], name_at - start, labels)?;
+    Some((start + at, content))
+}
+
+/// The byte range of the YAML document holding `at`: between the `---` lines around it.
+fn document_around(text: &str, at: usize) -> Option<(usize, usize)> {
+    let is_marker = |line: &str| {
+        line.strip_prefix("---")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']))
+    };
+    let mut start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let next = offset + line.len();
+        if is_marker(line.trim_end_matches('\n')) {
+            if offset > at {
+                return Some((start, offset));
+            }
+            start = next;
+        }
+        offset = next;
+    }
+    (start <= at).then_some((start, text.len()))
+}
+
+fn labels_in_document(
+    text: &str,
+    name_at: usize,
+    labels: &[(String, String)],
+) -> Option<(usize, String)> {
     if labels.is_empty() || labels.iter().any(|(k, _)| k.starts_with(RESERVED_PREFIX)) {
         return None;
     }
@@ -397,6 +429,25 @@ mod tests {
             add(&crlf, &[("arp", "enable")]).unwrap(),
             format!("{GW}spec:\n  infrastructure:\n    labels:\n      arp: enable\n  gatewayClassName: cilium\n")
                 .replace('\n', "\r\n")
+        );
+    }
+
+    #[test]
+    fn finds_the_gateway_among_other_documents() {
+        let other = "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec: {}\n";
+        let gw = format!("{GW}spec:\n  gatewayClassName: cilium\n");
+        let text = format!("{other}---\n{gw}--- # next\n{other}");
+        let at = text.find("name: gw").unwrap();
+        let (insert, content) =
+            infrastructure_labels(&text, at, &[("arp".into(), "enable".into())]).unwrap();
+        assert_eq!(&text[insert..insert + 18], "  gatewayClassName");
+        assert_eq!(
+            content,
+            "  infrastructure:\n    labels:\n      arp: enable\n"
+        );
+        assert_eq!(
+            document_around(&text, at),
+            Some((other.len() + 4, other.len() + 4 + gw.len()))
         );
     }
 
