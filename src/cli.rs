@@ -89,6 +89,19 @@ pub struct LintArgs {
     #[arg(long, value_name = "VERSION", value_parser = cilint::config::parse_version)]
     pub cilium_version: Option<cilint::model::versions::Version>,
 
+    /// Apply the safe fixes to the files in place, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix or --diff, also apply the unsafe fixes ("did you mean" renames, new files).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the fixes as a unified diff and change nothing; exit 1 when there is something to
+    /// fix.
+    #[arg(long)]
+    pub diff: bool,
+
     /// Print each stage's wall time and counts to standard error [also: CILINT_TIMINGS=1].
     #[arg(long)]
     pub timings: bool,
@@ -124,6 +137,9 @@ pub enum Command {
 #[command(mut_arg("fail_on", |a| a.hide(true)))]
 #[command(mut_arg("show_unverified", |a| a.hide(true)))]
 #[command(mut_arg("timings", |a| a.hide(true)))]
+#[command(mut_arg("fix", |a| a.hide(true)))]
+#[command(mut_arg("unsafe_fixes", |a| a.hide(true)))]
+#[command(mut_arg("diff", |a| a.hide(true)))]
 pub struct Graph {
     #[command(flatten)]
     pub lint: LintArgs,

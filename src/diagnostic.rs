@@ -73,6 +73,108 @@ pub struct Finding {
     /// False when the finding is in a manifest no entry point deploys (no kustomization, Flux
     /// Kustomization or Argo CD Application includes the file) in a repository that has them.
     pub deployed: bool,
+    /// How to fix it, when the fix is mechanical (`--fix`, `--diff`).
+    pub fix: Option<Fix>,
+}
+
+/// Whether `--fix` applies a fix by itself (`Safe`: meaning-preserving) or only with
+/// `--unsafe-fixes` (`Unsafe`: a "did you mean" that may change what the manifest means).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// A finding's fix: text edits of the files linted, or files to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+/// One change of a fix. Rules see spans, not texts: they write what to change (`Rename`,
+/// `AddInfrastructureLabels`), and the fix stage, which has the texts, turns that into `Replace`
+/// edits or drops the fix when the text is not what the rule saw (a `${VAR}`, a patched value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// The bytes of `location` become `content`.
+    Replace { location: Location, content: String },
+    /// A new file at `path` (as reached from the input paths) that must not exist yet.
+    Create { path: String, content: String },
+    /// The scalar or word at `location`, which reads `old` (quoted or not), becomes `new`.
+    Rename {
+        location: Location,
+        old: String,
+        new: String,
+    },
+    /// Adds `labels` under `spec.infrastructure.labels` of the YAML document whose
+    /// `metadata.name` value is at `name`.
+    AddInfrastructureLabels {
+        name: Location,
+        labels: Vec<(String, String)>,
+    },
+    /// Inserts `text` right after `location` (a flag after a command's word).
+    InsertAfter { location: Location, text: String },
+    /// A new file `name` in the directory of the file of `beside` (a ReferenceGrant beside the
+    /// manifest of the object it admits references to).
+    CreateBeside {
+        beside: Location,
+        name: String,
+        content: String,
+    },
+}
+
+impl Fix {
+    pub fn safe(message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            applicability: Applicability::Safe,
+            message: message.into(),
+            edits,
+        }
+    }
+
+    pub fn unsafe_(message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            applicability: Applicability::Unsafe,
+            message: message.into(),
+            edits,
+        }
+    }
+
+    /// Moves every location of the fix, as a finding's own location is moved (into the patch
+    /// a value was written in).
+    pub fn relocate(&mut self, locate: impl Fn(Location) -> Location) {
+        for edit in &mut self.edits {
+            match edit {
+                Edit::Replace { location, .. }
+                | Edit::Rename { location, .. }
+                | Edit::InsertAfter { location, .. } => *location = locate(*location),
+                Edit::AddInfrastructureLabels { name: location, .. }
+                | Edit::CreateBeside {
+                    beside: location, ..
+                } => *location = locate(*location),
+                Edit::Create { .. } => {}
+            }
+        }
+    }
+
+    /// Whether every edit is final text (the fix stage has resolved it).
+    pub fn resolved(&self) -> bool {
+        self.edits
+            .iter()
+            .all(|e| matches!(e, Edit::Replace { .. } | Edit::Create { .. }))
+    }
 }
 
 /// What a finding in a file nothing deploys says, in every format.
@@ -94,7 +196,23 @@ impl Finding {
             field: None,
             cluster: None,
             deployed: true,
+            fix: None,
         }
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// An unsafe fix renaming the value at the finding's location from `old` to `new`.
+    pub fn rename(self, old: &str, new: &str, message: impl Into<String>) -> Self {
+        let edit = Edit::Rename {
+            location: self.location,
+            old: old.to_string(),
+            new: new.to_string(),
+        };
+        self.fix(Fix::unsafe_(message, vec![edit]))
     }
 
     pub fn object(mut self, o: &Object) -> Self {

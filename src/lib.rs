@@ -30,6 +30,7 @@ pub mod catalog;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod floor;
 pub mod graph;
 pub mod layout;
@@ -80,6 +81,9 @@ pub struct Options {
     pub show_rendered: bool,
     /// Files larger than this many bytes are refused, not read.
     pub max_file_size: u64,
+    /// Fixes will be written (`--fix`): every file keeps the text it was loaded from, so fixes
+    /// are computed from, and checked against, the very bytes linted (never a second read).
+    pub fixing: bool,
 }
 
 /// The default file size limit: far above any manifest, below what would exhaust memory.
@@ -96,6 +100,7 @@ impl Default for Options {
             show_unverified: false,
             show_rendered: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            fixing: false,
         }
     }
 }
@@ -119,6 +124,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     let mut summary = summarize(&files, &counts, &layout.data, &tally, &findings);
     summary.versions = checked.versions;
     record(&mut timings, &summary, worlds);
+    let mut findings = findings;
     restore_texts(
         &mut files,
         &candidates,
@@ -126,6 +132,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         &tally.unverified,
         options,
     );
+    fix::resolve(&mut findings, &mut files);
     let mut rendered = checked.rendered;
     rendered.sort_by_cached_key(|r| {
         (
@@ -298,11 +305,12 @@ fn load_files(
             });
             // Flux may parse a file again with its variables, and standard input cannot be read
             // twice: those keep their text.
-            let source = if c.path == discover::STDIN || source.text.contains("${") {
-                source
-            } else {
-                without_text(source)
-            };
+            let source =
+                if options.fixing || c.path == discover::STDIN || source.text.contains("${") {
+                    source
+                } else {
+                    without_text(source)
+                };
             (source, (contents, (valid, None)))
         })
         .unzip();
@@ -802,6 +810,9 @@ fn settle(
         f.location = positions.locate(f.location);
         for r in &mut f.related {
             r.location = positions.locate(r.location);
+        }
+        if let Some(fix) = &mut f.fix {
+            fix.relocate(|l| positions.locate(l));
         }
     }
     findings

@@ -99,7 +99,22 @@ fn explain(rule: &str) -> ExitCode {
 }
 
 /// `cilint render`: what cilint renders from Helm values, one release after another.
+/// `--fix` and `--diff` change files after a lint run; a command that only reads must refuse
+/// them rather than ignore them.
+fn no_fixing(lint: &LintArgs, command: &str) -> Result<(), ExitCode> {
+    if lint.fix || lint.diff || lint.unsafe_fixes {
+        eprintln!(
+            "error: --fix, --diff and --unsafe-fixes belong to a lint run, not to `cilint {command}`"
+        );
+        return Err(ExitCode::from(2));
+    }
+    Ok(())
+}
+
 fn render(render: &Render) -> ExitCode {
+    if let Err(code) = no_fixing(&render.lint, "render") {
+        return code;
+    }
     let mut options = match options(&render.lint, &render.paths, None) {
         Ok(o) => o,
         Err(code) => return code,
@@ -118,6 +133,9 @@ fn render(render: &Render) -> ExitCode {
 
 /// `cilint graph`: the paths of every cluster, in the picture's format, to stdout or `-o`.
 fn graph(graph: &Graph) -> ExitCode {
+    if let Err(code) = no_fixing(&graph.lint, "graph") {
+        return code;
+    }
     let options = match options(&graph.lint, &graph.paths, None) {
         Ok(o) => o,
         Err(code) => return code,
@@ -166,7 +184,14 @@ fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> E
         Ok(o) => o,
         Err(code) => return code,
     };
-    let mut report = cilint::lint(paths, &options);
+    let mut report = if cli.fix || cli.diff {
+        match fix(cli, paths, &options) {
+            Ok(report) => report,
+            Err(code) => return code,
+        }
+    } else {
+        cilint::lint(paths, &options)
+    };
     for e in &report.input_errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
@@ -228,6 +253,62 @@ fn lint(cli: &LintArgs, paths: &[String], report_only: Option<Vec<String>>) -> E
     }
 }
 
+/// `--diff`: prints the fixes and returns the exit code. `--fix`: writes them, says what it did
+/// on standard error and returns the report of what remains.
+fn fix(
+    cli: &LintArgs,
+    paths: &[String],
+    options: &cilint::Options,
+) -> Result<cilint::Report, ExitCode> {
+    use cilint::fix::{self, Mode, Scope};
+    let mode = if cli.unsafe_fixes {
+        Mode::Unsafe
+    } else {
+        Mode::Safe
+    };
+    // The hook fixes only the files it reports.
+    let only: Option<Vec<PathBuf>> = options.report_only.as_ref().map(|files| {
+        files
+            .iter()
+            .filter_map(|f| std::fs::canonicalize(f).ok())
+            .collect()
+    });
+    let allowed = |path: &str| {
+        only.as_ref()
+            .is_none_or(|only| std::fs::canonicalize(path).is_ok_and(|p| only.contains(&p)))
+    };
+    let lint = || cilint::lint(paths, options);
+    if cli.diff {
+        let report = lint();
+        for e in &report.input_errors {
+            eprintln!("error: {}: {}", e.path, e.message);
+        }
+        let plan = fix::plan(&report, mode, &allowed);
+        if write_stdout(&fix::diff(&plan)).is_err() {
+            return Err(ExitCode::from(2));
+        }
+        let n = plan.fixes;
+        eprintln!(
+            "Would fix {n} finding{}{}",
+            if n == 1 { "" } else { "s" },
+            match plan.unsafe_left {
+                0 => String::new(),
+                k => format!(" ({k} more with --unsafe-fixes)"),
+            }
+        );
+        return Err(if !report.input_errors.is_empty() {
+            ExitCode::from(2)
+        } else if plan.changes.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let (report, outcome) = fix::run(&lint, mode, &Scope::new(paths), &allowed);
+    eprint!("{}", fix::summary(&outcome, &report, mode));
+    Ok(report)
+}
+
 /// The options of a run from the command line and the configuration; the exit code when the
 /// configuration cannot be read.
 fn options(
@@ -272,6 +353,7 @@ fn options(
         show_unverified: cli.show_unverified,
         show_rendered: false,
         max_file_size,
+        fixing: cli.fix || cli.diff,
     };
     if paths.iter().any(|p| p == cilint::discover::STDIN) {
         let mut text = String::new();

@@ -25,8 +25,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("rules", &["rules"]),
     // Suppressions and configured severities applied to the rules' findings.
     ("suppress", &["suppress"]),
-    // Renderers; `graph` draws a world's paths from its Catalog, analysis and findings.
-    ("report", &["report", "graph"]),
+    // Renderers; `graph` draws a world's paths from its Catalog, analysis and findings; `fix`
+    // turns the fixes of a report into file changes (`--fix`, `--diff`).
+    ("report", &["report", "graph", "fix"]),
     // The pipeline (`lib.rs`) and the command line.
     ("pipeline", &["lib", "main", "cli"]),
 ];

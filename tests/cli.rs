@@ -198,6 +198,7 @@ fn json_has_exactly_the_documented_shape() {
             "cluster",
             "condition",
             "deployed",
+            "fix",
             "help",
             "location",
             "message",

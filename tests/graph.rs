@@ -181,6 +181,12 @@ fn the_binary_prints_each_format_and_writes_to_a_file() {
     // The lint report's formats are not the picture's.
     let out = cilint(&["graph", "--format", "sarif", SEED]);
     assert_eq!(out.status.code(), Some(2));
+    // Drawing changes no file: the fixing options are refused, not ignored.
+    for fixing in ["--fix", "--diff", "--unsafe-fixes"] {
+        let out = cilint(&["graph", fixing, SEED]);
+        assert_eq!(out.status.code(), Some(2), "{fixing}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("belong to a lint run"));
+    }
 }
 
 /// Graphviz parses and lays out the DOT. Skipped where `dot` is missing, except in CI (`CI` set),

@@ -7,8 +7,12 @@ use super::listener_tls::ListenerTls;
 use super::route::RouteKind;
 use super::selector::LabelSelector;
 use super::{GATEWAY_GROUP, Label, Spanned, Text, annotations_from, labels_from, text_at};
+
 use crate::source::Span;
 use crate::source::yaml::Node;
+
+/// Gateway API allows at most this many `spec.infrastructure.labels` (`MaxProperties=8`).
+pub const MAX_INFRASTRUCTURE_LABELS: usize = 8;
 
 #[derive(Clone, Debug, Default)]
 pub struct Gateway {

@@ -21,6 +21,35 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, c)| c)
 }
 
+/// The one candidate related to `name` as [`closest`] judges (a typo away, or containing it or
+/// contained in it); `None` when none or several are.
+pub fn only_related<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let mut found = None;
+    for c in candidates {
+        if closest(name, [c]).is_some() {
+            if found.is_some_and(|f| f != c) {
+                return None;
+            }
+            found = Some(c);
+        }
+    }
+    found
+}
+
+/// [`only_related`], when that one is a typo away (an edit distance of at most a third of the
+/// longer name), not a name that only contains `name` or is contained in it: a "did you mean"
+/// rename is fixed only when there is no choice to make.
+pub fn only_close<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    only_related(name, candidates)
+        .filter(|c| strsim::levenshtein(name, c) <= (name.len().max(c.len()) / 3).max(2))
+}
+
 /// The `--namespace` under which a reference would resolve, when it fails only because objects
 /// without `metadata.namespace` landed in the namespace cilint was run with. `targets` are the
 /// objects of the wanted name in other namespaces; `ref_namespace_written` says whether the
@@ -69,5 +98,26 @@ mod tests {
         );
         assert_eq!(closest("reviews", ["reveiws", "ratings"]), Some("reveiws"));
         assert_eq!(closest("zzz", ["reviews"]), None);
+    }
+
+    #[test]
+    fn only_close_refuses_a_choice() {
+        use super::only_close;
+        assert_eq!(
+            only_close("arp-gw", ["cd-arp-gw", "zzz"]),
+            Some("cd-arp-gw")
+        );
+        assert_eq!(only_close("arp-gw", ["cd-arp-gw", "ab-arp-gw"]), None);
+        assert_eq!(only_close("arp-gw", ["zzz"]), None);
+        // Containing the name is a hint for the help, not a typo to fix.
+        assert_eq!(
+            only_close("nonexistent", ["policy-nonexistent-ref-test"]),
+            None
+        );
+        assert_eq!(only_close("tls-terminate", ["tls"]), None);
+        assert_eq!(
+            super::only_related("legacy", ["cilium-gateway-legacy"]),
+            Some("cilium-gateway-legacy")
+        );
     }
 }

@@ -14,13 +14,13 @@ use rayon::prelude::*;
 
 use super::Style;
 use super::redact::redact;
-use crate::diagnostic::{Finding, NOT_DEPLOYED, Severity};
+use crate::diagnostic::{Applicability, Finding, NOT_DEPLOYED, Severity};
 use crate::report::Report;
 use crate::source::{FileId, Location};
 
 struct Rendered {
     message: String,
-    code: &'static str,
+    code: String,
     severity: miette::Severity,
     help: Option<String>,
     source: Snippets,
@@ -49,7 +49,7 @@ impl std::error::Error for Rendered {}
 
 impl Diagnostic for Rendered {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        Some(Box::new(&self.code))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
@@ -231,10 +231,21 @@ fn rendered(report: &Report, sources: &Sources, f: &Finding) -> Rendered {
     if !f.deployed {
         lines.push(NOT_DEPLOYED.to_string());
     }
+    let mut code = f.rule.to_string();
+    if let Some(fix) = &f.fix {
+        let how = match fix.applicability {
+            Applicability::Safe => {
+                code.push_str(" [*]");
+                "cilint --fix"
+            }
+            Applicability::Unsafe => "cilint --fix --unsafe-fixes",
+        };
+        lines.push(format!("fix: {} (`{how}`)", fix.message));
+    }
     let help = (!lines.is_empty()).then(|| lines.join("\n"));
     Rendered {
         message: super::message(f),
-        code: f.rule,
+        code,
         severity: match f.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -334,7 +345,27 @@ pub fn summary_line(report: &Report) -> String {
         ));
     }
     line.push('\n');
+    line.push_str(&fixable_line(report));
     line
+}
+
+/// `[*] 2 fixable with `cilint --fix` (1 more with --unsafe-fixes)`, as ruff says it; nothing
+/// when no finding has a fix.
+fn fixable_line(report: &Report) -> String {
+    let count = |a| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == a))
+            .count()
+    };
+    let (safe, unsafe_) = (count(Applicability::Safe), count(Applicability::Unsafe));
+    match (safe, unsafe_) {
+        (0, 0) => String::new(),
+        (0, u) => format!("{u} fixable with `cilint --fix --unsafe-fixes`\n"),
+        (s, 0) => format!("[*] {s} fixable with `cilint --fix`\n"),
+        (s, u) => format!("[*] {s} fixable with `cilint --fix` ({u} more with --unsafe-fixes)\n"),
+    }
 }
 
 /// `, Gateway API v1.6.1 (default)`, with the Cilium release when one is known; said once when

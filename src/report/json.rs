@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::diagnostic::{Finding, ObjectRef};
+use crate::diagnostic::{Edit, Finding, ObjectRef};
 use crate::report::Report;
 use crate::source::Location;
 
@@ -69,6 +69,23 @@ struct JsonFinding<'a> {
     cluster: Option<&'a str>,
     /// False in a manifest no entry point deploys.
     deployed: bool,
+    /// What `--fix` would change; null when the finding has no fix.
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    applicability: &'static str,
+    message: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+/// A replacement of `location` by `content`; a new file has no location.
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    file: &'a str,
+    location: Option<JsonLocation<'a>>,
+    content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -124,6 +141,30 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
             .collect(),
         cluster: f.cluster.as_deref(),
         deployed: f.deployed,
+        fix: f.fix.as_ref().map(|fix| JsonFix {
+            applicability: fix.applicability.as_str(),
+            message: &fix.message,
+            edits: fix
+                .edits
+                .iter()
+                .filter_map(|e| match e {
+                    Edit::Replace {
+                        location: l,
+                        content,
+                    } => Some(JsonEdit {
+                        file: &report.file(l.file).path,
+                        location: Some(location(report, l)),
+                        content,
+                    }),
+                    Edit::Create { path, content } => Some(JsonEdit {
+                        file: path,
+                        location: None,
+                        content,
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        }),
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::SrcRoot;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Edit, Finding, Fix};
 use crate::report::Report;
 use crate::rules::{self, Category, RULES, RuleMeta};
 use crate::source::Location;
@@ -177,7 +177,62 @@ fn result(report: &Report, root: &SrcRoot, f: &Finding, fingerprint: String) -> 
     });
     result["locations"][0]["physicalLocation"] = physical(report, root, &f.location);
     result["relatedLocations"] = Value::Array(related);
+    if let Some(fix) = &f.fix {
+        result["fixes"] = json!([fix_object(report, root, fix)]);
+    }
     result
+}
+
+/// A SARIF `fix` (§3.55): one `artifactChange` per file, its replacements in file order; a new
+/// file is a replacement of nothing at its start.
+fn fix_object(report: &Report, root: &SrcRoot, fix: &Fix) -> Value {
+    let mut changes: Vec<(String, Vec<Value>)> = Vec::new();
+    for edit in &fix.edits {
+        let (path, replacement) = match edit {
+            Edit::Replace { location, content } => {
+                let (start, end) = (location.span.start, location.span.end);
+                (
+                    report.file(location.file).path.clone(),
+                    json!({
+                        "deletedRegion": {
+                            "startLine": start.line,
+                            "startColumn": start.col,
+                            "endLine": end.line,
+                            "endColumn": end.col,
+                        },
+                        "insertedContent": {"text": content},
+                    }),
+                )
+            }
+            Edit::Create { path, content } => (
+                path.clone(),
+                json!({
+                    "deletedRegion": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+                    "insertedContent": {"text": content},
+                }),
+            ),
+            _ => continue,
+        };
+        match changes.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, r)) => r.push(replacement),
+            None => changes.push((path, vec![replacement])),
+        }
+    }
+    let artifact_changes: Vec<Value> = changes
+        .into_iter()
+        .map(|(path, replacements)| {
+            let (uri, relative) = root.uri(&path);
+            let mut artifact = json!({"uri": uri});
+            if relative {
+                artifact["uriBaseId"] = json!(SRCROOT);
+            }
+            json!({"artifactLocation": artifact, "replacements": replacements})
+        })
+        .collect();
+    json!({
+        "description": {"text": format!("{} ({} fix)", fix.message, fix.applicability.as_str())},
+        "artifactChanges": artifact_changes,
+    })
 }
 
 fn physical(report: &Report, root: &SrcRoot, l: &Location) -> Value {

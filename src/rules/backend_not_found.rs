@@ -5,7 +5,7 @@ use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::Object;
 use crate::model::route::BackendRef;
-use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
+use crate::model::suggest::{closest, namespace_flag, namespace_flag_help, only_close};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -79,6 +79,13 @@ fn finding(
                 Maker::Operator(m) => format!("Service `{near}` is {m}"),
                 Maker::Cilium => format!("Cilium generates Service `{near}` for this Gateway"),
                 Maker::Manifest => format!("Service `{near}` is defined here"),
+            };
+            let base = if only_close(name, catalog.names_in("", "Service", Some(namespace)))
+                == Some(near)
+            {
+                base.rename(name, near, format!("name Service `{near}`"))
+            } else {
+                base
             };
             base.help(did_you_mean_help(near)).related(location, note)
         }

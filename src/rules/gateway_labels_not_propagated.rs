@@ -5,7 +5,8 @@
 use super::{Category, Facts, Rule, RuleMeta, label_gaps};
 use crate::analysis::lb::{self, LbSelector, SelectorKind, UnpropagatedLabels};
 use crate::catalog::{Catalog, GATEWAY_NAME_LABEL, SERVICE_NAME_KEY};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Edit, Finding, Fix, Severity};
+use crate::model::gateway::MAX_INFRASTRUCTURE_LABELS;
 use crate::model::{Label, Object, ObjectId, Spec};
 use crate::source::Location;
 
@@ -72,6 +73,7 @@ fn not_propagated(
     .field(format!("metadata.labels.{}", first.key))
     .label(format!("needed by {}", names.join(", ")))
     .help(help(gw, &svc.name, &gap.labels));
+    finding = with_fix(finding, gw, &gap.labels);
     if let Some(reason) = ipam_reason(catalog, selectors, &involved, svc) {
         finding = finding.condition(format!("cilium.io/IPAMRequestSatisfied=False/{reason}"));
     }
@@ -83,6 +85,35 @@ fn not_propagated(
         );
     }
     finding
+}
+
+/// The safe fix: the labels written under `spec.infrastructure.labels`, unless the Gateway
+/// would then have more than Gateway API allows (the help says so instead).
+fn with_fix(finding: Finding, gw: &Object, labels: &[&Label]) -> Finding {
+    let existing = match &gw.spec {
+        Spec::Gateway(g) => g.infrastructure_labels.len(),
+        _ => 0,
+    };
+    if existing + labels.len() > MAX_INFRASTRUCTURE_LABELS {
+        return finding.help_note(Some(format!(
+            ". cilint does not fix this: the Gateway would have more than \
+             {MAX_INFRASTRUCTURE_LABELS} spec.infrastructure.labels, the most Gateway API allows"
+        )));
+    }
+    let Some(name) = gw.name_location() else {
+        return finding;
+    };
+    let s = if labels.len() == 1 { "" } else { "s" };
+    finding.fix(Fix::safe(
+        format!("add the label{s} under spec.infrastructure.labels"),
+        vec![Edit::AddInfrastructureLabels {
+            name,
+            labels: labels
+                .iter()
+                .map(|l| (l.key.to_string(), l.value.to_string()))
+                .collect(),
+        }],
+    ))
 }
 
 /// Why LB-IPAM gives the Service no address, when a pool needs the missing labels: an address

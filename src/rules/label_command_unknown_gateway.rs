@@ -4,7 +4,7 @@
 use super::{Category, Facts, Rule, RuleMeta, explained};
 use crate::analysis::lb;
 use crate::catalog::{Catalog, Lookup, generated_service_name};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::model::{GATEWAY_GROUP, ObjectId, suggest};
 use crate::source::Location;
 use crate::source::commands::{Action, Command, ResourceArg};
@@ -102,6 +102,9 @@ fn unknown_gateway(
     // The exact Gateway in another namespace is a stronger hint than a similar name here.
     if let Some(other) = elsewhere.first() {
         let ns = other.namespace.as_deref().unwrap_or_default();
+        if let [_] = elsewhere.as_slice() {
+            finding = finding.fix(namespace_fix(cmd, target, ns));
+        }
         finding = finding
             .help(format!(
                 "Gateway `{gateway}` is in namespace {ns}: run the command with `-n {ns}`. \
@@ -115,6 +118,21 @@ fn unknown_gateway(
             .find(|gw| gw.name == name)
             .expect("the suggestion is one of the Gateways");
         let service = generated_service_name(name);
+        // The Cilium Gateways of one namespace are few: one related name is the one meant.
+        let only = suggest::only_related(
+            gateway,
+            gateways.iter().map(|&gw| catalog.object(gw).name.as_str()),
+        );
+        if only == Some(name) {
+            finding = finding.fix(Fix::safe(
+                format!("target `{service}`"),
+                vec![Edit::Rename {
+                    location,
+                    old: target.name.text.clone(),
+                    new: service.clone(),
+                }],
+            ));
+        }
         finding = finding
             .help(format!(
                 "did you mean `{service}`, the Service Cilium generates for Gateway {}? \
@@ -132,4 +150,27 @@ fn unknown_gateway(
         ));
     }
     finding
+}
+
+/// The safe fix when the Gateway exists in exactly one other namespace: the command's
+/// `-n`/`--namespace` value becomes that namespace, or `-n <ns>` follows the Service's name.
+fn namespace_fix(cmd: &Command, target: &ResourceArg, ns: &str) -> Fix {
+    let edit = match &cmd.namespace {
+        Some(word) => Edit::Rename {
+            location: Location {
+                file: cmd.location.file,
+                span: word.span,
+            },
+            old: word.text.clone(),
+            new: ns.to_string(),
+        },
+        None => Edit::InsertAfter {
+            location: Location {
+                file: cmd.location.file,
+                span: target.name.span,
+            },
+            text: format!(" -n {ns}"),
+        },
+    };
+    Fix::safe(format!("run the command in namespace {ns}"), vec![edit])
 }

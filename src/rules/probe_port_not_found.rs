@@ -6,7 +6,7 @@ use super::{Category, Facts, Rule, RuleMeta};
 use crate::catalog::placeholder;
 use crate::diagnostic::{Finding, Severity};
 use crate::model::Object;
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, only_close};
 use crate::model::workload::{NamedProbePort, Workload};
 
 pub static META: RuleMeta = RuleMeta {
@@ -74,7 +74,7 @@ fn finding(o: &Object, w: &Workload, p: &NamedProbePort, at: crate::source::Loca
             names.join(", ")
         ),
     };
-    Finding::new(
+    let f = Finding::new(
         &META,
         at,
         format!(
@@ -92,7 +92,13 @@ fn finding(o: &Object, w: &Workload, p: &NamedProbePort, at: crate::source::Loca
         p.container, p.probe, p.action
     ))
     .label(format!("no port `{name}` in container `{}`", p.container))
-    .help(help)
+    .help(help);
+    match closest(name, names.iter().copied()) {
+        Some(near) if only_close(name, names.iter().copied()) == Some(near) => {
+            f.rename(name, near, format!("name port `{near}`"))
+        }
+        _ => f,
+    }
 }
 
 #[cfg(test)]

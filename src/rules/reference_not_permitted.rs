@@ -5,9 +5,9 @@ use super::cross_namespace::{CrossRef, Use, cross_namespace_refs};
 use super::{Category, Facts, Rule, RuleMeta};
 use crate::analysis::listener_set::{Standing, standing};
 use crate::catalog::{Catalog, Lookup, placeholder};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::model::reference_grant::{ReferenceGrant, grant_version_served};
-use crate::model::{GATEWAY_GROUP, Object, Spec};
+use crate::model::{GATEWAY_GROUP, Object, Origin, Spec};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -249,9 +249,71 @@ fn finding(
     for (grant, why) in near {
         f = f.related(grant.name_location(), why.clone());
     }
+    if near.is_empty() {
+        f = with_grant_fix(f, catalog, r);
+    }
     f.help_note(catalog.strict.then(|| {
         "; reported in strict mode, though a grant may be created outside the tree".to_string()
     }))
+}
+
+/// The unsafe fix: a new file holding the grant, beside the manifest of the object referred to
+/// (a grant makes a namespace trust another: the user decides).
+fn with_grant_fix(f: Finding, catalog: &Catalog, r: &CrossRef<'_>) -> Finding {
+    let to_ns = r.namespace.as_str();
+    let Lookup::Found(id) = catalog.lookup(r.group, r.kind, Some(to_ns), r.name.as_str()) else {
+        return f;
+    };
+    let target = catalog.object(id);
+    let (Origin::Manifest, Some(beside)) = (&target.origin, target.name_location()) else {
+        return f;
+    };
+    let from_kind = r.from.kind.to_ascii_lowercase();
+    let kind = r.kind.to_ascii_lowercase();
+    let name = format!(
+        "allow-{from_kind}s-from-{}-to-{kind}-{}",
+        r.from_ns,
+        r.name.as_str()
+    );
+    if name.len() > 253 {
+        return f;
+    }
+    let content = format!(
+        "apiVersion: {GRANT_API_VERSION}\n\
+         kind: ReferenceGrant\n\
+         metadata:\n  \
+           name: {name}\n  \
+           namespace: {to_ns}\n\
+         spec:\n  \
+           from:\n  \
+           - group: {}\n    \
+             kind: {}\n    \
+             namespace: {}\n  \
+           to:\n  \
+           - group: \"\"\n    \
+             kind: {}\n    \
+             name: {}\n",
+        match r.from.group() {
+            "" => "\"\"",
+            g => g,
+        },
+        r.from.kind,
+        r.from_ns,
+        r.kind,
+        r.name.as_str()
+    );
+    f.fix(Fix::unsafe_(
+        format!("create ReferenceGrant {to_ns}/{name} in a new file"),
+        vec![Edit::CreateBeside {
+            beside,
+            name: format!(
+                "referencegrant-{}-to-{kind}-{}.yaml",
+                r.from_ns,
+                r.name.as_str()
+            ),
+            content,
+        }],
+    ))
 }
 
 /// The reference in words, and what happens until it is permitted.

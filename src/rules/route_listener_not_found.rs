@@ -6,7 +6,7 @@ use crate::analysis::attachment::{Attempt, Outcome};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::Listener;
 use crate::model::route::ParentRef;
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, only_close};
 use crate::source::{Location, Span};
 
 pub static META: RuleMeta = RuleMeta {
@@ -46,15 +46,45 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             file: at.file,
             span,
         };
-        out.push(
-            Finding::new(&META, location, message(a, &miss))
-                .object(a.route)
-                .field(field(a.parent, &miss))
-                .label(label(&miss))
-                .condition(CONDITION)
-                .help(help(&miss, listeners, &a.gateway.kind))
-                .related(a.gateway.name_location(), a.parent_label()),
-        );
+        let finding = Finding::new(&META, location, message(a, &miss))
+            .object(a.route)
+            .field(field(a.parent, &miss))
+            .label(label(&miss))
+            .condition(CONDITION)
+            .help(help(&miss, listeners, &a.gateway.kind))
+            .related(a.gateway.name_location(), a.parent_label());
+        out.push(with_fix(finding, &miss, listeners));
+    }
+}
+
+/// The unsafe fixes the help suggests: the one listener name close to the sectionName, or the
+/// port of the listener the sectionName names.
+fn with_fix(finding: Finding, miss: &Miss, listeners: &[Listener]) -> Finding {
+    match miss {
+        Miss::Name(name) => {
+            let names = || listeners.iter().map(|l| l.name.value.as_str());
+            match closest(name, names()) {
+                Some(near) if only_close(name, names()) == Some(near) => {
+                    finding.rename(name, near, format!("name listener `{near}`"))
+                }
+                _ => finding,
+            }
+        }
+        Miss::Port {
+            listener,
+            port: written,
+        } => match listener.port {
+            Some(p) => finding.rename(
+                &written.to_string(),
+                &p.to_string(),
+                format!(
+                    "set port {p}, the port of listener `{}`",
+                    listener.name.value
+                ),
+            ),
+            None => finding,
+        },
+        Miss::PortOnly(_) | Miss::NoListeners => finding,
     }
 }
 

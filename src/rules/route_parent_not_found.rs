@@ -7,7 +7,7 @@ use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::Object;
 use crate::model::route::ParentRef;
-use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
+use crate::model::suggest::{closest, namespace_flag, namespace_flag_help, only_close};
 use crate::source::Location;
 
 pub static META: RuleMeta = RuleMeta {
@@ -56,6 +56,7 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             finding = finding.help(help(catalog, route, parent, ns));
+            finding = with_rename(finding, catalog, parent, ns);
             for elsewhere in catalog.same_name_elsewhere(group, kind, &parent.name.value) {
                 finding = finding.related(
                     elsewhere.name_location(),
@@ -65,6 +66,25 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             let note = catalog.strict_note(group, kind, Some(ns), &parent.name.value);
             out.push(finding.help_note(note));
         }
+    }
+}
+
+/// The unsafe fix: the one similar name in the namespace, when the name exists nowhere else.
+fn with_rename(finding: Finding, catalog: &Catalog, parent: &ParentRef, ns: &str) -> Finding {
+    let (group, kind, name) = (
+        parent.group.as_str(),
+        parent.kind.as_str(),
+        parent.name.value.as_str(),
+    );
+    if !catalog.same_name_elsewhere(group, kind, name).is_empty() {
+        return finding;
+    }
+    let names = || catalog.names_in(group, kind, Some(ns));
+    match closest(name, names()) {
+        Some(near) if only_close(name, names()) == Some(near) => {
+            finding.rename(name, near, format!("name {kind} `{near}`"))
+        }
+        _ => finding,
     }
 }
 

@@ -6,7 +6,7 @@ use crate::analysis::listener_set::listener_owners;
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::gateway::{Listener, SecretRef};
-use crate::model::suggest::{closest, namespace_flag, namespace_flag_help};
+use crate::model::suggest::{closest, namespace_flag, namespace_flag_help, only_close};
 use crate::model::{Object, Origin};
 use crate::source::Location;
 
@@ -143,6 +143,13 @@ fn finding(
             let verb = match near_obj.map(|o| &o.origin) {
                 Some(Origin::Command) => "created by this command",
                 _ => "defined here",
+            };
+            let base = if only_close(name, catalog.names_in("", "Secret", Some(namespace)))
+                == Some(near)
+            {
+                base.rename(name, near, format!("name Secret `{near}`"))
+            } else {
+                base
             };
             base.help(did_you_mean_help(near, name, namespace)).related(
                 near_obj.and_then(Object::name_location),
