@@ -58,6 +58,14 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
                     crate::catalog::Lookup::Found(id) => catalog.object(id).name_location(),
                     _ => None,
                 };
+                let f = match suggest::only_close(&name.value, names.iter().copied()) {
+                    Some(only) if only == near => f.rename(
+                        &name.value,
+                        near,
+                        format!("name CiliumBGPPeerConfig `{near}`"),
+                    ),
+                    _ => f,
+                };
                 f.help(format!(
                     "did you mean `{near}`? set `peerConfigRef.name: {near}`"
                 ))

@@ -5,7 +5,7 @@
 use super::{Category, Facts, Rule, RuleMeta, explained};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, only_close};
 use crate::model::workload::{ConfigKind, ConfigRef, Workload};
 use crate::model::{Object, Origin};
 use crate::source::Location;
@@ -114,6 +114,13 @@ fn finding(
         ),
     };
     let mut f = base.help(help);
+    // Renamed only when the name as written is one typo from one existing name (a name that
+    // kustomize prefixes is matched against the prefixed names, and left alone).
+    if let Some(near) =
+        near.filter(|n| only_close(name, catalog.names_in("", kind, Some(ns))) == Some(*n))
+    {
+        f = f.rename(name, near, format!("name {kind} `{near}`"));
+    }
     for other in elsewhere.iter().take(3) {
         let message = format!(
             "{kind} `{name}` is in namespace {}",

@@ -61,7 +61,11 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
         let Some(near) = typo_of(name, in_tree.iter().chain(KNOWN_CLASSES).copied()) else {
             continue;
         };
-        let mut finding = finding.help(help(name, near));
+        // typo_of is strict already (two edits on a long name): the class meant, renamed unsafely.
+        let mut finding =
+            finding
+                .help(help(name, near))
+                .rename(name, near, format!("use GatewayClass `{near}`"));
         if let Lookup::Found(id) = catalog.lookup(GATEWAY_GROUP, "GatewayClass", None, near) {
             let class = catalog.object(id);
             finding = finding.related(class.name_location(), format!("GatewayClass `{near}`"));

@@ -5,7 +5,7 @@ use super::{Category, Facts, Rule, RuleMeta, explained};
 use crate::analysis::listener_set::{listener_sets, parent_lookup, parent_namespace};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, only_close};
 use crate::model::{GATEWAY_GROUP, Object};
 use crate::source::Location;
 
@@ -49,6 +49,9 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let mut finding = finding.help(help(catalog, name, ns));
+        if let Some(near) = only_close(name, catalog.names_in(GATEWAY_GROUP, "Gateway", Some(ns))) {
+            finding = finding.rename(name, near, format!("name Gateway `{near}`"));
+        }
         for elsewhere in catalog.same_name_elsewhere(GATEWAY_GROUP, "Gateway", name) {
             finding = finding.related(
                 elsewhere.name_location(),

@@ -8,7 +8,7 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
 use crate::model::ObjectId;
 use crate::model::service::{ServicePort, TargetPort};
-use crate::model::suggest::closest;
+use crate::model::suggest::{closest, only_close};
 use crate::model::workload::ContainerPort;
 
 pub static META: RuleMeta = RuleMeta {
@@ -141,6 +141,15 @@ fn name_not_found(catalog: &Catalog, p: &ServicePods, sp: &ServicePort, name: &s
     match (near, other_protocol) {
         (Some((id, cp)), _) => {
             let near = cp.name.as_deref().unwrap_or_default();
+            // The same port of the Service's protocol, or the one name a typo away.
+            let unambiguous = twin.is_some()
+                || only_close(
+                    name,
+                    same_protocol().filter_map(|(_, cp)| cp.name.as_deref()),
+                ) == Some(near);
+            if unambiguous {
+                f = f.rename(name, near, format!("name targetPort `{near}`"));
+            }
             let f = f.help(format!(
                 "did you mean `targetPort: {near}`, the {} port {} of container `{}`? {why}",
                 cp.protocol, cp.port, cp.container
