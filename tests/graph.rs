@@ -10,11 +10,19 @@ use cilint::{Options, graph as run_graph};
 const SEED: &str = "fixtures/seed-post";
 const FLUX: &str = "fixtures/repos/flux-multi-cluster";
 
+/// The graphs of `cilint graph -n NAMESPACE PATH`: with the configuration the command finds (the
+/// seed post's `.cilint.yaml` declares the ConfigMap and Secret it makes by hand).
 fn graphs(path: &str, namespace: &str) -> Vec<Graph> {
+    let paths = [path.to_string()];
+    let rules: Vec<&str> = cilint::rules::RULES.iter().map(|r| r.meta.id).collect();
+    let config = cilint::config::find_for_run(&paths)
+        .map(|file| cilint::config::load(&file, &rules).expect("the fixture's configuration loads"))
+        .unwrap_or_default();
     let report = run_graph(
-        &[path.to_string()],
+        &paths,
         &Options {
             namespace: namespace.into(),
+            config,
             ..Options::default()
         },
     );
@@ -77,6 +85,37 @@ fn the_seed_posts_two_label_gaps_and_two_typod_commands_are_the_broken_edges() {
         secret.label,
         "Secret prod/api-secrettls (made by a command)"
     );
+}
+
+/// A finding that breaks no drawn edge (an L2 policy announcing nothing, a Deployment reading an
+/// undefined Flux variable) marks its object's node instead, so no finding is invisible.
+#[test]
+fn findings_that_break_no_edge_mark_their_node() {
+    let g = graphs("fixtures/repos/homelab-mix", "default");
+    let flagged: Vec<(String, String)> = g
+        .iter()
+        .flat_map(|g| &g.nodes)
+        .filter_map(|n| Some((n.id.clone(), n.rule.clone()?)))
+        .collect();
+    for (id, rule) in [
+        (
+            "CiliumL2AnnouncementPolicy/guest-l2",
+            "l2-policy-announces-nothing",
+        ),
+        ("Deployment/media/jellyfin", "flux-variable-undefined"),
+    ] {
+        assert!(
+            flagged
+                .iter()
+                .any(|(i, r)| i == id && r.split(", ").any(|r| r == rule)),
+            "{id} not marked {rule}: {flagged:?}"
+        );
+    }
+    // A finding drawn on an edge does not also mark a node.
+    let seed = graphs(SEED, "prod");
+    assert!(seed.iter().flat_map(|g| &g.nodes).all(|n| n.rule.is_none()));
+    let mermaid = graph::mermaid::render(&g);
+    assert!(mermaid.contains("guest-l2 ✗ l2-policy-announces-nothing\"]:::flagged"));
 }
 
 #[test]

@@ -21,15 +21,17 @@ pub fn render(graphs: &[Graph]) -> String {
         let index = super::index(g);
         let index = |node: &str| index.get(node).copied();
         for (i, n) in g.nodes.iter().enumerate() {
-            let missing = if n.location.is_none() && n.label.ends_with("(not in the tree)") {
+            let look = if n.rule.is_some() {
+                ", color=\"#dd0000\", fontcolor=\"#dd0000\", penwidth=2"
+            } else if n.location.is_none() && n.label.ends_with("(not in the tree)") {
                 ", color=\"#888888\", fontcolor=\"#555555\", style=\"rounded,dashed\""
             } else {
                 ""
             };
             out.push_str(&format!(
-                "{indent}{} [label={}{missing}];\n",
+                "{indent}{} [label={}{look}];\n",
                 id(i),
-                quote(&n.label)
+                quote(&n.caption())
             ));
         }
         for e in &g.edges {

@@ -7,6 +7,7 @@ use super::{Graph, State};
 pub fn render(graphs: &[Graph]) -> String {
     let mut out = String::from("flowchart LR\n");
     out.push_str("  classDef missing stroke-dasharray:4 3,stroke:#888,color:#555\n");
+    out.push_str("  classDef flagged stroke:#d00,stroke-width:2px,color:#d00\n");
     let several = graphs.len() > 1;
     let mut styles: Vec<String> = Vec::new();
     let mut link = 0usize;
@@ -26,8 +27,10 @@ pub fn render(graphs: &[Graph]) -> String {
         let index = super::index(g);
         let index = |node: &str| index.get(node).copied();
         for (i, n) in g.nodes.iter().enumerate() {
-            out.push_str(&format!("{indent}{}[\"{}\"]", id(i), escape(&n.label)));
-            if n.location.is_none() && n.label.ends_with("(not in the tree)") {
+            out.push_str(&format!("{indent}{}[\"{}\"]", id(i), escape(&n.caption())));
+            if n.rule.is_some() {
+                out.push_str(":::flagged");
+            } else if n.location.is_none() && n.label.ends_with("(not in the tree)") {
                 out.push_str(":::missing");
             }
             out.push('\n');

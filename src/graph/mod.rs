@@ -42,6 +42,20 @@ pub struct Node {
     /// Where it is written; `None` for what the tree does not hold (a missing object) or what a
     /// controller generates.
     pub location: Option<NodeLocation>,
+    /// The rule ids, comma-separated, of the findings about this object that break no drawn
+    /// edge (a Service that selects no pods): the node itself is drawn red.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl Node {
+    /// The text drawn in the node: its label, and the rules of its own findings.
+    pub fn caption(&self) -> String {
+        match &self.rule {
+            Some(rule) => format!("{} ✗ {rule}", self.label),
+            None => self.label.clone(),
+        }
+    }
 }
 
 /// Where a node is written, 1-based as in the JSON report.
@@ -200,6 +214,7 @@ mod tests {
             name: id.into(),
             label: id.into(),
             location: None,
+            rule: None,
         }
     }
 

@@ -132,6 +132,7 @@ impl<'a> Builder<'a> {
                     name: o.name.to_string(),
                     label,
                     location,
+                    rule: None,
                 },
             );
         }
@@ -162,6 +163,7 @@ impl<'a> Builder<'a> {
             name: name.to_string(),
             label,
             location: None,
+            rule: None,
         });
         node_id
     }
@@ -210,6 +212,7 @@ impl<'a> Builder<'a> {
                         name: format!("{}/{}", o.name, l.name.value),
                         label,
                         location,
+                        rule: None,
                     },
                 );
                 // Structural: a finding about the listener is not a finding about this edge.
@@ -562,6 +565,7 @@ impl<'a> Builder<'a> {
                 name: format!("{}:{}", location.file, location.line),
                 label: text,
                 location: Some(location),
+                rule: None,
             },
         );
         Some(id)
@@ -577,12 +581,16 @@ impl<'a> Builder<'a> {
         }
         let within = |d: &Draft, l: Location| d.spans.iter().any(|s| s.contains(l));
         let mut broken: BTreeMap<usize, Vec<&'static str>> = BTreeMap::new();
+        // Findings about an object that break no edge mark the object's node.
+        let mut flagged: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
         for f in self.world.findings {
+            let mut hit_any = false;
             let about = f
                 .object
                 .as_ref()
                 .map(|o: &ObjectRef| (o.kind.clone(), o.namespace.clone(), o.name.clone()));
             let mut hit = |i: usize| {
+                hit_any = true;
                 let rules = broken.entry(i).or_default();
                 if !rules.contains(&f.rule) {
                     rules.push(f.rule);
@@ -601,6 +609,19 @@ impl<'a> Builder<'a> {
                         hit(i);
                     }
                 }
+            }
+            if !hit_any {
+                let rules = flagged
+                    .entry(id_of(&about.0, about.1.as_deref(), &about.2))
+                    .or_default();
+                if !rules.contains(&f.rule) {
+                    rules.push(f.rule);
+                }
+            }
+        }
+        for (id, rules) in flagged {
+            if let Some(node) = self.nodes.get_mut(&id) {
+                node.rule = Some(rules.join(", "));
             }
         }
         for (i, rules) in broken {

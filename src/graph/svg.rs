@@ -55,11 +55,13 @@ pub fn render(graphs: &[Graph]) -> Result<String, TooLarge> {
             .iter()
             .map(|n| {
                 let label = match (several, &g.cluster) {
-                    (true, Some(c)) => format!("[{c}] {}", n.label),
-                    _ => n.label.clone(),
+                    (true, Some(c)) => format!("[{c}] {}", n.caption()),
+                    _ => n.caption(),
                 };
                 let missing = n.location.is_none() && n.label.ends_with("(not in the tree)");
-                let (line, fill) = if missing {
+                let (line, fill) = if n.rule.is_some() {
+                    ("#dd0000", "#fff0f0")
+                } else if missing {
                     ("#888888", "#f4f4f4")
                 } else {
                     ("black", "white")
