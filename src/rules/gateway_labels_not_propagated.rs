@@ -7,6 +7,7 @@ use crate::analysis::lb::{self, LbSelector, SelectorKind, UnpropagatedLabels};
 use crate::catalog::{Catalog, GATEWAY_NAME_LABEL, SERVICE_NAME_KEY};
 use crate::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::model::gateway::MAX_INFRASTRUCTURE_LABELS;
+use crate::model::versions::{Channel, Version};
 use crate::model::{Label, Object, ObjectId, Spec};
 use crate::source::Location;
 
@@ -25,7 +26,8 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
     let by_key = label_gaps::selectors_by_key(&selectors);
     for gw in lb::cilium_gateways(catalog) {
         if let Some(gap) = label_gaps::unpropagated_labels(catalog, &selectors, &by_key, gw) {
-            out.push(not_propagated(catalog, &selectors, gw, &gap));
+            let finding = not_propagated(catalog, &selectors, gw, &gap);
+            out.push(with_fix(finding, catalog, gw, &gap.labels));
         }
     }
 }
@@ -73,7 +75,6 @@ fn not_propagated(
     .field(format!("metadata.labels.{}", first.key))
     .label(format!("needed by {}", names.join(", ")))
     .help(help(gw, &svc.name, &gap.labels));
-    finding = with_fix(finding, gw, &gap.labels);
     if let Some(reason) = ipam_reason(catalog, selectors, &involved, svc) {
         finding = finding.condition(format!("cilium.io/IPAMRequestSatisfied=False/{reason}"));
     }
@@ -88,8 +89,11 @@ fn not_propagated(
 }
 
 /// The safe fix: the labels written under `spec.infrastructure.labels`, unless the Gateway
-/// would then have more than Gateway API allows (the help says so instead).
-fn with_fix(finding: Finding, gw: &Object, labels: &[&Label]) -> Finding {
+/// would then have more than Gateway API allows (the help says so instead). Unsafe where the
+/// cluster may not honour the field: Gateway API before v1.2 has it only in the experimental
+/// channel (the standard CRD prunes it), and Cilium copies it only since 1.15.
+fn with_fix(finding: Finding, facts: &Facts<'_>, gw_id: ObjectId, labels: &[&Label]) -> Finding {
+    let gw = facts.object(gw_id);
     let existing = match &gw.spec {
         Spec::Gateway(g) => g.infrastructure_labels.len(),
         _ => 0,
@@ -104,16 +108,35 @@ fn with_fix(finding: Finding, gw: &Object, labels: &[&Label]) -> Finding {
         return finding;
     };
     let s = if labels.len() == 1 { "" } else { "s" };
-    finding.fix(Fix::safe(
-        format!("add the label{s} under spec.infrastructure.labels"),
-        vec![Edit::AddInfrastructureLabels {
-            name,
-            labels: labels
-                .iter()
-                .map(|l| (l.key.to_string(), l.value.to_string()))
-                .collect(),
-        }],
-    ))
+    let edits = vec![Edit::AddInfrastructureLabels {
+        name,
+        labels: labels
+            .iter()
+            .map(|l| (l.key.to_string(), l.value.to_string()))
+            .collect(),
+    }];
+    let message = format!("add the label{s} under spec.infrastructure.labels");
+    let v = &facts.versions;
+    let standard =
+        v.gateway_api.at_least(Version::new(1, 2, 0)) || v.channel == Some(Channel::Experimental);
+    let copied = v
+        .cilium
+        .as_ref()
+        .is_none_or(|(cilium, _)| cilium.at_least(Version::new(1, 15, 0)));
+    finding.fix(match (standard, copied) {
+        (true, true) => Fix::safe(message, edits),
+        (false, _) => Fix::unsafe_(
+            format!(
+                "{message} (Gateway API {} has the field only in the experimental channel)",
+                v.gateway_api
+            ),
+            edits,
+        ),
+        (true, false) => Fix::unsafe_(
+            format!("{message} (Cilium copies it to the Service only since 1.15)"),
+            edits,
+        ),
+    })
 }
 
 /// Why LB-IPAM gives the Service no address, when a pool needs the missing labels: an address
@@ -224,6 +247,68 @@ fn yaml_scalar(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::yaml_scalar;
+    use crate::analysis::Facts;
+    use crate::analysis::versions::{Source, Versions};
+    use crate::catalog::Catalog;
+    use crate::diagnostic::Applicability;
+    use crate::model::versions::{Channel, Version};
+
+    const GAP: &str = "\
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: web
+  namespace: shop
+  labels:
+    lb: public
+spec:
+  gatewayClassName: cilium
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: public
+spec:
+  blocks:
+    - cidr: 192.0.2.0/28
+  serviceSelector:
+    matchLabels:
+      lb: public
+";
+
+    /// The applicability of the fix of the one finding, on a cluster of these versions.
+    fn fix_with(versions: Versions) -> Option<Applicability> {
+        let catalog = Catalog::of_yaml(GAP, "default");
+        let mut out = Vec::new();
+        super::check(&Facts::with_versions(&catalog, versions), &mut out);
+        assert_eq!(out.len(), 1);
+        out[0].fix.as_ref().map(|f| f.applicability)
+    }
+
+    #[test]
+    fn the_fix_is_safe_only_where_the_cluster_honours_infrastructure_labels() {
+        let default = Versions::default();
+        assert_eq!(fix_with(default.clone()), Some(Applicability::Safe));
+        let v1_1 = Versions {
+            gateway_api: Version::new(1, 1, 0),
+            ..default.clone()
+        };
+        assert_eq!(fix_with(v1_1.clone()), Some(Applicability::Unsafe));
+        let experimental = Versions {
+            channel: Some(Channel::Experimental),
+            ..v1_1
+        };
+        assert_eq!(fix_with(experimental), Some(Applicability::Safe));
+        let cilium_1_14 = Versions {
+            cilium: Some((Version::new(1, 14, 9), Source::Flag)),
+            ..default
+        };
+        assert_eq!(fix_with(cilium_1_14), Some(Applicability::Unsafe));
+    }
 
     #[test]
     fn label_values_stay_strings() {
