@@ -292,12 +292,12 @@ spec:
     #[test]
     fn the_fix_is_safe_only_where_the_cluster_honours_infrastructure_labels() {
         let default = Versions::default();
-        assert_eq!(fix_with(default.clone()), Some(Applicability::Safe));
+        assert_eq!(fix_with(default), Some(Applicability::Safe));
         let v1_1 = Versions {
             gateway_api: Version::new(1, 1, 0),
-            ..default.clone()
+            ..default
         };
-        assert_eq!(fix_with(v1_1.clone()), Some(Applicability::Unsafe));
+        assert_eq!(fix_with(v1_1), Some(Applicability::Unsafe));
         let experimental = Versions {
             channel: Some(Channel::Experimental),
             ..v1_1
