@@ -166,10 +166,14 @@ fn uri(path: &Path) -> String {
 impl Client {
     /// Starts the server on a copy of [`REPO`] and initializes it with `capabilities`.
     fn start(capabilities: Value) -> (Client, Value) {
+        Client::start_with(&["server"], capabilities)
+    }
+
+    fn start_with(args: &[&str], capabilities: Value) -> (Client, Value) {
         let dir = common::repo(REPO);
         let root = dir.path().canonicalize().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_cilint"))
-            .arg("server")
+            .args(args)
             .current_dir(&root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -405,7 +409,11 @@ fn the_first_lint_publishes_each_file_with_code_page_and_related_files() {
 
 #[test]
 fn utf8_columns_when_the_client_offers_them() {
-    let (c, init) = Client::start(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}));
+    // vscode-languageclient announces its transport with `--stdio`.
+    let (c, init) = Client::start_with(
+        &["server", "--stdio"],
+        json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}),
+    );
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
     c.shut_down();
 }
@@ -580,6 +588,14 @@ fn hover_and_definition_resolve_references() {
     assert!(text.contains("CiliumLoadBalancerIPPool public"), "{text}");
     let definition = c.request("textDocument/definition", c.at(script, 2, 40));
     assert_eq!(definition[0]["uri"], c.uri(gateway));
+    // A selector: what the pool's serviceSelector selects.
+    let hover = c.request(
+        "textDocument/hover",
+        c.at("infrastructure/cilium/pool.yaml", 9, 16),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("gets an IP from"), "{text}");
+    assert!(text.contains("cilium-gateway-web"), "{text}");
     // Nothing to resolve on a plain key.
     assert_eq!(
         c.request("textDocument/hover", c.at(route, 1, 2)),
