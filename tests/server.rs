@@ -574,6 +574,16 @@ fn hover_and_definition_resolve_references() {
     let hover = c.request("textDocument/hover", c.at(gateway, 21, 20));
     let text = hover["contents"]["value"].as_str().unwrap();
     assert!(text.contains("Secret ingress/web-tls"), "{text}");
+    // Nothing in a Secret resolves: its values are never repeated.
+    let secret = "infrastructure/gateway/web-tls.yaml";
+    assert_eq!(
+        c.request("textDocument/hover", c.at(secret, 7, 14)),
+        Value::Null
+    );
+    assert_eq!(
+        c.request("textDocument/definition", c.at(secret, 3, 9)),
+        Value::Null
+    );
     // The Service name in a `kubectl label` command: the generated Service, its Gateway, the
     // labels Cilium copies onto it and the pool that selects it.
     let script = "scripts/label-gateway.sh";
@@ -630,6 +640,22 @@ fn a_file_changed_on_disk_is_linted_again_when_the_watcher_says_so() {
     c.notify(
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    c.diagnostics(route, |d| d.is_empty());
+    c.shut_down();
+}
+
+#[test]
+fn a_saved_configuration_changes_what_is_reported() {
+    let (mut c, _) = Client::start(json!({}));
+    let route = "apps/podinfo/route.yaml";
+    c.diagnostics(route, |d| !d.is_empty());
+    let config = c.path(".cilint.yaml");
+    std::fs::write(&config, "rules:\n  route-listener-not-found: off\n").unwrap();
+    let uri = c.uri(".cilint.yaml");
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
     );
     c.diagnostics(route, |d| d.is_empty());
     c.shut_down();

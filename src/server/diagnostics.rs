@@ -36,12 +36,16 @@ pub fn of_report(
     out
 }
 
-/// The text of a finding's file: the editor's if open, else the one linted.
+/// The text a location is in: the one linted (the editor's, for an open file), else the
+/// workspace's current text when the report kept none.
 fn text_of<'a>(report: &'a Report, workspace: &'a Workspace, l: Location) -> &'a str {
     let file = report.file(l.file);
+    if !file.text.is_empty() {
+        return &file.text;
+    }
     workspace
         .text(&workspace.absolute(&file.path))
-        .unwrap_or(&file.text)
+        .unwrap_or_default()
 }
 
 /// The protocol range of a location.

@@ -367,12 +367,46 @@ impl<'c> Server<'c> {
                             if !self.open.contains_key(&path) {
                                 self.reload(&path);
                             }
+                            self.reconfigure(&path);
                         }
                     }
                 }
             }
-            // Saved text is the text the editor already sent.
+            "textDocument/didSave" => {
+                // The saved text is the one the editor already sent; a saved configuration
+                // changes the options.
+                if let Some(p) = params::<lsp_types::DidSaveTextDocumentParams>(n.params) {
+                    if let Some(path) = path_of(p.text_document.uri.as_str()) {
+                        self.reconfigure(&path);
+                    }
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// A `.cilint.yaml` changed: the folders under it are opened again with their new options,
+    /// the editor's texts kept.
+    fn reconfigure(&mut self, path: &Path) {
+        if path.file_name() != Some(std::ffi::OsStr::new(crate::config::FILE_NAME)) {
+            return;
+        }
+        let Some(dir) = path.parent() else { return };
+        for i in 0..self.folders.len() {
+            let root = self.folders[i].root.clone();
+            // The configuration of a folder is found in it or in a parent.
+            if !(root.starts_with(dir) || dir.starts_with(&root)) {
+                continue;
+            }
+            let options = self.options(&root);
+            let mut workspace = Workspace::open(&[root.to_string_lossy().into_owned()], options);
+            for (p, text) in &self.open {
+                if p.starts_with(&root) {
+                    workspace.set_text(p, text.clone());
+                }
+            }
+            self.folders[i].workspace = workspace;
+            self.dirty = true;
         }
     }
 

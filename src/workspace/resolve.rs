@@ -49,18 +49,23 @@ pub fn resolve(
     graphs: &[Graph],
     text_of: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Resolution> {
-    if let Some(word) = word_at(at) {
-        if let Some(gateway) = word.strip_prefix("cilium-gateway-") {
-            return generated_service(&word, gateway, graphs, text_of);
-        }
-    }
     let index = LineIndex::new(at.text);
     let loaded = yaml::load(at.text, &index);
     let doc = loaded
         .documents
         .iter()
         .map(|d| d.root())
-        .find(|r| inside(*r, at.line, at.col))?;
+        .find(|r| inside(*r, at.line, at.col));
+    // Nothing in a Secret is a reference, and its values are never repeated.
+    if doc.is_some_and(|d| d.get("kind").and_then(|k| k.as_str()) == Some("Secret")) {
+        return None;
+    }
+    if let Some(word) = word_at(at) {
+        if let Some(gateway) = word.strip_prefix("cilium-gateway-") {
+            return generated_service(&word, gateway, graphs, text_of);
+        }
+    }
+    let doc = doc?;
     let mut path = Vec::new();
     let mut maps = Vec::new();
     scalar_path(doc, at.line, at.col, &mut path, &mut maps)?;
@@ -165,7 +170,12 @@ fn referrer<'g>(doc: Node<'_>, file: &str, graphs: &'g [Graph]) -> Option<&'g Gr
                     .as_ref()
                     .is_some_and(|l| l.file == file && l.line == line)
         })
-        .or_else(|| nodes().find(|n| n.kind == kind && n.name == name))
+        // Placed elsewhere than written (a kustomize patch): only a name no other object has.
+        .or_else(|| {
+            let mut same = nodes().filter(|n| n.kind == kind && n.name == name);
+            let first = same.next()?;
+            same.next().is_none().then_some(first)
+        })
 }
 
 fn node<'g>(graphs: &'g [Graph], id: &str) -> Option<&'g GraphNode> {
