@@ -101,10 +101,11 @@ impl Client {
                 .receiver
                 .recv_timeout(Duration::from_secs(600))
                 .unwrap();
-            if let Message::Notification(n) = m {
-                if n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri {
-                    return;
-                }
+            if let Message::Notification(n) = m
+                && n.method == "textDocument/publishDiagnostics"
+                && n.params["uri"] == uri
+            {
+                return;
             }
         }
     }

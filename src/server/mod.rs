@@ -240,10 +240,10 @@ impl<'c> Server<'c> {
             if let Flow::Exit = self.handle(message)? {
                 return Ok(());
             }
-            if self.dirty {
-                if let Flow::Exit = self.coalesce()? {
-                    return Ok(());
-                }
+            if self.dirty
+                && let Flow::Exit = self.coalesce()?
+            {
+                return Ok(());
             }
         }
         Ok(())
@@ -330,10 +330,10 @@ impl<'c> Server<'c> {
         };
         match n.method.as_str() {
             "textDocument/didOpen" => {
-                if let Some(p) = params::<Open>(n.params) {
-                    if let Some(path) = path_of(p.text_document.uri.as_str()) {
-                        self.set_text(&path, p.text_document.text);
-                    }
+                if let Some(p) = params::<Open>(n.params)
+                    && let Some(path) = path_of(p.text_document.uri.as_str())
+                {
+                    self.set_text(&path, p.text_document.text);
                 }
             }
             "textDocument/didChange" => {
@@ -352,11 +352,11 @@ impl<'c> Server<'c> {
                 self.set_text(&path, text);
             }
             "textDocument/didClose" => {
-                if let Some(p) = params::<Close>(n.params) {
-                    if let Some(path) = path_of(p.text_document.uri.as_str()) {
-                        self.open.remove(&path);
-                        self.reload(&path);
-                    }
+                if let Some(p) = params::<Close>(n.params)
+                    && let Some(path) = path_of(p.text_document.uri.as_str())
+                {
+                    self.open.remove(&path);
+                    self.reload(&path);
                 }
             }
             "workspace/didChangeWatchedFiles" => {
@@ -375,10 +375,10 @@ impl<'c> Server<'c> {
             "textDocument/didSave" => {
                 // The saved text is the one the editor already sent; a saved configuration
                 // changes the options.
-                if let Some(p) = params::<lsp_types::DidSaveTextDocumentParams>(n.params) {
-                    if let Some(path) = path_of(p.text_document.uri.as_str()) {
-                        self.reconfigure(&path);
-                    }
+                if let Some(p) = params::<lsp_types::DidSaveTextDocumentParams>(n.params)
+                    && let Some(path) = path_of(p.text_document.uri.as_str())
+                {
+                    self.reconfigure(&path);
                 }
             }
             _ => {}

@@ -60,10 +60,10 @@ pub fn resolve(
     if doc.is_some_and(|d| d.get("kind").and_then(|k| k.as_str()) == Some("Secret")) {
         return None;
     }
-    if let Some(word) = word_at(at) {
-        if let Some(gateway) = word.strip_prefix("cilium-gateway-") {
-            return generated_service(&word, gateway, graphs, text_of);
-        }
+    if let Some(word) = word_at(at)
+        && let Some(gateway) = word.strip_prefix("cilium-gateway-")
+    {
+        return generated_service(&word, gateway, graphs, text_of);
     }
     let doc = doc?;
     let mut path = Vec::new();
@@ -108,7 +108,7 @@ pub fn resolve(
                 None,
             )
         }
-        _ if keys.iter().any(|k| k.contains("elector")) => selected(&referrer, graphs),
+        _ if keys.iter().any(|k| k.contains("elector")) => selected(referrer, graphs),
         _ => None,
     }
 }
