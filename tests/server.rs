@@ -140,6 +140,72 @@ kubectl -n ingress label service cilium-gateway-web lb-pool=public --overwrite
     ),
 ];
 
+/// A Gateway whose pool label sits in `metadata.labels` (a safe fix moves it where Cilium reads
+/// it), and a route to a Service in another namespace without a ReferenceGrant (an unsafe fix
+/// creates one beside the Service).
+const FIXES: &[(&str, &str)] = &[
+    (
+        "shop/gateway.yaml",
+        "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: edge
+  namespace: shop
+  labels:
+    lb: edge
+spec:
+  gatewayClassName: cilium
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+",
+    ),
+    (
+        "shop/route.yaml",
+        "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: store
+  namespace: shop
+spec:
+  parentRefs:
+    - name: edge
+  rules:
+    - backendRefs:
+        - name: catalog
+          namespace: backend
+          port: 8080
+",
+    ),
+    (
+        "backend/catalog.yaml",
+        "apiVersion: v1
+kind: Service
+metadata:
+  name: catalog
+  namespace: backend
+spec:
+  ports:
+    - port: 8080
+",
+    ),
+    (
+        "cilium/pool.yaml",
+        "apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: edge
+spec:
+  blocks:
+    - cidr: 198.51.100.0/28
+  serviceSelector:
+    matchLabels:
+      lb: edge
+",
+    ),
+];
+
 /// The Secret's values, encoded and decoded: never in any message.
 const SECRET_VALUES: &[&str] = &[
     "c2VydmVyLWNlcnQtdmFsdWU",
@@ -170,7 +236,11 @@ impl Client {
     }
 
     fn start_with(args: &[&str], capabilities: Value) -> (Client, Value) {
-        let dir = common::repo(REPO);
+        Client::start_repo(REPO, args, capabilities)
+    }
+
+    fn start_repo(files: &[(&str, &str)], args: &[&str], capabilities: Value) -> (Client, Value) {
+        let dir = common::repo(files);
         let root = dir.path().canonicalize().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_cilint"))
             .args(args)
@@ -518,6 +588,66 @@ fn code_actions_offer_the_fix_and_the_suppression() {
         }),
     );
     assert_eq!(none, json!([]));
+    c.shut_down();
+}
+
+fn action_at(c: &mut Client, rel: &str, line: u32) -> Vec<Value> {
+    let uri = c.uri(rel);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range(line, 0, line, 0), "context": {"diagnostics": []}}),
+    );
+    actions.as_array().unwrap().clone()
+}
+
+#[test]
+fn a_safe_fix_is_preferred_and_a_new_file_needs_a_client_that_creates_files() {
+    let creates = json!({"workspace": {"workspaceEdit": {
+        "documentChanges": true, "resourceOperations": ["create", "rename", "delete"],
+    }}});
+    let (mut c, _) = Client::start_repo(FIXES, &["server"], creates);
+    c.diagnostics("shop/route.yaml", |d| !d.is_empty());
+    // `lb: edge` under metadata.labels, line 7.
+    let actions = action_at(&mut c, "shop/gateway.yaml", 6);
+    let fix = &actions[0];
+    assert_eq!(fix["isPreferred"], true, "{fix}");
+    assert!(!fix["title"].as_str().unwrap().starts_with("(unsafe)"));
+    let edits = &fix["edit"]["changes"][c.uri("shop/gateway.yaml")];
+    assert!(
+        edits[0]["newText"]
+            .as_str()
+            .unwrap()
+            .contains("infrastructure:"),
+        "{edits}"
+    );
+    // The backendRef's namespace, line 12: a new ReferenceGrant beside the Service.
+    let actions = action_at(&mut c, "shop/route.yaml", 11);
+    let fix = &actions[0];
+    assert!(
+        fix["title"].as_str().unwrap().starts_with("(unsafe) "),
+        "{fix}"
+    );
+    let changes = fix["edit"]["documentChanges"].as_array().unwrap();
+    let grant = c.uri("backend/referencegrant-shop-to-service-catalog.yaml");
+    assert_eq!(changes[0]["kind"], "create");
+    assert_eq!(changes[0]["uri"], grant);
+    assert_eq!(changes[1]["textDocument"]["uri"], grant);
+    assert!(
+        changes[1]["edits"][0]["newText"]
+            .as_str()
+            .unwrap()
+            .contains("kind: ReferenceGrant")
+    );
+    c.shut_down();
+    // A client that cannot create files is not offered that fix, only the suppression.
+    let (mut c, _) = Client::start_repo(FIXES, &["server"], json!({}));
+    c.diagnostics("shop/route.yaml", |d| !d.is_empty());
+    let actions = action_at(&mut c, "shop/route.yaml", 11);
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Suppress reference-not-permitted for this line"]);
     c.shut_down();
 }
 
