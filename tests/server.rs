@@ -495,7 +495,8 @@ fn an_incremental_change_that_fixes_the_gateway_clears_the_route() {
     let gateway = "infrastructure/gateway/gateway.yaml";
     c.open(gateway);
     let uri = c.uri(gateway);
-    // `    - name: htps` is line 12: two changes at once, coalesced into one lint.
+    // `    - name: htps` is line 12. Two changes at once, coalesced into one lint: the first
+    // breaks the YAML (`name: [`), the second makes it `name: https`.
     let change = |version: u32, r: Value, text: &str| {
         json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
             "textDocument": {"uri": uri, "version": version},
@@ -503,19 +504,31 @@ fn an_incremental_change_that_fixes_the_gateway_clears_the_route() {
         }})
     };
     c.write(&[
-        change(2, range(11, 12, 11, 16), "http"),
-        change(3, range(11, 16, 11, 16), "s"),
+        change(2, range(11, 12, 11, 16), "["),
+        change(3, range(11, 12, 11, 13), "https"),
     ]);
     let d = c.diagnostics("apps/podinfo/route.yaml", |d| d.is_empty());
     assert!(d.is_empty());
     // The server answers in order: when this returns, every publication of the change is seen.
-    c.request("textDocument/hover", c.at(gateway, 0, 0));
+    // The route's sectionName now resolves to the listener as the editor has it.
+    let hover = c.request("textDocument/hover", c.at("apps/podinfo/route.yaml", 9, 21));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("listener https · HTTPS :443"), "{text}");
+    let definition = c.request(
+        "textDocument/definition",
+        c.at("apps/podinfo/route.yaml", 9, 21),
+    );
+    assert_eq!(
+        definition,
+        json!([{"uri": uri, "range": range(11, 12, 11, 17)}])
+    );
     assert_eq!(
         c.publications("apps/podinfo/route.yaml").len(),
         2,
         "the first lint's, then the cleared one's, nothing between"
     );
-    // The Gateway's own file never had a finding: nothing is published for it.
+    // The Gateway's own file never had a finding, not even the syntax error between the two
+    // changes: nothing is published for it.
     assert!(c.publications(gateway).is_empty());
     c.shut_down();
 }
@@ -687,6 +700,21 @@ fn hover_and_definition_resolve_references() {
     assert_eq!(
         definition,
         json!([{"uri": c.uri("infrastructure/gateway/gateway.yaml"), "range": range(3, 8, 3, 11)}])
+    );
+    // The sectionName `https` names no listener (the Gateway's is `htps`).
+    let hover = c.request("textDocument/hover", c.at(route, 9, 21));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("Gateway/ingress/web/listener/https"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nothing in the workspace has this name"),
+        "{text}"
+    );
+    assert_eq!(
+        c.request("textDocument/definition", c.at(route, 9, 21)),
+        json!([])
     );
     // The backendRef's name `podinfo` (line 15) goes to the Service, its port to the port.
     let definition = c.request("textDocument/definition", c.at(route, 14, 18));
