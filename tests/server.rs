@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const TIMEOUT: Duration = Duration::from_secs(60);
+const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A Gateway whose listener name has a typo, the HTTPRoute that names the listener as meant, the
 /// Service and Deployment behind it, the certificate's Secret (committed in plain text), the
@@ -129,6 +129,19 @@ spec:
     - backendRefs:
         - name: podinfo
           port: 9898
+",
+    ),
+    (
+        "docs/runbook.md",
+        "# Runbook
+
+Give the Gateway's Service an address from the public pool:
+
+```sh
+kubectl -n ingress label service cilium-gateway-wbe lb-pool=public
+kubectl -n ingress get service cilium-gateway-web
+kubectl -n ingress annotate service cilium-gateway-wbe owner=platform
+```
 ",
     ),
     (
@@ -661,6 +674,51 @@ fn a_safe_fix_is_preferred_and_a_new_file_needs_a_client_that_creates_files() {
         .map(|a| a["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, ["Suppress reference-not-permitted for this line"]);
+    c.shut_down();
+}
+
+#[test]
+fn markdown_findings_are_suppressed_inside_their_code_block_or_before_it() {
+    let (mut c, _) = Client::start(json!({}));
+    let runbook = "docs/runbook.md";
+    let d = c.diagnostics(runbook, |d| d.len() == 2);
+    assert_eq!(codes(&d), ["label-command-unknown-gateway"; 2]);
+    // On the block's first line: the HTML comment before the fence, which covers the block.
+    let actions = action_at(&mut c, runbook, 5);
+    let suppress = actions.last().unwrap();
+    assert_eq!(
+        suppress["title"],
+        "Suppress label-command-unknown-gateway for this code block"
+    );
+    let edit = &suppress["edit"]["changes"][c.uri(runbook)][0];
+    assert_eq!(edit["range"], range(4, 0, 4, 0));
+    assert_eq!(
+        edit["newText"],
+        "<!-- cilint-ignore label-command-unknown-gateway -->\n"
+    );
+    // Further down: a shell comment inside the block, on the line before.
+    let actions = action_at(&mut c, runbook, 7);
+    let suppress = actions.last().unwrap();
+    assert_eq!(
+        suppress["title"],
+        "Suppress label-command-unknown-gateway for this line"
+    );
+    let edit = suppress["edit"]["changes"][c.uri(runbook)][0].clone();
+    assert_eq!(edit["range"], range(7, 0, 7, 0));
+    assert_eq!(
+        edit["newText"],
+        "# cilint-ignore label-command-unknown-gateway\n"
+    );
+    // Applied, it silences that finding and only that one.
+    c.open(runbook);
+    let uri = c.uri(runbook);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}),
+    );
+    let d = c.diagnostics(runbook, |d| d.len() == 1);
+    assert_eq!(d[0]["range"]["start"]["line"], 5);
     c.shut_down();
 }
 

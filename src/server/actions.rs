@@ -122,32 +122,75 @@ fn fix_action(
     }))
 }
 
-/// `# cilint-ignore <rule>` on the line before the finding, indented as its line: only in YAML
-/// and shell files, where cilint honours that comment (Markdown takes it only inside a code
-/// block, JSON has no comments, Terraform is never linted).
+/// `# cilint-ignore <rule>` on the line before the finding, indented as its line, where cilint
+/// honours it: YAML and shell files, and inside a Markdown code block. A command on the first
+/// line of a Markdown code block is suppressed by `<!-- cilint-ignore <rule> -->` right before
+/// the block, which covers the whole block (a fence cannot hold a comment). JSON has no comments;
+/// Terraform is never linted.
 fn suppress_action(
     f: &Finding,
     kind: FileKind,
     workspace: &Workspace,
     path: &Path,
 ) -> Option<Value> {
-    if !matches!(kind, FileKind::Yaml | FileKind::Shell) {
-        return None;
-    }
     let text = workspace.text(path)?;
     let line = f.location.span.start.line - 1;
-    let indent: String = line_of(text, line as usize)
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    let at = json!({"line": line, "character": 0});
+    let (at, directive, scope) = match kind {
+        FileKind::Yaml | FileKind::Shell => (line, hash_directive(text, line, f.rule), "line"),
+        FileKind::Markdown => markdown_directive(text, line, f.rule)?,
+        FileKind::Json | FileKind::Terraform => return None,
+    };
+    let at = json!({"line": at, "character": 0});
     Some(json!({
-        "title": format!("Suppress {} for this line", f.rule),
+        "title": format!("Suppress {} for this {scope}", f.rule),
         "kind": "quickfix",
         "isPreferred": false,
         "edit": {"changes": {uri_of(path): [{
             "range": {"start": at, "end": at},
-            "newText": format!("{indent}# {} {}\n", crate::source::suppress::DIRECTIVE, f.rule),
+            "newText": directive,
         }]}},
     }))
+}
+
+/// The leading spaces and tabs of 0-based line `line`.
+fn indent_of(text: &str, line: u32) -> String {
+    line_of(text, line as usize)
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}
+
+fn hash_directive(text: &str, line: u32, rule: &str) -> String {
+    format!(
+        "{}# {} {rule}\n",
+        indent_of(text, line),
+        crate::source::suppress::DIRECTIVE
+    )
+}
+
+/// Where and what to insert for a finding on 0-based `line` of a Markdown file, and what it
+/// covers; `None` outside code blocks.
+fn markdown_directive(text: &str, line: u32, rule: &str) -> Option<(u32, String, &'static str)> {
+    let index = crate::source::LineIndex::new(text);
+    let (first, last) = crate::source::commands::markdown_parts(text)
+        .into_iter()
+        .find_map(|part| match part {
+            crate::source::commands::MarkdownPart::CodeBlock(r) => {
+                let first = index.pos_of_byte(r.start).line - 1;
+                let last = index.pos_of_byte(r.end.saturating_sub(1)).line - 1;
+                (first..=last).contains(&line).then_some((first, last))
+            }
+            _ => None,
+        })?;
+    let opener = line_of(text, first as usize).trim_start();
+    let fenced = opener.starts_with("```") || opener.starts_with("~~~");
+    if line > first + u32::from(fenced) && line <= last {
+        return Some((line, hash_directive(text, line, rule), "line"));
+    }
+    let html = format!(
+        "{}<!-- {} {rule} -->\n",
+        indent_of(text, first),
+        crate::source::suppress::DIRECTIVE
+    );
+    Some((first, html, "code block"))
 }
