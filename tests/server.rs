@@ -283,7 +283,11 @@ impl Client {
             root,
             _dir: dir,
         };
-        let folder = json!([{"uri": uri(&client.root), "name": "repo"}]);
+        // The repository, and a folder inside it (VS Code's multi-root workspaces allow it).
+        let folder = json!([
+            {"uri": uri(&client.root.join("apps")), "name": "apps"},
+            {"uri": uri(&client.root), "name": "repo"},
+        ]);
         let result = client.request(
             "initialize",
             json!({

@@ -159,7 +159,15 @@ impl<'c> Server<'c> {
             dirty: false,
             next_request: 0,
         };
-        for root in folders(client) {
+        let roots = folders(client);
+        // A folder inside another is linted as part of it: with the whole tree as context, a
+        // route in the inner folder still finds its Gateway in the outer one.
+        let outermost = roots
+            .iter()
+            .filter(|r| !roots.iter().any(|o| o != *r && r.starts_with(o)))
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>();
+        for root in outermost {
             let options = server.options(&root);
             let workspace = Workspace::open(&[root.to_string_lossy().into_owned()], options);
             server.folders.push(Folder { root, workspace });
@@ -226,13 +234,10 @@ impl<'c> Server<'c> {
         ));
     }
 
-    /// The folder a file belongs to: the innermost that holds it. A file outside every folder is
-    /// not linted: its world (kustomization, Flux, clusters) is unknown.
+    /// The folder a file belongs to. A file outside every folder is not linted: its world
+    /// (kustomization, Flux, clusters) is unknown.
     fn folder_of(&mut self, path: &Path) -> Option<&mut Folder> {
-        self.folders
-            .iter_mut()
-            .filter(|f| path.starts_with(&f.root))
-            .max_by_key(|f| f.root.as_os_str().len())
+        self.folders.iter_mut().find(|f| path.starts_with(&f.root))
     }
 
     fn run(&mut self) -> Result<(), String> {
