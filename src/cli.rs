@@ -125,6 +125,15 @@ pub enum Command {
     /// Draw the request and address paths of the tree (Mermaid, DOT, SVG or JSON), broken
     /// edges red and dashed with the rule id, unverifiable ones grey with the reason.
     Graph(Graph),
+    /// Run the language server (LSP over standard input and output) for editors: live
+    /// diagnostics across files, fixes and suppressions as code actions, hover and
+    /// go-to-definition on references.
+    Server {
+        /// Accepted for clients that announce the transport (`vscode-languageclient` does);
+        /// standard input and output is the only one.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
 }
 
 /// `cilint graph [OPTIONS] [PATH]...`: the repository is read as for a lint run. The lint

@@ -38,9 +38,11 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod timings;
+pub mod workspace;
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -84,7 +86,13 @@ pub struct Options {
     /// Fixes will be written (`--fix`): every file keeps the text it was loaded from, so fixes
     /// are computed from, and checked against, the very bytes linted (never a second read).
     pub fixing: bool,
+    /// Texts that take the place of files on disk (an editor's unsaved buffers), by the path
+    /// as discovered: `cilint server` lints what the user sees, not what was last saved.
+    pub overlay: Option<std::sync::Arc<Overlay>>,
 }
+
+/// Texts by discovered path, read instead of the disk (see [`Options::overlay`]).
+pub type Overlay = HashMap<String, std::sync::Arc<str>>;
 
 /// The default file size limit: far above any manifest, below what would exhaust memory.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
@@ -101,6 +109,7 @@ impl Default for Options {
             show_rendered: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             fixing: false,
+            overlay: None,
         }
     }
 }
@@ -249,6 +258,25 @@ struct Loaded {
     errors: Vec<InputError>,
 }
 
+/// A file's text: the overlay's when it has one, else the disk's.
+fn read(
+    c: &discover::Candidate,
+    stdin: Option<&str>,
+    options: &Options,
+) -> Result<(SourceFile, bool), String> {
+    match options.overlay.as_ref().and_then(|o| o.get(&c.path)) {
+        Some(text) => Ok((
+            SourceFile {
+                path: c.path.clone(),
+                kind: c.kind,
+                text: text.clone(),
+            },
+            true,
+        )),
+        None => load::read(c, stdin, options.max_file_size),
+    }
+}
+
 /// What the summary counts of the loaded files, before layout tells data files apart.
 struct Counts {
     unreadable: usize,
@@ -273,22 +301,21 @@ fn load_files(
         .par_iter()
         .enumerate()
         .map(|(i, c)| -> OneFile {
-            let (source, valid) =
-                match load::read(c, options.stdin.as_deref(), options.max_file_size) {
-                    Ok(read) => read,
-                    Err(message) => {
-                        let error = InputError {
-                            path: c.path.clone(),
-                            message,
-                        };
-                        let empty = SourceFile {
-                            path: c.path.clone(),
-                            kind: c.kind,
-                            text: "".into(),
-                        };
-                        return (empty, (FileContents::default(), (false, Some(error))));
-                    }
-                };
+            let (source, valid) = match read(c, options.stdin.as_deref(), options) {
+                Ok(read) => read,
+                Err(message) => {
+                    let error = InputError {
+                        path: c.path.clone(),
+                        message,
+                    };
+                    let empty = SourceFile {
+                        path: c.path.clone(),
+                        kind: c.kind,
+                        text: "".into(),
+                    };
+                    return (empty, (FileContents::default(), (false, Some(error))));
+                }
+            };
             let file = FileId(i as u32);
             bytes.fetch_add(source.text.len(), Ordering::Relaxed);
             if c.template {
@@ -357,7 +384,7 @@ fn place(
         if !files[i].text.is_empty() {
             return Some(files[i].text.clone());
         }
-        let (source, _) = load::read(&candidates[i], None, options.max_file_size).ok()?;
+        let (source, _) = read(&candidates[i], None, options).ok()?;
         Some(source.text)
     };
     let parse = |id: FileId, text, vars: Option<&_>, edit: Option<&source::yaml::Edit<'_>>| {
@@ -702,7 +729,7 @@ fn restore_texts(
     let texts: Vec<(FileId, SourceFile)> = wanted
         .into_par_iter()
         .filter_map(|id| {
-            let read = load::read(&candidates[id.0 as usize], None, options.max_file_size);
+            let read = read(&candidates[id.0 as usize], None, options);
             read.ok().map(|(source, _)| (id, source))
         })
         .collect();

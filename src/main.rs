@@ -24,8 +24,20 @@ fn main() -> ExitCode {
         Some(Command::Hook(h)) => hook(h),
         Some(Command::Render(r)) => render(r),
         Some(Command::Graph(g)) => graph(g),
+        Some(Command::Server { .. }) => server(),
         None if cli.floor => floor(&cli),
         None => lint(&cli.lint, &cli.paths, cli.report_only.clone()),
+    }
+}
+
+/// `cilint server`: the language server, until the client says `exit`.
+fn server() -> ExitCode {
+    match cilint::server::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cilint server: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -354,6 +366,7 @@ fn options(
         show_rendered: false,
         max_file_size,
         fixing: cli.fix || cli.diff,
+        overlay: None,
     };
     if paths.iter().any(|p| p == cilint::discover::STDIN) {
         let mut text = String::new();

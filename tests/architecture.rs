@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // turns the fixes of a report into file changes (`--fix`, `--diff`).
     ("report", &["report", "graph", "fix"]),
     // The pipeline (`lib.rs`) and the command line.
-    ("pipeline", &["lib", "main", "cli"]),
+    ("pipeline", &["lib", "main", "cli", "workspace", "server"]),
 ];
 
 /// A use of a module from a layer above the using file's.
