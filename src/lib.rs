@@ -202,22 +202,12 @@ fn report_of(
 
 /// In a file linted from its last good objects, only its syntax error is reported: every other
 /// position there is of a text no longer in the file. Elsewhere, related locations into it are
-/// dropped, and so are fixes that would edit it.
+/// dropped.
 fn drop_stale(findings: &mut Vec<Finding>, stale: &HashMap<FileId, YamlError>) {
     let stale = |id: &FileId| stale.contains_key(id);
     findings.retain(|f| !stale(&f.location.file) || f.rule == rules::YAML_SYNTAX);
     for f in findings {
         f.related.retain(|r| !stale(&r.location.file));
-        if let Some(fix) = &mut f.fix {
-            let touches = std::cell::Cell::new(false);
-            fix.relocate(|l| {
-                touches.set(touches.get() || stale(&l.file));
-                l
-            });
-            if touches.get() {
-                f.fix = None;
-            }
-        }
     }
 }
 

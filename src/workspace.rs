@@ -187,8 +187,12 @@ impl Workspace {
                 text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
             })
             .collect();
-        let contents: Vec<FileContents> = self.files.iter().map(|e| e.contents.clone()).collect();
+        // Layout and the Catalogs consume what they are given: a copy, made on every core.
+        let contents: Vec<FileContents> =
+            self.files.par_iter().map(|e| e.contents.clone()).collect();
         let valid: Vec<bool> = self.files.iter().map(|e| e.valid).collect();
+        // Copying every file's contents for the stages that consume them is loading's share.
+        lap(&mut clock, &mut timings.load);
         let mut input_errors = self.walk_errors.clone();
         input_errors.extend(self.files.iter().filter_map(|e| e.error.clone()));
         let counts = Counts::of(
@@ -221,10 +225,13 @@ impl Workspace {
             input_errors,
             (timings, clock),
         );
-        // The report shows each file's current text, where its syntax error is.
-        for id in stale.into_keys() {
-            let (file, entry) = (id.0 as usize, &self.files[id.0 as usize]);
-            self.report.files[file].text = entry.source.clone();
+        if !stale.is_empty() {
+            without_stale_fixes(&mut self.report, &stale);
+            // The report shows each file's current text, where its syntax error is.
+            for id in stale.into_keys() {
+                let (file, entry) = (id.0 as usize, &self.files[id.0 as usize]);
+                self.report.files[file].text = entry.source.clone();
+            }
         }
         &self.report
     }
@@ -496,6 +503,28 @@ fn keep_last_good(entry: &mut Entry, old: &Entry, id: usize, options: &Options) 
     contents.broken_without_api_version = entry.contents.broken_without_api_version;
     entry.contents = contents;
     entry.good_text = Some(good);
+}
+
+/// No fix edits a file linted from its last good objects: its positions are of that text.
+fn without_stale_fixes(report: &mut Report, stale: &HashMap<FileId, YamlError>) {
+    for f in &mut report.findings {
+        let Some(fix) = &mut f.fix else { continue };
+        let touches = std::cell::Cell::new(false);
+        fix.relocate(|l| {
+            touches.set(touches.get() || stale.contains_key(&l.file));
+            l
+        });
+        let files = &report.files;
+        let creates_there = fix.edits.iter().any(|e| match e {
+            crate::diagnostic::Edit::Create { path, .. } => stale
+                .keys()
+                .any(|id| files.get(id.0 as usize).is_some_and(|s| s.path == *path)),
+            _ => false,
+        });
+        if touches.get() || creates_there {
+            f.fix = None;
+        }
+    }
 }
 
 /// The directory of a file as the report names it (a Terraform module).

@@ -339,3 +339,22 @@ fn report_names_are_as_reached_from_a_relative_root() {
     assert_eq!(ws.report_path(Path::new("/")), None);
     assert!(ws.text(&absolute).is_some());
 }
+
+#[test]
+fn a_workspace_moves_to_another_thread() {
+    fn send<T: Send + 'static>() {}
+    send::<Workspace>();
+}
+
+#[test]
+fn a_byte_order_mark_from_the_editor_is_read_as_from_disk() {
+    let (_dir, root) = checkout("kustomize-overlays");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let gateway = gateway_file(ws.report());
+    let original = std::fs::read_to_string(&gateway).unwrap();
+    ws.set_text(Path::new(&gateway), format!("\u{feff}{original}"));
+    ws.lint();
+    assert_eq!(ws.files_parsed(), 1);
+    assert_same(ws.report(), &lint(&root), "byte-order mark");
+    assert_eq!(ws.text(Path::new(&gateway)), Some(original.as_str()));
+}
