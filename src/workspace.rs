@@ -51,6 +51,11 @@ pub struct Workspace {
     rediscover: bool,
     /// How many files the last lint read and parsed.
     parsed: usize,
+    /// Every file's contents as the last lint left them, copied on a thread of its own for the
+    /// next lint to consume.
+    spare: Option<std::thread::JoinHandle<Vec<FileContents>>>,
+    /// That copy, once [`Workspace::settle`] waited for it.
+    ready: Option<Vec<FileContents>>,
     report: Report,
 }
 
@@ -63,7 +68,8 @@ struct Entry {
     text: Option<Arc<str>>,
     valid: bool,
     error: Option<InputError>,
-    contents: FileContents,
+    /// Shared with the copy a thread makes for the next lint.
+    contents: Arc<FileContents>,
     /// The text the contents were parsed from, when it is not `text` (the last that parsed).
     good_text: Option<Arc<str>>,
 }
@@ -107,6 +113,8 @@ impl Workspace {
             dirty: BTreeSet::new(),
             rediscover: true,
             parsed: 0,
+            spare: None,
+            ready: None,
             report: empty_report(),
         };
         workspace.lint();
@@ -161,12 +169,13 @@ impl Workspace {
         let (mut timings, mut clock) = (Timings::default(), Instant::now());
         let mut reparse: Vec<usize> = std::mem::take(&mut self.dirty).into_iter().collect();
         let mut terraform_dirs: HashSet<PathBuf> = HashSet::new();
-        if std::mem::take(&mut self.rediscover) {
+        let rediscovered = std::mem::take(&mut self.rediscover);
+        if rediscovered {
             reparse = self.discover_again(&mut terraform_dirs);
         }
         lap(&mut clock, &mut timings.discover);
         self.parsed = reparse.len();
-        self.load(&reparse, &mut terraform_dirs);
+        let changed = self.load(&reparse, &mut terraform_dirs);
         lap(&mut clock, &mut timings.load);
         timings.bytes = self
             .files
@@ -187,9 +196,26 @@ impl Workspace {
                 text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
             })
             .collect();
-        // Layout and the Catalogs consume what they are given: a copy, made on every core.
-        let contents: Vec<FileContents> =
-            self.files.par_iter().map(|e| e.contents.clone()).collect();
+        // Layout and the Catalogs consume what they are given: a copy. The one made after the
+        // last lint serves, with the changed files copied again; after a change of the tree
+        // (FileIds moved), a copy is made now, on every core.
+        let spare = self
+            .ready
+            .take()
+            .or_else(|| self.spare.take().and_then(|copy| copy.join().ok()));
+        let contents: Vec<FileContents> = match spare {
+            Some(mut copy) if !rediscovered && copy.len() == self.files.len() => {
+                for &i in &changed {
+                    copy[i] = (*self.files[i].contents).clone();
+                }
+                copy
+            }
+            _ => self
+                .files
+                .par_iter()
+                .map(|e| (*e.contents).clone())
+                .collect(),
+        };
         let valid: Vec<bool> = self.files.iter().map(|e| e.valid).collect();
         // Copying every file's contents for the stages that consume them is loading's share.
         lap(&mut clock, &mut timings.load);
@@ -225,6 +251,7 @@ impl Workspace {
             input_errors,
             (timings, clock),
         );
+        self.copy_for_next_lint();
         if !stale.is_empty() {
             without_stale_fixes(&mut self.report, &stale);
             // The report shows each file's current text, where its syntax error is.
@@ -234,6 +261,26 @@ impl Workspace {
             }
         }
         &self.report
+    }
+
+    /// Starts copying every file's contents, on a thread of its own, for the next lint: the
+    /// copy, as long as parsing a tenth of the tree, is then made while the editor waits for
+    /// the next keystroke, not between a change and its diagnostics. Without a thread, the next
+    /// lint copies.
+    fn copy_for_next_lint(&mut self) {
+        let contents: Vec<Arc<FileContents>> =
+            self.files.iter().map(|e| e.contents.clone()).collect();
+        self.spare = std::thread::Builder::new()
+            .name("cilint-workspace-copy".into())
+            .spawn(move || contents.iter().map(|c| (**c).clone()).collect())
+            .ok();
+    }
+
+    /// Waits for the copy the last lint started (the benchmark's pause between keystrokes).
+    pub fn settle(&mut self) {
+        if let Some(copy) = self.spare.take() {
+            self.ready = copy.join().ok();
+        }
     }
 
     /// How many files the last [`Workspace::lint`] read and parsed (a Terraform module's other
@@ -339,7 +386,7 @@ impl Workspace {
                         text: None,
                         valid: false,
                         error: None,
-                        contents: FileContents::default(),
+                        contents: Arc::default(),
                         good_text: moved.and_then(|(_, e)| e.good_text),
                     });
                 }
@@ -362,7 +409,9 @@ impl Workspace {
 
     /// Reads (from the buffers or disk) and parses the given files, in parallel, then the
     /// Terraform modules among them.
-    fn load(&mut self, reparse: &[usize], terraform_dirs: &mut HashSet<PathBuf>) {
+    /// Gives the files whose contents changed: those parsed, and the files of the Terraform
+    /// modules read again.
+    fn load(&mut self, reparse: &[usize], terraform_dirs: &mut HashSet<PathBuf>) -> Vec<usize> {
         let options = &self.options;
         let buffers = &self.buffers;
         let files = &self.files;
@@ -384,20 +433,21 @@ impl Workspace {
                 };
                 let text = read.as_ref().ok().map(|(s, _)| s.text.clone());
                 let from_editor = buffers.contains_key(&candidate.path);
-                let (source, (contents, (valid, error))) =
+                let (source, (mut contents, (valid, error))) =
                     crate::load_file(i, candidate, read, options, true);
-                let mut entry = Entry {
+                let mut good_text = None;
+                if from_editor {
+                    (contents, good_text) = keep_last_good(contents, old, i, options);
+                }
+                let entry = Entry {
                     candidate: candidate.clone(),
                     source: source.text,
                     text,
                     valid,
                     error,
-                    contents,
-                    good_text: None,
+                    contents: Arc::new(contents),
+                    good_text,
                 };
-                if from_editor {
-                    keep_last_good(&mut entry, old, i, options);
-                }
                 (i, entry)
             })
             .collect();
@@ -408,7 +458,7 @@ impl Workspace {
             self.files[i] = entry;
         }
         if terraform_dirs.is_empty() {
-            return;
+            return reparse.to_vec();
         }
         // A module's files share variables: every file of a changed module is parsed again,
         // then the module read as `lint` reads it.
@@ -456,27 +506,33 @@ impl Workspace {
             &self.options.namespace,
             &read,
         );
-        for i in module {
-            self.files[i].contents = std::mem::take(&mut contents[i]);
+        let mut changed = reparse.to_vec();
+        for &i in &module {
+            self.files[i].contents = Arc::new(std::mem::take(&mut contents[i]));
+            changed.push(i);
         }
+        changed
     }
 }
 
 /// A file whose editor text does not parse keeps the objects of the last text that did, with
-/// the new syntax error. `old` is the file's entry before this change: at the same FileId, or
-/// (the tree changed around it) a placeholder holding only its last good text.
-fn keep_last_good(entry: &mut Entry, old: &Entry, id: usize, options: &Options) {
-    let Some(error) = entry.contents.yaml_error.clone() else {
-        return;
+/// the new syntax error: the contents to lint, and the text they were parsed from when it is not
+/// the current one. `old` is the file's entry before this change: at the same FileId, or (the
+/// tree changed around it) a placeholder holding only its last good text.
+fn keep_last_good(
+    mut new: FileContents,
+    old: &Entry,
+    id: usize,
+    options: &Options,
+) -> (FileContents, Option<Arc<str>>) {
+    let Some(error) = new.yaml_error.clone().filter(|_| !new.template) else {
+        return (new, None);
     };
-    if entry.contents.template {
-        return;
-    }
     let (mut contents, good) = match (&old.text, &old.good_text) {
         (Some(text), None) if old.contents.yaml_error.is_none() => {
-            (old.contents.clone(), text.clone())
+            ((*old.contents).clone(), text.clone())
         }
-        (Some(_), Some(good)) => (old.contents.clone(), good.clone()),
+        (Some(_), Some(good)) => ((*old.contents).clone(), good.clone()),
         (None, Some(good)) => {
             // Its objects name their old FileId: the last good text is parsed again.
             let read = Ok((
@@ -489,20 +545,19 @@ fn keep_last_good(entry: &mut Entry, old: &Entry, id: usize, options: &Options) 
             ));
             let (_, (c, _)) = crate::load_file(id, &old.candidate, read, options, true);
             if c.yaml_error.is_some() {
-                return;
+                return (new, None);
             }
             (c, good.clone())
         }
-        _ => return,
+        _ => return (new, None),
     };
     // What is scanned from the text, not parsed, is the current text's.
     contents.yaml_error = Some(error);
     contents.unparsed = None;
-    contents.commands = std::mem::take(&mut entry.contents.commands);
-    contents.suppressions = std::mem::take(&mut entry.contents.suppressions);
-    contents.broken_without_api_version = entry.contents.broken_without_api_version;
-    entry.contents = contents;
-    entry.good_text = Some(good);
+    contents.commands = std::mem::take(&mut new.commands);
+    contents.suppressions = std::mem::take(&mut new.suppressions);
+    contents.broken_without_api_version = new.broken_without_api_version;
+    (contents, Some(good))
 }
 
 /// No fix edits a file linted from its last good objects: its positions are of that text.
