@@ -6,15 +6,24 @@
 //! rules, suppressions, the report, fixes resolved), so [`Workspace::open`] then
 //! [`Workspace::lint`] gives the report `cilint::lint` gives with `fixing` on, and after
 //! [`Workspace::set_text`] the report `cilint::lint` gives on the tree with that text written.
-//! Parsing is what costs (nine tenths of a run on a 10k-object tree); layout and the worlds'
-//! checks are whole-tree again each time, which is exact, and under 50 ms there.
+//! Reading and parsing are what cost (three quarters of a run on a 10k-object tree); layout and
+//! the worlds' checks run whole again each time, which is exact, in about 35 ms there
+//! (BENCHMARKS.md).
 //!
 //! One departure, on purpose: a file whose editor text does not parse keeps its last good
-//! objects (and layout documents, commands, suppressions) for the other files' checks, so a
-//! half-typed line does not turn every route attached to its Gateway into a finding. Its syntax
-//! error is reported as `cilint::lint` reports it; every other finding located in it, related
-//! location into it and fix editing it is dropped, since their positions are of a text no longer
-//! there. A text read from disk (`open`, `reload`) is linted as it is.
+//! objects and layout documents for the other files' checks (layout parses it again from its
+//! last good text where kustomize patches it or Flux substitutes it), so a half-typed line does
+//! not turn every route attached to its Gateway into a finding. Its syntax error, commands and
+//! suppressions are the current text's, and the error is reported as `cilint::lint` reports it;
+//! every other finding located in it, related location into it and fix editing it is dropped,
+//! since their positions are of a text no longer there. A text read from disk (`open`,
+//! `reload`) is linted as it is.
+//!
+//! Limits: the options (`.cilint.yaml` among them) are those given to `open`: a changed
+//! configuration needs a new workspace. Files layout reads that discovery does not list (a
+//! kustomize generator's `files:`, a `.env`) are read from disk, never from a buffer. A buffer of
+//! a file that does not exist on disk yet is linted where discovery would put it, without
+//! consulting ignore files (saved, it is discovered as any file).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
