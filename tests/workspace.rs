@@ -358,3 +358,48 @@ fn a_byte_order_mark_from_the_editor_is_read_as_from_disk() {
     assert_same(ws.report(), &lint(&root), "byte-order mark");
     assert_eq!(ws.text(Path::new(&gateway)), Some(original.as_str()));
 }
+
+#[test]
+fn a_broken_file_keeps_its_last_good_objects_when_the_tree_changes_around_it() {
+    for name in ["homelab-mix", "kustomize-overlays"] {
+        let (dir, root) = checkout(name);
+        let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+        let gateway = gateway_file(ws.report());
+        let original = std::fs::read_to_string(&gateway).unwrap();
+        ws.set_text(Path::new(&gateway), format!("{original}  listeners: [\n"));
+        ws.lint();
+        // A file created before it on disk: every FileId after it moves.
+        let first = dir.path().join("0-settings.yaml");
+        write(
+            first.to_str().unwrap(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+        );
+        ws.reload(&first);
+        ws.lint();
+        assert!(
+            ws.files_parsed() > 1,
+            "{name}: the moved files are parsed again"
+        );
+        // On disk the Gateway still has its good text: lint's findings elsewhere are the same.
+        let want = lint(&root);
+        let outside = |r: &Report| -> Vec<(String, &'static str, u32)> {
+            r.findings
+                .iter()
+                .map(|f| {
+                    let file = r.file(f.location.file).path.clone();
+                    (file, f.rule, f.location.span.start.line)
+                })
+                .filter(|(file, _, _)| *file != gateway)
+                .collect()
+        };
+        assert_eq!(outside(ws.report()), outside(&want), "{name}");
+        let in_gateway: Vec<&str> = ws
+            .report()
+            .findings
+            .iter()
+            .filter(|f| ws.report().file(f.location.file).path == gateway)
+            .map(|f| f.rule)
+            .collect();
+        assert_eq!(in_gateway, ["yaml-syntax"], "{name}");
+    }
+}
