@@ -142,6 +142,8 @@ impl Workspace {
             None => Arc::from(text),
         };
         match self.by_path.get(&name) {
+            // Opened as it is on disk (or typed back as it was): nothing to lint again.
+            Some(&i) if self.files[i].text.as_deref() == Some(&*text) => {}
             Some(&i) => {
                 self.dirty.insert(i);
             }
