@@ -12,7 +12,7 @@
 //! (`tests/architecture.rs` holds the map and checks it):
 //!
 //! ```text
-//! 11 lib.rs (the pipeline), main.rs, cli.rs
+//! 11 lib.rs (the pipeline), workspace (the incremental engine), main.rs, cli.rs
 //! 10 report/      renderers of a Report; graph/ (`cilint graph`'s pictures)
 //!  9 suppress     suppressions and configured severities over the rules' findings
 //!  8 rules/       one file per rule, and the registry
@@ -117,30 +117,72 @@ impl Default for Options {
 /// Lints the given paths (files, directories, `-` for standard input).
 pub fn lint(paths: &[String], options: &Options) -> Report {
     let (mut timings, mut clock) = (Timings::default(), Instant::now());
-    let Placed {
-        candidates,
-        mut files,
-        counts,
+    let (candidates, mut input_errors) = discover::discover(paths, &options.config);
+    lap(&mut clock, &mut timings.discover);
+    let loaded = load_files(&candidates, options, &mut timings);
+    input_errors.extend(loaded.errors);
+    lap(&mut clock, &mut timings.load);
+    let run = Run {
+        paths,
+        candidates: &candidates,
+        options,
+        text: None,
+        stale: &HashMap::new(),
+    };
+    report_of(
+        &run,
+        loaded.files,
+        loaded.contents,
+        &loaded.valid,
+        &loaded.counts,
         input_errors,
-        mut layout,
-    } = load_and_place(paths, options, &mut timings, &mut clock);
+        (timings, clock),
+    )
+}
+
+/// The text of a file by FileId, when it can be had.
+type TextOf<'a> = dyn Fn(FileId) -> Option<std::sync::Arc<str>> + Sync + 'a;
+
+/// What the stages after loading need to know of the run.
+struct Run<'a> {
+    paths: &'a [String],
+    candidates: &'a [discover::Candidate],
+    options: &'a Options,
+    /// Where the text of a file loading did not keep comes from: the disk, or (a workspace)
+    /// the texts it holds, an editor's buffers among them.
+    text: Option<&'a TextOf<'a>>,
+    /// Files whose objects are the last ones that parsed, not their current text's (a
+    /// workspace's file mid-typing), with their current text's syntax error: only that error is
+    /// reported in them.
+    stale: &'a HashMap<FileId, YamlError>,
+}
+
+/// place, check and report: everything after loading, for [`lint`] and the workspace.
+fn report_of(
+    run: &Run<'_>,
+    mut files: Vec<SourceFile>,
+    contents: Vec<FileContents>,
+    valid: &[bool],
+    counts: &Counts,
+    input_errors: Vec<InputError>,
+    (mut timings, mut clock): (Timings, Instant),
+) -> Report {
+    let options = run.options;
+    let mut layout = place(run, &files, valid, contents);
+    lap(&mut clock, &mut timings.layout);
     let worlds = layout.worlds.len();
     let checked = check_worlds(&mut layout, options, &mut timings, &mut clock);
     let reported = Reported::new(options, &files);
-    let findings = combine(checked.findings, &reported, worlds, &layout, options);
+    let mut findings = combine(checked.findings, &reported, worlds, &layout, options);
+    if !run.stale.is_empty() {
+        drop_stale(&mut findings, run.stale);
+    }
     let tally = tally(checked.references, &reported, worlds, &layout.shared);
     lap(&mut clock, &mut timings.sort);
-    let mut summary = summarize(&files, &counts, &layout.data, &tally, &findings);
+    let mut summary = summarize(&files, counts, &layout.data, &tally, &findings);
     summary.versions = checked.versions;
     record(&mut timings, &summary, worlds);
-    let mut findings = findings;
-    restore_texts(
-        &mut files,
-        &candidates,
-        &findings,
-        &tally.unverified,
-        options,
-    );
+    restore_texts(&mut files, run, &findings, &tally.unverified);
     fix::resolve(&mut findings, &mut files);
     let mut rendered = checked.rendered;
     rendered.sort_by_cached_key(|r| {
@@ -166,11 +208,20 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     }
 }
 
-/// The tree read and placed: the stages a lint run and `cilint graph` share.
+/// In a file linted from its last good objects, only its syntax error is reported: every other
+/// position there is of a text no longer in the file. Elsewhere, related locations into it are
+/// dropped.
+fn drop_stale(findings: &mut Vec<Finding>, stale: &HashMap<FileId, YamlError>) {
+    let stale = |id: &FileId| stale.contains_key(id);
+    findings.retain(|f| !stale(&f.location.file) || f.rule == rules::YAML_SYNTAX);
+    for f in findings {
+        f.related.retain(|r| !stale(&r.location.file));
+    }
+}
+
+/// The tree read and placed, for `cilint graph`.
 struct Placed {
-    candidates: Vec<discover::Candidate>,
     files: Vec<SourceFile>,
-    counts: Counts,
     input_errors: Vec<InputError>,
     layout: layout::Layout,
 }
@@ -188,19 +239,17 @@ fn load_and_place(
     input_errors.extend(loaded.errors);
     lap(clock, &mut timings.load);
     let files = loaded.files;
-    let layout = place(
+    let run = Run {
         paths,
-        &candidates,
-        &files,
-        &loaded.valid,
-        loaded.contents,
+        candidates: &candidates,
         options,
-    );
+        text: None,
+        stale: &HashMap::new(),
+    };
+    let layout = place(&run, &files, &loaded.valid, loaded.contents);
     lap(clock, &mut timings.layout);
     Placed {
-        candidates,
         files,
-        counts: loaded.counts,
         input_errors,
         layout,
     }
@@ -286,6 +335,27 @@ struct Counts {
     commands: usize,
 }
 
+impl Counts {
+    fn of(
+        candidates: &[discover::Candidate],
+        contents: &[FileContents],
+        unreadable: usize,
+    ) -> Self {
+        Counts {
+            unreadable,
+            templates: candidates.iter().filter(|c| c.template).count()
+                + contents.iter().filter(|c| c.template).count(),
+            objects: contents.iter().map(|c| c.objects.len()).sum(),
+            skipped_documents: contents.iter().map(|c| c.skipped_documents).sum(),
+            commands: contents.iter().map(|c| c.commands.len()).sum(),
+        }
+    }
+}
+
+/// One file loaded: its source (text kept or not), what it holds, whether its text was valid,
+/// and why it could not be read.
+type OneFile = (SourceFile, (FileContents, (bool, Option<InputError>)));
+
 /// load: read and parse every file in parallel; a panic in one file is that file's error.
 /// An unreadable file keeps its place (and FileId) with empty text.
 fn load_files(
@@ -296,68 +366,24 @@ fn load_files(
     // Collected straight into one Vec per field: a Vec of tuples split afterwards would be a
     // second copy of every file's contents, freed at once just before the Catalogs are built.
     let bytes = AtomicUsize::new(0);
-    type OneFile = (SourceFile, (FileContents, (bool, Option<InputError>)));
     let (files, (mut contents, (valid, errors))): (Vec<_>, (Vec<_>, (Vec<_>, Vec<_>))) = candidates
         .par_iter()
         .enumerate()
-        .map(|(i, c)| -> OneFile {
-            let (source, valid) = match read(c, options.stdin.as_deref(), options) {
-                Ok(read) => read,
-                Err(message) => {
-                    let error = InputError {
-                        path: c.path.clone(),
-                        message,
-                    };
-                    let empty = SourceFile {
-                        path: c.path.clone(),
-                        kind: c.kind,
-                        text: "".into(),
-                    };
-                    return (empty, (FileContents::default(), (false, Some(error))));
-                }
-            };
-            let file = FileId(i as u32);
-            bytes.fetch_add(source.text.len(), Ordering::Relaxed);
-            if c.template {
-                return (
-                    without_text(source),
-                    (FileContents::default(), (valid, None)),
-                );
+        .map(|(i, c)| {
+            let read = read(c, options.stdin.as_deref(), options);
+            if let Ok((source, _)) = &read {
+                bytes.fetch_add(source.text.len(), Ordering::Relaxed);
             }
-            let contents = loaded_or_internal_error(|| {
-                with_unparsed(
-                    load::parse(file, &source, valid, &options.namespace),
-                    &source,
-                )
-            });
-            // Flux may parse a file again with its variables, and standard input cannot be read
-            // twice: those keep their text.
-            let source =
-                if options.fixing || c.path == discover::STDIN || source.text.contains("${") {
-                    source
-                } else {
-                    without_text(source)
-                };
-            (source, (contents, (valid, None)))
+            load_file(i, c, read, options, options.fixing)
         })
         .unzip();
     // A Terraform module is a directory whose files share variables: read one module at a time.
-    load::terraform::load_modules(
-        candidates,
-        &mut contents,
-        &options.namespace,
-        options.max_file_size,
-    );
+    load::terraform::load_modules(candidates, &mut contents, &options.namespace, &|i| {
+        load::read(&candidates[i], None, options.max_file_size).ok()
+    });
     timings.bytes = bytes.into_inner();
     let errors: Vec<InputError> = errors.into_iter().flatten().collect();
-    let counts = Counts {
-        unreadable: errors.len(),
-        templates: candidates.iter().filter(|c| c.template).count()
-            + contents.iter().filter(|c| c.template).count(),
-        objects: contents.iter().map(|c| c.objects.len()).sum(),
-        skipped_documents: contents.iter().map(|c| c.skipped_documents).sum(),
-        commands: contents.iter().map(|c| c.commands.len()).sum(),
-    };
+    let counts = Counts::of(candidates, &contents, errors.len());
     timings.documents = contents.iter().map(|c| c.documents).sum();
     Loaded {
         files,
@@ -368,24 +394,69 @@ fn load_files(
     }
 }
 
+/// Parses one file as read (its objects, commands and layout documents), or makes its read
+/// error. The text is kept when `keep_text` says so, and where layout or the report needs it.
+fn load_file(
+    i: usize,
+    c: &discover::Candidate,
+    read: Result<(SourceFile, bool), String>,
+    options: &Options,
+    keep_text: bool,
+) -> OneFile {
+    let (source, valid) = match read {
+        Ok(read) => read,
+        Err(message) => {
+            let error = InputError {
+                path: c.path.clone(),
+                message,
+            };
+            let empty = SourceFile {
+                path: c.path.clone(),
+                kind: c.kind,
+                text: "".into(),
+            };
+            return (empty, (FileContents::default(), (false, Some(error))));
+        }
+    };
+    let file = FileId(i as u32);
+    if c.template {
+        return (
+            without_text(source),
+            (FileContents::default(), (valid, None)),
+        );
+    }
+    let contents = loaded_or_internal_error(|| {
+        with_unparsed(
+            load::parse(file, &source, valid, &options.namespace),
+            &source,
+        )
+    });
+    // Flux may parse a file again with its variables, and standard input cannot be read
+    // twice: those keep their text.
+    let source = if keep_text || c.path == discover::STDIN || source.text.contains("${") {
+        source
+    } else {
+        without_text(source)
+    };
+    (source, (contents, (valid, None)))
+}
+
 /// place: where kustomize, Flux and Argo CD deploy each file; one world per cluster.
 fn place(
-    paths: &[String],
-    candidates: &[discover::Candidate],
+    run: &Run<'_>,
     files: &[SourceFile],
     valid: &[bool],
     contents: Vec<FileContents>,
-    options: &Options,
 ) -> layout::Layout {
-    let root = layout_root(paths);
+    let options = run.options;
+    let root = layout_root(run.paths);
     // Layout loads again the files Flux substitutes and kustomize patches, and patch texts.
     let text = |id: FileId| -> Option<std::sync::Arc<str>> {
         let i = id.0 as usize;
         if !files[i].text.is_empty() {
             return Some(files[i].text.clone());
         }
-        let (source, _) = read(&candidates[i], None, options).ok()?;
-        Some(source.text)
+        text_of(run, id)
     };
     let parse = |id: FileId, text, vars: Option<&_>, edit: Option<&source::yaml::Edit<'_>>| {
         let i = id.0 as usize;
@@ -395,11 +466,17 @@ fn place(
             text,
         };
         // Patches and substitutions run here, on one file: a panic is that file's error too.
-        loaded_or_internal_error(|| {
+        let mut contents = loaded_or_internal_error(|| {
             let contents =
                 load::parse_edited(id, &source, valid[i], &options.namespace, vars, edit);
             with_unparsed(contents, &source)
-        })
+        });
+        // Parsed from its last good text: the current text's syntax error stays.
+        if let Some(error) = run.stale.get(&id) {
+            contents.yaml_error = Some(error.clone());
+            contents.unparsed = None;
+        }
+        contents
     };
     layout::worlds(
         &layout::Input {
@@ -708,13 +785,24 @@ fn without_text(source: SourceFile) -> SourceFile {
     }
 }
 
+/// The text of a file loading did not keep: read again, or the run's own.
+fn text_of(run: &Run<'_>, id: FileId) -> Option<std::sync::Arc<str>> {
+    match run.text {
+        Some(text) => text(id),
+        None => {
+            let candidate = &run.candidates[id.0 as usize];
+            let (source, _) = read(candidate, None, run.options).ok()?;
+            Some(source.text)
+        }
+    }
+}
+
 /// Reads again the text of the files the report points into, dropped after loading.
 fn restore_texts(
     files: &mut [SourceFile],
-    candidates: &[discover::Candidate],
+    run: &Run<'_>,
     findings: &[Finding],
     unverified: &[references::Reference],
-    options: &Options,
 ) {
     let mut wanted: Vec<FileId> = findings
         .iter()
@@ -726,15 +814,12 @@ fn restore_texts(
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let texts: Vec<(FileId, SourceFile)> = wanted
+    let texts: Vec<(FileId, std::sync::Arc<str>)> = wanted
         .into_par_iter()
-        .filter_map(|id| {
-            let read = read(&candidates[id.0 as usize], None, options);
-            read.ok().map(|(source, _)| (id, source))
-        })
+        .filter_map(|id| text_of(run, id).map(|text| (id, text)))
         .collect();
-    for (id, source) in texts {
-        files[id.0 as usize].text = source.text;
+    for (id, text) in texts {
+        files[id.0 as usize].text = text;
     }
 }
 
@@ -824,7 +909,9 @@ fn settle(
         .map(|r| r.location)
         .collect();
     findings.retain(|f| {
-        if catalog.in_unverifiable(f.location) {
+        // A file with a syntax error holds no object, unless a workspace lints it from its last
+        // good objects: their spans are of another text than the error's.
+        if f.rule != rules::YAML_SYNTAX && catalog.in_unverifiable(f.location) {
             return false;
         }
         missing.contains(&f.location)
@@ -834,7 +921,10 @@ fn settle(
                 .any(|r| catalog.in_unverifiable(r.location))
     });
     for f in &mut findings {
-        f.location = positions.locate(f.location);
+        // Past the end of the last good text is no patch's value (a workspace's file mid-typing).
+        if f.rule != rules::YAML_SYNTAX {
+            f.location = positions.locate(f.location);
+        }
         for r in &mut f.related {
             r.location = positions.locate(r.location);
         }

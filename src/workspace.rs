@@ -1,134 +1,366 @@
-//! A workspace an editor has open: the files on disk, with the editor's unsaved texts in their
-//! place, linted as one tree.
+//! The incremental lint engine behind `cilint server`: a tree held in memory, its files' texts
+//! replaced by an editor's buffers, linted again after each change by re-parsing only the files
+//! that changed.
 //!
-//! This is the simple implementation: every `lint` after a change runs the whole pipeline again,
-//! with the editor's texts as an overlay ([`crate::Options::overlay`]). The API is the one the
-//! incremental engine keeps, so `cilint server` does not change when it lands.
+//! It runs the very stages of [`crate::lint`] after loading (layout, every world's Catalog and
+//! rules, suppressions, the report, fixes resolved), so [`Workspace::open`] then
+//! [`Workspace::lint`] gives the report `cilint::lint` gives with `fixing` on, and after
+//! [`Workspace::set_text`] the report `cilint::lint` gives on the tree with that text written.
+//! Reading and parsing are what cost (three quarters of a run on a 10k-object tree); layout and
+//! the worlds' checks run whole again each time, which is exact, in about 35 ms there
+//! (BENCHMARKS.md).
+//!
+//! One departure, on purpose: a file whose editor text does not parse keeps its last good
+//! objects and layout documents for the other files' checks (layout parses it again from its
+//! last good text where kustomize patches it or Flux substitutes it), so a half-typed line does
+//! not turn every route attached to its Gateway into a finding. Its syntax error, commands and
+//! suppressions are the current text's, and the error is reported as `cilint::lint` reports it;
+//! every other finding located in it, related location into it and fix editing it is dropped,
+//! since their positions are of a text no longer there. A text read from disk (`open`,
+//! `reload`) is linted as it is.
+//!
+//! Limits: the options (`.cilint.yaml` among them) are those given to `open`: a changed
+//! configuration needs a new workspace. Files layout reads that discovery does not list (a
+//! kustomize generator's `files:`, a `.env`) are read from disk, never from a buffer. A buffer of
+//! a file that does not exist on disk yet is linted where discovery would put it, without
+//! consulting ignore files (saved, it is discovered as any file).
 
 mod resolve;
 
 pub use resolve::{Resolution, Target};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
-use crate::{Options, Report};
+use rayon::prelude::*;
 
+use crate::discover::{self, Candidate, InputError};
+use crate::load::FileContents;
+use crate::source::yaml::YamlError;
+use crate::source::{FileId, FileKind, SourceFile};
+use crate::timings::{Timings, lap};
+use crate::{Counts, Options, Report, Run};
+
+/// A tree held in memory and linted incrementally.
 pub struct Workspace {
     roots: Vec<String>,
+    /// Each root made absolute, with its canonical form when that differs (an editor may name
+    /// files through either).
+    absolute_roots: Vec<(usize, PathBuf)>,
+    cwd: PathBuf,
     options: Options,
-    /// The editor's texts, by absolute path.
-    overlay: HashMap<PathBuf, Arc<str>>,
+    /// Every file linted, in discovery order: a file's FileId is its index.
+    files: Vec<Entry>,
+    by_path: HashMap<String, usize>,
+    /// What discovery could not use (unreadable directories, missing roots).
+    walk_errors: Vec<InputError>,
+    /// The editors' texts, by the report's file name.
+    buffers: HashMap<String, Arc<str>>,
+    /// Files whose text changed since the last lint.
+    dirty: BTreeSet<usize>,
+    /// A file appeared or went away: discover the tree again.
+    rediscover: bool,
+    /// How many files the last lint read and parsed.
+    parsed: usize,
+    /// Every file's contents as the last lint left them, copied on a thread of its own for the
+    /// next lint to consume.
+    spare: Option<std::thread::JoinHandle<Vec<FileContents>>>,
+    /// That copy, once [`Workspace::settle`] waited for it.
+    ready: Option<Vec<FileContents>>,
     report: Report,
-    /// The texts or the disk changed since `report` was made.
-    stale: bool,
-    /// The graphs of the last lint, made when a hover first asks for them.
+    /// The pictures of the current texts (`cilint graph`'s), made when a hover or a
+    /// go-to-definition first asks after a change.
     graphs: std::sync::OnceLock<Vec<crate::graph::Graph>>,
 }
 
+/// One file: where it is, its current text, and what loading it gave.
+struct Entry {
+    candidate: Candidate,
+    /// As loading gives it to the report (text kept, as with `fixing`, templates' dropped).
+    source: Arc<str>,
+    /// The text linted; `None` when the file could not be read.
+    text: Option<Arc<str>>,
+    valid: bool,
+    error: Option<InputError>,
+    /// Shared with the copy a thread makes for the next lint.
+    contents: Arc<FileContents>,
+    /// The text the contents were parsed from, when it is not `text` (the last that parsed).
+    good_text: Option<Arc<str>>,
+}
+
+impl Entry {
+    fn stale(&self) -> bool {
+        self.good_text.is_some()
+    }
+}
+
 impl Workspace {
-    /// The workspace of `roots` (absolute directories), linted from disk.
+    /// Reads and lints the roots from disk, as `cilint ROOTS…` with these options would
+    /// (config, clusters, ignores, -n). Paths in the report are as reached from the roots.
     pub fn open(roots: &[String], options: Options) -> Workspace {
-        let roots: Vec<String> = roots
-            .iter()
-            .map(|r| match r.trim_end_matches('/') {
-                "" => "/".to_string(),
-                r => r.to_string(),
-            })
-            .collect();
-        // Fixes are resolved against the very texts linted, which they keep.
-        let options = Options {
-            fixing: true,
-            ..options
-        };
-        let report = crate::lint(&roots, &options);
-        Workspace {
-            roots,
-            options,
-            overlay: HashMap::new(),
-            report,
-            stale: false,
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut absolute_roots = Vec::new();
+        for (i, root) in roots.iter().enumerate() {
+            let path = Path::new(root);
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| cwd.join(path));
+            if let Ok(canonical) = std::fs::canonicalize(path)
+                && canonical != absolute
+            {
+                absolute_roots.push((i, canonical));
+            }
+            absolute_roots.push((i, absolute));
+        }
+        let mut workspace = Workspace {
+            roots: roots.to_vec(),
+            absolute_roots,
+            cwd,
+            // Fixes are resolved against the texts linted, which the workspace keeps anyway.
+            options: Options {
+                fixing: true,
+                stdin: None,
+                ..options
+            },
+            files: Vec::new(),
+            by_path: HashMap::new(),
+            walk_errors: Vec::new(),
+            buffers: HashMap::new(),
+            dirty: BTreeSet::new(),
+            rediscover: true,
+            parsed: 0,
+            spare: None,
+            ready: None,
+            report: empty_report(),
             graphs: std::sync::OnceLock::new(),
+        };
+        workspace.lint();
+        workspace
+    }
+
+    /// The editor's text for a file (didOpen/didChange): replaces what was read from disk.
+    /// A path under a root that discovery would not lint (not yaml/sh/md/…, ignored) is ignored.
+    pub fn set_text(&mut self, path: &Path, text: String) {
+        let Some(name) = self.report_path(path) else {
+            return;
+        };
+        // As reading the file would give it: an editor keeps a byte-order mark as a character.
+        let text: Arc<str> = match text.strip_prefix('\u{feff}') {
+            Some(rest) => Arc::from(rest),
+            None => Arc::from(text),
+        };
+        match self.by_path.get(&name) {
+            // Opened as it is on disk (or typed back as it was): nothing to lint again.
+            Some(&i) if self.files[i].text.as_deref() == Some(&*text) => {}
+            Some(&i) => {
+                self.dirty.insert(i);
+            }
+            None if self.may_lint(path, &name) => self.rediscover = true,
+            None => return,
+        }
+        self.buffers.insert(name, text);
+    }
+
+    /// Back to the disk's text (didClose, didChangeWatchedFiles: created or changed), or the
+    /// file is gone (deleted on disk): re-read it or drop it.
+    pub fn reload(&mut self, path: &Path) {
+        let Some(name) = self.report_path(path) else {
+            return;
+        };
+        self.buffers.remove(&name);
+        match self.by_path.get(&name) {
+            Some(&i) if self.absolute(&name).is_file() => {
+                self.dirty.insert(i);
+            }
+            // Gone, or a new file (or directory: a checkout brings many): the tree changed.
+            _ => self.rediscover = true,
         }
     }
 
-    /// The editor's text of `path` (absolute), which takes the place of the disk's.
-    pub fn set_text(&mut self, path: &Path, text: String) {
-        self.overlay.insert(path.to_path_buf(), Arc::from(text));
-        self.stale = true;
-    }
-
-    /// `path` is read from disk again (closed in the editor, changed or deleted outside it).
-    pub fn reload(&mut self, path: &Path) {
-        self.overlay.remove(path);
-        self.stale = true;
-    }
-
-    /// The whole report of the current texts, linted again if anything changed.
+    /// Re-lints what changed since the last call and returns the whole report (findings with
+    /// their fixes resolved against the current texts, as `lint()` with fixing on gives them),
+    /// re-parsing only the files whose text changed.
     pub fn lint(&mut self) -> &Report {
-        if self.stale {
-            let overlay: crate::Overlay = self
-                .overlay
-                .iter()
-                .filter_map(|(p, t)| Some((self.report_path(p)?, t.clone())))
-                .collect();
-            let options = Options {
-                overlay: Some(Arc::new(overlay)),
-                ..self.options.clone()
-            };
-            self.report = crate::lint(&self.roots, &options);
-            self.graphs = std::sync::OnceLock::new();
-            self.stale = false;
+        if !self.rediscover && self.dirty.is_empty() {
+            self.parsed = 0;
+            return &self.report;
+        }
+        self.graphs = std::sync::OnceLock::new();
+        let (mut timings, mut clock) = (Timings::default(), Instant::now());
+        let mut reparse: Vec<usize> = std::mem::take(&mut self.dirty).into_iter().collect();
+        let mut terraform_dirs: HashSet<PathBuf> = HashSet::new();
+        let rediscovered = std::mem::take(&mut self.rediscover);
+        if rediscovered {
+            reparse = self.discover_again(&mut terraform_dirs);
+        }
+        lap(&mut clock, &mut timings.discover);
+        self.parsed = reparse.len();
+        let changed = self.load(&reparse, &mut terraform_dirs);
+        lap(&mut clock, &mut timings.load);
+        timings.bytes = self
+            .files
+            .iter()
+            .map(|e| e.text.as_ref().map_or(0, |t| t.len()))
+            .sum();
+        timings.documents = self.files.iter().map(|e| e.contents.documents).sum();
+
+        let candidates: Vec<Candidate> = self.files.iter().map(|e| e.candidate.clone()).collect();
+        // A file linted from its last good objects is parsed again (by layout, for a patch or
+        // Flux's variables) from its last good text.
+        let files: Vec<SourceFile> = self
+            .files
+            .iter()
+            .map(|e| SourceFile {
+                path: e.candidate.path.clone(),
+                kind: e.candidate.kind,
+                text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
+            })
+            .collect();
+        // Layout and the Catalogs consume what they are given: a copy. The one made after the
+        // last lint serves, with the changed files copied again; after a change of the tree
+        // (FileIds moved), a copy is made now, on every core.
+        let spare = self
+            .ready
+            .take()
+            .or_else(|| self.spare.take().and_then(|copy| copy.join().ok()));
+        let contents: Vec<FileContents> = match spare {
+            Some(mut copy) if !rediscovered && copy.len() == self.files.len() => {
+                for &i in &changed {
+                    copy[i] = (*self.files[i].contents).clone();
+                }
+                copy
+            }
+            _ => self
+                .files
+                .par_iter()
+                .map(|e| (*e.contents).clone())
+                .collect(),
+        };
+        let valid: Vec<bool> = self.files.iter().map(|e| e.valid).collect();
+        // Copying every file's contents for the stages that consume them is loading's share.
+        lap(&mut clock, &mut timings.load);
+        let mut input_errors = self.walk_errors.clone();
+        input_errors.extend(self.files.iter().filter_map(|e| e.error.clone()));
+        let counts = Counts::of(
+            &candidates,
+            &contents,
+            input_errors.len() - self.walk_errors.len(),
+        );
+        let stale: HashMap<FileId, YamlError> = (0..self.files.len())
+            .filter(|&i| self.files[i].stale())
+            .filter_map(|i| Some((FileId(i as u32), self.files[i].contents.yaml_error.clone()?)))
+            .collect();
+        let entries = &self.files;
+        let text = |id: FileId| {
+            let e = entries.get(id.0 as usize)?;
+            e.good_text.clone().or_else(|| e.text.clone())
+        };
+        let run = Run {
+            paths: &self.roots,
+            candidates: &candidates,
+            options: &self.options,
+            text: Some(&text),
+            stale: &stale,
+        };
+        self.report = crate::report_of(
+            &run,
+            files,
+            contents,
+            &valid,
+            &counts,
+            input_errors,
+            (timings, clock),
+        );
+        self.copy_for_next_lint();
+        if !stale.is_empty() {
+            without_stale_fixes(&mut self.report, &stale);
+            // The report shows each file's current text, where its syntax error is.
+            for id in stale.into_keys() {
+                let (file, entry) = (id.0 as usize, &self.files[id.0 as usize]);
+                self.report.files[file].text = entry.source.clone();
+            }
         }
         &self.report
     }
 
-    /// The report of the last `lint`, read alongside the other methods (`lint` borrows the
-    /// workspace mutably).
+    /// Starts copying every file's contents, on a thread of its own, for the next lint: the
+    /// copy, as long as parsing a tenth of the tree, is then made while the editor waits for
+    /// the next keystroke, not between a change and its diagnostics. Without a thread, the next
+    /// lint copies.
+    fn copy_for_next_lint(&mut self) {
+        let contents: Vec<Arc<FileContents>> =
+            self.files.iter().map(|e| e.contents.clone()).collect();
+        self.spare = std::thread::Builder::new()
+            .name("cilint-workspace-copy".into())
+            .spawn(move || contents.iter().map(|c| (**c).clone()).collect())
+            .ok();
+    }
+
+    /// Waits for the copy the last lint started (the benchmark's pause between keystrokes).
+    pub fn settle(&mut self) {
+        if let Some(copy) = self.spare.take() {
+            self.ready = copy.join().ok();
+        }
+    }
+
+    /// How many files the last [`Workspace::lint`] read and parsed (a Terraform module's other
+    /// files not counted).
+    pub fn files_parsed(&self) -> usize {
+        self.parsed
+    }
+
+    /// The report of the last [`Workspace::lint`].
     pub fn report(&self) -> &Report {
         &self.report
     }
 
-    /// The current text of `path` (absolute): the editor's, else the one last linted.
+    /// The current text of a file as the last lint() saw it (editor's or disk's), for fixes and
+    /// code actions.
     pub fn text(&self, path: &Path) -> Option<&str> {
-        if let Some(t) = self.overlay.get(path) {
-            return Some(t);
-        }
         let name = self.report_path(path)?;
-        self.report
-            .files
-            .iter()
-            .find(|f| f.path == name && !f.text.is_empty())
-            .map(|f| &*f.text)
+        let i = *self.by_path.get(&name)?;
+        self.files[i].text.as_deref()
     }
 
-    /// The report's name of `path` (absolute), when it lies under one of the roots.
+    /// The report's name of a file (absolute, or relative to the working directory): as
+    /// reached from the root it is under. `None` outside every root.
     pub fn report_path(&self, path: &Path) -> Option<String> {
-        let s = path.to_str()?;
-        self.roots
-            .iter()
-            .any(|r| Path::new(s).starts_with(r))
-            .then(|| s.to_string())
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| self.cwd.join(path));
+        for (i, root) in &self.absolute_roots {
+            let given = &self.roots[*i];
+            if absolute == *root {
+                // A root that is a file is named as given; a directory is no file.
+                return (!root.is_dir()).then(|| given.clone());
+            }
+            if let Ok(relative) = absolute.strip_prefix(root) {
+                if relative.as_os_str().is_empty() {
+                    continue;
+                }
+                let joined = Path::new(given).join(relative);
+                let s = joined.to_string_lossy();
+                return Some(s.strip_prefix("./").unwrap_or(&s).to_string());
+            }
+        }
+        None
     }
 
-    /// The absolute path of a report's file name.
+    /// Where a file of the report is on disk.
     pub fn absolute(&self, report_file: &str) -> PathBuf {
-        PathBuf::from(report_file)
+        self.cwd.join(report_file)
     }
 
     /// What the reference at `line`:`col` (1-based, characters) of `path` resolves to.
+    ///
+    /// Drawn from the graph of the current texts, which is built by a run of its own (the
+    /// editor's buffers in place of the disk's texts) the first time it is asked after a change:
+    /// hovers are rare next to keystrokes, and the graph needs each world's Catalog, which a
+    /// lint does not keep.
     pub fn resolve_at(&self, path: &Path, line: u32, col: u32) -> Option<Resolution> {
         let file = self.report_path(path)?;
         let text = self.text(path)?;
         let graphs = self.graphs.get_or_init(|| {
             let options = Options {
-                overlay: Some(Arc::new(
-                    self.overlay
-                        .iter()
-                        .filter_map(|(p, t)| Some((self.report_path(p)?, t.clone())))
-                        .collect(),
-                )),
+                overlay: Some(Arc::new(self.buffers.clone())),
                 ..self.options.clone()
             };
             crate::graph(&self.roots, &options).graphs
@@ -143,5 +375,279 @@ impl Workspace {
             graphs,
             &|f: &str| self.text(&self.absolute(f)).map(str::to_string),
         )
+    }
+
+    /// Whether discovery would lint a file not seen yet: one cilint reads, not excluded by the
+    /// configuration. (Ignore files are for discovery, run again before the file is linted.)
+    fn may_lint(&self, path: &Path, name: &str) -> bool {
+        FileKind::from_path(name).is_some() && !self.options.config.is_excluded(path, false)
+    }
+
+    /// Discovers the tree again, keeps every file whose FileId and text are unchanged, and gives
+    /// the files to load again (new, moved to another FileId, or changed).
+    fn discover_again(&mut self, terraform_dirs: &mut HashSet<PathBuf>) -> Vec<usize> {
+        let (mut candidates, errors) = discover::discover(&self.roots, &self.options.config);
+        self.walk_errors = errors;
+        let found: HashSet<String> = candidates.iter().map(|c| c.path.clone()).collect();
+        // An editor's buffer of a file not (or no longer) on disk is linted where discovery
+        // would put it; a buffer of a file on disk that discovery left out stays out.
+        let mut unsaved: Vec<&String> = self
+            .buffers
+            .keys()
+            .filter(|name| !found.contains(*name) && !self.absolute(name).exists())
+            .collect();
+        unsaved.sort();
+        for name in unsaved {
+            if let Some(kind) = FileKind::from_path(name) {
+                candidates.push(Candidate {
+                    path: name.clone(),
+                    kind,
+                    template: crate::source::has_template_syntax(name),
+                });
+            }
+        }
+        candidates.sort();
+        let mut old: HashMap<String, (usize, Entry)> = std::mem::take(&mut self.files)
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (e.candidate.path.clone(), (i, e)))
+            .collect();
+        let dirty = std::mem::take(&mut self.dirty);
+        let mut reparse = Vec::new();
+        for (i, candidate) in candidates.into_iter().enumerate() {
+            match old.remove(&candidate.path) {
+                Some((at, entry))
+                    if at == i && entry.candidate == candidate && !dirty.contains(&at) =>
+                {
+                    self.files.push(entry)
+                }
+                Some((at, entry)) if at == i && entry.candidate == candidate => {
+                    // Changed in place: parsed again, its last good objects at hand.
+                    reparse.push(i);
+                    self.files.push(entry);
+                }
+                moved => {
+                    reparse.push(i);
+                    self.files.push(Entry {
+                        candidate,
+                        source: "".into(),
+                        text: None,
+                        valid: false,
+                        error: None,
+                        contents: Arc::default(),
+                        good_text: moved.and_then(|(_, e)| e.good_text),
+                    });
+                }
+            }
+        }
+        // A Terraform module that lost a file is read again.
+        for (_, (_, e)) in old {
+            if e.candidate.kind == FileKind::Terraform {
+                terraform_dirs.insert(parent(&e.candidate.path));
+            }
+        }
+        // Buffers of files that went away are forgotten.
+        self.by_path = (0..self.files.len())
+            .map(|i| (self.files[i].candidate.path.clone(), i))
+            .collect();
+        let by_path = &self.by_path;
+        self.buffers.retain(|name, _| by_path.contains_key(name));
+        reparse
+    }
+
+    /// Reads (from the buffers or disk) and parses the given files, in parallel, then the
+    /// Terraform modules among them.
+    /// Gives the files whose contents changed: those parsed, and the files of the Terraform
+    /// modules read again.
+    fn load(&mut self, reparse: &[usize], terraform_dirs: &mut HashSet<PathBuf>) -> Vec<usize> {
+        let options = &self.options;
+        let buffers = &self.buffers;
+        let files = &self.files;
+        let loaded: Vec<(usize, Entry)> = reparse
+            .par_iter()
+            .map(|&i| {
+                let old = &files[i];
+                let candidate = &old.candidate;
+                let read = match buffers.get(&candidate.path) {
+                    Some(text) => Ok((
+                        SourceFile {
+                            path: candidate.path.clone(),
+                            kind: candidate.kind,
+                            text: text.clone(),
+                        },
+                        true,
+                    )),
+                    None => crate::load::read(candidate, None, options.max_file_size),
+                };
+                let text = read.as_ref().ok().map(|(s, _)| s.text.clone());
+                let from_editor = buffers.contains_key(&candidate.path);
+                let (source, (mut contents, (valid, error))) =
+                    crate::load_file(i, candidate, read, options, true);
+                let mut good_text = None;
+                if from_editor {
+                    (contents, good_text) = keep_last_good(contents, old, i, options);
+                }
+                let entry = Entry {
+                    candidate: candidate.clone(),
+                    source: source.text,
+                    text,
+                    valid,
+                    error,
+                    contents: Arc::new(contents),
+                    good_text,
+                };
+                (i, entry)
+            })
+            .collect();
+        for (i, entry) in loaded {
+            if entry.candidate.kind == FileKind::Terraform {
+                terraform_dirs.insert(parent(&entry.candidate.path));
+            }
+            self.files[i] = entry;
+        }
+        if terraform_dirs.is_empty() {
+            return reparse.to_vec();
+        }
+        // A module's files share variables: every file of a changed module is parsed again,
+        // then the module read as `lint` reads it.
+        let module: HashSet<usize> = (0..self.files.len())
+            .filter(|&i| {
+                let c = &self.files[i].candidate;
+                c.kind == FileKind::Terraform
+                    && !c.template
+                    && terraform_dirs.contains(&parent(&c.path))
+            })
+            .collect();
+        let candidates: Vec<Candidate> = self.files.iter().map(|e| e.candidate.clone()).collect();
+        let read = |i: usize| -> Option<(SourceFile, bool)> {
+            let e = &self.files[i];
+            let text = e.text.clone()?;
+            let c = &e.candidate;
+            (!c.template && terraform_dirs.contains(&parent(&c.path))).then(|| {
+                let source = SourceFile {
+                    path: c.path.clone(),
+                    kind: c.kind,
+                    text,
+                };
+                (source, e.valid)
+            })
+        };
+        let mut contents: Vec<FileContents> = (0..self.files.len())
+            .map(|i| {
+                if module.contains(&i) {
+                    let (_, (c, _)) = crate::load_file(
+                        i,
+                        &candidates[i],
+                        read(i).ok_or_else(String::new),
+                        &self.options,
+                        true,
+                    );
+                    c
+                } else {
+                    FileContents::default()
+                }
+            })
+            .collect();
+        crate::load::terraform::load_modules(
+            &candidates,
+            &mut contents,
+            &self.options.namespace,
+            &read,
+        );
+        let mut changed = reparse.to_vec();
+        for &i in &module {
+            self.files[i].contents = Arc::new(std::mem::take(&mut contents[i]));
+            changed.push(i);
+        }
+        changed
+    }
+}
+
+/// A file whose editor text does not parse keeps the objects of the last text that did, with
+/// the new syntax error: the contents to lint, and the text they were parsed from when it is not
+/// the current one. `old` is the file's entry before this change: at the same FileId, or (the
+/// tree changed around it) a placeholder holding only its last good text.
+fn keep_last_good(
+    mut new: FileContents,
+    old: &Entry,
+    id: usize,
+    options: &Options,
+) -> (FileContents, Option<Arc<str>>) {
+    let Some(error) = new.yaml_error.clone().filter(|_| !new.template) else {
+        return (new, None);
+    };
+    let (mut contents, good) = match (&old.text, &old.good_text) {
+        (Some(text), None) if old.contents.yaml_error.is_none() => {
+            ((*old.contents).clone(), text.clone())
+        }
+        (Some(_), Some(good)) => ((*old.contents).clone(), good.clone()),
+        (None, Some(good)) => {
+            // Its objects name their old FileId: the last good text is parsed again.
+            let read = Ok((
+                SourceFile {
+                    path: old.candidate.path.clone(),
+                    kind: old.candidate.kind,
+                    text: good.clone(),
+                },
+                true,
+            ));
+            let (_, (c, _)) = crate::load_file(id, &old.candidate, read, options, true);
+            if c.yaml_error.is_some() {
+                return (new, None);
+            }
+            (c, good.clone())
+        }
+        _ => return (new, None),
+    };
+    // What is scanned from the text, not parsed, is the current text's.
+    contents.yaml_error = Some(error);
+    contents.unparsed = None;
+    contents.commands = std::mem::take(&mut new.commands);
+    contents.suppressions = std::mem::take(&mut new.suppressions);
+    contents.broken_without_api_version = new.broken_without_api_version;
+    (contents, Some(good))
+}
+
+/// No fix edits a file linted from its last good objects: its positions are of that text.
+fn without_stale_fixes(report: &mut Report, stale: &HashMap<FileId, YamlError>) {
+    for f in &mut report.findings {
+        let Some(fix) = &mut f.fix else { continue };
+        let touches = std::cell::Cell::new(false);
+        fix.relocate(|l| {
+            touches.set(touches.get() || stale.contains_key(&l.file));
+            l
+        });
+        let files = &report.files;
+        let creates_there = fix.edits.iter().any(|e| match e {
+            crate::diagnostic::Edit::Create { path, .. } => stale
+                .keys()
+                .any(|id| files.get(id.0 as usize).is_some_and(|s| s.path == *path)),
+            _ => false,
+        });
+        if touches.get() || creates_there {
+            f.fix = None;
+        }
+    }
+}
+
+/// The directory of a file as the report names it (a Terraform module).
+fn parent(path: &str) -> PathBuf {
+    Path::new(path)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .to_path_buf()
+}
+
+/// The report before the first lint.
+fn empty_report() -> Report {
+    Report {
+        files: Vec::new(),
+        findings: Vec::new(),
+        summary: Default::default(),
+        input_errors: Vec::new(),
+        unverified: None,
+        rendered: None,
+        timings: Timings::default(),
+        rules: Vec::new(),
     }
 }

@@ -28,8 +28,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Renderers; `graph` draws a world's paths from its Catalog, analysis and findings; `fix`
     // turns the fixes of a report into file changes (`--fix`, `--diff`).
     ("report", &["report", "graph", "fix"]),
-    // The pipeline (`lib.rs`) and the command line.
-    ("pipeline", &["lib", "main", "cli", "workspace", "server"]),
+    // The pipeline (`lib.rs`), the incremental engine an editor's server drives, the server,
+    // and the command line.
+    ("pipeline", &["lib", "workspace", "server", "main", "cli"]),
 ];
 
 /// A use of a module from a layer above the using file's.

@@ -39,7 +39,7 @@ use crate::model::versions::{Pin, Pinned, Version};
 use crate::model::{Object, Spec, text};
 use crate::source::yaml::build::{Data, Value};
 use crate::source::yaml::{self};
-use crate::source::{FileId, FileKind, LineIndex, Span};
+use crate::source::{FileId, FileKind, LineIndex, SourceFile, Span};
 
 /// The `apiVersion` of the object that stands for a `helm_release`: not a Kubernetes object,
 /// only the carrier of the chart it deploys.
@@ -52,11 +52,13 @@ const MAX_DEPTH: usize = 16;
 
 /// Reads the Terraform modules among the candidates and puts what their files create into
 /// those files' contents. A tree without Terraform files costs one pass over the candidates.
+/// `read` gives a candidate's text by index (from disk, or an editor's); a module none of whose
+/// files it gives is left as it is.
 pub fn load_modules(
     candidates: &[Candidate],
     contents: &mut [FileContents],
     default_namespace: &str,
-    max_file_size: u64,
+    read: &dyn Fn(usize) -> Option<(SourceFile, bool)>,
 ) {
     let mut modules: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
@@ -69,7 +71,7 @@ pub fn load_modules(
         let sources: Vec<(usize, String, Arc<str>)> = files
             .iter()
             .filter_map(|&i| {
-                let (source, valid) = super::read(&candidates[i], None, max_file_size).ok()?;
+                let (source, valid) = read(i)?;
                 valid.then_some((i, source.path, source.text))
             })
             .collect();

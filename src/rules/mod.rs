@@ -90,6 +90,9 @@ pub fn refused_by_bundle(facts: &Facts<'_>) -> Vec<crate::source::Location> {
 /// The rule whose error findings are the objects [`refused_by_bundle`] finds.
 pub const REFUSED_BY_BUNDLE: &str = "gateway-api-version-unserved";
 
+/// The rule that reports a file that does not parse.
+pub const YAML_SYNTAX: &str = "yaml-syntax";
+
 /// Every rule, in id order.
 pub static RULES: &[Rule] = &[
     backend_kind_invalid::RULE,

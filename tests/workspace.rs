@@ -1,0 +1,409 @@
+//! The incremental engine (`cilint::workspace::Workspace`) against `cilint::lint`: after opening
+//! a tree, and after every edit (an editor's text, a file changed, created or deleted on disk),
+//! its report is the one `cilint::lint` gives on the tree as it then is, with fixing on.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use cilint::workspace::Workspace;
+use cilint::{Options, Report};
+
+/// Every fixture repository, copied into a temporary directory (a `.git` marks its root).
+const REPOS: &[&str] = &[
+    "argocd-appset",
+    "argocd-remote",
+    "bgp-homelab",
+    "flux-app-template",
+    "flux-cluster-template",
+    "flux-multi-cluster",
+    "homelab-l2",
+    "homelab-mix",
+    "homelab-operators",
+    "kustomize-components",
+    "kustomize-overlays",
+    "mixed-gateways",
+    "scaffold-templates",
+    "terraform-bootstrap",
+];
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A fixture repository copied where it may be edited, and the root to lint.
+fn checkout(name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    copy_tree(&Path::new("fixtures/repos").join(name), dir.path());
+    let root = dir.path().to_string_lossy().into_owned();
+    (dir, root)
+}
+
+/// The options the command line would use for the root: its `.cilint.yaml`, fixes resolved.
+fn options(root: &str) -> Options {
+    let paths = [root.to_string()];
+    let config = cilint::config::find_for_run(&paths)
+        .map(|p| cilint::config::load(&p, &cilint::rules::ids()).expect("the configuration loads"))
+        .unwrap_or_default();
+    Options {
+        config,
+        fixing: true,
+        ..Options::default()
+    }
+}
+
+fn lint(root: &str) -> Report {
+    cilint::lint(&[root.to_string()], &options(root))
+}
+
+/// Two reports alike in everything but their timings.
+fn assert_same(got: &Report, want: &Report, what: &str) {
+    let files = |r: &Report| -> Vec<(String, String)> {
+        r.files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.to_string()))
+            .collect()
+    };
+    assert_eq!(files(got), files(want), "{what}: files and texts");
+    assert_eq!(got.findings, want.findings, "{what}: findings");
+    assert_eq!(got.summary, want.summary, "{what}: summary");
+    assert_eq!(got.input_errors, want.input_errors, "{what}: input errors");
+    assert_eq!(
+        format!("{:?}", got.unverified),
+        format!("{:?}", want.unverified),
+        "{what}: unverified"
+    );
+    assert_eq!(got.rules, want.rules, "{what}: rules");
+}
+
+/// The first manifest of the tree holding a Gateway (not a patch of one), by report name.
+fn gateway_file(report: &Report) -> String {
+    let gateways: Vec<&str> = report
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".yaml") && f.text.contains("\nkind: Gateway\n"))
+        .map(|f| f.path.as_str())
+        .collect();
+    gateways
+        .iter()
+        .find(|p| !p.contains("templates/") && !p.contains("patch"))
+        .or(gateways.first())
+        .expect("every fixture repository has a Gateway")
+        .to_string()
+}
+
+/// The Gateway's text with its `metadata.name` changed.
+fn renamed(text: &str) -> String {
+    let kind = text.find("\nkind: Gateway\n").unwrap();
+    let name = kind + text[kind..].find("\n  name: ").unwrap() + "\n  name: ".len();
+    let end = name + text[name..].find('\n').unwrap();
+    format!("{}renamed-gw{}", &text[..name], &text[end..])
+}
+
+/// Writes `text` at the report's file `name` (as `cilint::lint` will read it).
+fn write(name: &str, text: &str) {
+    std::fs::write(name, text).unwrap();
+}
+
+#[test]
+fn open_gives_the_report_of_lint_on_every_fixture_repository() {
+    for name in REPOS {
+        let (_dir, root) = checkout(name);
+        let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+        assert_same(ws.lint(), &lint(&root), name);
+        assert!(
+            !ws.report().findings.is_empty(),
+            "{name} has planted findings"
+        );
+    }
+}
+
+#[test]
+fn editor_texts_give_the_report_of_lint_on_the_edited_tree() {
+    for name in REPOS {
+        let (_dir, root) = checkout(name);
+        let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+        let gateway = gateway_file(ws.report());
+        let original = std::fs::read_to_string(&gateway).unwrap();
+
+        // Rename the Gateway: its routes no longer attach.
+        let edited = renamed(&original);
+        ws.set_text(Path::new(&gateway), edited.clone());
+        ws.lint();
+        assert_eq!(
+            ws.files_parsed(),
+            1,
+            "{name}: only the edited file is parsed"
+        );
+        write(&gateway, &edited);
+        assert_same(ws.report(), &lint(&root), &format!("{name}: renamed"));
+        assert_eq!(ws.text(Path::new(&gateway)), Some(edited.as_str()));
+
+        // Back as it was.
+        ws.set_text(Path::new(&gateway), original.clone());
+        ws.lint();
+        write(&gateway, &original);
+        assert_same(ws.report(), &lint(&root), &format!("{name}: restored"));
+
+        // Nothing changed, or a buffer opened as the file is: nothing parsed, the same report.
+        let before = ws.report().findings.clone();
+        ws.lint();
+        assert_eq!(ws.report().findings, before);
+        ws.set_text(Path::new(&gateway), original.clone());
+        ws.lint();
+        assert_eq!(ws.files_parsed(), 0, "{name}");
+        assert_eq!(ws.report().findings, before);
+    }
+}
+
+#[test]
+fn a_file_broken_mid_typing_keeps_its_last_good_objects_for_the_other_files() {
+    for name in REPOS {
+        let (_dir, root) = checkout(name);
+        let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+        let good = lint(&root);
+        let gateway = gateway_file(&good);
+        let original = std::fs::read_to_string(&gateway).unwrap();
+        let broken = format!("{original}  listeners: [ {{ name: http\n");
+        ws.set_text(Path::new(&gateway), broken.clone());
+        ws.lint();
+
+        // Its syntax error, as lint reports it on the broken tree…
+        write(&gateway, &broken);
+        let on_broken = lint(&root);
+        let in_file = |r: &Report| -> Vec<cilint::diagnostic::Finding> {
+            r.findings
+                .iter()
+                .filter(|f| r.file(f.location.file).path == gateway)
+                .cloned()
+                .collect()
+        };
+        // (Only the syntax error: other positions in the file are of its last good text.)
+        let mut syntax = in_file(&on_broken);
+        syntax.retain(|f| f.rule == "yaml-syntax");
+        assert!(!syntax.is_empty(), "{name}");
+        assert_eq!(in_file(ws.report()), syntax, "{name}: the syntax error");
+
+        // …and elsewhere the findings of the last good text: no route lost its Gateway.
+        let elsewhere = |r: &Report| -> Vec<cilint::diagnostic::Finding> {
+            r.findings
+                .iter()
+                .filter(|f| r.file(f.location.file).path != gateway)
+                .cloned()
+                .map(|mut f| {
+                    f.related
+                        .retain(|rel| r.file(rel.location.file).path != gateway);
+                    f.fix = f.fix.filter(|_| false);
+                    f
+                })
+                .collect()
+        };
+        assert_eq!(
+            elsewhere(ws.report()),
+            elsewhere(&good),
+            "{name}: the other files"
+        );
+        assert_eq!(ws.text(Path::new(&gateway)), Some(broken.as_str()));
+
+        // Fixed again: the report of the tree.
+        ws.set_text(Path::new(&gateway), original.clone());
+        ws.lint();
+        write(&gateway, &original);
+        assert_same(ws.report(), &lint(&root), &format!("{name}: fixed again"));
+    }
+}
+
+#[test]
+fn files_created_changed_and_deleted_on_disk_are_followed() {
+    for name in ["homelab-mix", "flux-multi-cluster", "terraform-bootstrap"] {
+        let (dir, root) = checkout(name);
+        let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+        let gateway = gateway_file(ws.report());
+
+        // Deleted (a checkout of another branch).
+        std::fs::remove_file(&gateway).unwrap();
+        ws.reload(Path::new(&gateway));
+        ws.lint();
+        assert_same(ws.report(), &lint(&root), &format!("{name}: deleted"));
+        assert_eq!(ws.text(Path::new(&gateway)), None);
+
+        // Created again, with another name.
+        let original = std::fs::read_to_string(
+            Path::new("fixtures/repos")
+                .join(name)
+                .join(Path::new(&gateway).strip_prefix(dir.path()).unwrap()),
+        )
+        .unwrap();
+        write(&gateway, &renamed(&original));
+        ws.reload(Path::new(&gateway));
+        ws.lint();
+        assert_same(ws.report(), &lint(&root), &format!("{name}: created"));
+
+        // A new file at the start of the tree: every FileId after it moves.
+        let first = dir.path().join("0-routes.yaml");
+        write(
+            first.to_str().unwrap(),
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: \
+             early\nspec:\n  parentRefs:\n    - name: renamed-gw\n",
+        );
+        ws.reload(&first);
+        ws.lint();
+        assert_same(ws.report(), &lint(&root), &format!("{name}: file added"));
+
+        // Changed on disk, the editor's buffer closed.
+        ws.set_text(&first, "kind: [".into());
+        ws.lint();
+        write(first.to_str().unwrap(), "# emptied\n");
+        ws.reload(&first);
+        ws.lint();
+        assert_same(ws.report(), &lint(&root), &format!("{name}: reloaded"));
+    }
+}
+
+#[test]
+fn a_terraform_file_edited_reads_its_module_again() {
+    let (dir, root) = checkout("terraform-bootstrap");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let tf: Vec<PathBuf> = ws
+        .report()
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".tf"))
+        .map(|f| PathBuf::from(&f.path))
+        .collect();
+    assert!(!tf.is_empty(), "{}", dir.path().display());
+    for file in tf {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // The module's objects go away, then come back.
+        let emptied = "# moved elsewhere\n".to_string();
+        ws.set_text(&file, emptied.clone());
+        ws.lint();
+        write(file.to_str().unwrap(), &emptied);
+        assert_same(ws.report(), &lint(&root), &format!("{}", file.display()));
+        ws.set_text(&file, text.clone());
+        ws.lint();
+        write(file.to_str().unwrap(), &text);
+        assert_same(ws.report(), &lint(&root), &format!("{}", file.display()));
+    }
+}
+
+#[test]
+fn an_unsaved_new_file_is_linted_and_paths_map_both_ways() {
+    let (dir, root) = checkout("kustomize-overlays");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let before = ws.report().files.len();
+
+    // Not a file cilint reads, or outside the root: ignored.
+    ws.set_text(&dir.path().join("notes.txt"), "kind: [".into());
+    ws.set_text(Path::new("/elsewhere/route.yaml"), "kind: [".into());
+    assert_eq!(ws.lint().files.len(), before);
+
+    let new = dir.path().join("apps/new-route.yaml");
+    let text = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: \
+                new\n  namespace: shop\nspec:\n  parentRefs:\n    - name: no-such-gateway\n";
+    ws.set_text(&new, text.into());
+    ws.lint();
+    let name = ws.report_path(&new).unwrap();
+    assert_eq!(name, new.to_string_lossy());
+    assert_eq!(ws.absolute(&name), new);
+    write(&name, text);
+    assert_same(ws.report(), &lint(&root), "unsaved file");
+    assert!(
+        ws.report()
+            .findings
+            .iter()
+            .any(|f| ws.report().file(f.location.file).path == name),
+        "the new route's parent does not exist"
+    );
+}
+
+#[test]
+fn report_names_are_as_reached_from_a_relative_root() {
+    let root = "fixtures/repos/kustomize-overlays".to_string();
+    let ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let file = ws.report().files[0].path.clone();
+    assert!(
+        file.starts_with("fixtures/repos/kustomize-overlays/"),
+        "{file}"
+    );
+    let absolute = ws.absolute(&file);
+    assert!(absolute.is_absolute() && absolute.is_file());
+    assert_eq!(ws.report_path(&absolute), Some(file.clone()));
+    assert_eq!(ws.report_path(Path::new(&file)), Some(file.clone()));
+    assert_eq!(ws.report_path(Path::new("/")), None);
+    assert!(ws.text(&absolute).is_some());
+}
+
+#[test]
+fn a_workspace_moves_to_another_thread() {
+    fn send<T: Send + 'static>() {}
+    send::<Workspace>();
+}
+
+#[test]
+fn a_byte_order_mark_from_the_editor_is_read_as_from_disk() {
+    let (_dir, root) = checkout("kustomize-overlays");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let gateway = gateway_file(ws.report());
+    let original = std::fs::read_to_string(&gateway).unwrap();
+    ws.set_text(Path::new(&gateway), format!("\u{feff}{original}"));
+    ws.lint();
+    assert_eq!(ws.files_parsed(), 0, "the text is the disk's, as read");
+    assert_same(ws.report(), &lint(&root), "byte-order mark");
+    assert_eq!(ws.text(Path::new(&gateway)), Some(original.as_str()));
+}
+
+#[test]
+fn a_broken_file_keeps_its_last_good_objects_when_the_tree_changes_around_it() {
+    for name in ["homelab-mix", "kustomize-overlays"] {
+        let (dir, root) = checkout(name);
+        let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+        let gateway = gateway_file(ws.report());
+        let original = std::fs::read_to_string(&gateway).unwrap();
+        ws.set_text(Path::new(&gateway), format!("{original}  listeners: [\n"));
+        ws.lint();
+        // A file created before it on disk: every FileId after it moves.
+        let first = dir.path().join("0-settings.yaml");
+        write(
+            first.to_str().unwrap(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+        );
+        ws.reload(&first);
+        ws.lint();
+        assert!(
+            ws.files_parsed() > 1,
+            "{name}: the moved files are parsed again"
+        );
+        // On disk the Gateway still has its good text: lint's findings elsewhere are the same.
+        let want = lint(&root);
+        let outside = |r: &Report| -> Vec<(String, &'static str, u32)> {
+            r.findings
+                .iter()
+                .map(|f| {
+                    let file = r.file(f.location.file).path.clone();
+                    (file, f.rule, f.location.span.start.line)
+                })
+                .filter(|(file, _, _)| *file != gateway)
+                .collect()
+        };
+        assert_eq!(outside(ws.report()), outside(&want), "{name}");
+        let in_gateway: Vec<&str> = ws
+            .report()
+            .findings
+            .iter()
+            .filter(|f| ws.report().file(f.location.file).path == gateway)
+            .map(|f| f.rule)
+            .collect();
+        assert_eq!(in_gateway, ["yaml-syntax"], "{name}");
+    }
+}
