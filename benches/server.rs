@@ -1,7 +1,7 @@
 //! `cilint server` in-process: the time from a `didChange` of one file of a generated 10k-object
 //! GitOps tree to the `publishDiagnostics` of that file, the editor's wait for a finding to
 //! appear or clear. Each change alternately breaks the file's YAML and restores it, so every
-//! change changes the file's diagnostics and is published. The coalescing debounce (20 ms) is
+//! change changes the file's diagnostics and is published. The coalescing debounce (1 ms) is
 //! part of what is measured, as an editor sees it.
 
 use std::path::{Path, PathBuf};

@@ -28,8 +28,11 @@ use convert::{Encoding, path_of, uri_of};
 
 pub use diagnostics::rule_page;
 
-/// How long to wait for more changes after one, while they keep coming, before linting.
-const DEBOUNCE: Duration = Duration::from_millis(20);
+/// How long to wait for more changes after one, while they keep coming, before linting. Short:
+/// it only has to catch a burst an editor writes at once (a format or a multi-cursor edit,
+/// several `didChange`s back to back, microseconds apart), and every keystroke waits for it;
+/// changes typed while a lint runs queue up and are coalesced into the next one anyway.
+const DEBOUNCE: Duration = Duration::from_millis(1);
 /// The longest a stream of changes delays a lint.
 const MAX_DEBOUNCE: Duration = Duration::from_millis(250);
 
@@ -121,6 +124,8 @@ struct Server<'c> {
     open: HashMap<PathBuf, String>,
     /// What was last published for each file.
     published: BTreeMap<PathBuf, Vec<Value>>,
+    /// Each file's diagnostics as last converted from the findings.
+    converted: HashMap<PathBuf, diagnostics::Converted>,
     /// Texts changed since the last lint.
     dirty: bool,
     next_request: i32,
@@ -156,6 +161,7 @@ impl<'c> Server<'c> {
             folders: Vec::new(),
             open: HashMap::new(),
             published: BTreeMap::new(),
+            converted: HashMap::new(),
             dirty: false,
             next_request: 0,
         };
@@ -440,11 +446,19 @@ impl<'c> Server<'c> {
             for f in &mut self.folders {
                 f.workspace.lint();
                 let report = f.workspace.report();
-                all.extend(diagnostics::of_report(report, &f.workspace, encoding));
+                all.extend(diagnostics::of_report(
+                    report,
+                    &f.workspace,
+                    encoding,
+                    &mut self.converted,
+                ));
             }
+            self.converted.retain(|path, _| all.contains_key(path));
             all
         }));
         let Ok(now) = linted else {
+            // Conversions made before the failure were never published.
+            self.converted.clear();
             self.show_error("cilint failed to lint the workspace; the diagnostics are not updated");
             return;
         };
@@ -458,7 +472,16 @@ impl<'c> Server<'c> {
             self.published.remove(&path);
             self.send_diagnostics(&path, Vec::new());
         }
-        for (path, diagnostics) in now {
+        for (path, converted) in now {
+            let diagnostics = match converted {
+                // The same findings as the conversion last published.
+                None if self.published.contains_key(&path) => continue,
+                None => match self.converted.get(&path) {
+                    Some(c) => c.diagnostics().to_vec(),
+                    None => continue,
+                },
+                Some(d) => d,
+            };
             if self.published.get(&path) != Some(&diagnostics) {
                 self.send_diagnostics(&path, diagnostics.clone());
                 self.published.insert(path, diagnostics);
