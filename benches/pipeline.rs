@@ -6,34 +6,15 @@
 //! `CILINT_BENCH_100K=1 cargo bench` adds the 100k-object tree. Trees are generated once, from
 //! seed 1, under the target directory.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use cilint::report::{self, Format, Style};
-use cilint_corpus::{Shape, Spec};
+use cilint_corpus::Shape;
 use criterion::{Criterion, Throughput};
-
-/// A generated tree, made once and reused by later runs.
-fn corpus(shape: Shape, objects: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bench-corpus")
-        .join(format!("{shape}-{objects}-seed1"));
-    let done = dir.with_extension("done");
-    if !done.exists() {
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).expect("remove a half-written tree");
-        }
-        let spec = Spec {
-            shape,
-            objects,
-            ..Spec::default()
-        };
-        cilint_corpus::generate(&spec, &dir).expect("generate the tree");
-        std::fs::write(&done, "").expect("mark the tree complete");
-    }
-    dir
-}
 
 /// What `cilint PATH` and `cilint --format sarif PATH` both do, in one process.
 fn cilint_end_to_end(paths: &[String]) -> usize {
@@ -86,7 +67,7 @@ fn main() {
             Shape::Gitops | Shape::HomeOps => format!("{shape}-{objects}"),
             _ => shape.to_string(),
         };
-        bench_tree(&mut c, &name, &corpus(shape, objects));
+        bench_tree(&mut c, &name, &common::corpus(shape, objects));
     }
     c.final_summary();
 }

@@ -4,34 +4,15 @@
 //! change changes the file's diagnostics and is published. The coalescing debounce (1 ms) is
 //! part of what is measured, as an editor sees it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use cilint_corpus::{Shape, Spec};
+use cilint_corpus::Shape;
 use criterion::Criterion;
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{Value, json};
-
-/// The tree `benches/pipeline.rs` lints, made once and shared with it.
-fn corpus(objects: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bench-corpus")
-        .join(format!("{}-{objects}-seed1", Shape::Gitops));
-    let done = dir.with_extension("done");
-    if !done.exists() {
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).expect("remove a half-written tree");
-        }
-        let spec = Spec {
-            shape: Shape::Gitops,
-            objects,
-            ..Spec::default()
-        };
-        cilint_corpus::generate(&spec, &dir).expect("generate the tree");
-        std::fs::write(&done, "").expect("mark the tree complete");
-    }
-    dir.canonicalize().unwrap()
-}
 
 /// The first file (in name order) that holds an HTTPRoute: a route whose findings depend on
 /// other files.
@@ -113,7 +94,9 @@ impl Client {
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    let dir = corpus(10_000);
+    let dir = common::corpus(Shape::Gitops, 10_000)
+        .canonicalize()
+        .unwrap();
     let file = a_route_file(&dir);
     let text = std::fs::read_to_string(&file).unwrap();
     let broken = format!("{text}\nbroken: [\n");

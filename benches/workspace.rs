@@ -7,34 +7,15 @@
 //! makes one edit, and prints the process's peak resident memory beside the tree's YAML bytes,
 //! and the edit's time stage by stage.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use cilint::workspace::Workspace;
-use cilint_corpus::{Shape, Spec};
+use cilint_corpus::Shape;
 use criterion::Criterion;
-
-/// The generated tree, made once and reused (the same one `benches/pipeline.rs` uses).
-fn corpus(objects: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bench-corpus")
-        .join(format!("{}-{objects}-seed1", Shape::Gitops));
-    let done = dir.with_extension("done");
-    if !done.exists() {
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).expect("remove a half-written tree");
-        }
-        let spec = Spec {
-            shape: Shape::Gitops,
-            objects,
-            ..Spec::default()
-        };
-        cilint_corpus::generate(&spec, &dir).expect("generate the tree");
-        std::fs::write(&done, "").expect("mark the tree complete");
-    }
-    dir
-}
 
 /// The first HTTPRoute file of the report, and its text with the route renamed.
 fn route_file(ws: &Workspace) -> (PathBuf, String, String) {
@@ -76,7 +57,7 @@ fn rss() -> Option<u64> {
 }
 
 fn main() {
-    let dir = corpus(10_000);
+    let dir = common::corpus(Shape::Gitops, 10_000);
     let roots = vec![dir.to_string_lossy().into_owned()];
     if std::env::var_os("CILINT_WORKSPACE_MEMORY").is_some_and(|v| v == "1") {
         let bytes = cilint::floor::run(&roots).bytes;

@@ -5,7 +5,7 @@
 
 use crate::diagnostic::{Edit, Finding};
 use crate::model::gateway::MAX_INFRASTRUCTURE_LABELS;
-use crate::source::yaml::{self, Node};
+use crate::source::yaml::{self, Node, yaml_scalar};
 use crate::source::{LineIndex, Location, SourceFile, Span};
 
 /// GEP-1762 reserves this prefix: such a label cannot be added under `spec.infrastructure`.
@@ -364,24 +364,6 @@ fn yaml_key(key: &str) -> Option<&str> {
     key.chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/'))
         .then_some(key)
-}
-
-/// A label value as a YAML scalar that stays a string.
-pub fn yaml_scalar(value: &str) -> String {
-    let plain_is_string = !value.is_empty()
-        && value.parse::<f64>().is_err()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        && !matches!(
-            value.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
-        );
-    if plain_is_string {
-        value.to_string()
-    } else {
-        format!("\"{value}\"")
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::model::gateway::MAX_INFRASTRUCTURE_LABELS;
 use crate::model::versions::{Channel, Version};
 use crate::model::{Label, Object, ObjectId, Spec};
 use crate::source::Location;
+use crate::source::yaml::yaml_scalar;
 
 pub static META: RuleMeta = RuleMeta {
     id: "gateway-labels-not-propagated",
@@ -229,29 +230,14 @@ fn help(gw: &Object, service: &str, labels: &[&Label]) -> String {
     )
 }
 
-/// A label value as a YAML scalar that stays a string.
-fn yaml_scalar(value: &str) -> String {
-    let plain_is_string = !value.is_empty()
-        && value.parse::<f64>().is_err()
-        && !matches!(
-            value.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
-        );
-    if plain_is_string {
-        value.to_string()
-    } else {
-        format!("\"{value}\"")
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::yaml_scalar;
     use crate::analysis::Facts;
     use crate::analysis::versions::{Source, Versions};
     use crate::catalog::Catalog;
     use crate::diagnostic::Applicability;
     use crate::model::versions::{Channel, Version};
+    use crate::source::yaml::yaml_scalar;
 
     const GAP: &str = "\
 apiVersion: gateway.networking.k8s.io/v1

@@ -737,6 +737,24 @@ fn measure(node: Node<'_>) -> Size {
         })
 }
 
+/// A label value as a YAML scalar that stays a string.
+pub fn yaml_scalar(value: &str) -> String {
+    let plain_is_string = !value.is_empty()
+        && value.parse::<f64>().is_err()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
+        );
+    if plain_is_string {
+        value.to_string()
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
