@@ -94,6 +94,20 @@ pub struct Options {
 /// Texts by discovered path, read instead of the disk (see [`Options::overlay`]).
 pub type Overlay = HashMap<String, std::sync::Arc<str>>;
 
+impl Options {
+    /// The options a configuration sets (`namespace`, `strict`, `max-file-size`), the rest
+    /// defaults: what a run is before its command-line flags.
+    pub fn from_config(config: Config) -> Options {
+        Options {
+            namespace: config.namespace.clone().unwrap_or_else(|| "default".into()),
+            strict: config.strict,
+            max_file_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            config,
+            ..Options::default()
+        }
+    }
+}
+
 /// The default file size limit: far above any manifest, below what would exhaust memory.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 

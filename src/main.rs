@@ -335,12 +335,6 @@ fn options(
             return Err(ExitCode::from(2));
         }
     };
-    let namespace = cli
-        .namespace
-        .clone()
-        .or_else(|| config.namespace.clone())
-        .unwrap_or_else(|| "default".into());
-    let strict = cli.strict || config.strict;
     let mut config = config;
     let flag = |version| cilint::config::VersionSetting {
         version,
@@ -352,22 +346,18 @@ fn options(
     if let Some(v) = cli.cilium_version {
         config.versions.cilium = Some(flag(v));
     }
-    let max_file_size = cli
-        .max_file_size
-        .or(config.max_file_size)
-        .unwrap_or(cilint::DEFAULT_MAX_FILE_SIZE);
-    let mut options = cilint::Options {
-        namespace,
-        stdin: None,
-        config,
-        report_only,
-        strict,
-        show_unverified: cli.show_unverified,
-        show_rendered: false,
-        max_file_size,
-        fixing: cli.fix || cli.diff,
-        overlay: None,
-    };
+    // The configuration's settings, then the flags over them.
+    let mut options = cilint::Options::from_config(config);
+    if let Some(namespace) = &cli.namespace {
+        options.namespace = namespace.clone();
+    }
+    if let Some(size) = cli.max_file_size {
+        options.max_file_size = size;
+    }
+    options.strict |= cli.strict;
+    options.report_only = report_only;
+    options.show_unverified = cli.show_unverified;
+    options.fixing = cli.fix || cli.diff;
     if paths.iter().any(|p| p == cilint::discover::STDIN) {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {

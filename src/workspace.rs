@@ -373,7 +373,7 @@ impl Workspace {
                 col,
             },
             graphs,
-            &|f: &str| self.text(&self.absolute(f)).map(str::to_string),
+            &|f: &str| self.text(&self.absolute(f)),
         )
     }
 

@@ -101,6 +101,14 @@ impl Edge {
     }
 }
 
+/// A node's id: `Kind/namespace/name`, or `Kind/name` when cluster-scoped.
+pub fn node_id(kind: &str, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{kind}/{ns}/{name}"),
+        None => format!("{kind}/{name}"),
+    }
+}
+
 /// Each node's position by id.
 fn index(g: &Graph) -> std::collections::HashMap<&str, usize> {
     g.nodes

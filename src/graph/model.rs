@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Edge, Graph, Node, NodeLocation, State};
+use super::{Edge, Graph, Node, NodeLocation, State, node_id};
 use crate::analysis::attachment::{self, Outcome, parent_namespace};
 use crate::analysis::bgp::{self, RefTarget};
 use crate::analysis::lb::{self, SelectorKind};
@@ -75,15 +75,8 @@ fn key(o: &Object) -> (String, Option<String>, String) {
     )
 }
 
-fn id_of(kind: &str, namespace: Option<&str>, name: &str) -> String {
-    match namespace {
-        Some(ns) => format!("{kind}/{ns}/{name}"),
-        None => format!("{kind}/{name}"),
-    }
-}
-
 fn object_id(o: &Object) -> String {
-    id_of(&o.kind, o.namespace.as_deref(), &o.name)
+    node_id(&o.kind, o.namespace.as_deref(), &o.name)
 }
 
 impl<'a> Builder<'a> {
@@ -151,7 +144,7 @@ impl<'a> Builder<'a> {
         if let Lookup::Found(id) = lookup {
             return self.object(*id);
         }
-        let node_id = id_of(kind, namespace, name);
+        let node_id = node_id(kind, namespace, name);
         let label = match namespace {
             Some(ns) => format!("{kind} {ns}/{name} (not in the tree)"),
             None => format!("{kind} {name} (not in the tree)"),
@@ -612,7 +605,7 @@ impl<'a> Builder<'a> {
             }
             if !hit_any {
                 let rules = flagged
-                    .entry(id_of(&about.0, about.1.as_deref(), &about.2))
+                    .entry(node_id(&about.0, about.1.as_deref(), &about.2))
                     .or_default();
                 if !rules.contains(&f.rule) {
                     rules.push(f.rule);

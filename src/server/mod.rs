@@ -194,13 +194,7 @@ impl<'c> Server<'c> {
             },
             None => Default::default(),
         };
-        Options {
-            namespace: config.namespace.clone().unwrap_or_else(|| "default".into()),
-            strict: config.strict,
-            max_file_size: config.max_file_size.unwrap_or(crate::DEFAULT_MAX_FILE_SIZE),
-            config,
-            ..Options::default()
-        }
+        Options::from_config(config)
     }
 
     fn send(&self, message: impl Into<Message>) {

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::graph::{Edge, Graph, Node as GraphNode, State};
+use crate::graph::{Edge, Graph, Node as GraphNode, State, node_id};
 use crate::source::LineIndex;
 use crate::source::yaml::{self, Node};
 
@@ -43,12 +43,11 @@ enum Step {
     Index,
 }
 
+/// Another file's current text, by its report name.
+type TextOf<'t> = &'t dyn Fn(&str) -> Option<&'t str>;
+
 /// The reference under the cursor, resolved through `graphs`; `text_of` gives another file's text.
-pub fn resolve(
-    at: &At<'_>,
-    graphs: &[Graph],
-    text_of: &dyn Fn(&str) -> Option<String>,
-) -> Option<Resolution> {
+pub fn resolve(at: &At<'_>, graphs: &[Graph], text_of: TextOf<'_>) -> Option<Resolution> {
     let index = LineIndex::new(at.text);
     let loaded = yaml::load(at.text, &index);
     let doc = loaded
@@ -85,7 +84,7 @@ pub fn resolve(
     match (list, last) {
         ("parentRefs", "name" | "sectionName" | "port") => {
             let kind = field("kind").unwrap_or("Gateway");
-            let id = id_of(kind, namespace, field("name")?);
+            let id = node_id(kind, namespace, field("name")?);
             match (last, field("sectionName")) {
                 ("sectionName", Some(section)) => {
                     object(&format!("{id}/listener/{section}"), graphs, text_of, None)
@@ -95,14 +94,14 @@ pub fn resolve(
         }
         ("backendRefs", "name" | "port") => {
             let kind = field("kind").unwrap_or("Service");
-            let id = id_of(kind, namespace, field("name")?);
+            let id = node_id(kind, namespace, field("name")?);
             let port = field("port").filter(|_| kind == "Service" && last == "port");
             object(&id, graphs, text_of, port)
         }
         ("certificateRefs", "name") => {
             let kind = field("kind").unwrap_or("Secret");
             object(
-                &id_of(kind, namespace, field("name")?),
+                &node_id(kind, namespace, field("name")?),
                 graphs,
                 text_of,
                 None,
@@ -110,13 +109,6 @@ pub fn resolve(
         }
         _ if keys.iter().any(|k| k.contains("elector")) => selected(referrer, graphs),
         _ => None,
-    }
-}
-
-fn id_of(kind: &str, namespace: Option<&str>, name: &str) -> String {
-    match namespace {
-        Some(ns) => format!("{kind}/{ns}/{name}"),
-        None => format!("{kind}/{name}"),
     }
 }
 
@@ -231,7 +223,7 @@ fn connections(out: &mut String, id: &str, graphs: &[Graph]) {
 fn object(
     id: &str,
     graphs: &[Graph],
-    text_of: &dyn Fn(&str) -> Option<String>,
+    text_of: TextOf<'_>,
     port: Option<&str>,
 ) -> Option<Resolution> {
     let Some(n) = node(graphs, id) else {
@@ -268,26 +260,33 @@ fn object(
 
 /// The line, first column and text of the first line of the `spec.ports` entry numbered `port`
 /// of the Service named at `t`.
-fn service_port(
-    t: &Target,
-    port: &str,
-    text_of: &dyn Fn(&str) -> Option<String>,
-) -> Option<(u32, u32, String)> {
+fn service_port(t: &Target, port: &str, text_of: TextOf<'_>) -> Option<(u32, u32, String)> {
     let text = text_of(&t.file)?;
-    let index = LineIndex::new(&text);
-    let loaded = yaml::load(&text, &index);
+    let line = document_named_at(t, text, |doc| {
+        let entry = doc
+            .at(&["spec", "ports"])?
+            .as_seq()
+            .find(|p| p.get("port").and_then(|v| v.as_str()) == Some(port))?;
+        Some(entry.span().start.line)
+    })?;
+    let written = text.lines().nth(line as usize - 1)?;
+    let indent = written.chars().take_while(|c| c.is_whitespace()).count() as u32;
+    Some((line, indent + 1, written.trim().to_string()))
+}
+
+/// What `read` finds in the document of `text` whose `metadata.name` is written at `t`.
+fn document_named_at<T>(
+    t: &Target,
+    text: &str,
+    read: impl FnOnce(Node<'_>) -> Option<T>,
+) -> Option<T> {
+    let index = LineIndex::new(text);
+    let loaded = yaml::load(text, &index);
     let doc = loaded.documents.iter().map(|d| d.root()).find(|r| {
         r.at(&["metadata", "name"])
             .is_some_and(|n| n.span().start.line == t.line)
     })?;
-    let entry = doc
-        .at(&["spec", "ports"])?
-        .as_seq()
-        .find(|p| p.get("port").and_then(|v| v.as_str()) == Some(port))?;
-    let line = entry.span().start.line;
-    let written = text.lines().nth(line as usize - 1)?;
-    let indent = written.chars().take_while(|c| c.is_whitespace()).count() as u32;
-    Some((line, indent + 1, written.trim().to_string()))
+    read(doc)
 }
 
 /// A selector: what the object's selectors reach, and what selects it.
@@ -313,7 +312,7 @@ fn generated_service(
     service: &str,
     gateway: &str,
     graphs: &[Graph],
-    text_of: &dyn Fn(&str) -> Option<String>,
+    text_of: TextOf<'_>,
 ) -> Option<Resolution> {
     let services: Vec<&GraphNode> = graphs
         .iter()
@@ -357,26 +356,20 @@ fn generated_service(
 
 /// The `spec.infrastructure.labels` of the Gateway named at `t`: Cilium copies them onto the
 /// Service it generates.
-fn infrastructure_labels(
-    t: &Target,
-    text_of: &dyn Fn(&str) -> Option<String>,
-) -> Vec<(String, String)> {
-    let Some(text) = text_of(&t.file) else {
-        return Vec::new();
-    };
-    let index = LineIndex::new(&text);
-    let loaded = yaml::load(&text, &index);
-    let Some(doc) = loaded.documents.iter().map(|d| d.root()).find(|r| {
-        r.at(&["metadata", "name"])
-            .is_some_and(|n| n.span().start.line == t.line)
-    }) else {
-        return Vec::new();
-    };
-    doc.at(&["spec", "infrastructure", "labels"])
-        .map(|m| {
-            m.as_map()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
-                .collect()
+fn infrastructure_labels(t: &Target, text_of: TextOf<'_>) -> Vec<(String, String)> {
+    text_of(&t.file)
+        .and_then(|text| {
+            document_named_at(t, text, |doc| {
+                let labels = doc.at(&["spec", "infrastructure", "labels"])?;
+                Some(
+                    labels
+                        .as_map()
+                        .filter_map(|(k, v)| {
+                            Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
+                        })
+                        .collect(),
+                )
+            })
         })
         .unwrap_or_default()
 }
