@@ -63,7 +63,6 @@ fn main() {
         let bytes = cilint::floor::run(&roots).bytes;
         let before = rss().unwrap_or(0);
         let mut ws = Workspace::open(&roots, cilint::Options::default());
-        ws.settle();
         let held = rss().unwrap_or(0);
         let (path, _, edited) = route_file(&ws);
         ws.set_text(&path, edited);
@@ -94,23 +93,7 @@ fn main() {
         ws.set_text(&path, text.clone());
         black_box(ws.lint().findings.len());
     };
-    // As an editor sees it: between two edits the workspace is idle (a keystroke is a hundred
-    // milliseconds at least), and the copy each lint starts for the next one is done. That
-    // pause is not timed.
-    group.bench_function("set_text+lint", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                ws.settle();
-                let start = std::time::Instant::now();
-                edit(&mut ws);
-                total += start.elapsed();
-            }
-            total
-        })
-    });
-    // Edits back to back, without a pause: each lint waits for the copy the last one started.
-    group.bench_function("set_text+lint back to back", |b| b.iter(|| edit(&mut ws)));
+    group.bench_function("set_text+lint", |b| b.iter(|| edit(&mut ws)));
     group.finish();
     c.final_summary();
 }

@@ -20,6 +20,7 @@ use crate::config::ExternalObject;
 use crate::layout::Shadow;
 use crate::load::{Build, FileContents};
 use crate::model::cilium_config::{CiliumSetting, Setting};
+use crate::model::shared::SharedVec;
 use crate::model::helm::HelmChart;
 use crate::model::route::BackendRef;
 use crate::model::selector::{LabelSelector, Operator};
@@ -164,20 +165,22 @@ fn entry<'m, T: Default>(map: &'m mut HashMap<Text, T>, key: &str) -> &'m mut T 
     map.get_mut(key).expect("inserted above")
 }
 
-/// Every object, in load order: each file's objects in the Vec loading put them in, then the
-/// objects the Catalog adds, appended to the last chunk. Moving them all into one Vec would copy
+/// Every object, in load order: each file's objects in the list loading put them in, then the
+/// objects the Catalog adds, in a chunk of their own. Moving them all into one Vec would copy
 /// tens of MB into freshly mapped pages on large trees, which took longer than building every
-/// index.
+/// index; and a file's list is shared with the workspace that keeps it (`cilint server`).
 #[derive(Default)]
 struct Objects {
-    chunks: Vec<Vec<Object>>,
+    chunks: Vec<SharedVec<Object>>,
     /// The chunk and position of each object, by ObjectId.
     at: Vec<(u32, u32)>,
+    /// The last chunk is the Catalog's own, not a file's.
+    own_last: bool,
 }
 
 impl Objects {
     /// Adds a file's objects, as a chunk of their own.
-    fn extend(&mut self, objects: Vec<Object>) {
+    fn extend(&mut self, objects: SharedVec<Object>) {
         if objects.is_empty() {
             return;
         }
@@ -185,12 +188,15 @@ impl Objects {
         self.at
             .extend((0..objects.len() as u32).map(|i| (chunk, i)));
         self.chunks.push(objects);
+        self.own_last = false;
     }
 
-    /// Adds one object at the end, in the last chunk.
+    /// Adds one object at the end: in the last chunk when it is the Catalog's own, never in a
+    /// file's list (which another may share).
     fn push(&mut self, o: Object) {
-        if self.chunks.is_empty() {
-            self.chunks.push(Vec::new());
+        if !self.own_last {
+            self.chunks.push(SharedVec::default());
+            self.own_last = true;
         }
         let chunk = self.chunks.len() - 1;
         self.at
@@ -1269,9 +1275,10 @@ impl Catalog {
             return;
         }
         for id in self.of_kind("", "Service").to_vec() {
-            if let Spec::Service(svc) = &mut self.objects.get_mut(id).spec
-                && svc.load_balancer_class.is_none()
-            {
+            // Read first: changing an object copies its file's list when it is shared.
+            let eligible = matches!(&self.objects.get(id).spec,
+                Spec::Service(svc) if svc.load_balancer_class.is_none());
+            if eligible && let Spec::Service(svc) = &mut self.objects.get_mut(id).spec {
                 svc.default_ipam_elsewhere = Some(ipam.clone());
             }
         }

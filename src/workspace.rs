@@ -64,11 +64,6 @@ pub struct Workspace {
     rediscover: bool,
     /// How many files the last lint read and parsed.
     parsed: usize,
-    /// Every file's contents as the last lint left them, copied on a thread of its own for the
-    /// next lint to consume.
-    spare: Option<std::thread::JoinHandle<Vec<FileContents>>>,
-    /// That copy, once [`Workspace::settle`] waited for it.
-    ready: Option<Vec<FileContents>>,
     report: Report,
     /// The pictures of the current texts (`cilint graph`'s), made when a hover or a
     /// go-to-definition first asks after a change.
@@ -84,7 +79,6 @@ struct Entry {
     text: Option<Arc<str>>,
     valid: bool,
     error: Option<InputError>,
-    /// Shared with the copy a thread makes for the next lint.
     contents: Arc<FileContents>,
     /// The text the contents were parsed from, when it is not `text` (the last that parsed).
     good_text: Option<Arc<str>>,
@@ -129,8 +123,6 @@ impl Workspace {
             dirty: BTreeSet::new(),
             rediscover: true,
             parsed: 0,
-            spare: None,
-            ready: None,
             report: empty_report(),
             graphs: std::sync::OnceLock::new(),
         };
@@ -195,7 +187,7 @@ impl Workspace {
         }
         lap(&mut clock, &mut timings.discover);
         self.parsed = reparse.len();
-        let changed = self.load(&reparse, &mut terraform_dirs);
+        self.load(&reparse, &mut terraform_dirs);
         lap(&mut clock, &mut timings.load);
         timings.bytes = self
             .files
@@ -216,28 +208,10 @@ impl Workspace {
                 text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
             })
             .collect();
-        // Layout and the Catalogs consume what they are given: a copy. The one made after the
-        // last lint serves, with the changed files copied again; after a change of the tree
-        // (FileIds moved), a copy is made now, on every core.
-        let spare = self
-            .ready
-            .take()
-            .or_else(|| self.spare.take().and_then(|copy| copy.join().ok()));
-        let contents: Vec<FileContents> = match spare {
-            Some(mut copy) if !rediscovered && copy.len() == self.files.len() => {
-                for &i in &changed {
-                    copy[i] = (*self.files[i].contents).clone();
-                }
-                copy
-            }
-            _ => self
-                .files
-                .par_iter()
-                .map(|e| (*e.contents).clone())
-                .collect(),
-        };
+        // Layout and the Catalogs consume what they are given: a copy, which shares every
+        // file's objects (see SharedVec) and copies only what is small.
+        let contents: Vec<FileContents> = self.files.iter().map(|e| (*e.contents).clone()).collect();
         let valid: Vec<bool> = self.files.iter().map(|e| e.valid).collect();
-        // Copying every file's contents for the stages that consume them is loading's share.
         lap(&mut clock, &mut timings.load);
         let mut input_errors = self.walk_errors.clone();
         input_errors.extend(self.files.iter().filter_map(|e| e.error.clone()));
@@ -271,7 +245,6 @@ impl Workspace {
             input_errors,
             (timings, clock),
         );
-        self.copy_for_next_lint();
         if !stale.is_empty() {
             without_stale_fixes(&mut self.report, &stale);
             // The report shows each file's current text, where its syntax error is.
@@ -281,26 +254,6 @@ impl Workspace {
             }
         }
         &self.report
-    }
-
-    /// Starts copying every file's contents, on a thread of its own, for the next lint: the
-    /// copy, as long as parsing a tenth of the tree, is then made while the editor waits for
-    /// the next keystroke, not between a change and its diagnostics. Without a thread, the next
-    /// lint copies.
-    fn copy_for_next_lint(&mut self) {
-        let contents: Vec<Arc<FileContents>> =
-            self.files.iter().map(|e| e.contents.clone()).collect();
-        self.spare = std::thread::Builder::new()
-            .name("cilint-workspace-copy".into())
-            .spawn(move || contents.iter().map(|c| (**c).clone()).collect())
-            .ok();
-    }
-
-    /// Waits for the copy the last lint started (the benchmark's pause between keystrokes).
-    pub fn settle(&mut self) {
-        if let Some(copy) = self.spare.take() {
-            self.ready = copy.join().ok();
-        }
     }
 
     /// How many files the last [`Workspace::lint`] read and parsed (a Terraform module's other
@@ -457,9 +410,7 @@ impl Workspace {
 
     /// Reads (from the buffers or disk) and parses the given files, in parallel, then the
     /// Terraform modules among them.
-    /// Gives the files whose contents changed: those parsed, and the files of the Terraform
-    /// modules read again.
-    fn load(&mut self, reparse: &[usize], terraform_dirs: &mut HashSet<PathBuf>) -> Vec<usize> {
+    fn load(&mut self, reparse: &[usize], terraform_dirs: &mut HashSet<PathBuf>) {
         let options = &self.options;
         let buffers = &self.buffers;
         let files = &self.files;
@@ -506,7 +457,7 @@ impl Workspace {
             self.files[i] = entry;
         }
         if terraform_dirs.is_empty() {
-            return reparse.to_vec();
+            return;
         }
         // A module's files share variables: every file of a changed module is parsed again,
         // then the module read as `lint` reads it.
@@ -554,12 +505,9 @@ impl Workspace {
             &self.options.namespace,
             &read,
         );
-        let mut changed = reparse.to_vec();
         for &i in &module {
             self.files[i].contents = Arc::new(std::mem::take(&mut contents[i]));
-            changed.push(i);
         }
-        changed
     }
 }
 

@@ -59,14 +59,16 @@ pub fn place_charts(worlds: &mut [World], expansions: &Expansions) {
             let Some(sets) = expansions.get(id) else {
                 continue;
             };
-            for o in &mut c.objects {
+            for i in 0..c.objects.len() {
+                let o = &c.objects[i];
                 if o.group() != "argoproj.io" || &*o.kind != "ApplicationSet" {
                     continue;
                 }
                 let Some(set) = sets.iter().find(|s| s.name.as_deref() == Some(&*o.name)) else {
                     continue;
                 };
-                if let Spec::HelmCharts(charts) = &mut o.spec {
+                // Only what changes is copied (the objects are shared: see SharedVec).
+                if let Spec::HelmCharts(charts) = &mut c.objects[i].spec {
                     *charts = expand(charts, set).into();
                 }
             }

@@ -718,13 +718,15 @@ fn place_contents(
                     c
                 }
             };
-            for o in &mut c.objects {
-                ctx.apply(o);
-                // A replacement cilint does not follow may write anything into it.
-                o.unverifiable |= ctx
-                    .replaced
-                    .iter()
-                    .any(|s| s.matches(o.group(), &o.kind, &o.name, o.namespace.as_deref()));
+            if c.objects.iter().any(|o| ctx.changes(o)) {
+                for o in &mut c.objects {
+                    ctx.apply(o);
+                    // A replacement cilint does not follow may write anything into it.
+                    o.unverifiable |= ctx
+                        .replaced
+                        .iter()
+                        .any(|s| s.matches(o.group(), &o.kind, &o.name, o.namespace.as_deref()));
+                }
             }
             if let Some(closed) = ctx.closed.as_ref().filter(|c| {
                 !ctx.edited && !patching.edited_flux.contains(c.kustomization.location.file)
@@ -733,7 +735,9 @@ fn place_contents(
             {
                 c.undefined = undefined_variables(id, &text, closed, &c.objects);
             }
-            c.objects.extend(made);
+            if !made.is_empty() {
+                c.objects.extend(made);
+            }
             c.build = ctx.build.0;
             (id, c)
         })

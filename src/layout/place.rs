@@ -156,6 +156,26 @@ impl Context {
         }
     }
 
+    /// Whether [`Context::apply`] may change the object, or a replacement cilint does not follow
+    /// may write into it: what is placed unchanged is not copied (`cilint server` shares each
+    /// file's objects between lints).
+    pub fn changes(&self, o: &Object) -> bool {
+        let placed = self.namespace.as_ref().or(self
+            .default_namespace
+            .as_ref()
+            .filter(|_| o.namespace_defaulted));
+        let moved = o.namespace.is_some()
+            && placed.is_some_and(|ns| o.namespace_defaulted || o.namespace.as_deref() != Some(ns));
+        let renamed_namespace =
+            o.namespace.is_none() && self.namespace.is_some() && o.kind == "Namespace";
+        moved
+            || renamed_namespace
+            || !self.prefix.is_empty()
+            || !self.suffix.is_empty()
+            || !self.labels.is_empty()
+            || !self.replaced.is_empty()
+    }
+
     /// Places one object as this context deploys it. kustomize's namespace transformer (also
     /// what Flux's `targetNamespace` runs) sets every namespace and renames Namespace objects
     /// themselves; its prefix/suffix transformer renames every object (its default fieldSpec is

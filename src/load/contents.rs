@@ -4,6 +4,7 @@ use crate::load::substitute::Undefined;
 use crate::model::cilium_config::CiliumSetting;
 use crate::model::gitops::LayoutDoc;
 use crate::model::versions::Pin;
+use crate::model::shared::SharedVec;
 use crate::model::{Object, Text, text};
 use crate::source::commands::Command;
 use crate::source::suppress::Suppression;
@@ -12,7 +13,8 @@ use crate::source::yaml::YamlError;
 /// What one file contributed.
 #[derive(Clone, Debug, Default)]
 pub struct FileContents {
-    pub objects: Vec<Object>,
+    /// Shared with the copies `cilint server` hands each lint: see [`SharedVec`].
+    pub objects: SharedVec<Object>,
     pub commands: Vec<Command>,
     pub suppressions: Vec<Suppression>,
     pub yaml_error: Option<YamlError>,

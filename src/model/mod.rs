@@ -21,6 +21,7 @@ pub mod route;
 pub mod route_kinds;
 pub mod secret;
 pub mod selector;
+pub mod shared;
 pub mod service;
 pub mod suggest;
 pub mod versions;
