@@ -20,11 +20,11 @@ use crate::config::ExternalObject;
 use crate::layout::Shadow;
 use crate::load::{Build, FileContents};
 use crate::model::cilium_config::{CiliumSetting, Setting};
-use crate::model::shared::SharedVec;
 use crate::model::helm::HelmChart;
 use crate::model::route::BackendRef;
 use crate::model::selector::{LabelSelector, Operator};
 use crate::model::service::{Service, ServicePort};
+use crate::model::shared::SharedVec;
 use crate::model::versions::Pin;
 use crate::model::{
     CILIUM_GATEWAY_CONTROLLER, GATEWAY_GROUP, Label, Object, ObjectId, Origin, Secret, Spec, Text,

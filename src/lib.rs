@@ -86,13 +86,7 @@ pub struct Options {
     /// Fixes will be written (`--fix`): every file keeps the text it was loaded from, so fixes
     /// are computed from, and checked against, the very bytes linted (never a second read).
     pub fixing: bool,
-    /// Texts that take the place of files on disk (an editor's unsaved buffers), by the path
-    /// as discovered: `cilint server` lints what the user sees, not what was last saved.
-    pub overlay: Option<std::sync::Arc<Overlay>>,
 }
-
-/// Texts by discovered path, read instead of the disk (see [`Options::overlay`]).
-pub type Overlay = HashMap<String, std::sync::Arc<str>>;
 
 impl Options {
     /// The options a configuration sets (`namespace`, `strict`, `max-file-size`), the rest
@@ -123,7 +117,6 @@ impl Default for Options {
             show_rendered: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             fixing: false,
-            overlay: None,
         }
     }
 }
@@ -282,9 +275,33 @@ pub fn graph(paths: &[String], options: &Options) -> GraphReport {
     let Placed {
         files,
         input_errors,
-        mut layout,
+        layout,
         ..
     } = load_and_place(paths, options, &mut timings, &mut clock);
+    GraphReport {
+        graphs: graphs_of(&files, layout, options),
+        input_errors,
+    }
+}
+
+/// The graphs of a tree loaded by a workspace (hover and go-to-definition in `cilint server`).
+fn graphs_of_run(
+    run: &Run<'_>,
+    files: Vec<SourceFile>,
+    contents: Vec<FileContents>,
+    valid: &[bool],
+) -> Vec<graph::Graph> {
+    let layout = place(run, &files, valid, contents);
+    graphs_of(&files, layout, run.options)
+}
+
+/// Each world of a placed tree checked and drawn, one after the other.
+fn graphs_of(
+    files: &[SourceFile],
+    mut layout: layout::Layout,
+    options: &Options,
+) -> Vec<graph::Graph> {
+    let (mut timings, mut clock) = (Timings::default(), Instant::now());
     let mut graphs = Vec::new();
     for world in std::mem::take(&mut layout.worlds) {
         let checked = check_world(
@@ -302,13 +319,10 @@ pub fn graph(paths: &[String], options: &Options) -> GraphReport {
             findings: &checked.findings,
             references: &checked.references,
             positions: &layout.positions,
-            files: &files,
+            files,
         }));
     }
-    GraphReport {
-        graphs,
-        input_errors,
-    }
+    graphs
 }
 
 /// What loading gives: every file by FileId (most without their text), what each holds, whether
@@ -319,25 +333,6 @@ struct Loaded {
     valid: Vec<bool>,
     counts: Counts,
     errors: Vec<InputError>,
-}
-
-/// A file's text: the overlay's when it has one, else the disk's.
-fn read(
-    c: &discover::Candidate,
-    stdin: Option<&str>,
-    options: &Options,
-) -> Result<(SourceFile, bool), String> {
-    match options.overlay.as_ref().and_then(|o| o.get(&c.path)) {
-        Some(text) => Ok((
-            SourceFile {
-                path: c.path.clone(),
-                kind: c.kind,
-                text: text.clone(),
-            },
-            true,
-        )),
-        None => load::read(c, stdin, options.max_file_size),
-    }
 }
 
 /// What the summary counts of the loaded files, before layout tells data files apart.
@@ -384,7 +379,7 @@ fn load_files(
         .par_iter()
         .enumerate()
         .map(|(i, c)| {
-            let read = read(c, options.stdin.as_deref(), options);
+            let read = load::read(c, options.stdin.as_deref(), options.max_file_size);
             if let Ok((source, _)) = &read {
                 bytes.fetch_add(source.text.len(), Ordering::Relaxed);
             }
@@ -805,7 +800,7 @@ fn text_of(run: &Run<'_>, id: FileId) -> Option<std::sync::Arc<str>> {
         Some(text) => text(id),
         None => {
             let candidate = &run.candidates[id.0 as usize];
-            let (source, _) = read(candidate, None, run.options).ok()?;
+            let (source, _) = load::read(candidate, None, run.options.max_file_size).ok()?;
             Some(source.text)
         }
     }

@@ -4,8 +4,14 @@
 //!
 //! It runs the very stages of [`crate::lint`] after loading (layout, every world's Catalog and
 //! rules, suppressions, the report, fixes resolved), so [`Workspace::open`] then
-//! [`Workspace::lint`] gives the report `cilint::lint` gives with `fixing` on, and after
-//! [`Workspace::set_text`] the report `cilint::lint` gives on the tree with that text written.
+//! [`Workspace::lint`] gives the report `cilint::lint` gives (its fixes those `--fix` writes),
+//! and after [`Workspace::set_text`] the report `cilint::lint` gives on the tree with that text
+//! written.
+//!
+//! What it holds is every file's objects (shared with each lint's layout and Catalogs, see
+//! [`crate::model::shared::SharedVec`]), the editors' texts and the report; a text read from
+//! disk is dropped once parsed, as a run of the command line drops it, and read again when a
+//! finding, a fix or a hover needs it (checked against the digest of the text linted).
 //! Reading and parsing are what cost (three quarters of a run on a 10k-object tree); layout and
 //! the worlds' checks run whole again each time, which is exact, in about 35 ms there
 //! (BENCHMARKS.md).
@@ -73,10 +79,12 @@ pub struct Workspace {
 /// One file: where it is, its current text, and what loading it gave.
 struct Entry {
     candidate: Candidate,
-    /// As loading gives it to the report (text kept, as with `fixing`, templates' dropped).
+    /// As loading gives it to the report: the text when it is kept (an editor's, one Flux
+    /// substitutes), else empty. A text read from disk is not kept: the server would hold the
+    /// whole tree's YAML for the few files a finding points into, which read it again.
     source: Arc<str>,
     /// The text linted; `None` when the file could not be read.
-    text: Option<Arc<str>>,
+    linted: Option<Digest>,
     valid: bool,
     error: Option<InputError>,
     contents: Arc<FileContents>,
@@ -87,6 +95,37 @@ struct Entry {
 impl Entry {
     fn stale(&self) -> bool {
         self.good_text.is_some()
+    }
+
+    /// The text linted: the one kept, else `known` (the text the last report holds) or the
+    /// disk's, when it is still that text.
+    fn linted_text(&self, known: Option<&Arc<str>>, max_size: u64) -> Option<Arc<str>> {
+        let digest = self.linted?;
+        if !self.source.is_empty() || digest.len == 0 {
+            return Some(self.source.clone());
+        }
+        if let Some(text) = known.filter(|t| Digest::of(t) == digest) {
+            return Some(text.clone());
+        }
+        let (read, _) = crate::load::read(&self.candidate, None, max_size).ok()?;
+        (Digest::of(&read.text) == digest).then_some(read.text)
+    }
+}
+
+/// A text known by its length and hash, to tell whether it changed without keeping it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Digest {
+    len: usize,
+    hash: u64,
+}
+
+impl Digest {
+    fn of(text: &str) -> Digest {
+        use std::hash::BuildHasher;
+        Digest {
+            len: text.len(),
+            hash: foldhash::quality::FixedState::default().hash_one(text),
+        }
     }
 }
 
@@ -110,9 +149,7 @@ impl Workspace {
             roots: roots.to_vec(),
             absolute_roots,
             cwd,
-            // Fixes are resolved against the texts linted, which the workspace keeps anyway.
             options: Options {
-                fixing: true,
                 stdin: None,
                 ..options
             },
@@ -143,7 +180,7 @@ impl Workspace {
         };
         match self.by_path.get(&name) {
             // Opened as it is on disk (or typed back as it was): nothing to lint again.
-            Some(&i) if self.files[i].text.as_deref() == Some(&*text) => {}
+            Some(&i) if self.files[i].linted == Some(Digest::of(&text)) => {}
             Some(&i) => {
                 self.dirty.insert(i);
             }
@@ -170,8 +207,8 @@ impl Workspace {
     }
 
     /// Re-lints what changed since the last call and returns the whole report (findings with
-    /// their fixes resolved against the current texts, as `lint()` with fixing on gives them),
-    /// re-parsing only the files whose text changed.
+    /// their fixes resolved against the current texts, as `--fix` resolves them), re-parsing
+    /// only the files whose text changed.
     pub fn lint(&mut self) -> &Report {
         if !self.rediscover && self.dirty.is_empty() {
             self.parsed = 0;
@@ -192,26 +229,17 @@ impl Workspace {
         timings.bytes = self
             .files
             .iter()
-            .map(|e| e.text.as_ref().map_or(0, |t| t.len()))
+            .map(|e| e.linted.map_or(0, |d| d.len))
             .sum();
         timings.documents = self.files.iter().map(|e| e.contents.documents).sum();
 
-        let candidates: Vec<Candidate> = self.files.iter().map(|e| e.candidate.clone()).collect();
-        // A file linted from its last good objects is parsed again (by layout, for a patch or
-        // Flux's variables) from its last good text.
-        let files: Vec<SourceFile> = self
-            .files
-            .iter()
-            .map(|e| SourceFile {
-                path: e.candidate.path.clone(),
-                kind: e.candidate.kind,
-                text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
-            })
-            .collect();
-        // Layout and the Catalogs consume what they are given: a copy, which shares every
-        // file's objects (see SharedVec) and copies only what is small.
-        let contents: Vec<FileContents> = self.files.iter().map(|e| (*e.contents).clone()).collect();
-        let valid: Vec<bool> = self.files.iter().map(|e| e.valid).collect();
+        let Inputs {
+            candidates,
+            files,
+            contents,
+            valid,
+            stale,
+        } = self.inputs();
         lap(&mut clock, &mut timings.load);
         let mut input_errors = self.walk_errors.clone();
         input_errors.extend(self.files.iter().filter_map(|e| e.error.clone()));
@@ -220,15 +248,7 @@ impl Workspace {
             &contents,
             input_errors.len() - self.walk_errors.len(),
         );
-        let stale: HashMap<FileId, YamlError> = (0..self.files.len())
-            .filter(|&i| self.files[i].stale())
-            .filter_map(|i| Some((FileId(i as u32), self.files[i].contents.yaml_error.clone()?)))
-            .collect();
-        let entries = &self.files;
-        let text = |id: FileId| {
-            let e = entries.get(id.0 as usize)?;
-            e.good_text.clone().or_else(|| e.text.clone())
-        };
+        let text = |id: FileId| self.linted_text(id);
         let run = Run {
             paths: &self.roots,
             candidates: &candidates,
@@ -236,7 +256,7 @@ impl Workspace {
             text: Some(&text),
             stale: &stale,
         };
-        self.report = crate::report_of(
+        let report = crate::report_of(
             &run,
             files,
             contents,
@@ -245,6 +265,7 @@ impl Workspace {
             input_errors,
             (timings, clock),
         );
+        self.report = report;
         if !stale.is_empty() {
             without_stale_fixes(&mut self.report, &stale);
             // The report shows each file's current text, where its syntax error is.
@@ -254,6 +275,50 @@ impl Workspace {
             }
         }
         &self.report
+    }
+
+    /// What the stages after loading are given, from every file's current contents.
+    fn inputs(&self) -> Inputs {
+        Inputs {
+            candidates: self.files.iter().map(|e| e.candidate.clone()).collect(),
+            // A file linted from its last good objects is parsed again (by layout, for a patch
+            // or Flux's variables) from its last good text.
+            files: self
+                .files
+                .iter()
+                .map(|e| SourceFile {
+                    path: e.candidate.path.clone(),
+                    kind: e.candidate.kind,
+                    text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
+                })
+                .collect(),
+            // Layout and the Catalogs consume what they are given: a copy, which shares every
+            // file's objects (see SharedVec) and copies only what is small.
+            contents: self.files.iter().map(|e| (*e.contents).clone()).collect(),
+            valid: self.files.iter().map(|e| e.valid).collect(),
+            stale: (0..self.files.len())
+                .filter(|&i| self.files[i].stale())
+                .filter_map(|i| {
+                    Some((FileId(i as u32), self.files[i].contents.yaml_error.clone()?))
+                })
+                .collect(),
+        }
+    }
+
+    /// The text a file's contents were parsed from, for the stages that read it again: most
+    /// are the files findings point into, whose texts the last report holds.
+    fn linted_text(&self, id: FileId) -> Option<Arc<str>> {
+        let e = self.files.get(id.0 as usize)?;
+        if let Some(good) = &e.good_text {
+            return Some(good.clone());
+        }
+        let known = self
+            .report
+            .files
+            .get(id.0 as usize)
+            .filter(|f| f.path == e.candidate.path && !f.text.is_empty())
+            .map(|f| &f.text);
+        e.linted_text(known, self.options.max_file_size)
     }
 
     /// How many files the last [`Workspace::lint`] read and parsed (a Terraform module's other
@@ -267,12 +332,15 @@ impl Workspace {
         &self.report
     }
 
-    /// The current text of a file as the last lint() saw it (editor's or disk's), for fixes and
-    /// code actions.
-    pub fn text(&self, path: &Path) -> Option<&str> {
+    /// The current text of a file (the editor's, else the disk's as the last lint read it),
+    /// for fixes, code actions and positions.
+    pub fn text(&self, path: &Path) -> Option<Arc<str>> {
         let name = self.report_path(path)?;
+        if let Some(text) = self.buffers.get(&name) {
+            return Some(text.clone());
+        }
         let i = *self.by_path.get(&name)?;
-        self.files[i].text.as_deref()
+        self.linted_text(FileId(i as u32))
     }
 
     /// The report's name of a file (absolute, or relative to the working directory): as
@@ -304,24 +372,34 @@ impl Workspace {
 
     /// What the reference at `line`:`col` (1-based, characters) of `path` resolves to.
     ///
-    /// Drawn from the graph of the current texts, which is built by a run of its own (the
-    /// editor's buffers in place of the disk's texts) the first time it is asked after a change:
-    /// hovers are rare next to keystrokes, and the graph needs each world's Catalog, which a
-    /// lint does not keep.
+    /// Drawn from the graph of the current texts (`cilint graph`'s), built from the
+    /// workspace's contents the first time it is asked after a change: hovers are rare next to
+    /// keystrokes, and the graph needs each world's Catalog, which a lint does not keep.
     pub fn resolve_at(&self, path: &Path, line: u32, col: u32) -> Option<Resolution> {
         let file = self.report_path(path)?;
         let text = self.text(path)?;
         let graphs = self.graphs.get_or_init(|| {
-            let options = Options {
-                overlay: Some(Arc::new(self.buffers.clone())),
-                ..self.options.clone()
+            let Inputs {
+                candidates,
+                files,
+                contents,
+                valid,
+                stale,
+            } = self.inputs();
+            let text = |id: FileId| self.linted_text(id);
+            let run = Run {
+                paths: &self.roots,
+                candidates: &candidates,
+                options: &self.options,
+                text: Some(&text),
+                stale: &stale,
             };
-            crate::graph(&self.roots, &options).graphs
+            crate::graphs_of_run(&run, files, contents, &valid)
         });
         resolve::resolve(
             &resolve::At {
                 file: &file,
-                text,
+                text: &text,
                 line,
                 col,
             },
@@ -384,7 +462,7 @@ impl Workspace {
                     self.files.push(Entry {
                         candidate,
                         source: "".into(),
-                        text: None,
+                        linted: None,
                         valid: false,
                         error: None,
                         contents: Arc::default(),
@@ -430,10 +508,10 @@ impl Workspace {
                     )),
                     None => crate::load::read(candidate, None, options.max_file_size),
                 };
-                let text = read.as_ref().ok().map(|(s, _)| s.text.clone());
+                let linted = read.as_ref().ok().map(|(s, _)| Digest::of(&s.text));
                 let from_editor = buffers.contains_key(&candidate.path);
                 let (source, (mut contents, (valid, error))) =
-                    crate::load_file(i, candidate, read, options, true);
+                    crate::load_file(i, candidate, read, options, from_editor);
                 let mut good_text = None;
                 if from_editor {
                     (contents, good_text) = keep_last_good(contents, old, i, options);
@@ -441,7 +519,7 @@ impl Workspace {
                 let entry = Entry {
                     candidate: candidate.clone(),
                     source: source.text,
-                    text,
+                    linted,
                     valid,
                     error,
                     contents: Arc::new(contents),
@@ -472,7 +550,7 @@ impl Workspace {
         let candidates: Vec<Candidate> = self.files.iter().map(|e| e.candidate.clone()).collect();
         let read = |i: usize| -> Option<(SourceFile, bool)> {
             let e = &self.files[i];
-            let text = e.text.clone()?;
+            let text = e.linted_text(None, self.options.max_file_size)?;
             let c = &e.candidate;
             (!c.template && terraform_dirs.contains(&parent(&c.path))).then(|| {
                 let source = SourceFile {
@@ -511,6 +589,16 @@ impl Workspace {
     }
 }
 
+/// What the stages after loading are given (see [`crate::report_of`]).
+struct Inputs {
+    candidates: Vec<Candidate>,
+    files: Vec<SourceFile>,
+    contents: Vec<FileContents>,
+    valid: Vec<bool>,
+    /// The files linted from their last good objects, with their current text's syntax error.
+    stale: HashMap<FileId, YamlError>,
+}
+
 /// A file whose editor text does not parse keeps the objects of the last text that did, with
 /// the new syntax error: the contents to lint, and the text they were parsed from when it is not
 /// the current one. `old` is the file's entry before this change: at the same FileId, or (the
@@ -524,9 +612,12 @@ fn keep_last_good(
     let Some(error) = new.yaml_error.clone().filter(|_| !new.template) else {
         return (new, None);
     };
-    let (mut contents, good) = match (&old.text, &old.good_text) {
-        (Some(text), None) if old.contents.yaml_error.is_none() => {
-            ((*old.contents).clone(), text.clone())
+    let (mut contents, good) = match (old.linted, &old.good_text) {
+        (Some(_), None) if old.contents.yaml_error.is_none() => {
+            match old.linted_text(None, options.max_file_size) {
+                Some(text) => ((*old.contents).clone(), text),
+                None => return (new, None),
+            }
         }
         (Some(_), Some(good)) => ((*old.contents).clone(), good.clone()),
         (None, Some(good)) => {

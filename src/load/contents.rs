@@ -3,8 +3,8 @@
 use crate::load::substitute::Undefined;
 use crate::model::cilium_config::CiliumSetting;
 use crate::model::gitops::LayoutDoc;
-use crate::model::versions::Pin;
 use crate::model::shared::SharedVec;
+use crate::model::versions::Pin;
 use crate::model::{Object, Text, text};
 use crate::source::commands::Command;
 use crate::source::suppress::Suppression;

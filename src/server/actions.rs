@@ -136,8 +136,8 @@ fn suppress_action(
     let text = workspace.text(path)?;
     let line = f.location.span.start.line - 1;
     let (at, directive, scope) = match kind {
-        FileKind::Yaml | FileKind::Shell => (line, hash_directive(text, line, f.rule), "line"),
-        FileKind::Markdown => markdown_directive(text, line, f.rule)?,
+        FileKind::Yaml | FileKind::Shell => (line, hash_directive(&text, line, f.rule), "line"),
+        FileKind::Markdown => markdown_directive(&text, line, f.rule)?,
         FileKind::Json | FileKind::Terraform => return None,
     };
     let at = json!({"line": at, "character": 0});

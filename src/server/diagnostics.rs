@@ -21,37 +21,40 @@ pub fn rule_page(rule: &str) -> String {
     )
 }
 
-/// A file's diagnostics as last converted, and what they were converted from: its findings and
-/// the texts they point into. After an edit most files' findings are the same as before, and
+/// What a file's diagnostics were last converted from (its findings and the texts they point
+/// into), and a digest of them. After an edit most files' findings are the same as before, and
 /// converting every location to the protocol's columns again was a third of the time from a
-/// keystroke to its diagnostics on a 10k-object tree.
+/// keystroke to its diagnostics on a 10k-object tree. The diagnostics themselves are not kept:
+/// as JSON values they weighed as much as the workspace's YAML.
 pub struct Converted {
     findings: Vec<Finding>,
     texts: Vec<Arc<str>>,
-    diagnostics: Vec<Value>,
+    digest: u64,
 }
 
-impl Converted {
-    pub fn diagnostics(&self) -> &[Value] {
-        &self.diagnostics
-    }
+/// A file's diagnostics as converted anew, with their digest.
+pub struct Diagnostics {
+    pub digest: u64,
+    pub values: Vec<Value>,
 }
 
-/// The files that have findings, by absolute path, each with its diagnostics when they were
-/// converted again, `None` when they are the ones `cache` holds from the last report. `cache`
-/// keeps each file's conversion for the next report (the caller drops the files that have
-/// none).
+/// Gives `each` every file that has findings, by absolute path, with its diagnostics when they
+/// were converted again, `None` when they are those `cache` holds the digest of (and the
+/// client has, `published` says). `cache` keeps each file's conversion for the next report (the
+/// caller drops the files that have none). One file at a time: the whole tree's diagnostics are
+/// never held at once.
 pub fn of_report(
     report: &Report,
     workspace: &Workspace,
     encoding: Encoding,
     cache: &mut HashMap<PathBuf, Converted>,
-) -> BTreeMap<PathBuf, Option<Vec<Value>>> {
+    published: &dyn Fn(&PathBuf, u64) -> bool,
+    each: &mut dyn FnMut(PathBuf, Option<Diagnostics>),
+) {
     let mut by_file: BTreeMap<FileId, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
         by_file.entry(f.location.file).or_default().push(f);
     }
-    let mut out: BTreeMap<PathBuf, Option<Vec<Value>>> = BTreeMap::new();
     for (file, findings) in by_file {
         let path = workspace.absolute(&report.file(file).path);
         let mut ids: Vec<FileId> = findings
@@ -70,38 +73,42 @@ pub fn of_report(
                 && c.findings.iter().zip(&findings).all(|(a, b)| a == *b)
                 && c.texts.len() == texts.len()
                 && c.texts.iter().zip(&texts).all(|(a, b)| Arc::ptr_eq(a, b))
+                && published(&path, c.digest)
         });
-        let diagnostics = match cache.get(&path) {
-            Some(_) if cacheable && unchanged => None,
-            _ => {
-                let diagnostics: Vec<Value> = findings
-                    .iter()
-                    .map(|f| diagnostic(f, report, workspace, encoding))
-                    .collect();
-                if cacheable {
-                    cache.insert(
-                        path.clone(),
-                        Converted {
-                            findings: findings.into_iter().cloned().collect(),
-                            texts,
-                            diagnostics: diagnostics.clone(),
-                        },
-                    );
-                }
-                Some(diagnostics)
-            }
-        };
-        out.insert(path, diagnostics);
+        if cacheable && unchanged {
+            each(path, None);
+            continue;
+        }
+        let values: Vec<Value> = findings
+            .iter()
+            .map(|f| diagnostic(f, report, workspace, encoding))
+            .collect();
+        let digest = digest(&values);
+        if cacheable {
+            let findings = findings.into_iter().cloned().collect();
+            let converted = Converted {
+                findings,
+                texts,
+                digest,
+            };
+            cache.insert(path.clone(), converted);
+        }
+        each(path, Some(Diagnostics { digest, values }));
     }
-    out
+}
+
+/// What tells two lists of diagnostics apart.
+pub fn digest(diagnostics: &[Value]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::default().hash_one(diagnostics)
 }
 
 /// The text a location is in: the one linted (the editor's, for an open file), else the
 /// workspace's current text when the report kept none.
-fn text_of<'a>(report: &'a Report, workspace: &'a Workspace, l: Location) -> &'a str {
+fn text_of(report: &Report, workspace: &Workspace, l: Location) -> std::sync::Arc<str> {
     let file = report.file(l.file);
     if !file.text.is_empty() {
-        return &file.text;
+        return file.text.clone();
     }
     workspace
         .text(&workspace.absolute(&file.path))
@@ -112,7 +119,7 @@ fn text_of<'a>(report: &'a Report, workspace: &'a Workspace, l: Location) -> &'a
 pub fn range_of(report: &Report, workspace: &Workspace, l: Location, encoding: Encoding) -> Value {
     let s = l.span;
     range(
-        text_of(report, workspace, l),
+        &text_of(report, workspace, l),
         (s.start.line, s.start.col),
         (s.end.line, s.end.col),
         encoding,

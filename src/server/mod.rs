@@ -12,7 +12,7 @@ mod actions;
 mod convert;
 mod diagnostics;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -122,9 +122,9 @@ struct Server<'c> {
     folders: Vec<Folder>,
     /// The text of each open document, to apply incremental changes to.
     open: HashMap<PathBuf, String>,
-    /// What was last published for each file.
-    published: BTreeMap<PathBuf, Vec<Value>>,
-    /// Each file's diagnostics as last converted from the findings.
+    /// The digest of what was last published for each file.
+    published: BTreeMap<PathBuf, u64>,
+    /// What each file's diagnostics were last converted from.
     converted: HashMap<PathBuf, diagnostics::Converted>,
     /// Texts changed since the last lint.
     dirty: bool,
@@ -435,59 +435,56 @@ impl<'c> Server<'c> {
     fn publish(&mut self) {
         self.dirty = false;
         let encoding = self.encoding;
+        let mut now: HashSet<PathBuf> = HashSet::new();
         let linted = catch_unwind(AssertUnwindSafe(|| {
-            let mut all = BTreeMap::new();
-            for f in &mut self.folders {
+            let Server {
+                connection,
+                folders,
+                published,
+                converted,
+                ..
+            } = self;
+            let sent = |p: &PathBuf, digest: u64| published.get(p) == Some(&digest);
+            let mut changed: Vec<(PathBuf, u64)> = Vec::new();
+            for f in folders.iter_mut() {
                 f.workspace.lint();
-                let report = f.workspace.report();
-                all.extend(diagnostics::of_report(
-                    report,
+                let mut each = |path: PathBuf, d: Option<diagnostics::Diagnostics>| {
+                    now.insert(path.clone());
+                    if let Some(d) = d
+                        && !sent(&path, d.digest)
+                    {
+                        send_diagnostics(connection, &path, d.values);
+                        changed.push((path, d.digest));
+                    }
+                };
+                diagnostics::of_report(
+                    f.workspace.report(),
                     &f.workspace,
                     encoding,
-                    &mut self.converted,
-                ));
+                    converted,
+                    &sent,
+                    &mut each,
+                );
             }
-            self.converted.retain(|path, _| all.contains_key(path));
-            all
+            published.extend(changed);
+            converted.retain(|path, _| now.contains(path));
         }));
-        let Ok(now) = linted else {
-            // Conversions made before the failure were never published.
+        if linted.is_err() {
+            // What was converted before the failure may not have been published.
             self.converted.clear();
             self.show_error("cilint failed to lint the workspace; the diagnostics are not updated");
             return;
-        };
+        }
         let cleared: Vec<PathBuf> = self
             .published
             .keys()
-            .filter(|p| !now.contains_key(*p))
+            .filter(|p| !now.contains(*p))
             .cloned()
             .collect();
         for path in cleared {
             self.published.remove(&path);
-            self.send_diagnostics(&path, Vec::new());
+            send_diagnostics(self.connection, &path, Vec::new());
         }
-        for (path, converted) in now {
-            let diagnostics = match converted {
-                // The same findings as the conversion last published.
-                None if self.published.contains_key(&path) => continue,
-                None => match self.converted.get(&path) {
-                    Some(c) => c.diagnostics().to_vec(),
-                    None => continue,
-                },
-                Some(d) => d,
-            };
-            if self.published.get(&path) != Some(&diagnostics) {
-                self.send_diagnostics(&path, diagnostics.clone());
-                self.published.insert(path, diagnostics);
-            }
-        }
-    }
-
-    fn send_diagnostics(&self, path: &Path, diagnostics: Vec<Value>) {
-        self.notify(
-            "textDocument/publishDiagnostics",
-            json!({"uri": uri_of(path), "diagnostics": diagnostics}),
-        );
     }
 
     fn code_action(&mut self, p: lsp_types::CodeActionParams) -> Value {
@@ -521,7 +518,7 @@ impl<'c> Server<'c> {
         let f = self.folder_of(&path)?;
         f.workspace.lint();
         let text = f.workspace.text(&path)?;
-        let line = convert::line_of(text, p.position.line as usize);
+        let line = convert::line_of(&text, p.position.line as usize);
         let col = convert::chars_of(line, p.position.character, encoding) as u32 + 1;
         let resolution = f.workspace.resolve_at(&path, p.position.line + 1, col)?;
         Some((resolution, encoding))
@@ -549,15 +546,23 @@ impl<'c> Server<'c> {
             .iter()
             .map(|t| {
                 let target = f.workspace.absolute(&t.file);
-                let text = f.workspace.text(&target).unwrap_or("");
+                let text = f.workspace.text(&target).unwrap_or_default();
                 json!({
                     "uri": uri_of(&target),
-                    "range": convert::range(text, (t.line, t.col), (t.end_line, t.end_col), encoding),
+                    "range": convert::range(&text, (t.line, t.col), (t.end_line, t.end_col), encoding),
                 })
             })
             .collect();
         Value::Array(locations)
     }
+}
+
+fn send_diagnostics(connection: &Connection, path: &Path, diagnostics: Vec<Value>) {
+    let params = json!({"uri": uri_of(path), "diagnostics": diagnostics});
+    // The client has gone: the loop ends when the receiver says so.
+    let _ = connection
+        .sender
+        .send(Notification::new("textDocument/publishDiagnostics".into(), params).into());
 }
 
 /// Whether a notification changes what is linted (and may be coalesced with others).

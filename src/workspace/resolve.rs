@@ -44,7 +44,7 @@ enum Step {
 }
 
 /// Another file's current text, by its report name.
-type TextOf<'t> = &'t dyn Fn(&str) -> Option<&'t str>;
+type TextOf<'t> = &'t dyn Fn(&str) -> Option<std::sync::Arc<str>>;
 
 /// The reference under the cursor, resolved through `graphs`; `text_of` gives another file's text.
 pub fn resolve(at: &At<'_>, graphs: &[Graph], text_of: TextOf<'_>) -> Option<Resolution> {
@@ -262,7 +262,7 @@ fn object(
 /// of the Service named at `t`.
 fn service_port(t: &Target, port: &str, text_of: TextOf<'_>) -> Option<(u32, u32, String)> {
     let text = text_of(&t.file)?;
-    let line = document_named_at(t, text, |doc| {
+    let line = document_named_at(t, &text, |doc| {
         let entry = doc
             .at(&["spec", "ports"])?
             .as_seq()
@@ -359,7 +359,7 @@ fn generated_service(
 fn infrastructure_labels(t: &Target, text_of: TextOf<'_>) -> Vec<(String, String)> {
     text_of(&t.file)
         .and_then(|text| {
-            document_named_at(t, text, |doc| {
+            document_named_at(t, &text, |doc| {
                 let labels = doc.at(&["spec", "infrastructure", "labels"])?;
                 Some(
                     labels
