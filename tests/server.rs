@@ -930,3 +930,48 @@ fn assert_no_secret_value(seen: &[Value]) {
         assert!(!all.contains(v), "a Secret value in a message: {v}");
     }
 }
+
+#[test]
+fn a_file_cilint_cannot_read_says_so_until_it_can() {
+    // A generated dump over the configured size limit beside a manifest.
+    let dump = format!(
+        "# kubectl get all -o yaml, saved by hand\n{}",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dump\n---\n".repeat(40)
+    );
+    let repo = [
+        (".cilint.yaml", "max-file-size: 1000\n"),
+        ("apps/dump.yaml", dump.as_str()),
+        (
+            "apps/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: small\n",
+        ),
+    ];
+    let (mut c, _) = Client::start_repo(
+        &repo,
+        &["server"],
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+    );
+    let d = c.diagnostics("apps/dump.yaml", |d| !d.is_empty());
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["severity"], 1);
+    assert_eq!(d[0]["range"], range(0, 0, 0, 0));
+    let message = d[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("cilint cannot lint this file: the file is")
+            && message.contains("over the 1000-byte limit"),
+        "{message}"
+    );
+    // Trimmed on disk: linted again, and the diagnostic goes away.
+    std::fs::write(c.path("apps/dump.yaml"), &dump[..300]).unwrap();
+    let uri = c.uri("apps/dump.yaml");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    c.diagnostics("apps/dump.yaml", |d| d.is_empty());
+    assert!(
+        c.publications("apps/config.yaml").is_empty(),
+        "the clean file is never published"
+    );
+    c.shut_down();
+}

@@ -97,6 +97,33 @@ pub fn of_report(
     }
 }
 
+/// The files the report could not read (over `max-file-size`, unreadable, gone) as one
+/// diagnostic each at their first character: in the editor, a file cilint skips says so. A
+/// directory discovery could not walk has no document to show it in.
+pub fn of_input_errors(
+    report: &Report,
+    workspace: &Workspace,
+    each: &mut dyn FnMut(PathBuf, Option<Diagnostics>),
+) {
+    let mut by_file: BTreeMap<PathBuf, Vec<Value>> = BTreeMap::new();
+    for e in &report.input_errors {
+        let path = workspace.absolute(&e.path);
+        if path.is_dir() {
+            continue;
+        }
+        by_file.entry(path).or_default().push(json!({
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "severity": 1,
+            "source": "cilint",
+            "message": format!("cilint cannot lint this file: {}", e.message),
+        }));
+    }
+    for (path, values) in by_file {
+        let digest = digest(&values);
+        each(path, Some(Diagnostics { digest, values }));
+    }
+}
+
 /// What tells two lists of diagnostics apart.
 pub fn digest(diagnostics: &[Value]) -> u64 {
     use std::hash::BuildHasher;

@@ -465,6 +465,7 @@ impl<'c> Server<'c> {
                     &sent,
                     &mut each,
                 );
+                diagnostics::of_input_errors(f.workspace.report(), &f.workspace, &mut each);
             }
             published.extend(changed);
             converted.retain(|path, _| now.contains(path));
