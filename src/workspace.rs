@@ -233,38 +233,23 @@ impl Workspace {
             .sum();
         timings.documents = self.files.iter().map(|e| e.contents.documents).sum();
 
-        let Inputs {
-            candidates,
-            files,
-            contents,
-            valid,
-            stale,
-        } = self.inputs();
-        lap(&mut clock, &mut timings.load);
         let mut input_errors = self.walk_errors.clone();
         input_errors.extend(self.files.iter().filter_map(|e| e.error.clone()));
-        let counts = Counts::of(
-            &candidates,
-            &contents,
-            input_errors.len() - self.walk_errors.len(),
-        );
-        let text = |id: FileId| self.linted_text(id);
-        let run = Run {
-            paths: &self.roots,
-            candidates: &candidates,
-            options: &self.options,
-            text: Some(&text),
-            stale: &stale,
-        };
-        let report = crate::report_of(
-            &run,
-            files,
-            contents,
-            &valid,
-            &counts,
-            input_errors,
-            (timings, clock),
-        );
+        let unreadable = input_errors.len() - self.walk_errors.len();
+        let (report, stale) = self.run_stages(|run, files, contents, valid| {
+            lap(&mut clock, &mut timings.load);
+            let counts = Counts::of(run.candidates, &contents, unreadable);
+            let report = crate::report_of(
+                run,
+                files,
+                contents,
+                valid,
+                &counts,
+                input_errors,
+                (timings, clock),
+            );
+            (report, run.stale.clone())
+        });
         self.report = report;
         if !stale.is_empty() {
             without_stale_fixes(&mut self.report, &stale);
@@ -277,32 +262,42 @@ impl Workspace {
         &self.report
     }
 
-    /// What the stages after loading are given, from every file's current contents.
-    fn inputs(&self) -> Inputs {
-        Inputs {
-            candidates: self.files.iter().map(|e| e.candidate.clone()).collect(),
-            // A file linted from its last good objects is parsed again (by layout, for a patch
-            // or Flux's variables) from its last good text.
-            files: self
-                .files
-                .iter()
-                .map(|e| SourceFile {
-                    path: e.candidate.path.clone(),
-                    kind: e.candidate.kind,
-                    text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
-                })
-                .collect(),
-            // Layout and the Catalogs consume what they are given: a copy, which shares every
-            // file's objects (see SharedVec) and copies only what is small.
-            contents: self.files.iter().map(|e| (*e.contents).clone()).collect(),
-            valid: self.files.iter().map(|e| e.valid).collect(),
-            stale: (0..self.files.len())
-                .filter(|&i| self.files[i].stale())
-                .filter_map(|i| {
-                    Some((FileId(i as u32), self.files[i].contents.yaml_error.clone()?))
-                })
-                .collect(),
-        }
+    /// Runs `stages` (everything after loading) on every file's current contents.
+    fn run_stages<R>(
+        &self,
+        stages: impl FnOnce(&Run<'_>, Vec<SourceFile>, Vec<FileContents>, &[bool]) -> R,
+    ) -> R {
+        let candidates: Vec<Candidate> = self.files.iter().map(|e| e.candidate.clone()).collect();
+        // A file linted from its last good objects is parsed again (by layout, for a patch or
+        // Flux's variables) from its last good text.
+        let files: Vec<SourceFile> = self
+            .files
+            .iter()
+            .map(|e| SourceFile {
+                path: e.candidate.path.clone(),
+                kind: e.candidate.kind,
+                text: e.good_text.clone().unwrap_or_else(|| e.source.clone()),
+            })
+            .collect();
+        // Layout and the Catalogs consume what they are given: a copy, which shares every
+        // file's objects (see SharedVec) and copies only what is small.
+        let contents: Vec<FileContents> =
+            self.files.iter().map(|e| (*e.contents).clone()).collect();
+        let valid: Vec<bool> = self.files.iter().map(|e| e.valid).collect();
+        // The files linted from their last good objects, with their current text's syntax error.
+        let stale: HashMap<FileId, YamlError> = (0..self.files.len())
+            .filter(|&i| self.files[i].stale())
+            .filter_map(|i| Some((FileId(i as u32), self.files[i].contents.yaml_error.clone()?)))
+            .collect();
+        let text = |id: FileId| self.linted_text(id);
+        let run = Run {
+            paths: &self.roots,
+            candidates: &candidates,
+            options: &self.options,
+            text: Some(&text),
+            stale: &stale,
+        };
+        stages(&run, files, contents, &valid)
     }
 
     /// The text a file's contents were parsed from, for the stages that read it again: most
@@ -379,22 +374,9 @@ impl Workspace {
         let file = self.report_path(path)?;
         let text = self.text(path)?;
         let graphs = self.graphs.get_or_init(|| {
-            let Inputs {
-                candidates,
-                files,
-                contents,
-                valid,
-                stale,
-            } = self.inputs();
-            let text = |id: FileId| self.linted_text(id);
-            let run = Run {
-                paths: &self.roots,
-                candidates: &candidates,
-                options: &self.options,
-                text: Some(&text),
-                stale: &stale,
-            };
-            crate::graphs_of_run(&run, files, contents, &valid)
+            self.run_stages(|run, files, contents, valid| {
+                crate::graphs_of_run(run, files, contents, valid)
+            })
         });
         resolve::resolve(
             &resolve::At {
@@ -587,16 +569,6 @@ impl Workspace {
             self.files[i].contents = Arc::new(std::mem::take(&mut contents[i]));
         }
     }
-}
-
-/// What the stages after loading are given (see [`crate::report_of`]).
-struct Inputs {
-    candidates: Vec<Candidate>,
-    files: Vec<SourceFile>,
-    contents: Vec<FileContents>,
-    valid: Vec<bool>,
-    /// The files linted from their last good objects, with their current text's syntax error.
-    stale: HashMap<FileId, YamlError>,
 }
 
 /// A file whose editor text does not parse keeps the objects of the last text that did, with
