@@ -21,13 +21,6 @@ impl<T> SharedVec<T> {
     }
 }
 
-impl<T: Clone> SharedVec<T> {
-    /// The items, copied only when another clone still holds them.
-    pub fn into_vec(self) -> Vec<T> {
-        Arc::unwrap_or_clone(self.0)
-    }
-}
-
 impl<T> Default for SharedVec<T> {
     fn default() -> Self {
         SharedVec(Arc::default())
