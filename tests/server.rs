@@ -236,6 +236,8 @@ struct Client {
     next_id: i64,
     root: PathBuf,
     _dir: tempfile::TempDir,
+    /// The server's cache directory (`XDG_CACHE_HOME`), where it writes the rules' pages.
+    cache: tempfile::TempDir,
 }
 
 fn uri(path: &Path) -> String {
@@ -253,9 +255,37 @@ impl Client {
     }
 
     fn start_repo(files: &[(&str, &str)], args: &[&str], capabilities: Value) -> (Client, Value) {
+        let cache = tempfile::tempdir().unwrap();
+        let cache_home = cache.path().to_path_buf();
+        Client::start_in(
+            files,
+            args,
+            capabilities,
+            cache,
+            &[("XDG_CACHE_HOME", &cache_home)],
+        )
+    }
+
+    /// Started with these environment variables set (and HOME and the other cache variables
+    /// unset): never the user's own cache.
+    fn start_in(
+        files: &[(&str, &str)],
+        args: &[&str],
+        capabilities: Value,
+        cache: tempfile::TempDir,
+        env: &[(&str, &Path)],
+    ) -> (Client, Value) {
         let dir = common::repo(files);
         let root = dir.path().canonicalize().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cilint"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cilint"));
+        command
+            .env_remove("HOME")
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("LOCALAPPDATA");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
             .args(args)
             .current_dir(&root)
             .stdin(Stdio::piped())
@@ -282,6 +312,7 @@ impl Client {
             next_id: 0,
             root,
             _dir: dir,
+            cache,
         };
         // The repository, and a folder inside it (VS Code's multi-root workspaces allow it).
         let folder = json!([
@@ -469,11 +500,16 @@ fn the_first_lint_publishes_each_file_with_code_page_and_related_files() {
     assert_eq!(d["code"], "route-listener-not-found");
     assert_eq!(d["source"], "cilint");
     assert_eq!(d["severity"], 1);
-    assert!(
-        d["codeDescription"]["href"]
-            .as_str()
-            .unwrap()
-            .ends_with("/rules/route-listener-not-found.md")
+    // The rule's page, as `cilint explain` prints it, written where the link points.
+    let page = c
+        .cache
+        .path()
+        .join(format!("cilint/{}/rules", env!("CARGO_PKG_VERSION")))
+        .join("route-listener-not-found.md");
+    assert_eq!(d["codeDescription"]["href"], uri(&page));
+    assert_eq!(
+        std::fs::read_to_string(&page).unwrap(),
+        std::fs::read_to_string("rules/route-listener-not-found.md").unwrap()
     );
     // `sectionName: https` on line 10: 0-based line 9, the value from column 19.
     assert_eq!(d["range"], range(9, 19, 9, 24));
@@ -972,6 +1008,24 @@ fn a_file_cilint_cannot_read_says_so_until_it_can() {
     assert!(
         c.publications("apps/config.yaml").is_empty(),
         "the clean file is never published"
+    );
+    c.shut_down();
+}
+
+#[test]
+fn without_a_cache_directory_the_rule_page_is_the_published_one() {
+    // HOME is a file: no cache directory can be made under it.
+    let cache = tempfile::tempdir().unwrap();
+    let home = cache.path().join("not-a-directory");
+    std::fs::write(&home, "").unwrap();
+    let (mut c, _) = Client::start_in(REPO, &["server"], json!({}), cache, &[("HOME", &home)]);
+    let d = c.diagnostics("apps/podinfo/route.yaml", |d| !d.is_empty());
+    assert_eq!(
+        d[0]["codeDescription"]["href"],
+        format!(
+            "https://docs.rs/crate/cilint/{}/source/rules/route-listener-not-found.md",
+            env!("CARGO_PKG_VERSION")
+        )
     );
     c.shut_down();
 }

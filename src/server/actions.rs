@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::convert::{Encoding, line_of, uri_of};
-use super::diagnostics::{range_of, rule_page};
+use super::diagnostics::range_of;
 use crate::Report;
 use crate::diagnostic::{Applicability, Edit, Finding};
 use crate::source::FileKind;
@@ -43,7 +43,7 @@ pub fn actions(
         let diagnostics = json!([{
             "range": range_of(report, workspace, f.location, encoding),
             "code": f.rule,
-            "codeDescription": {"href": rule_page(f.rule)},
+            "codeDescription": {"href": super::pages::href(f.rule)},
             "source": "cilint",
             "message": diagnostic,
         }]);

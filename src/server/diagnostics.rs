@@ -12,15 +12,6 @@ use crate::diagnostic::{Finding, Severity};
 use crate::source::{FileId, Location};
 use crate::workspace::Workspace;
 
-/// The page of a rule, for `codeDescription`: the rule's Markdown page as published with the
-/// crate (the package includes `rules/`), at this version.
-pub fn rule_page(rule: &str) -> String {
-    format!(
-        "https://docs.rs/crate/cilint/{}/source/rules/{rule}.md",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 /// What a file's diagnostics were last converted from (its findings and the texts they point
 /// into), and a digest of them. After an edit most files' findings are the same as before, and
 /// converting every location to the protocol's columns again was a third of the time from a
@@ -190,7 +181,7 @@ fn diagnostic(f: &Finding, report: &Report, workspace: &Workspace, encoding: Enc
         "range": range_of(report, workspace, f.location, encoding),
         "severity": severity,
         "code": f.rule,
-        "codeDescription": {"href": rule_page(f.rule)},
+        "codeDescription": {"href": super::pages::href(f.rule)},
         "source": "cilint",
         "message": message(f),
     });

@@ -11,6 +11,7 @@
 mod actions;
 mod convert;
 mod diagnostics;
+mod pages;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -25,8 +26,6 @@ use serde_json::{Value, json};
 use crate::Options;
 use crate::workspace::Workspace;
 use convert::{Encoding, path_of, uri_of};
-
-pub use diagnostics::rule_page;
 
 /// How long to wait for more changes after one, while they keep coming, before linting. Short:
 /// it only has to catch a burst an editor writes at once (a format or a multi-cursor edit,
@@ -72,6 +71,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
             }),
         )
         .map_err(|e| e.to_string())?;
+    pages::materialize();
     let mut server = Server::new(connection, &client, encoding);
     server.register_watcher(&client);
     server.publish();
