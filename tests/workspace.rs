@@ -432,3 +432,32 @@ fn a_broken_file_keeps_its_last_good_objects_when_the_tree_changes_around_it() {
         assert_eq!(in_gateway, ["yaml-syntax"], "{name}");
     }
 }
+
+#[test]
+fn a_text_read_from_disk_is_read_again_only_while_it_is_the_one_linted() {
+    let (_dir, root) = checkout("kustomize-overlays");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    // A file no finding points into: its text is not kept, but read again when asked for.
+    let clean = ws
+        .report()
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("kustomization.yaml") && f.text.is_empty())
+        .expect("a kustomization without findings")
+        .path
+        .clone();
+    let linted = std::fs::read_to_string(&clean).unwrap();
+    assert_eq!(ws.text(Path::new(&clean)).as_deref(), Some(linted.as_str()));
+    // `git checkout` changed it, and the watcher has not said so yet: its findings' positions
+    // are of the old text, which the disk no longer has.
+    let checked_out = format!("# checked out\n{linted}");
+    write(&clean, &checked_out);
+    assert_eq!(ws.text(Path::new(&clean)), None);
+    ws.reload(Path::new(&clean));
+    ws.lint();
+    assert_eq!(
+        ws.text(Path::new(&clean)).as_deref(),
+        Some(checked_out.as_str())
+    );
+    assert_same(ws.report(), &lint(&root), "checked out");
+}
