@@ -25,11 +25,10 @@
 //! since their positions are of a text no longer there. A text read from disk (`open`,
 //! `reload`) is linted as it is.
 //!
-//! Limits: the options (`.cilint.yaml` among them) are those given to `open`: a changed
-//! configuration needs a new workspace. Files layout reads that discovery does not list (a
-//! kustomize generator's `files:`, a `.env`) are read from disk, never from a buffer. A buffer of
-//! a file that does not exist on disk yet is linted where discovery would put it, without
-//! consulting ignore files (saved, it is discovered as any file).
+//! Limits: files layout reads that discovery does not list (a kustomize generator's `files:`, a
+//! `.env`) are read from disk, never from a buffer. A buffer of a file that does not exist on disk
+//! yet is linted where discovery would put it, without consulting ignore files (saved, it is
+//! discovered as any file).
 
 mod resolve;
 
@@ -206,6 +205,23 @@ impl Workspace {
         }
     }
 
+    /// New options (a `.cilint.yaml` saved): discovery runs again (its exclusions may have
+    /// changed), and files are parsed again only when what parsing depends on changed (the
+    /// default namespace, the size limit). Rules, severities, clusters and the rest apply at
+    /// the next [`Workspace::lint`], from the objects already parsed.
+    pub fn set_options(&mut self, options: Options) {
+        let parsing_changed = options.namespace != self.options.namespace
+            || options.max_file_size != self.options.max_file_size;
+        self.options = Options {
+            stdin: None,
+            ..options
+        };
+        if parsing_changed {
+            self.dirty.extend(0..self.files.len());
+        }
+        self.rediscover = true;
+    }
+
     /// Re-lints what changed since the last call and returns the whole report (findings with
     /// their fixes resolved against the current texts, as `--fix` resolves them), re-parsing
     /// only the files whose text changed.
@@ -216,12 +232,13 @@ impl Workspace {
         }
         self.graphs = std::sync::OnceLock::new();
         let (mut timings, mut clock) = (Timings::default(), Instant::now());
-        let mut reparse: Vec<usize> = std::mem::take(&mut self.dirty).into_iter().collect();
         let mut terraform_dirs: HashSet<PathBuf> = HashSet::new();
-        let rediscovered = std::mem::take(&mut self.rediscover);
-        if rediscovered {
-            reparse = self.discover_again(&mut terraform_dirs);
-        }
+        // Discovery takes the changed files itself: their FileIds may move.
+        let reparse: Vec<usize> = if std::mem::take(&mut self.rediscover) {
+            self.discover_again(&mut terraform_dirs)
+        } else {
+            std::mem::take(&mut self.dirty).into_iter().collect()
+        };
         lap(&mut clock, &mut timings.discover);
         self.parsed = reparse.len();
         self.load(&reparse, &mut terraform_dirs);

@@ -56,10 +56,7 @@ fn options(root: &str) -> Options {
     let config = cilint::config::find_for_run(&paths)
         .map(|p| cilint::config::load(&p, &cilint::rules::ids()).expect("the configuration loads"))
         .unwrap_or_default();
-    Options {
-        config,
-        ..Options::default()
-    }
+    Options::from_config(config)
 }
 
 /// The command line's report. The workspace keeps only the texts the report points into, as a
@@ -460,4 +457,53 @@ fn a_text_read_from_disk_is_read_again_only_while_it_is_the_one_linted() {
         Some(checked_out.as_str())
     );
     assert_same(ws.report(), &lint(&root), "checked out");
+}
+
+#[test]
+fn new_options_apply_without_parsing_again_unless_parsing_depends_on_them() {
+    let (_dir, root) = checkout("homelab-l2");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let before = ws.report().findings.len();
+    let rule = ws.report().findings[0].rule;
+    // `.cilint.yaml` saved with a rule turned off.
+    let config = format!("rules:\n  {rule}: off\n");
+    write(&format!("{root}/.cilint.yaml"), &config);
+    ws.set_options(options(&root));
+    ws.lint();
+    assert_eq!(ws.files_parsed(), 0, "the objects parsed are kept");
+    assert!(ws.report().findings.len() < before);
+    assert!(ws.report().findings.iter().all(|f| f.rule != rule));
+    assert_same(ws.report(), &lint(&root), "a rule turned off");
+    // Another default namespace: every object may land elsewhere.
+    write(
+        &format!("{root}/.cilint.yaml"),
+        &format!("{config}namespace: prod\n"),
+    );
+    ws.set_options(options(&root));
+    ws.lint();
+    assert_eq!(ws.files_parsed(), ws.report().files.len());
+    assert_same(ws.report(), &lint(&root), "another default namespace");
+}
+
+#[test]
+fn an_edit_and_a_new_file_linted_together_are_both_seen() {
+    let (dir, root) = checkout("kustomize-overlays");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    // A Gateway renamed (its routes lose their parent) and, before the lint, a new file that
+    // makes discovery run again: one batch of an editor's changes.
+    let gateway = gateway_file(ws.report());
+    let edited = renamed(&std::fs::read_to_string(&gateway).unwrap());
+    ws.set_text(Path::new(&gateway), edited.clone());
+    let new = dir.path().join("zz-notes.yaml");
+    ws.set_text(
+        &new,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n".into(),
+    );
+    ws.lint();
+    write(&gateway, &edited);
+    write(
+        &new.to_string_lossy(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n",
+    );
+    assert_same(ws.report(), &lint(&root), "an edit and a new file");
 }

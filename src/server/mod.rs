@@ -390,8 +390,8 @@ impl<'c> Server<'c> {
         }
     }
 
-    /// A `.cilint.yaml` changed: the folders under it are opened again with their new options,
-    /// the editor's texts kept.
+    /// A `.cilint.yaml` changed: the folders under it are linted again with their new options,
+    /// from the objects already parsed where parsing does not depend on what changed.
     fn reconfigure(&mut self, path: &Path) {
         if path.file_name() != Some(std::ffi::OsStr::new(crate::config::FILE_NAME)) {
             return;
@@ -404,13 +404,7 @@ impl<'c> Server<'c> {
                 continue;
             }
             let options = self.options(&root);
-            let mut workspace = Workspace::open(&[root.to_string_lossy().into_owned()], options);
-            for (p, text) in &self.open {
-                if p.starts_with(&root) {
-                    workspace.set_text(p, text.clone());
-                }
-            }
-            self.folders[i].workspace = workspace;
+            self.folders[i].workspace.set_options(options);
             self.dirty = true;
         }
     }
