@@ -1029,3 +1029,37 @@ fn without_a_cache_directory_the_rule_page_is_the_published_one() {
     );
     c.shut_down();
 }
+
+#[test]
+fn workspace_folders_added_and_removed_are_linted_or_dropped() {
+    let (mut c, init) = Client::start(json!({}));
+    assert_eq!(
+        init["capabilities"]["workspace"]["workspaceFolders"],
+        json!({"supported": true, "changeNotifications": true})
+    );
+    let route = "apps/podinfo/route.yaml";
+    let secret = "infrastructure/gateway/web-tls.yaml";
+    let whole = c.diagnostics(route, |d| !d.is_empty());
+    assert_eq!(codes(&whole), ["route-listener-not-found"]);
+    c.diagnostics(secret, |d| !d.is_empty());
+    // The repository folder closed, `apps` left open: linted alone, its route's Gateway is not
+    // in it, and the Secret is in no folder any more.
+    let repo = uri(&c.root);
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": repo, "name": "repo"}]}}),
+    );
+    // Files that became clean are cleared after the others are published.
+    c.diagnostics(secret, |d| d.is_empty());
+    let alone = c.publications(route).last().cloned().unwrap();
+    assert_eq!(codes(&alone), ["route-parent-not-found"]);
+    // Opened again: the whole tree is the context again.
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": repo, "name": "repo"}], "removed": []}}),
+    );
+    let again = c.diagnostics(route, |d| codes(d) == ["route-listener-not-found"]);
+    assert_eq!(again, whole);
+    c.diagnostics(secret, |d| !d.is_empty());
+    c.shut_down();
+}

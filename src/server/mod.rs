@@ -61,6 +61,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         "codeActionProvider": {"codeActionKinds": ["quickfix"]},
         "hoverProvider": true,
         "definitionProvider": true,
+        "workspace": {"workspaceFolders": {"supported": true, "changeNotifications": true}},
     });
     connection
         .initialize_finish(
@@ -119,6 +120,9 @@ struct Server<'c> {
     connection: &'c Connection,
     encoding: Encoding,
     support: actions::Support,
+    /// Every folder the client has open, one inside another included.
+    roots: std::collections::BTreeSet<PathBuf>,
+    /// The outermost of them, each linted as one tree.
     folders: Vec<Folder>,
     /// The text of each open document, to apply incremental changes to.
     open: HashMap<PathBuf, String>,
@@ -158,6 +162,7 @@ impl<'c> Server<'c> {
             connection,
             encoding,
             support: actions::Support { create_files },
+            roots: folders(client).into_iter().collect(),
             folders: Vec::new(),
             open: HashMap::new(),
             published: BTreeMap::new(),
@@ -165,20 +170,37 @@ impl<'c> Server<'c> {
             dirty: false,
             next_request: 0,
         };
-        let roots = folders(client);
-        // A folder inside another is linted as part of it: with the whole tree as context, a
-        // route in the inner folder still finds its Gateway in the outer one.
-        let outermost = roots
-            .iter()
-            .filter(|r| !roots.iter().any(|o| o != *r && r.starts_with(o)))
-            .cloned()
-            .collect::<std::collections::BTreeSet<_>>();
-        for root in outermost {
-            let options = server.options(&root);
-            let workspace = Workspace::open(&[root.to_string_lossy().into_owned()], options);
-            server.folders.push(Folder { root, workspace });
-        }
+        server.arrange();
         server
+    }
+
+    /// Lints the outermost of the open folders, each as one tree: a folder inside another is
+    /// linted as part of it, so that a route in the inner folder still finds its Gateway in the
+    /// outer one. A folder already linted is kept; one no longer outermost is dropped (its
+    /// files' diagnostics are cleared at the next publication).
+    fn arrange(&mut self) {
+        let outermost: Vec<PathBuf> = self
+            .roots
+            .iter()
+            .filter(|r| !self.roots.iter().any(|o| o != *r && r.starts_with(o)))
+            .cloned()
+            .collect();
+        self.folders.retain(|f| outermost.contains(&f.root));
+        for root in outermost {
+            if self.folders.iter().any(|f| f.root == root) {
+                continue;
+            }
+            let options = self.options(&root);
+            let mut workspace = Workspace::open(&[root.to_string_lossy().into_owned()], options);
+            for (path, text) in &self.open {
+                if path.starts_with(&root) {
+                    workspace.set_text(path, text.clone());
+                }
+            }
+            self.folders.push(Folder { root, workspace });
+        }
+        self.folders.sort_by(|a, b| a.root.cmp(&b.root));
+        self.dirty = true;
     }
 
     /// The options of a folder, with its `.cilint.yaml` as the command line would find it from
@@ -377,6 +399,19 @@ impl<'c> Server<'c> {
                     }
                 }
             }
+            "workspace/didChangeWorkspaceFolders" => {
+                if let Some(p) = params::<lsp_types::DidChangeWorkspaceFoldersParams>(n.params) {
+                    for f in &p.event.removed {
+                        if let Some(path) = path_of(f.uri.as_str()) {
+                            self.roots.remove(&path);
+                        }
+                    }
+                    for f in &p.event.added {
+                        self.roots.extend(path_of(f.uri.as_str()));
+                    }
+                    self.arrange();
+                }
+            }
             "textDocument/didSave" => {
                 // The saved text is the one the editor already sent; a saved configuration
                 // changes the options.
@@ -569,6 +604,7 @@ fn is_change(method: &str) -> bool {
             | "textDocument/didClose"
             | "textDocument/didSave"
             | "workspace/didChangeWatchedFiles"
+            | "workspace/didChangeWorkspaceFolders"
     )
 }
 
