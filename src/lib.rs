@@ -135,6 +135,7 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
         options,
         text: None,
         stale: &HashMap::new(),
+        memo: None,
     };
     report_of(
         &run,
@@ -162,9 +163,12 @@ struct Run<'a> {
     /// workspace's file mid-typing), with their current text's syntax error: only that error is
     /// reported in them.
     stale: &'a HashMap<FileId, YamlError>,
+    /// The worlds a workspace checked at its last lint (see [`WorldMemo`]).
+    memo: Option<&'a std::sync::Mutex<WorldMemo>>,
 }
 
-/// place, check and report: everything after loading, for [`lint`] and the workspace.
+/// place, check and report: everything after loading, for [`lint`] and the workspace (which
+/// keeps a memo of the worlds it checked).
 fn report_of(
     run: &Run<'_>,
     mut files: Vec<SourceFile>,
@@ -178,7 +182,17 @@ fn report_of(
     let mut layout = place(run, &files, valid, contents);
     lap(&mut clock, &mut timings.layout);
     let worlds = layout.worlds.len();
-    let checked = check_worlds(&mut layout, options, &mut timings, &mut clock);
+    let mut memo = run
+        .memo
+        .map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    let checked = check_worlds(
+        &mut layout,
+        options,
+        &mut timings,
+        &mut clock,
+        memo.as_deref_mut(),
+    );
+    drop(memo);
     let reported = Reported::new(options, &files);
     let mut findings = combine(checked.findings, &reported, worlds, &layout, options);
     if !run.stale.is_empty() {
@@ -252,6 +266,7 @@ fn load_and_place(
         options,
         text: None,
         stale: &HashMap::new(),
+        memo: None,
     };
     let layout = place(&run, &files, &loaded.valid, loaded.contents);
     lap(clock, &mut timings.layout);
@@ -513,66 +528,88 @@ struct CheckedWorlds {
     rendered: Vec<analysis::rendered::RenderedRelease>,
 }
 
+/// The worlds a workspace checked at its last lint, each with the inputs it was checked from,
+/// to give their findings again while those inputs are the same: after an edit, only the
+/// worlds the edited file is placed in (or whose placement it changes) are indexed and checked
+/// again. The inputs are compared whole (each file's objects by pointer first, see SharedVec),
+/// and the positions every world is located with too: an edit that moves a patch text anywhere
+/// checks every world again.
+#[derive(Default)]
+pub struct WorldMemo {
+    positions: Option<layout::Positions>,
+    worlds: Vec<CheckedWorld>,
+}
+
+/// One world's inputs, and what checking it gave (located, with its cluster's name).
+struct CheckedWorld {
+    name: Option<String>,
+    contents: Vec<(FileId, FileContents)>,
+    shadows: Vec<layout::Shadow>,
+    findings: Vec<Finding>,
+    references: Vec<references::Resolved>,
+    versions: Versions,
+    rendered: Vec<analysis::rendered::RenderedRelease>,
+}
+
 /// index, check and suppress, world by world: each world's Catalog is built, read by the rules
-/// and dropped before the next.
+/// and dropped before the next. With a memo (a workspace), a world whose inputs are those of
+/// the last lint is not checked again.
 fn check_worlds(
     layout: &mut layout::Layout,
     options: &Options,
     timings: &mut Timings,
     clock: &mut Instant,
+    mut memo: Option<&mut WorldMemo>,
 ) -> CheckedWorlds {
     let positions = &layout.positions;
     let mut findings = Vec::new();
     let mut references = Vec::new();
     let mut versions: Vec<(Option<String>, Versions)> = Vec::new();
     let mut rendered = Vec::new();
+    let mut last = match memo.as_deref_mut() {
+        Some(m) if m.positions.as_ref() == Some(positions) => std::mem::take(&mut m.worlds),
+        _ => Vec::new(),
+    };
+    let mut next = Vec::new();
     for world in std::mem::take(&mut layout.worlds) {
-        let WorldChecked {
-            catalog,
-            findings: found,
-            references: mut resolved,
-            versions: mut ran,
-        } = check_world(
-            world.contents,
-            world.shadows,
-            positions,
-            options,
-            timings,
-            clock,
-        );
-        if let analysis::versions::Source::Tree(l) = &mut ran.gateway_api_from {
-            *l = positions.locate(*l);
-        }
-        if let Some((_, analysis::versions::Source::Tree(l))) = &mut ran.cilium {
-            *l = positions.locate(*l);
-        }
-        if options.show_rendered {
-            for mut r in analysis::rendered::rendered_releases(&catalog) {
-                r.location = positions.locate(r.location);
-                for (l, _) in &mut r.lines {
-                    *l = positions.locate(*l);
+        let same = last.iter().position(|w| {
+            w.name == world.name && w.shadows == world.shadows && w.contents == world.contents
+        });
+        let checked = match same {
+            Some(i) => last.swap_remove(i),
+            None => {
+                let inputs = memo
+                    .is_some()
+                    .then(|| (world.contents.clone(), world.shadows.clone()));
+                let mut checked = check_one_world(world, positions, options, timings, clock);
+                if let Some((contents, shadows)) = inputs {
+                    (checked.contents, checked.shadows) = (contents, shadows);
                 }
-                r.cluster = world.name.clone();
-                rendered.push(r);
+                checked
+            }
+        };
+        if !versions.iter().any(|(_, v)| *v == checked.versions) {
+            versions.push((checked.name.clone(), checked.versions));
+        }
+        if memo.is_some() {
+            rendered.extend(checked.rendered.iter().cloned());
+            findings.extend(checked.findings.iter().cloned());
+            references.extend(checked.references.iter().cloned());
+            next.push(checked);
+        } else {
+            rendered.extend(checked.rendered);
+            findings.extend(checked.findings);
+            // One world's references are kept where they are, not copied into a new Vec.
+            if references.is_empty() {
+                references = checked.references;
+            } else {
+                references.extend(checked.references);
             }
         }
-        if !versions.iter().any(|(_, v)| *v == ran) {
-            versions.push((world.name.clone(), ran));
-        }
-        findings.extend(found.into_iter().map(|mut f| {
-            f.cluster = world.name.clone();
-            f
-        }));
-        for r in &mut resolved {
-            r.cluster = world.name.clone();
-        }
-        // One world's references are kept where they are, not copied into a new Vec.
-        if references.is_empty() {
-            references = resolved;
-        } else {
-            references.append(&mut resolved);
-        }
-        drop_in_background(catalog);
+    }
+    if let Some(m) = memo {
+        m.positions = Some(layout.positions.clone());
+        m.worlds = next;
     }
     if versions.is_empty() {
         versions.push((
@@ -588,6 +625,67 @@ fn check_worlds(
         findings,
         references,
         versions,
+        rendered,
+    }
+}
+
+/// One world indexed, checked and located, its findings and references named after its
+/// cluster. Its inputs are consumed (the memo's copy is the caller's to make).
+fn check_one_world(
+    world: layout::World,
+    positions: &layout::Positions,
+    options: &Options,
+    timings: &mut Timings,
+    clock: &mut Instant,
+) -> CheckedWorld {
+    let WorldChecked {
+        catalog,
+        findings: found,
+        references: mut resolved,
+        versions: mut ran,
+    } = check_world(
+        world.contents,
+        world.shadows,
+        positions,
+        options,
+        timings,
+        clock,
+    );
+    if let analysis::versions::Source::Tree(l) = &mut ran.gateway_api_from {
+        *l = positions.locate(*l);
+    }
+    if let Some((_, analysis::versions::Source::Tree(l))) = &mut ran.cilium {
+        *l = positions.locate(*l);
+    }
+    let mut rendered = Vec::new();
+    if options.show_rendered {
+        for mut r in analysis::rendered::rendered_releases(&catalog) {
+            r.location = positions.locate(r.location);
+            for (l, _) in &mut r.lines {
+                *l = positions.locate(*l);
+            }
+            r.cluster = world.name.clone();
+            rendered.push(r);
+        }
+    }
+    let findings = found
+        .into_iter()
+        .map(|mut f| {
+            f.cluster = world.name.clone();
+            f
+        })
+        .collect();
+    for r in &mut resolved {
+        r.cluster = world.name.clone();
+    }
+    drop_in_background(catalog);
+    CheckedWorld {
+        name: world.name,
+        contents: Vec::new(),
+        shadows: Vec::new(),
+        findings,
+        references: resolved,
+        versions: ran,
         rendered,
     }
 }

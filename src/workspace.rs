@@ -70,6 +70,8 @@ pub struct Workspace {
     /// How many files the last lint read and parsed.
     parsed: usize,
     report: Report,
+    /// The worlds the last lint checked, to give again those whose inputs did not change.
+    memo: std::sync::Mutex<crate::WorldMemo>,
     /// The pictures of the current texts (`cilint graph`'s), made when a hover or a
     /// go-to-definition first asks after a change.
     graphs: std::sync::OnceLock<Vec<crate::graph::Graph>>,
@@ -160,6 +162,7 @@ impl Workspace {
             rediscover: true,
             parsed: 0,
             report: empty_report(),
+            memo: Default::default(),
             graphs: std::sync::OnceLock::new(),
         };
         workspace.lint();
@@ -219,6 +222,8 @@ impl Workspace {
         if parsing_changed {
             self.dirty.extend(0..self.files.len());
         }
+        // The rules, severities and external objects may differ: every world is checked again.
+        self.memo = Default::default();
         self.rediscover = true;
     }
 
@@ -253,7 +258,7 @@ impl Workspace {
         let mut input_errors = self.walk_errors.clone();
         input_errors.extend(self.files.iter().filter_map(|e| e.error.clone()));
         let unreadable = input_errors.len() - self.walk_errors.len();
-        let (report, stale) = self.run_stages(|run, files, contents, valid| {
+        let (report, stale) = self.run_stages(true, |run, files, contents, valid| {
             lap(&mut clock, &mut timings.load);
             let counts = Counts::of(run.candidates, &contents, unreadable);
             let report = crate::report_of(
@@ -279,9 +284,11 @@ impl Workspace {
         &self.report
     }
 
-    /// Runs `stages` (everything after loading) on every file's current contents.
+    /// Runs `stages` (everything after loading) on every file's current contents, with the
+    /// memo of checked worlds when `memo` says so (a lint, not a graph).
     fn run_stages<R>(
         &self,
+        memo: bool,
         stages: impl FnOnce(&Run<'_>, Vec<SourceFile>, Vec<FileContents>, &[bool]) -> R,
     ) -> R {
         let candidates: Vec<Candidate> = self.files.iter().map(|e| e.candidate.clone()).collect();
@@ -313,6 +320,7 @@ impl Workspace {
             options: &self.options,
             text: Some(&text),
             stale: &stale,
+            memo: memo.then_some(&self.memo),
         };
         stages(&run, files, contents, &valid)
     }
@@ -391,7 +399,7 @@ impl Workspace {
         let file = self.report_path(path)?;
         let text = self.text(path)?;
         let graphs = self.graphs.get_or_init(|| {
-            self.run_stages(|run, files, contents, valid| {
+            self.run_stages(false, |run, files, contents, valid| {
                 crate::graphs_of_run(run, files, contents, valid)
             })
         });

@@ -507,3 +507,36 @@ fn an_edit_and_a_new_file_linted_together_are_both_seen() {
     );
     assert_same(ws.report(), &lint(&root), "an edit and a new file");
 }
+
+#[test]
+fn an_edit_checks_again_only_the_worlds_it_is_placed_in() {
+    let (_dir, root) = checkout("flux-multi-cluster");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let worlds = ws.report().timings.worlds;
+    let per_world = ws.report().rules.len();
+    assert!(worlds >= 2, "{worlds} worlds");
+    assert_eq!(ws.report().timings.rules_run, worlds * per_world);
+    // A route only the production cluster deploys, its parent renamed.
+    let route = format!("{root}/apps/production/admin-route.yaml");
+    let text = std::fs::read_to_string(&route).unwrap();
+    let edited = text.replacen("sectionName:", "sectionName: x-", 1);
+    assert_ne!(edited, text);
+    ws.set_text(Path::new(&route), edited.clone());
+    ws.lint();
+    assert_eq!(
+        ws.report().timings.rules_run,
+        per_world,
+        "one world checked again"
+    );
+    write(&route, &edited);
+    assert_same(ws.report(), &lint(&root), "production edited");
+    // Parsed again to the same objects (a comment at the end): nothing is checked.
+    ws.set_text(
+        Path::new(&route),
+        format!("{edited}# a comment at the end\n"),
+    );
+    ws.lint();
+    assert_eq!((ws.files_parsed(), ws.report().timings.rules_run), (1, 0));
+    write(&route, &format!("{edited}# a comment at the end\n"));
+    assert_same(ws.report(), &lint(&root), "a comment added");
+}

@@ -61,7 +61,7 @@ pub struct Layout {
 }
 
 /// The files read as data, and what loading them found, which is no object of the tree.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct DataFiles {
     pub files: usize,
     pub objects: usize,
@@ -333,7 +333,7 @@ fn patch_sets(tree: &Tree, reload: &Reload) -> Patches {
 /// text it comes from has it; a node written in a patch text (a patch file, or a kustomization's
 /// inline patch) gets a byte offset past the end of the patched file, in a range that says which
 /// file its text is in. Lines and columns are already that file's.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Positions {
     /// Each patched file, with the length of its text.
     targets: HashMap<FileId, u32>,

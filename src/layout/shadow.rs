@@ -5,7 +5,7 @@ use crate::model::Object;
 /// An object written in a file its directory's kustomization does not list: not deployed, so
 /// it satisfies no reference, but a reference that would have resolved to it says why it does
 /// not.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Shadow {
     /// The object as the kustomization would have placed it (namespace, prefixes).
     pub object: Object,

@@ -11,7 +11,7 @@ use crate::source::suppress::Suppression;
 use crate::source::yaml::YamlError;
 
 /// What one file contributed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct FileContents {
     /// Shared with the copies `cilint server` hands each lint: see [`SharedVec`].
     pub objects: SharedVec<Object>,

@@ -143,7 +143,7 @@ struct Out {
 }
 
 /// An expression with the text of the file it is written in.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 struct Written<'a> {
     expr: &'a Expression,
     text: &'a str,

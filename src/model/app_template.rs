@@ -34,7 +34,7 @@ pub enum Major {
 }
 
 /// The identity of one release, as Flux computes it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Release<'a> {
     pub name: &'a str,
     pub namespace: &'a str,

@@ -10,7 +10,7 @@ use crate::source::Span;
 use crate::source::yaml::Node;
 
 /// `CiliumLoadBalancerIPPool`. No selector selects every eligible Service.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct LbIpPool {
     pub service_selector: Option<LabelSelector>,
     pub disabled: bool,
@@ -187,7 +187,7 @@ pub fn parse_ips(value: &str) -> Vec<IpAddr> {
 
 /// `CiliumL2AnnouncementPolicy`. No selector selects every Service; `loadBalancerIPs` and
 /// `externalIPs` both default to false.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct L2Policy {
     pub service_selector: Option<LabelSelector>,
     /// `nodeSelector`: no selector makes every node a candidate.
@@ -237,7 +237,7 @@ impl L2Policy {
 }
 
 /// One entry of `CiliumBGPAdvertisement.spec.advertisements`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BgpAdvertisementEntry {
     pub advertisement_type: String,
     /// `service.addresses`: `LoadBalancerIP`, `ClusterIP`, `ExternalIP`.
@@ -254,7 +254,7 @@ impl BgpAdvertisementEntry {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BgpAdvertisement {
     pub advertisements: Box<[BgpAdvertisementEntry]>,
 }

@@ -15,7 +15,7 @@ fn selector(node: Option<Node<'_>>) -> Option<LabelSelector> {
 }
 
 /// `CiliumBGPClusterConfig`: which nodes run which BGP instances, and their peers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BgpClusterConfig {
     /// Nil or empty selects every node (nodes are not in git: never judged).
     pub node_selector: Option<LabelSelector>,
@@ -24,7 +24,7 @@ pub struct BgpClusterConfig {
 }
 
 /// One `spec.bgpInstances[].peers[]` entry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BgpPeer {
     /// The instance's `name`.
     pub instance: Text,
@@ -69,7 +69,7 @@ impl BgpClusterConfig {
 }
 
 /// `CiliumBGPPeerConfig`: how to talk to a peer, and what to advertise to it per family.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BgpPeerConfig {
     /// `spec.families`; empty when absent or `[]`: then Cilium's defaults apply (ipv6/unicast
     /// and ipv4/unicast without an `advertisements` selector), which advertise nothing.
@@ -79,7 +79,7 @@ pub struct BgpPeerConfig {
 }
 
 /// One `spec.families[]` entry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BgpFamily {
     pub afi: Text,
     pub safi: Text,
@@ -116,14 +116,14 @@ impl BgpPeerConfig {
 }
 
 /// The legacy v1 `CiliumBGPPeeringPolicy` (deprecated in Cilium 1.18, removed in 1.19).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BgpPeeringPolicy {
     pub node_selector: Option<LabelSelector>,
     pub virtual_routers: Box<[VirtualRouter]>,
 }
 
 /// One `spec.virtualRouters[]` entry, as far as Service advertisement goes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VirtualRouter {
     /// Nil selects no Service (the docs' NotIn trick selects all).
     pub service_selector: Option<LabelSelector>,

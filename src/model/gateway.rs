@@ -14,7 +14,7 @@ use crate::source::yaml::Node;
 /// Gateway API allows at most this many `spec.infrastructure.labels` (`MaxProperties=8`).
 pub const MAX_INFRASTRUCTURE_LABELS: usize = 8;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Gateway {
     pub class_name: Option<Spanned<Text>>,
     pub listeners: Box<[Listener]>,
@@ -49,7 +49,7 @@ pub enum ListenersFrom {
     Selector,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct AllowedListeners {
     pub from: ListenersFrom,
     pub selector: Option<LabelSelector>,
@@ -78,7 +78,7 @@ impl AllowedListeners {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Listener {
     pub name: Spanned<Text>,
     pub port: Option<u32>,
@@ -99,7 +99,7 @@ pub enum FromNamespaces {
     Selector,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AllowedRoutes {
     pub from: FromNamespaces,
     pub selector: Option<LabelSelector>,
@@ -112,7 +112,7 @@ pub struct AllowedRoutes {
 }
 
 /// A certificateRef of a listener.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SecretRef {
     pub group: Text,
     pub kind: Text,
@@ -273,7 +273,7 @@ impl Listener {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GatewayClass {
     pub controller_name: Option<String>,
     /// `spec.parametersRef`: for Cilium, a namespaced `CiliumGatewayClassConfig`.
@@ -281,7 +281,7 @@ pub struct GatewayClass {
 }
 
 /// `GatewayClass.spec.parametersRef`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ParametersRef {
     pub group: String,
     pub kind: String,
@@ -311,7 +311,7 @@ impl GatewayClass {
 
 /// `CiliumGatewayClassConfig` (cilium.io/v2alpha1, namespaced): how Cilium builds the Service of
 /// every Gateway of the classes that name it (semantics.md §1.2).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GatewayClassConfig {
     /// `spec.service.externalTrafficPolicy` (default `Cluster`).
     pub external_traffic_policy: Option<Spanned<Text>>,

@@ -5,7 +5,7 @@ use crate::source::Span;
 use crate::source::yaml::Node;
 
 /// One entry of `spec.addresses`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GatewayAddress {
     /// `type`, if written; unset means `IPAddress` (the API's default).
     pub address_type: Option<Spanned<Text>>,

@@ -8,7 +8,7 @@ use crate::source::Span;
 use crate::source::yaml::Node;
 
 /// A `kustomization.yaml` (or a `kind: Component` one).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Kustomization {
     /// `kind: Component`: a template whose objects exist only where a kustomization includes it.
     pub component: bool,
@@ -99,7 +99,7 @@ pub enum PatchField {
 }
 
 /// Where a patch's text is.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum PatchSource {
     /// A file, relative to the kustomization.
     File(String),
@@ -123,7 +123,7 @@ pub struct Target {
 }
 
 /// One patch of a kustomization, as written.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PatchSpec {
     pub field: PatchField,
     pub source: PatchSource,
@@ -136,7 +136,7 @@ pub struct PatchSpec {
 }
 
 /// A Flux `Kustomization` (kustomize.toolkit.fluxcd.io).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct FluxKustomization {
     pub path: String,
     pub target_namespace: Option<String>,
@@ -153,7 +153,7 @@ pub struct FluxKustomization {
 }
 
 /// Where an Argo CD Application takes manifests from.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ArgoApplication {
     /// `source.path` / `sources[].path` of sources that are directories of this repository.
     pub paths: Vec<String>,
@@ -164,7 +164,7 @@ pub struct ArgoApplication {
 
 /// An Argo CD ApplicationSet: its template with `{{…}}` parameters and the parameter sets its
 /// generators produce.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ArgoApplicationSet {
     /// `metadata.name`, to find the object again.
     pub name: Option<String>,
@@ -175,7 +175,7 @@ pub struct ArgoApplicationSet {
     pub value_files: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Generator {
     /// `git.directories`: globs over directories of the repository (`exclude` ones removed).
     GitDirectories {
@@ -199,7 +199,7 @@ pub enum Generator {
     Unexpandable(String),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum LayoutDoc {
     Kustomization(Kustomization),
     Flux(FluxKustomization),

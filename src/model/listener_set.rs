@@ -21,7 +21,7 @@ pub fn is_listener_set(group: &str, kind: &str) -> bool {
     KINDS.iter().any(|&(g, k)| g == group && k == kind)
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListenerSet {
     /// `spec.parentRef`; `None` when it is not written or has no name.
     pub parent: Option<ParentGatewayRef>,
@@ -31,7 +31,7 @@ pub struct ListenerSet {
 
 /// `spec.parentRef` (ParentGatewayReference): group and kind default to the Gateway's, the
 /// namespace to the ListenerSet's.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ParentGatewayRef {
     pub group: Text,
     pub kind: Text,

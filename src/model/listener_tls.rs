@@ -5,7 +5,7 @@ use super::{Spanned, Text};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListenerTls {
     /// `tls.mode` as written; `None` when omitted (the CRD defaults it to Terminate).
     pub mode: Option<Spanned<Text>>,

@@ -105,7 +105,7 @@ impl Spanned<Text> {
 }
 
 /// One `key: value` of `metadata.labels` (or `spec.infrastructure.labels`) with its span.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Label {
     pub key: Text,
     pub value: Text,
@@ -175,7 +175,7 @@ pub struct ObjectId(pub u32);
 
 /// The typed part of an object, for the kinds rules read. Each kind's spec is boxed: an object of
 /// a kind no rule reads (a ConfigMap, a Namespace) then costs a pointer, not the largest spec.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Spec {
     Gateway(Box<Gateway>),
     GatewayClass(Box<GatewayClass>),
@@ -218,7 +218,7 @@ pub enum Spec {
     Other,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Object {
     /// `group/version`, or `version` for the core group: see [`Object::group`].
     pub api_version: Text,

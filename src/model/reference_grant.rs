@@ -6,14 +6,14 @@ use crate::source::Span;
 use crate::source::yaml::Node;
 
 /// A ReferenceGrant's spec: it lives in the namespace of the objects it lets others refer to.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReferenceGrant {
     pub from: Box<[GrantFrom]>,
     pub to: Box<[GrantTo]>,
 }
 
 /// `spec.from[]`: group, kind and namespace are all required by the CRD.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GrantFrom {
     pub group: Text,
     pub kind: Text,
@@ -22,7 +22,7 @@ pub struct GrantFrom {
 }
 
 /// `spec.to[]`: group and kind required; without a name every object of the kind is admitted.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GrantTo {
     pub group: Text,
     pub kind: Text,
@@ -107,7 +107,7 @@ pub enum GatewayTlsRefRole {
 /// A reference of the Gateway to a certificate or CA bundle, with its field path. The group
 /// defaults to core; kind is required by the API for CA refs (ObjectReference) and defaults to
 /// Secret for the client certificate (SecretObjectReference).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GatewayTlsRef {
     pub role: GatewayTlsRefRole,
     pub group: Text,

@@ -52,7 +52,7 @@ pub fn protocol_kinds(protocol: &str) -> &'static [RouteKind] {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Route {
     pub kind: RouteKind,
     pub parent_refs: Box<[ParentRef]>,
@@ -65,7 +65,7 @@ pub struct Route {
     pub mirror_refs: Box<[BackendRef]>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ParentRef {
     pub group: Text,
     pub kind: Text,
@@ -95,7 +95,7 @@ impl ParentRef {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BackendRef {
     pub group: Text,
     pub kind: Text,

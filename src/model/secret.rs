@@ -31,7 +31,7 @@ const ARGO_SETTINGS: &[&str] = &[
 ];
 
 /// What cilint keeps of a Secret: never its values.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Secret {
     pub secret_type: Option<String>,
     pub keys: Box<[Text]>,
@@ -40,7 +40,7 @@ pub struct Secret {
 }
 
 /// The keys of a Secret whose values are readable by anyone who reads the file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PlainText {
     /// The span of the first `data` or `stringData` key holding such values.
     pub field_span: Span,

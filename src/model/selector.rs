@@ -11,7 +11,7 @@ pub enum Operator {
     DoesNotExist,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Requirement {
     pub key: String,
     pub operator: Operator,
@@ -20,7 +20,7 @@ pub struct Requirement {
 }
 
 /// One `key: value` pair of `matchLabels`, with the span of the whole entry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LabelTerm {
     pub key: String,
     pub value: String,
@@ -28,7 +28,7 @@ pub struct LabelTerm {
 }
 
 /// A parsed `LabelSelector`. An empty selector (`{}`) matches everything.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct LabelSelector {
     pub match_labels: Vec<LabelTerm>,
     pub match_expressions: Vec<Requirement>,

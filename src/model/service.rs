@@ -13,7 +13,7 @@ pub enum TargetPort {
     Name(String),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ServicePort {
     pub name: Option<Text>,
     pub port: u32,
@@ -35,7 +35,7 @@ impl ServicePort {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Service {
     /// `spec.type`, default `ClusterIP`.
     pub service_type: Text,

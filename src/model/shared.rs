@@ -21,6 +21,13 @@ impl<T> SharedVec<T> {
     }
 }
 
+/// Two clones of one list are equal without a look at their items.
+impl<T: PartialEq> PartialEq for SharedVec<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
 impl<T> Default for SharedVec<T> {
     fn default() -> Self {
         SharedVec(Arc::default())

@@ -6,7 +6,7 @@ use super::selector::LabelSelector;
 use super::{Label, Spanned, Text, labels_from, text, text_at};
 use crate::source::yaml::Node;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ContainerPort {
     pub container: Text,
     pub name: Option<Text>,
@@ -15,7 +15,7 @@ pub struct ContainerPort {
 }
 
 /// A probe's or lifecycle hook's `httpGet.port` / `tcpSocket.port` written as a name.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NamedProbePort {
     pub container: Text,
     /// `livenessProbe`, `readinessProbe`, `startupProbe`, `lifecycle.postStart`,
@@ -43,7 +43,7 @@ impl ConfigKind {
 }
 
 /// A ConfigMap or Secret the pod needs (not `optional: true`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConfigRef {
     pub kind: ConfigKind,
     pub name: Spanned<Text>,
@@ -68,7 +68,7 @@ impl ConfigRef {
 }
 
 /// The workload's own `spec.selector`, where the API server requires one to select the template.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub enum OwnSelector {
     /// Pods, CronJobs, Jobs without `manualSelector: true`, versions before apps/v1: the API
     /// server writes the selector itself.
@@ -79,7 +79,7 @@ pub enum OwnSelector {
     Written(Box<LabelSelector>),
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Workload {
     /// Labels of the pods it creates (the template's, not the workload's own).
     pub pod_labels: Box<[Label]>,
