@@ -561,6 +561,13 @@ fn check_worlds(
     clock: &mut Instant,
     mut memo: Option<&mut WorldMemo>,
 ) -> CheckedWorlds {
+    // With one world, an edit that leaves it as it was (a comment) is too rare to pay for
+    // keeping a second copy of its references and findings.
+    if layout.worlds.len() < 2
+        && let Some(m) = memo.take()
+    {
+        *m = WorldMemo::default();
+    }
     let positions = &layout.positions;
     let mut findings = Vec::new();
     let mut references = Vec::new();
