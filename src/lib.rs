@@ -533,7 +533,7 @@ struct CheckedWorlds {
 /// worlds the edited file is placed in (or whose placement it changes) are indexed and checked
 /// again. The inputs are compared whole (each file's objects by pointer first, see SharedVec),
 /// and the positions every world is located with too: an edit that moves a patch text anywhere
-/// checks every world again.
+/// checks every world again. Kept for trees of two worlds or more only.
 #[derive(Default)]
 pub struct WorldMemo {
     positions: Option<layout::Positions>,

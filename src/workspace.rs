@@ -12,9 +12,11 @@
 //! [`crate::model::shared::SharedVec`]), the editors' texts and the report; a text read from
 //! disk is dropped once parsed, as a run of the command line drops it, and read again when a
 //! finding, a fix or a hover needs it (checked against the digest of the text linted).
-//! Reading and parsing are what cost (three quarters of a run on a 10k-object tree); layout and
-//! the worlds' checks run whole again each time, which is exact, in about 35 ms there
-//! (BENCHMARKS.md).
+//! Reading and parsing are what cost (three quarters of a run on a 10k-object tree): only the
+//! changed files are parsed again. Layout then runs whole again, which is exact; a world whose
+//! placed inputs did not change is not checked again (in a tree of two clusters or more, see
+//! [`crate::WorldMemo`]), and every other world is indexed and checked whole, in about 35 ms on
+//! that tree (BENCHMARKS.md).
 //!
 //! One departure, on purpose: a file whose editor text does not parse keeps its last good
 //! objects and layout documents for the other files' checks (layout parses it again from its
