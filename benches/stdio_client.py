@@ -2,11 +2,11 @@
 # HTTPRoute file of the tree, then 20 full-text changes 200 ms apart (as typing), alternately
 # breaking and restoring its YAML; prints the didChange -> publishDiagnostics median and the
 # server's VmHWM/VmRSS against the tree's YAML (BENCHMARKS.md, "In the editor").
-# usage: python3 benches/stdio_client.py TREE target/release/cilint
-import json, subprocess, sys, time, os, glob, statistics
+# usage: python3 benches/stdio_client.py TREE target/release/cilint [FILE, else the first HTTPRoute]
+import json, subprocess, sys, time, os, glob, statistics, urllib.parse
 root = os.path.realpath(sys.argv[1]); binary = sys.argv[2]
 files = sorted(p for p in glob.glob(root + '/**/*.yaml', recursive=True))
-route = next(p for p in files if 'kind: HTTPRoute' in open(p).read())
+route = os.path.realpath(sys.argv[3]) if len(sys.argv) > 3 else next(p for p in files if 'kind: HTTPRoute' in open(p).read())
 p = subprocess.Popen([binary, 'server'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 def send(msg):
     b = json.dumps(msg).encode(); p.stdin.write(b'Content-Length: %d\r\n\r\n' % len(b) + b); p.stdin.flush()
@@ -36,7 +36,8 @@ for i in range(20):
     start = time.perf_counter()
     send({'jsonrpc':'2.0','method':'textDocument/didChange','params':{'textDocument':{'uri':uri,'version':i+2},'contentChanges':[{'text':t}]}})
     broken_now = i % 2 == 0
-    wait(lambda m: m.get('method') == 'textDocument/publishDiagnostics' and m['params']['uri'] == uri
+    # The server percent-encodes what a URI cannot hold (`+` among them).
+    wait(lambda m: m.get('method') == 'textDocument/publishDiagnostics' and urllib.parse.unquote(m['params']['uri']) == uri
          and any(d.get('code') == 'yaml-syntax' for d in m['params']['diagnostics']) == broken_now)
     times.append((time.perf_counter() - start) * 1000)
     time.sleep(0.2)
