@@ -129,14 +129,8 @@ pub fn lint(paths: &[String], options: &Options) -> Report {
     let loaded = load_files(&candidates, options, &mut timings);
     input_errors.extend(loaded.errors);
     lap(&mut clock, &mut timings.load);
-    let run = Run {
-        paths,
-        candidates: &candidates,
-        options,
-        text: None,
-        stale: &HashMap::new(),
-        memo: None,
-    };
+    let stale = HashMap::new();
+    let run = Run::from_disk(paths, &candidates, options, &stale);
     report_of(
         &run,
         loaded.files,
@@ -165,6 +159,25 @@ struct Run<'a> {
     stale: &'a HashMap<FileId, YamlError>,
     /// The worlds a workspace checked at its last lint (see [`WorldMemo`]).
     memo: Option<&'a std::sync::Mutex<WorldMemo>>,
+}
+
+impl<'a> Run<'a> {
+    /// A run of the command line: texts read again from disk, nothing stale, no memo.
+    fn from_disk(
+        paths: &'a [String],
+        candidates: &'a [discover::Candidate],
+        options: &'a Options,
+        stale: &'a HashMap<FileId, YamlError>,
+    ) -> Run<'a> {
+        Run {
+            paths,
+            candidates,
+            options,
+            text: None,
+            stale,
+            memo: None,
+        }
+    }
 }
 
 /// place, check and report: everything after loading, for [`lint`] and the workspace (which
@@ -260,14 +273,8 @@ fn load_and_place(
     input_errors.extend(loaded.errors);
     lap(clock, &mut timings.load);
     let files = loaded.files;
-    let run = Run {
-        paths,
-        candidates: &candidates,
-        options,
-        text: None,
-        stale: &HashMap::new(),
-        memo: None,
-    };
+    let stale = HashMap::new();
+    let run = Run::from_disk(paths, &candidates, options, &stale);
     let layout = place(&run, &files, &loaded.valid, loaded.contents);
     lap(clock, &mut timings.layout);
     Placed {
