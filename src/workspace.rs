@@ -12,6 +12,7 @@
 //! [`crate::model::shared::SharedVec`]), the editors' texts and the report; a text read from
 //! disk is dropped once parsed, as a run of the command line drops it, and read again when a
 //! finding, a fix or a hover needs it (checked against the digest of the text linted).
+//!
 //! Reading and parsing are what cost (three quarters of a run on a 10k-object tree): only the
 //! changed files are parsed again. Layout then runs whole again, which is exact; a world whose
 //! placed inputs did not change is not checked again (in a tree of two clusters or more, see
