@@ -235,9 +235,14 @@ fn slashed(path: &Path) -> String {
 /// Percent-encodes what may not stand in a URI path (RFC 3986 `pchar` and `/`; `:` too, which
 /// would make a relative path's first segment look like a scheme).
 fn encode(path: &str) -> String {
+    percent_encode(path, b"-._~!$&'()*+,;=@/")
+}
+
+/// Percent-encodes every byte of `path` but ASCII letters, digits and the bytes of `safe`.
+pub fn percent_encode(path: &str, safe: &[u8]) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&b) {
+        if b.is_ascii_alphanumeric() || safe.contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));

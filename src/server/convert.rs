@@ -140,17 +140,10 @@ pub fn path_of(uri: &str) -> Option<PathBuf> {
     path.is_absolute().then_some(path)
 }
 
-/// The `file://` URI of an absolute path.
+/// The `file://` URI of an absolute path: only unreserved characters and `/` stand as they are.
 pub fn uri_of(path: &Path) -> String {
-    let mut out = String::from("file://");
-    for b in path.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let encoded = crate::report::percent_encode(&path.to_string_lossy(), b"-._~/");
+    format!("file://{encoded}")
 }
 
 #[cfg(test)]
