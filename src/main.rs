@@ -32,7 +32,8 @@ fn main() -> ExitCode {
 
 /// `cilint server`: the language server, until the client says `exit`.
 fn server() -> ExitCode {
-    match cilint::server::run() {
+    purge_freed_memory_at_once();
+    match cilint::server::run(release_freed_memory) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cilint server: {e}");
@@ -451,6 +452,27 @@ fn return_freed_memory_sooner() {
         // SAFETY: sets one of mimalloc's integer options; any value is valid.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
     }
+}
+
+/// The server lives on between lints, and holds what each lint leaves behind until the next:
+/// pages freed by a lint are given back at once rather than after the purge delay, which only
+/// runs when the allocator is next called (10k objects: peak 55.9 → 49.4 MiB, the time from
+/// an edit to its diagnostics unchanged). `MIMALLOC_PURGE_DELAY` set by the user still wins.
+fn purge_freed_memory_at_once() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's integer options; any value is valid.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    }
+}
+
+/// Called by the server when it falls idle: each thread's heap (rayon's workers too, which free
+/// a lint's indexes) gives its empty pages back to the system. About 2 ms on 10k objects, after
+/// the diagnostics are sent (10k objects, idle: 46.6 → 38.6 MiB resident).
+fn release_freed_memory() {
+    // SAFETY: `mi_collect` only frees what the calling thread's heap no longer uses.
+    rayon::broadcast(|_| unsafe { libmimalloc_sys::mi_collect(true) });
+    // SAFETY: as above, for the server's own thread.
+    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 #[cfg(test)]

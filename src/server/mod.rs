@@ -18,7 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::RecvTimeoutError;
+use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -38,16 +38,23 @@ const MAX_DEBOUNCE: Duration = Duration::from_millis(250);
 /// The files the server lints, for the client's file watcher: the ones `discover` reads.
 const WATCHED: &str = "**/*.{yaml,yml,json,sh,bash,md}";
 
-/// Serves the protocol over standard input and output until `exit`.
-pub fn run() -> Result<(), String> {
+/// Serves the protocol over standard input and output until `exit`. `release` is called when the
+/// server falls idle after a lint or a request: the binary's allocator gives back the memory
+/// the lint freed (the library does not know which allocator it runs on).
+pub fn run(release: fn()) -> Result<(), String> {
     let (connection, io) = Connection::stdio();
-    serve(&connection)?;
+    serve_with(&connection, release)?;
     drop(connection);
     io.join().map_err(|e| e.to_string())
 }
 
 /// Serves the protocol over `connection` until `exit` (in-process for tests and benchmarks).
 pub fn serve(connection: &Connection) -> Result<(), String> {
+    serve_with(connection, || {})
+}
+
+/// [`serve`], calling `release` each time the server falls idle (see [`run`]).
+pub fn serve_with(connection: &Connection, release: fn()) -> Result<(), String> {
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let client: lsp_types::InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let encoding = negotiate(&client);
@@ -73,7 +80,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     pages::materialize();
-    let mut server = Server::new(connection, &client, encoding);
+    let mut server = Server::new(connection, &client, encoding, release);
     server.register_watcher(&client);
     server.publish();
     server.run()
@@ -133,6 +140,10 @@ struct Server<'c> {
     /// Texts changed since the last lint.
     dirty: bool,
     next_request: i32,
+    /// Gives freed memory back to the system, once the server is idle after some work.
+    release: fn(),
+    /// A lint or a graph ran since memory was last given back.
+    freed: bool,
 }
 
 /// The outcome of one message.
@@ -146,6 +157,7 @@ impl<'c> Server<'c> {
         connection: &'c Connection,
         client: &lsp_types::InitializeParams,
         encoding: Encoding,
+        release: fn(),
     ) -> Self {
         let create_files = client
             .capabilities
@@ -169,6 +181,8 @@ impl<'c> Server<'c> {
             converted: HashMap::new(),
             dirty: false,
             next_request: 0,
+            release,
+            freed: false,
         };
         server.arrange();
         server
@@ -263,7 +277,21 @@ impl<'c> Server<'c> {
     }
 
     fn run(&mut self) -> Result<(), String> {
-        while let Ok(message) = self.connection.receiver.recv() {
+        loop {
+            // Memory is given back only when nothing waits: never between a change and its lint.
+            let message = match self.connection.receiver.try_recv() {
+                Ok(message) => message,
+                Err(TryRecvError::Empty) => {
+                    if std::mem::take(&mut self.freed) {
+                        (self.release)();
+                    }
+                    match self.connection.receiver.recv() {
+                        Ok(message) => message,
+                        Err(_) => break,
+                    }
+                }
+                Err(TryRecvError::Disconnected) => break,
+            };
             if let Flow::Exit = self.handle(message)? {
                 return Ok(());
             }
@@ -463,6 +491,7 @@ impl<'c> Server<'c> {
     /// an empty list for a file that became clean.
     fn publish(&mut self) {
         self.dirty = false;
+        self.freed = true;
         let encoding = self.encoding;
         let mut now: HashSet<PathBuf> = HashSet::new();
         let linted = catch_unwind(AssertUnwindSafe(|| {
@@ -545,6 +574,8 @@ impl<'c> Server<'c> {
     ) -> Option<(crate::workspace::Resolution, Encoding)> {
         let path = path_of(p.text_document.uri.as_str())?;
         let encoding = self.encoding;
+        // Hover builds the graph after a change.
+        self.freed = true;
         let f = self.folder_of(&path)?;
         f.workspace.lint();
         let text = f.workspace.text(&path)?;
@@ -627,5 +658,101 @@ fn respond<P: DeserializeOwned>(r: Request, handle: impl FnOnce(P) -> Value) -> 
             ErrorCode::InvalidParams as i32,
             format!("malformed params: {e}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static RELEASED: AtomicUsize = AtomicUsize::new(0);
+
+    /// Waits, bounded, until `RELEASED` reaches `n`.
+    fn released(n: usize) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if RELEASED.load(Ordering::SeqCst) >= n {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    }
+
+    fn published(client: &Connection) -> Value {
+        loop {
+            match client.receiver.recv_timeout(Duration::from_secs(30)) {
+                Ok(Message::Notification(n)) if n.method == "textDocument/publishDiagnostics" => {
+                    return n.params;
+                }
+                Ok(_) => {}
+                Err(e) => panic!("no diagnostics: {e}"),
+            }
+        }
+    }
+
+    /// The server gives freed memory back each time it falls idle after a lint: after the
+    /// first, and after the lint of each change; not after a request that linted nothing.
+    #[test]
+    fn memory_is_released_each_time_the_server_falls_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web\nstringData:\n  \
+                      password: not-a-real-one\n";
+        let path = dir.path().canonicalize().unwrap().join("secret.yaml");
+        std::fs::write(&path, secret).unwrap();
+        let client_params: lsp_types::InitializeParams = serde_json::from_value(json!({
+            "capabilities": {},
+            "rootUri": uri_of(path.parent().unwrap()),
+        }))
+        .unwrap();
+        let (server, client) = Connection::memory();
+        let thread = std::thread::spawn(move || {
+            let release = || {
+                RELEASED.fetch_add(1, Ordering::SeqCst);
+            };
+            let mut s = Server::new(&server, &client_params, Encoding::Utf16, release);
+            s.publish();
+            s.run()
+        });
+        // The Secret is committed in plain text.
+        assert!(
+            !published(&client)["diagnostics"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        assert!(released(1), "released after the first lint");
+        let fixed = secret
+            .replace("Secret", "ConfigMap")
+            .replace("stringData", "data");
+        client
+            .sender
+            .send(
+                Notification::new(
+                    "textDocument/didOpen".into(),
+                    json!({"textDocument": {"uri": uri_of(&path), "languageId": "yaml",
+                        "version": 1, "text": fixed}}),
+                )
+                .into(),
+            )
+            .unwrap();
+        assert_eq!(published(&client)["diagnostics"], json!([]));
+        assert!(released(2), "released after the change's lint");
+        // A request that lints nothing frees nothing: it is not followed by a release.
+        let id = RequestId::from(7);
+        let request = Request::new(id.clone(), "workspace/symbol".into(), json!({"query": ""}));
+        client.sender.send(request.into()).unwrap();
+        loop {
+            match client.receiver.recv_timeout(Duration::from_secs(30)) {
+                Ok(Message::Response(r)) if r.id == id => break,
+                Ok(_) => {}
+                Err(e) => panic!("no answer: {e}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 2);
+        drop(client);
+        thread.join().unwrap().unwrap();
     }
 }
