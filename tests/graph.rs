@@ -95,7 +95,7 @@ fn findings_that_break_no_edge_mark_their_node() {
     let flagged: Vec<(String, String)> = g
         .iter()
         .flat_map(|g| &g.nodes)
-        .filter_map(|n| Some((n.id.clone(), n.rule.clone()?)))
+        .filter_map(|n| Some((n.id.to_string(), n.rule.clone()?)))
         .collect();
     for (id, rule) in [
         (
@@ -335,7 +335,7 @@ fn an_svg_of_too_many_nodes_is_refused() {
     let node = g.nodes[0].clone();
     g.nodes = (0..=graph::svg::MAX_NODES)
         .map(|i| graph::Node {
-            id: format!("{}-{i}", node.id),
+            id: format!("{}-{i}", node.id).into(),
             ..node.clone()
         })
         .collect();

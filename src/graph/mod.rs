@@ -15,7 +15,77 @@ pub mod svg;
 
 pub use model::{World, build};
 
+use std::sync::Arc;
+
 use serde::Serialize;
+
+/// A string the graph holds many times over, held once: each edge's ends are its nodes' ids,
+/// and kinds, namespaces, files and edge labels repeat across nodes and edges. The server keeps
+/// the graph between a hover and the next change (10k objects: 9k nodes and 10k edges).
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shared(Arc<str>);
+
+impl Shared {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Shared {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Shared {
+        Shared(Arc::from(s))
+    }
+}
+
+impl From<String> for Shared {
+    fn from(s: String) -> Shared {
+        Shared(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Shared {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Shared {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 /// One world's picture.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -33,9 +103,9 @@ pub struct Graph {
 pub struct Node {
     /// Stable: `Kind/namespace/name`, `Kind/name` when cluster-scoped, a listener
     /// `Gateway/namespace/name/listener/NAME`, a command `command/FILE:LINE:COLUMN`.
-    pub id: String,
-    pub kind: String,
-    pub namespace: Option<String>,
+    pub id: Shared,
+    pub kind: Shared,
+    pub namespace: Option<Shared>,
     pub name: String,
     /// What the picture shows.
     pub label: String,
@@ -61,7 +131,7 @@ impl Node {
 /// Where a node is written, 1-based as in the JSON report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeLocation {
-    pub file: String,
+    pub file: Shared,
     pub line: u32,
     pub column: u32,
 }
@@ -79,9 +149,9 @@ pub enum State {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Edge {
-    pub from: String,
-    pub to: String,
-    pub label: String,
+    pub from: Shared,
+    pub to: Shared,
+    pub label: Shared,
     pub state: State,
     /// The rule ids of the findings that break it, comma-separated.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,7 +166,7 @@ impl Edge {
         match (&self.rule, &self.reason) {
             (Some(rule), _) => format!("{} ✗ {rule}", self.label),
             (None, Some(reason)) => format!("{} ? {reason}", self.label),
-            (None, None) => self.label.clone(),
+            (None, None) => self.label.to_string(),
         }
     }
 }
@@ -194,12 +264,12 @@ fn reachable(g: &Graph, start: &str) -> Graph {
         seen
     };
     let (down, up) = (walk(&out), walk(&into));
-    let keep = |id: &String| down.contains(id) || up.contains(id);
+    let keep = |id: &str| down.contains(id) || up.contains(id);
     // An edge is kept when it lies on a path through the focus: both ends downstream, or both
     // upstream.
     let on_path = |e: &&Edge| {
-        (down.contains(&e.from) && down.contains(&e.to))
-            || (up.contains(&e.from) && up.contains(&e.to))
+        (down.contains(e.from.as_str()) && down.contains(e.to.as_str()))
+            || (up.contains(e.from.as_str()) && up.contains(e.to.as_str()))
     };
     Graph {
         cluster: g.cluster.clone(),
@@ -214,7 +284,7 @@ mod tests {
 
     fn node(id: &str) -> Node {
         let mut parts = id.split('/');
-        let kind = parts.next().unwrap_or_default().to_string();
+        let kind = parts.next().unwrap_or_default().into();
         Node {
             id: id.into(),
             kind,
@@ -230,7 +300,7 @@ mod tests {
         Edge {
             from: from.into(),
             to: to.into(),
-            label: String::new(),
+            label: Shared::default(),
             state: State::Ok,
             rule: None,
             reason: None,

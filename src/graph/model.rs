@@ -3,9 +3,9 @@
 //! breaks it, and so does a finding about one of the edge's objects whose related location is
 //! in one; an unverifiable reference located in one makes it unverifiable.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{Edge, Graph, Node, NodeLocation, State, node_id};
+use super::{Edge, Graph, Node, NodeLocation, Shared, State, node_id};
 use crate::analysis::attachment::{self, Outcome, parent_namespace};
 use crate::analysis::bgp::{self, RefTarget};
 use crate::analysis::lb::{self, SelectorKind};
@@ -36,16 +36,18 @@ struct Draft {
     edge: Edge,
     /// The YAML nodes that make the edge, located.
     spans: Vec<Location>,
-    /// The objects whose findings may break it through a related location.
-    about: Vec<(String, Option<String>, String)>,
+    /// The node ids of the objects whose findings may break it through a related location.
+    about: Vec<Shared>,
     /// Drawn only when a finding breaks it: what was meant and does not happen.
     only_if_broken: bool,
 }
 
 struct Builder<'a> {
     world: &'a World<'a>,
-    nodes: BTreeMap<String, Node>,
+    nodes: BTreeMap<Shared, Node>,
     drafts: Vec<Draft>,
+    /// Every string shared so far, each held once.
+    strings: HashSet<Shared>,
 }
 
 /// The graph of one world.
@@ -54,6 +56,7 @@ pub fn build(world: &World<'_>) -> Graph {
         world,
         nodes: BTreeMap::new(),
         drafts: Vec::new(),
+        strings: HashSet::new(),
     };
     let facts = Facts::with_versions(world.catalog, world.versions);
     b.gateways();
@@ -67,14 +70,6 @@ pub fn build(world: &World<'_>) -> Graph {
     b.finish()
 }
 
-fn key(o: &Object) -> (String, Option<String>, String) {
-    (
-        o.kind.to_string(),
-        o.namespace.as_ref().map(|n| n.to_string()),
-        o.name.to_string(),
-    )
-}
-
 fn object_id(o: &Object) -> String {
     node_id(&o.kind, o.namespace.as_deref(), &o.name)
 }
@@ -84,25 +79,46 @@ impl<'a> Builder<'a> {
         self.world.catalog
     }
 
+    /// The node `id` names, as the nodes hold it: an edge's end costs no string of its own.
+    fn node_id(&mut self, id: String) -> Shared {
+        match self.nodes.get_key_value(id.as_str()) {
+            Some((shared, _)) => shared.clone(),
+            None => id.into(),
+        }
+    }
+
+    /// `s`, held once however often the graph names it.
+    fn share(&mut self, s: &str) -> Shared {
+        if let Some(shared) = self.strings.get(s) {
+            return shared.clone();
+        }
+        let shared = Shared::from(s);
+        self.strings.insert(shared.clone());
+        shared
+    }
+
     fn locate(&self, l: Location) -> Location {
         self.world.positions.locate(l)
     }
 
-    fn node_location(&self, l: Option<Location>) -> Option<NodeLocation> {
+    fn node_location(&mut self, l: Option<Location>) -> Option<NodeLocation> {
         let l = self.locate(l?);
         let file = self.world.files.get(l.file.0 as usize)?;
         Some(NodeLocation {
-            file: file.path.clone(),
+            file: self.share(&file.path),
             line: l.span.start.line,
             column: l.span.start.col,
         })
     }
 
     /// The node of an object of the Catalog.
-    fn object(&mut self, id: ObjectId) -> String {
+    fn object(&mut self, id: ObjectId) -> Shared {
         let o = self.catalog().object(id);
         let node_id = object_id(o);
-        if !self.nodes.contains_key(&node_id) {
+        if let Some((id, _)) = self.nodes.get_key_value(node_id.as_str()) {
+            return id.clone();
+        }
+        {
             let generated = self.catalog().generator(id).is_some();
             let label = match (generated, &o.origin) {
                 (true, _) => format!("{} {} (generated)", o.kind, o.qualified_name()),
@@ -116,20 +132,19 @@ impl<'a> Builder<'a> {
             } else {
                 self.node_location(o.name_location())
             };
-            self.nodes.insert(
-                node_id.clone(),
-                Node {
-                    id: node_id.clone(),
-                    kind: o.kind.to_string(),
-                    namespace: o.namespace.as_ref().map(|n| n.to_string()),
-                    name: o.name.to_string(),
-                    label,
-                    location,
-                    rule: None,
-                },
-            );
+            let node = Node {
+                id: node_id.into(),
+                kind: self.share(&o.kind),
+                namespace: o.namespace.as_deref().map(|n| self.share(n)),
+                name: o.name.to_string(),
+                label,
+                location,
+                rule: None,
+            };
+            let id = node.id.clone();
+            self.nodes.insert(id.clone(), node);
+            id
         }
-        node_id
     }
 
     /// The node of a reference's target: the object when the tree holds it, else a node that
@@ -140,33 +155,45 @@ impl<'a> Builder<'a> {
         kind: &str,
         namespace: Option<&str>,
         name: &str,
-    ) -> String {
+    ) -> Shared {
         if let Lookup::Found(id) = lookup {
             return self.object(*id);
         }
         let node_id = node_id(kind, namespace, name);
+        if let Some((id, _)) = self.nodes.get_key_value(node_id.as_str()) {
+            return id.clone();
+        }
         let label = match namespace {
             Some(ns) => format!("{kind} {ns}/{name} (not in the tree)"),
             None => format!("{kind} {name} (not in the tree)"),
         };
-        self.nodes.entry(node_id.clone()).or_insert_with(|| Node {
-            id: node_id.clone(),
-            kind: kind.to_string(),
-            namespace: namespace.map(str::to_string),
+        let node = Node {
+            id: node_id.into(),
+            kind: self.share(kind),
+            namespace: namespace.map(|n| self.share(n)),
             name: name.to_string(),
             label,
             location: None,
             rule: None,
-        });
-        node_id
+        };
+        let id = node.id.clone();
+        self.nodes.insert(id.clone(), node);
+        id
     }
 
-    fn edge(&mut self, from: &str, to: &str, label: String, spans: Vec<Location>) -> &mut Draft {
+    fn edge(
+        &mut self,
+        from: &Shared,
+        to: &Shared,
+        label: &str,
+        spans: Vec<Location>,
+    ) -> &mut Draft {
         let spans = spans.into_iter().map(|l| self.locate(l)).collect();
+        let label = self.share(label);
         self.drafts.push(Draft {
             edge: Edge {
-                from: from.to_string(),
-                to: to.to_string(),
+                from: from.clone(),
+                to: to.clone(),
                 label,
                 state: State::Ok,
                 rule: None,
@@ -187,7 +214,7 @@ impl<'a> Builder<'a> {
             let Some(gw) = o.gateway() else { continue };
             let gw_node = self.object(id);
             for l in gw.listeners.iter() {
-                let listener = format!("{gw_node}/listener/{}", l.name.value);
+                let listener: Shared = format!("{gw_node}/listener/{}", l.name.value).into();
                 let mut label = format!("listener {} · {}", l.name.value, l.protocol);
                 if let Some(port) = l.port {
                     label.push_str(&format!(" :{port}"));
@@ -196,20 +223,18 @@ impl<'a> Builder<'a> {
                     label.push_str(&format!(" · {}", h.value));
                 }
                 let location = self.node_location(o.at(l.name.span));
-                self.nodes.insert(
-                    listener.clone(),
-                    Node {
-                        id: listener.clone(),
-                        kind: "Listener".into(),
-                        namespace: o.namespace.as_ref().map(|n| n.to_string()),
-                        name: format!("{}/{}", o.name, l.name.value),
-                        label,
-                        location,
-                        rule: None,
-                    },
-                );
+                let node = Node {
+                    id: listener.clone(),
+                    kind: self.share("Listener"),
+                    namespace: o.namespace.as_deref().map(|n| self.share(n)),
+                    name: format!("{}/{}", o.name, l.name.value),
+                    label,
+                    location,
+                    rule: None,
+                };
+                self.nodes.insert(listener.clone(), node);
                 // Structural: a finding about the listener is not a finding about this edge.
-                self.edge(&gw_node, &listener, "listener".into(), Vec::new());
+                self.edge(&gw_node, &listener, "listener", Vec::new());
                 for c in l.certificate_refs.iter() {
                     if !c.group.is_empty() || c.kind != "Secret" {
                         continue;
@@ -223,7 +248,7 @@ impl<'a> Builder<'a> {
                     let lookup = catalog.lookup("", "Secret", Some(ns), &c.name.value);
                     let secret = self.target(&lookup, "Secret", Some(ns), &c.name.value);
                     let spans = o.at(c.span).into_iter().collect();
-                    self.edge(&listener, &secret, "TLS certificate".into(), spans);
+                    self.edge(&listener, &secret, "TLS certificate", spans);
                 }
             }
         }
@@ -244,7 +269,7 @@ impl<'a> Builder<'a> {
             let gateway = self.target(&lookup, "Gateway", Some(ns), &parent.name.value);
             let set_node = self.object_of(set);
             let spans = set.at(parent.span).into_iter().collect();
-            self.edge(&gateway, &set_node, "listener set".into(), spans);
+            self.edge(&gateway, &set_node, "listener set", spans);
         }
     }
 
@@ -280,14 +305,14 @@ impl<'a> Builder<'a> {
                     spans.extend(a.route.at(span));
                 }
                 let label = format!("parentRef {}", a.parent.index + 1);
-                let d = self.edge(&parent, &route, label, spans);
+                let d = self.edge(&parent, &route, &label, spans);
                 // A listener's finding that names this route (listener-route-kinds-invalid).
-                d.about = vec![key(a.route), key(a.gateway)];
+                d.about = vec![route, parent];
                 continue;
             }
             for l in listeners {
-                let from = format!("{parent}/listener/{}", l.name.value);
-                self.edge(&from, &route, "attaches".into(), spans.clone());
+                let from = self.node_id(format!("{parent}/listener/{}", l.name.value));
+                self.edge(&from, &route, "attaches", spans.clone());
             }
         }
         // parentRefs to Gateways the tree does not hold, and to ListenerSets their Gateway does
@@ -311,13 +336,13 @@ impl<'a> Builder<'a> {
                 let route_node = self.object_of(route);
                 let spans = route.at(p.span).into_iter().collect();
                 let label = format!("parentRef {}", p.index + 1);
-                self.edge(&gateway, &route_node, label, spans);
+                self.edge(&gateway, &route_node, &label, spans);
             }
         }
     }
 
     /// The node of an object the Catalog holds, found by identity.
-    fn object_of(&mut self, o: &Object) -> String {
+    fn object_of(&mut self, o: &Object) -> Shared {
         let catalog = self.catalog();
         let group = o.group();
         match catalog.lookup(group, &o.kind, o.namespace.as_deref(), &o.name) {
@@ -348,7 +373,7 @@ impl<'a> Builder<'a> {
                     label.push_str(&format!(" :{}", port.value));
                 }
                 let spans = route.at(b.span).into_iter().collect();
-                self.edge(&route_node, &service, label, spans);
+                self.edge(&route_node, &service, &label, spans);
             }
         }
     }
@@ -356,10 +381,10 @@ impl<'a> Builder<'a> {
     /// Service → the workloads its selector reaches, for the Services drawn.
     fn workloads(&mut self, facts: &Facts<'a>) {
         for p in facts.service_pods() {
-            let service = object_id(p.object);
-            if !self.nodes.contains_key(&service) {
+            let Some((service, _)) = self.nodes.get_key_value(object_id(p.object).as_str()) else {
                 continue;
-            }
+            };
+            let service = service.clone();
             let spans: Vec<Location> = p
                 .service
                 .selector_span
@@ -368,7 +393,7 @@ impl<'a> Builder<'a> {
                 .collect();
             for &(id, _) in &p.workloads {
                 let workload = self.object(id);
-                self.edge(&service, &workload, "selects pods".into(), spans.clone());
+                self.edge(&service, &workload, "selects pods", spans.clone());
             }
         }
     }
@@ -383,11 +408,10 @@ impl<'a> Builder<'a> {
             };
             let gw_node = self.object(gw);
             let svc_node = self.object(svc);
-            self.edge(&gw_node, &svc_node, "generates".into(), Vec::new());
+            self.edge(&gw_node, &svc_node, "generates", Vec::new());
         }
         let selectors = lb::selectors(catalog);
         for s in &selectors {
-            let owner = catalog.object(s.owner);
             let label = match s.kind {
                 SelectorKind::Pool => "gets an IP from".to_string(),
                 SelectorKind::L2 => "announced over ARP by".to_string(),
@@ -396,13 +420,13 @@ impl<'a> Builder<'a> {
             let spans: Vec<Location> = s.location.into_iter().collect();
             for svc in s.matching(catalog) {
                 let svc_object = catalog.object(svc);
-                if !self.nodes.contains_key(&object_id(svc_object)) {
+                if !self.nodes.contains_key(object_id(svc_object).as_str()) {
                     continue;
                 }
                 let from = self.object(svc);
                 let to = self.object(s.owner);
-                let about = vec![key(svc_object), key(owner)];
-                self.edge(&from, &to, label.clone(), spans.clone()).about = about;
+                let about = vec![from.clone(), to.clone()];
+                self.edge(&from, &to, &label, spans.clone()).about = about;
             }
             for gw in lb::cilium_gateways(catalog).collect::<Vec<_>>() {
                 if s.needs_gateway_labels(catalog, gw).is_empty() {
@@ -413,8 +437,8 @@ impl<'a> Builder<'a> {
                 };
                 let from = self.object(svc);
                 let to = self.object(s.owner);
-                let about = vec![key(catalog.object(gw)), key(owner)];
-                let d = self.edge(&from, &to, label.clone(), spans.clone());
+                let about = vec![self.object(gw), to.clone()];
+                let d = self.edge(&from, &to, &label, spans.clone());
                 d.about = about;
                 d.only_if_broken = true;
             }
@@ -442,13 +466,13 @@ impl<'a> Builder<'a> {
             let pc = self.target(&lookup, bgp::PEER_CONFIG, None, &name.value);
             let cc_node = self.object(r.cluster_config);
             let spans = cc.at(peer.span).into_iter().collect();
-            let d = self.edge(&pc, &cc_node, format!("peer {}", peer.name), spans);
+            let d = self.edge(&pc, &cc_node, &format!("peer {}", peer.name), spans);
             if let RefTarget::Unverifiable(reason) = &r.target {
                 d.edge.state = State::Unverifiable;
                 d.edge.reason = Some(reason.clone());
             }
         }
-        let advertised: std::collections::HashSet<String> = self
+        let advertised: HashSet<Shared> = self
             .drafts
             .iter()
             .filter(|d| d.edge.to.starts_with("CiliumBGPAdvertisement/"))
@@ -461,14 +485,14 @@ impl<'a> Builder<'a> {
             for (family, selected) in spec.families.iter().zip(families) {
                 for &ad in selected.iter().flatten() {
                     // Advertisements that select no Service drawn stay out of the picture.
-                    if !advertised.contains(&object_id(catalog.object(ad))) {
+                    if !advertised.contains(object_id(catalog.object(ad)).as_str()) {
                         continue;
                     }
                     let ad_node = self.object(ad);
                     let pc_node = self.object(pc);
                     let spans = catalog.object(pc).at(family.span).into_iter().collect();
                     let label = format!("family {}/{}", family.afi, family.safi);
-                    self.edge(&ad_node, &pc_node, label, spans);
+                    self.edge(&ad_node, &pc_node, &label, spans);
                 }
             }
         }
@@ -497,7 +521,7 @@ impl<'a> Builder<'a> {
                             file: cmd.location.file,
                             span: t.name.span,
                         }];
-                        self.edge(&command, &service, "labels".into(), spans);
+                        self.edge(&command, &service, "labels", spans);
                     }
                 }
                 Action::Create { kind, name } => {
@@ -507,14 +531,14 @@ impl<'a> Builder<'a> {
                         file: cmd.location.file,
                         span: name.span,
                     }];
-                    self.edge(&command, &made, "creates".into(), spans);
+                    self.edge(&command, &made, "creates", spans);
                 }
                 Action::Other => {}
             }
         }
     }
 
-    fn command_node(&mut self, at: Location, ns: &str, action: &Action) -> Option<String> {
+    fn command_node(&mut self, at: Location, ns: &str, action: &Action) -> Option<Shared> {
         let text = match action {
             Action::Label { annotate, targets } => {
                 let services: Vec<&str> = targets
@@ -545,22 +569,20 @@ impl<'a> Builder<'a> {
             Action::Other => return None,
         };
         let location = self.node_location(Some(at))?;
-        let id = format!(
+        let id = Shared::from(format!(
             "command/{}:{}:{}",
             location.file, location.line, location.column
-        );
-        self.nodes.insert(
-            id.clone(),
-            Node {
-                id: id.clone(),
-                kind: "Command".into(),
-                namespace: Some(ns.to_string()),
-                name: format!("{}:{}", location.file, location.line),
-                label: text,
-                location: Some(location),
-                rule: None,
-            },
-        );
+        ));
+        let node = Node {
+            id: id.clone(),
+            kind: self.share("Command"),
+            namespace: Some(self.share(ns)),
+            name: format!("{}:{}", location.file, location.line),
+            label: text,
+            location: Some(location),
+            rule: None,
+        };
+        self.nodes.insert(id.clone(), node);
         Some(id)
     }
 
@@ -581,7 +603,7 @@ impl<'a> Builder<'a> {
             let about = f
                 .object
                 .as_ref()
-                .map(|o: &ObjectRef| (o.kind.clone(), o.namespace.clone(), o.name.clone()));
+                .map(|o: &ObjectRef| node_id(&o.kind, o.namespace.as_deref(), &o.name));
             let mut hit = |i: usize| {
                 hit_any = true;
                 let rules = broken.entry(i).or_default();
@@ -598,22 +620,20 @@ impl<'a> Builder<'a> {
             for r in &f.related {
                 for &i in by_file.get(&r.location.file).into_iter().flatten() {
                     let d = &self.drafts[i];
-                    if d.about.contains(&about) && within(d, r.location) {
+                    if d.about.iter().any(|a| *a == *about) && within(d, r.location) {
                         hit(i);
                     }
                 }
             }
             if !hit_any {
-                let rules = flagged
-                    .entry(node_id(&about.0, about.1.as_deref(), &about.2))
-                    .or_default();
+                let rules = flagged.entry(about).or_default();
                 if !rules.contains(&f.rule) {
                     rules.push(f.rule);
                 }
             }
         }
         for (id, rules) in flagged {
-            if let Some(node) = self.nodes.get_mut(&id) {
+            if let Some(node) = self.nodes.get_mut(id.as_str()) {
                 node.rule = Some(rules.join(", "));
             }
         }

@@ -186,7 +186,7 @@ fn target_of(n: &GraphNode) -> Option<Target> {
     // A listener's name is the last part of its node name.
     let name = n.name.rsplit('/').next().unwrap_or(&n.name);
     Some(Target {
-        file: l.file.clone(),
+        file: l.file.to_string(),
         line: l.line,
         col: l.column,
         end_line: l.line,
