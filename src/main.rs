@@ -34,7 +34,8 @@ fn main() -> ExitCode {
 fn server() -> ExitCode {
     purge_freed_memory_at_once();
     match cilint::server::run(release_freed_memory) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(cilint::server::Ended::AfterShutdown) => ExitCode::SUCCESS,
+        Ok(cilint::server::Ended::WithoutShutdown) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: cilint server: {e}");
             ExitCode::from(2)

@@ -434,16 +434,20 @@ impl Client {
     fn shut_down(mut self) -> Vec<Value> {
         assert_eq!(self.request("shutdown", Value::Null), Value::Null);
         self.notify("exit", Value::Null);
+        assert_eq!(self.exit_code(), Some(0));
+        std::mem::take(&mut self.seen)
+    }
+
+    /// The status the server exits with, waited for.
+    fn exit_code(&mut self) -> Option<i32> {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{status}");
-                break;
+                return status.code();
             }
             assert!(Instant::now() < deadline, "the server did not exit");
             std::thread::sleep(Duration::from_millis(20));
         }
-        std::mem::take(&mut self.seen)
     }
 }
 
@@ -1062,4 +1066,20 @@ fn workspace_folders_added_and_removed_are_linted_or_dropped() {
     assert_eq!(again, whole);
     c.diagnostics(secret, |d| !d.is_empty());
     c.shut_down();
+}
+
+/// As the protocol asks: after `shutdown` every request is refused, and the server exits with 0
+/// after a shutdown, with 1 on an `exit` that came without one.
+#[test]
+fn requests_after_shutdown_are_refused_and_the_exit_status_says_whether_one_came() {
+    let (mut c, _) = Client::start(json!({}));
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), Some(1));
+
+    let (mut c, _) = Client::start(json!({}));
+    assert_eq!(c.request("shutdown", Value::Null), Value::Null);
+    let refused = c.call("textDocument/hover", c.at("apps/podinfo/route.yaml", 0, 0));
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), Some(0));
 }

@@ -38,23 +38,33 @@ const MAX_DEBOUNCE: Duration = Duration::from_millis(250);
 /// The files the server lints, for the client's file watcher: the ones `discover` reads.
 const WATCHED: &str = "**/*.{yaml,yml,json,sh,bash,md}";
 
+/// How the client ended the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// It asked the server to shut down before it said `exit` (or went away).
+    AfterShutdown,
+    /// It said `exit`, or went away, without asking: the protocol has the server exit with 1.
+    WithoutShutdown,
+}
+
 /// Serves the protocol over standard input and output until `exit`. `release` is called when the
 /// server falls idle after a lint or a request: the binary's allocator gives back the memory
 /// the lint freed (the library does not know which allocator it runs on).
-pub fn run(release: fn()) -> Result<(), String> {
+pub fn run(release: fn()) -> Result<Ended, String> {
     let (connection, io) = Connection::stdio();
-    serve_with(&connection, release)?;
+    let ended = serve_with(&connection, release)?;
     drop(connection);
-    io.join().map_err(|e| e.to_string())
+    io.join().map_err(|e| e.to_string())?;
+    Ok(ended)
 }
 
 /// Serves the protocol over `connection` until `exit` (in-process for tests and benchmarks).
-pub fn serve(connection: &Connection) -> Result<(), String> {
+pub fn serve(connection: &Connection) -> Result<Ended, String> {
     serve_with(connection, || {})
 }
 
 /// [`serve`], calling `release` each time the server falls idle (see [`run`]).
-pub fn serve_with(connection: &Connection, release: fn()) -> Result<(), String> {
+pub fn serve_with(connection: &Connection, release: fn()) -> Result<Ended, String> {
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let client: lsp_types::InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let encoding = negotiate(&client);
@@ -144,6 +154,8 @@ struct Server<'c> {
     release: fn(),
     /// A lint or a graph ran since memory was last given back.
     freed: bool,
+    /// The client asked to shut down: requests are refused from then on.
+    shut_down: bool,
 }
 
 /// The outcome of one message.
@@ -183,6 +195,7 @@ impl<'c> Server<'c> {
             next_request: 0,
             release,
             freed: false,
+            shut_down: false,
         };
         server.arrange();
         server
@@ -276,7 +289,7 @@ impl<'c> Server<'c> {
         self.folders.iter_mut().find(|f| path.starts_with(&f.root))
     }
 
-    fn run(&mut self) -> Result<(), String> {
+    fn run(&mut self) -> Result<Ended, String> {
         loop {
             // Memory is given back only when nothing waits: never between a change and its lint.
             let message = match self.connection.receiver.try_recv() {
@@ -293,15 +306,19 @@ impl<'c> Server<'c> {
                 Err(TryRecvError::Disconnected) => break,
             };
             if let Flow::Exit = self.handle(message)? {
-                return Ok(());
+                break;
             }
             if self.dirty
                 && let Flow::Exit = self.coalesce()?
             {
-                return Ok(());
+                break;
             }
         }
-        Ok(())
+        Ok(if self.shut_down {
+            Ended::AfterShutdown
+        } else {
+            Ended::WithoutShutdown
+        })
     }
 
     /// Waits while changes keep coming, applying them, then lints and publishes. A request that
@@ -338,7 +355,14 @@ impl<'c> Server<'c> {
         match message {
             Message::Request(r) => {
                 if r.method == "shutdown" {
+                    self.shut_down = true;
                     self.send(Response::new_ok(r.id, Value::Null));
+                    return Ok(Flow::Go);
+                }
+                if self.shut_down {
+                    let message = "the server is shutting down".to_string();
+                    let code = ErrorCode::InvalidRequest as i32;
+                    self.send(Response::new_err(r.id, code, message));
                     return Ok(Flow::Go);
                 }
                 let id = r.id.clone();
