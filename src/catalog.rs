@@ -111,7 +111,7 @@ impl KindIndex {
         match names.first.get(o.name.as_str()) {
             Some(&first) => self.repeated.push((first, id)),
             None => {
-                names.first.insert(o.name.clone(), id);
+                names.first.insert(o.name, id);
             }
         }
         entry(&mut self.named, &o.name).push(id);
@@ -252,10 +252,7 @@ impl Across {
             self.unverifiable.push(id);
         }
         if let Spec::Workload(_) = o.spec {
-            self.workloads
-                .entry(o.namespace.clone())
-                .or_default()
-                .push(id);
+            self.workloads.entry(o.namespace).or_default().push(id);
         }
         if o.service().is_some() {
             for l in &o.labels {
@@ -415,9 +412,7 @@ impl Catalog {
                 let per_kind: Vec<(Text, Text, Vec<ObjectId>)> = ids_by_kind(objects)
                     .into_iter()
                     .flat_map(|(group, kinds)| {
-                        kinds
-                            .into_iter()
-                            .map(move |(kind, ids)| (group.clone(), kind, ids))
+                        kinds.into_iter().map(move |(kind, ids)| (group, kind, ids))
                     })
                     .collect();
                 per_kind
@@ -552,7 +547,7 @@ impl Catalog {
                 })
                 .or_else(|| {
                     let (value, at) = self.cilium_setting(|s| match s {
-                        Setting::GatewayExternalTrafficPolicy(v) => Some(v.clone()),
+                        Setting::GatewayExternalTrafficPolicy(v) => Some(*v),
                         _ => None,
                     })?;
                     Some(crate::model::Spanned {
@@ -566,7 +561,7 @@ impl Catalog {
                 api_version: "v1".into(),
                 kind: "Service".into(),
                 name: generated_service_name(&gw.name).into(),
-                namespace: gw.namespace.clone(),
+                namespace: gw.namespace,
                 namespace_defaulted: gw.namespace_defaulted,
                 // What the Gateway's patch may change, its Service follows.
                 unverifiable: gw.unverifiable,
@@ -612,7 +607,7 @@ impl Catalog {
                 secret_name: Some(name),
             } = &self.object(id).spec
             {
-                let name = name.value.clone();
+                let name = name.value;
                 self.add_generated_secret(id, name, tls_secret());
             }
         }
@@ -627,7 +622,7 @@ impl Catalog {
         {
             let o = self.object(id);
             if let Spec::ExternalSecret { target_name } = &o.spec {
-                let name = target_name.clone().unwrap_or_else(|| o.name.clone());
+                let name = (*target_name).unwrap_or(o.name);
                 self.add_generated_secret(id, name, Secret::default());
             }
         }
@@ -639,7 +634,7 @@ impl Catalog {
         for id in self.of_kind("bitnami.com", "SealedSecret").to_vec() {
             let o = self.object(id);
             if let Spec::SealedSecret { template_name } = &o.spec {
-                let name = template_name.clone().unwrap_or_else(|| o.name.clone());
+                let name = (*template_name).unwrap_or(o.name);
                 self.add_generated_secret(id, name, Secret::default());
             }
         }
@@ -669,7 +664,7 @@ impl Catalog {
                         .as_ref()
                         .is_none_or(|n| Some(n.as_str()) == gw.namespace.as_deref())
                 })
-                .map(|r| r.name.value.clone())
+                .map(|r| r.name.value)
                 .collect();
             for name in names {
                 self.add_generated_secret(id, name, tls_secret());
@@ -680,7 +675,7 @@ impl Catalog {
     /// A Secret a controller makes from object `by`, in `by`'s namespace; not added when the
     /// tree already has it.
     fn add_generated_secret(&mut self, by: ObjectId, name: Text, secret: Secret) {
-        let namespace = self.object(by).namespace.clone();
+        let namespace = self.object(by).namespace;
         self.add_generated("Secret", by, name, namespace, Spec::Secret(secret.into()));
     }
 
@@ -733,16 +728,10 @@ impl Catalog {
                                 o.kind,
                                 o.qualified_name()
                             );
-                            made.push((
-                                x.kind,
-                                x.name.clone(),
-                                None,
-                                Some(why),
-                                ObjectId(i as u32),
-                            ));
+                            made.push((x.kind, x.name, None, Some(why), ObjectId(i as u32)));
                         } else {
-                            let ns = x.namespace.clone().or_else(|| o.namespace.clone());
-                            made.push((x.kind, x.name.clone(), ns, None, ObjectId(i as u32)));
+                            let ns = x.namespace.or(o.namespace);
+                            made.push((x.kind, x.name, ns, None, ObjectId(i as u32)));
                         }
                     }
                     continue;
@@ -766,7 +755,7 @@ impl Catalog {
                     o.kind,
                     o.qualified_name()
                 );
-                made.push((kind, o.name.clone(), None, Some(why), ObjectId(i as u32)));
+                made.push((kind, o.name, None, Some(why), ObjectId(i as u32)));
             }
         }
         for (i, o) in self.objects.iter().enumerate() {
@@ -776,10 +765,10 @@ impl Catalog {
             if m.maybe.is_none() {
                 continue;
             }
-            let names = self.named_by_resources.entry(ns.clone()).or_default();
+            let names = self.named_by_resources.entry(*ns).or_default();
             for x in m.made.iter() {
                 names
-                    .entry((text(x.kind), x.name.clone()))
+                    .entry((text(x.kind), x.name))
                     .or_insert(ObjectId(i as u32));
             }
         }
@@ -834,7 +823,7 @@ impl Catalog {
                         api_version: "v1".into(),
                         kind: made.kind.into(),
                         name,
-                        namespace: cr.namespace.clone(),
+                        namespace: cr.namespace,
                         namespace_defaulted: cr.namespace_defaulted,
                         unverifiable: cr.unverifiable,
                         labels: Box::default(),
@@ -865,9 +854,9 @@ impl Catalog {
                 continue;
             }
             self.custom_resources
-                .entry(ns.clone())
+                .entry(*ns)
                 .or_default()
-                .entry(o.name.clone())
+                .entry(o.name)
                 .or_insert(ObjectId(i as u32));
         }
     }
@@ -1157,12 +1146,7 @@ impl Catalog {
     pub fn add_shadows(&mut self, shadows: Vec<Shadow>) {
         for s in shadows {
             let o = &s.object;
-            let key = (
-                text(o.group()),
-                o.kind.clone(),
-                o.namespace.clone(),
-                o.name.clone(),
-            );
+            let key = (text(o.group()), o.kind, o.namespace, o.name);
             self.shadows.entry(key).or_insert(s);
         }
     }
@@ -1266,7 +1250,7 @@ impl Catalog {
     /// leave them alone (semantics.md §2, "Eligible Services").
     fn apply_default_lb_service_ipam(&mut self) {
         let Some((ipam, _)) = self.cilium_setting(|s| match s {
-            Setting::DefaultLbServiceIpam(v) => Some(v.clone()),
+            Setting::DefaultLbServiceIpam(v) => Some(*v),
             _ => None,
         }) else {
             return;
@@ -1279,7 +1263,7 @@ impl Catalog {
             let eligible = matches!(&self.objects.get(id).spec,
                 Spec::Service(svc) if svc.load_balancer_class.is_none());
             if eligible && let Spec::Service(svc) = &mut self.objects.get_mut(id).spec {
-                svc.default_ipam_elsewhere = Some(ipam.clone());
+                svc.default_ipam_elsewhere = Some(ipam);
             }
         }
     }

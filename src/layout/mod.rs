@@ -853,7 +853,7 @@ fn generated(
             let mut o = Object {
                 api_version: "v1".into(),
                 kind: kind.into(),
-                name: name.value.clone(),
+                name: name.value,
                 // Without a namespace from its kustomization (or an outer one) the object
                 // lands in the run's namespace.
                 namespace: Some(text(default_namespace)),

@@ -197,7 +197,7 @@ impl Context {
             o.name = text(ns);
         }
         if !self.prefix.is_empty() || !self.suffix.is_empty() {
-            o.name = compact_str::format_compact!("{}{}{}", self.prefix, o.name, self.suffix);
+            o.name = crate::model::text(&format!("{}{}{}", self.prefix, o.name, self.suffix));
             // kustomize renames the ConfigMaps, Secrets and Services a workload names in the
             // same build the same way, and rewrites the references (nameReference).
             if let Spec::Workload(w) = &mut o.spec {

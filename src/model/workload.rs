@@ -209,7 +209,7 @@ fn ports_of(c: Node<'_>, container: &Text, out: &mut Vec<ContainerPort>) {
             continue;
         };
         out.push(ContainerPort {
-            container: container.clone(),
+            container: *container,
             name: p.get("name").and_then(Node::as_str).map(text),
             port,
             protocol: text_at(p, "protocol", "TCP"),
@@ -240,7 +240,7 @@ fn probe_ports(c: Node<'_>, container: &Text, out: &mut Vec<NamedProbePort>) {
                 continue;
             }
             out.push(NamedProbePort {
-                container: container.clone(),
+                container: *container,
                 probe,
                 action,
                 name: Spanned {

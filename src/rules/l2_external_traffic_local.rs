@@ -169,7 +169,7 @@ fn gateway_config(
         }
         PolicySource::HelmValue => {
             let (value, location) = catalog.cilium_setting(|s| match s {
-                Setting::GatewayExternalTrafficPolicy(v) => Some(v.clone()),
+                Setting::GatewayExternalTrafficPolicy(v) => Some(*v),
                 _ => None,
             })?;
             if value != "Local" {

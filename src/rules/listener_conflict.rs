@@ -188,7 +188,7 @@ fn endpoint_conflict(a: &Listener, b: &Listener) -> Option<Conflict> {
     if a.port.is_none() || a.port != b.port {
         return None;
     }
-    let host = |l: &Listener| l.hostname.as_ref().map(|h| h.value.clone());
+    let host = |l: &Listener| l.hostname.as_ref().map(|h| h.value);
     if a.protocol == b.protocol && host(a) == host(b) {
         return Some(Conflict::Hostname);
     }

@@ -96,7 +96,7 @@ fn blocker(catalog: &Catalog, a: ObjectId, b: ObjectId) -> Option<Blocker> {
                 .iter()
                 .any(|q| q.port == p.port && q.protocol == p.protocol)
         })
-        .map(|p| Blocker::Ports(key, p.port, p.protocol.clone()))
+        .map(|p| Blocker::Ports(key, p.port, p.protocol))
 }
 
 /// Whether a Service's `sharing-cross-namespace` annotation lets it share with `namespace`: a

@@ -124,7 +124,7 @@ fn ambiguous(
     let catch_all = [earlier, later]
         .into_iter()
         .find(|s| s.selector.is_none())
-        .map(|s| catalog.object(s.owner).name.clone());
+        .map(|s| catalog.object(s.owner).name);
     let help = match catch_all {
         Some(all) => format!(
             "pool {all} has no serviceSelector and takes every Service: give it one that leaves \
