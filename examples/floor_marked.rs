@@ -22,7 +22,7 @@ fn main() {
     let per_file: Vec<(usize, usize, bool)> = candidates
         .par_iter()
         .map(|c| {
-            let Ok(bytes) = std::fs::read(&c.path) else {
+            let Ok(bytes) = std::fs::read(&*c.path) else {
                 return (0, 0, false);
             };
             let yaml = matches!(c.kind, FileKind::Yaml | FileKind::Json) && !c.template;

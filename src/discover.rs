@@ -10,7 +10,7 @@ use crate::source::FileKind;
 /// A file to load: its display path and kind. `-` stands for standard input.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Candidate {
-    pub path: String,
+    pub path: std::sync::Arc<str>,
     pub kind: FileKind,
     /// A template, not a manifest until rendered: under a Helm chart's `templates/`, in a
     /// scaffolding template (see [`SCAFFOLD_MARKERS`]), or with template syntax in its path. It is
@@ -78,7 +78,7 @@ pub fn discover(paths: &[String], config: &Config) -> (Vec<Candidate>, Vec<Input
                 message: not_regular(&m.file_type()),
             }),
             Ok(_) => found.lock().unwrap().push(Candidate {
-                path: p.clone(),
+                path: p.as_str().into(),
                 kind: FileKind::from_path(p).unwrap_or(FileKind::Yaml),
                 template: false,
             }),
@@ -123,7 +123,7 @@ fn walk(
                         let path = display_path(e.path());
                         if let Some(kind) = FileKind::from_path(&path) {
                             found.lock().unwrap().push(Candidate {
-                                path,
+                                path: path.into(),
                                 kind,
                                 template: false,
                             });
@@ -205,7 +205,7 @@ fn mark_chart_templates(files: &mut [Candidate]) {
         if c.kind != FileKind::Yaml && c.kind != FileKind::Json {
             continue;
         }
-        let path = Path::new(&c.path);
+        let path = Path::new(&*c.path);
         c.template = path
             .ancestors()
             .skip(1)
@@ -225,13 +225,13 @@ fn mark_chart_templates(files: &mut [Candidate]) {
 /// and documents name objects that exist only once it is rendered.
 fn mark_scaffold_templates(files: &mut [Candidate], scaffolds: &[std::path::PathBuf]) {
     for c in files.iter_mut() {
-        if c.template || c.path == STDIN {
+        if c.template || &*c.path == STDIN {
             continue;
         }
         // Tens of thousands of paths: one byte scan each, and ancestors only when a marker exists.
         c.template = crate::source::has_template_syntax(&c.path)
             || (!scaffolds.is_empty()
-                && Path::new(&c.path)
+                && Path::new(&*c.path)
                     .ancestors()
                     .skip(1)
                     .any(|dir| scaffolds.iter().any(|s| s == dir)));

@@ -33,7 +33,7 @@ pub fn run(paths: &[String]) -> FloorStats {
     let per_file: Vec<(usize, bool, usize, bool)> = candidates
         .par_iter()
         .map(|c| {
-            let Ok(bytes) = std::fs::read(&c.path) else {
+            let Ok(bytes) = std::fs::read(&*c.path) else {
                 return (0, false, 0, false);
             };
             let len = bytes.len();

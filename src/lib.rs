@@ -438,7 +438,7 @@ fn load_file(
         Ok(read) => read,
         Err(message) => {
             let error = InputError {
-                path: c.path.clone(),
+                path: c.path.to_string(),
                 message,
             };
             let empty = SourceFile {
@@ -464,7 +464,7 @@ fn load_file(
     });
     // Flux may parse a file again with its variables, and standard input cannot be read
     // twice: those keep their text.
-    let source = if keep_text || c.path == discover::STDIN || source.text.contains("${") {
+    let source = if keep_text || &*c.path == discover::STDIN || source.text.contains("${") {
         source
     } else {
         without_text(source)

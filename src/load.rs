@@ -28,13 +28,13 @@ pub fn read(
     stdin: Option<&str>,
     max_size: u64,
 ) -> Result<(SourceFile, bool), String> {
-    let (display, bytes) = if candidate.path == STDIN {
+    let (display, bytes) = if &*candidate.path == STDIN {
         (
-            STDIN_DISPLAY.to_string(),
+            STDIN_DISPLAY.into(),
             stdin.unwrap_or_default().as_bytes().to_vec(),
         )
     } else {
-        let bytes = read_regular(Path::new(&candidate.path), max_size)?;
+        let bytes = read_regular(Path::new(&*candidate.path), max_size)?;
         (candidate.path.clone(), bytes)
     };
     let (text, valid) = decode(bytes);

@@ -61,7 +61,7 @@ pub struct Workspace {
     options: Options,
     /// Every file linted, in discovery order: a file's FileId is its index.
     files: Vec<Entry>,
-    by_path: HashMap<String, usize>,
+    by_path: HashMap<Arc<str>, usize>,
     /// What discovery could not use (unreadable directories, missing roots).
     walk_errors: Vec<InputError>,
     /// The editors' texts, by the report's file name.
@@ -183,7 +183,7 @@ impl Workspace {
             Some(rest) => Arc::from(rest),
             None => Arc::from(text),
         };
-        match self.by_path.get(&name) {
+        match self.by_path.get(name.as_str()) {
             // Opened as it is on disk (or typed back as it was): nothing to lint again.
             Some(&i) if self.files[i].linted == Some(Digest::of(&text)) => {}
             Some(&i) => {
@@ -202,7 +202,7 @@ impl Workspace {
             return;
         };
         self.buffers.remove(&name);
-        match self.by_path.get(&name) {
+        match self.by_path.get(name.as_str()) {
             Some(&i) if self.absolute(&name).is_file() => {
                 self.dirty.insert(i);
             }
@@ -362,7 +362,7 @@ impl Workspace {
         if let Some(text) = self.buffers.get(&name) {
             return Some(text.clone());
         }
-        let i = *self.by_path.get(&name)?;
+        let i = *self.by_path.get(name.as_str())?;
         self.linted_text(FileId(i as u32))
     }
 
@@ -429,26 +429,26 @@ impl Workspace {
     fn discover_again(&mut self, terraform_dirs: &mut HashSet<PathBuf>) -> Vec<usize> {
         let (mut candidates, errors) = discover::discover(&self.roots, &self.options.config);
         self.walk_errors = errors;
-        let found: HashSet<String> = candidates.iter().map(|c| c.path.clone()).collect();
+        let found: HashSet<Arc<str>> = candidates.iter().map(|c| c.path.clone()).collect();
         // An editor's buffer of a file not (or no longer) on disk is linted where discovery
         // would put it; a buffer of a file on disk that discovery left out stays out.
         let mut unsaved: Vec<&String> = self
             .buffers
             .keys()
-            .filter(|name| !found.contains(*name) && !self.absolute(name).exists())
+            .filter(|name| !found.contains(name.as_str()) && !self.absolute(name).exists())
             .collect();
         unsaved.sort();
         for name in unsaved {
             if let Some(kind) = FileKind::from_path(name) {
                 candidates.push(Candidate {
-                    path: name.clone(),
+                    path: name.as_str().into(),
                     kind,
                     template: crate::source::has_template_syntax(name),
                 });
             }
         }
         candidates.sort();
-        let mut old: HashMap<String, (usize, Entry)> = std::mem::take(&mut self.files)
+        let mut old: HashMap<Arc<str>, (usize, Entry)> = std::mem::take(&mut self.files)
             .into_iter()
             .enumerate()
             .map(|(i, e)| (e.candidate.path.clone(), (i, e)))
@@ -492,7 +492,8 @@ impl Workspace {
             .map(|i| (self.files[i].candidate.path.clone(), i))
             .collect();
         let by_path = &self.by_path;
-        self.buffers.retain(|name, _| by_path.contains_key(name));
+        self.buffers
+            .retain(|name, _| by_path.contains_key(name.as_str()));
         reparse
     }
 
@@ -507,7 +508,7 @@ impl Workspace {
             .map(|&i| {
                 let old = &files[i];
                 let candidate = &old.candidate;
-                let read = match buffers.get(&candidate.path) {
+                let read = match buffers.get(&*candidate.path) {
                     Some(text) => Ok((
                         SourceFile {
                             path: candidate.path.clone(),
@@ -519,7 +520,7 @@ impl Workspace {
                     None => crate::load::read(candidate, None, options.max_file_size),
                 };
                 let linted = read.as_ref().ok().map(|(s, _)| Digest::of(&s.text));
-                let from_editor = buffers.contains_key(&candidate.path);
+                let from_editor = buffers.contains_key(&*candidate.path);
                 let (source, (mut contents, (valid, error))) =
                     crate::load_file(i, candidate, read, options, from_editor);
                 let mut good_text = None;
@@ -660,7 +661,7 @@ fn without_stale_fixes(report: &mut Report, stale: &HashMap<FileId, YamlError>) 
         let creates_there = fix.edits.iter().any(|e| match e {
             crate::diagnostic::Edit::Create { path, .. } => stale
                 .keys()
-                .any(|id| files.get(id.0 as usize).is_some_and(|s| s.path == *path)),
+                .any(|id| files.get(id.0 as usize).is_some_and(|s| *s.path == **path)),
             _ => false,
         });
         if touches.get() || creates_there {

@@ -215,7 +215,7 @@ fn file() -> impl Strategy<Value = File> {
 fn tree() -> impl Strategy<Value = (Vec<File>, Vec<usize>)> {
     prop::collection::vec(file(), 1..6).prop_flat_map(|mut files| {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        files.dedup_by(|a, b| a.path == b.path);
+        files.dedup_by(|a, b| *a.path == b.path);
         let order: Vec<usize> = (0..files.len()).collect();
         (Just(files), Just(order).prop_shuffle())
     })

@@ -76,7 +76,7 @@ fn without_the_external_declaration_the_config_references_are_reported() {
         .iter()
         .filter(|f| f.rule == "config-reference-not-found")
         .map(|f| {
-            let file = report.file(f.location.file).path.clone();
+            let file = report.file(f.location.file).path.to_string();
             let name = if f.message.contains("ConfigMap `cd-configmap`") {
                 "cd-configmap"
             } else if f.message.contains("Secret `cd-dbpass-secret`") {

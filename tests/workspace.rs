@@ -78,7 +78,8 @@ fn lint(root: &str) -> Report {
 /// Two reports alike in everything but their timings, and the texts of the editor's buffers,
 /// which the workspace keeps where the command line read a file and dropped its text.
 fn assert_same(got: &Report, want: &Report, what: &str) {
-    let files = |r: &Report| -> Vec<String> { r.files.iter().map(|f| f.path.clone()).collect() };
+    let files =
+        |r: &Report| -> Vec<String> { r.files.iter().map(|f| f.path.to_string()).collect() };
     assert_eq!(files(got), files(want), "{what}: files");
     for (g, w) in got.files.iter().zip(&want.files) {
         if !w.text.is_empty() {
@@ -103,9 +104,9 @@ fn gateway_file(report: &Report) -> String {
         .iter()
         .filter(|f| {
             f.path.ends_with(".yaml")
-                && std::fs::read_to_string(&f.path).is_ok_and(|t| t.contains("\nkind: Gateway\n"))
+                && std::fs::read_to_string(&*f.path).is_ok_and(|t| t.contains("\nkind: Gateway\n"))
         })
-        .map(|f| f.path.as_str())
+        .map(|f| &*f.path)
         .collect();
     gateways
         .iter()
@@ -200,7 +201,7 @@ fn a_file_broken_mid_typing_keeps_its_last_good_objects_for_the_other_files() {
         let in_file = |r: &Report| -> Vec<cilint::diagnostic::Finding> {
             r.findings
                 .iter()
-                .filter(|f| r.file(f.location.file).path == gateway)
+                .filter(|f| *r.file(f.location.file).path == gateway)
                 .cloned()
                 .collect()
         };
@@ -214,11 +215,11 @@ fn a_file_broken_mid_typing_keeps_its_last_good_objects_for_the_other_files() {
         let elsewhere = |r: &Report| -> Vec<cilint::diagnostic::Finding> {
             r.findings
                 .iter()
-                .filter(|f| r.file(f.location.file).path != gateway)
+                .filter(|f| *r.file(f.location.file).path != gateway)
                 .cloned()
                 .map(|mut f| {
                     f.related
-                        .retain(|rel| r.file(rel.location.file).path != gateway);
+                        .retain(|rel| *r.file(rel.location.file).path != gateway);
                     f.fix = f.fix.filter(|_| false);
                     f
                 })
@@ -298,7 +299,7 @@ fn a_terraform_file_edited_reads_its_module_again() {
         .files
         .iter()
         .filter(|f| f.path.ends_with(".tf"))
-        .map(|f| PathBuf::from(&f.path))
+        .map(|f| PathBuf::from(&*f.path))
         .collect();
     assert!(!tf.is_empty(), "{}", dir.path().display());
     for file in tf {
@@ -341,7 +342,7 @@ fn an_unsaved_new_file_is_linted_and_paths_map_both_ways() {
         ws.report()
             .findings
             .iter()
-            .any(|f| ws.report().file(f.location.file).path == name),
+            .any(|f| *ws.report().file(f.location.file).path == name),
         "the new route's parent does not exist"
     );
 }
@@ -350,7 +351,7 @@ fn an_unsaved_new_file_is_linted_and_paths_map_both_ways() {
 fn report_names_are_as_reached_from_a_relative_root() {
     let root = "fixtures/repos/kustomize-overlays".to_string();
     let ws = Workspace::open(std::slice::from_ref(&root), options(&root));
-    let file = ws.report().files[0].path.clone();
+    let file = ws.report().files[0].path.to_string();
     assert!(
         file.starts_with("fixtures/repos/kustomize-overlays/"),
         "{file}"
@@ -412,7 +413,7 @@ fn a_broken_file_keeps_its_last_good_objects_when_the_tree_changes_around_it() {
             r.findings
                 .iter()
                 .map(|f| {
-                    let file = r.file(f.location.file).path.clone();
+                    let file = r.file(f.location.file).path.to_string();
                     (file, f.rule, f.location.span.start.line)
                 })
                 .filter(|(file, _, _)| *file != gateway)
@@ -423,7 +424,7 @@ fn a_broken_file_keeps_its_last_good_objects_when_the_tree_changes_around_it() {
             .report()
             .findings
             .iter()
-            .filter(|f| ws.report().file(f.location.file).path == gateway)
+            .filter(|f| *ws.report().file(f.location.file).path == gateway)
             .map(|f| f.rule)
             .collect();
         assert_eq!(in_gateway, ["yaml-syntax"], "{name}");
@@ -442,7 +443,7 @@ fn a_text_read_from_disk_is_read_again_only_while_it_is_the_one_linted() {
         .find(|f| f.path.ends_with("kustomization.yaml") && f.text.is_empty())
         .expect("a kustomization without findings")
         .path
-        .clone();
+        .to_string();
     let linted = std::fs::read_to_string(&clean).unwrap();
     assert_eq!(ws.text(Path::new(&clean)).as_deref(), Some(linted.as_str()));
     // `git checkout` changed it, and the watcher has not said so yet: its findings' positions

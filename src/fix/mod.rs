@@ -109,7 +109,7 @@ fn edited_files(report: &Report, f: &Finding) -> Vec<String> {
     fix.edits
         .iter()
         .filter_map(|e| match e {
-            Edit::Replace { location, .. } => Some(report.file(location.file).path.clone()),
+            Edit::Replace { location, .. } => Some(report.file(location.file).path.to_string()),
             Edit::Create { path, .. } => Some(path.clone()),
             _ => None,
         })
@@ -143,7 +143,7 @@ fn take(
                 {
                     return false;
                 }
-                let taken = replaced.get(&file.path).map_or(&[][..], |v| &v[..]);
+                let taken = replaced.get(&*file.path).map_or(&[][..], |v| &v[..]);
                 let same = |&(s, e, ref c): &(usize, usize, String)| {
                     s == start && e == end && *c == *content
                 };
@@ -156,14 +156,14 @@ fn take(
                 if taken.iter().any(overlaps)
                     || new_ranges
                         .iter()
-                        .any(|(p, s, e, _)| *p == file.path && overlaps(&(*s, *e, String::new())))
+                        .any(|(p, s, e, _)| **p == *file.path && overlaps(&(*s, *e, String::new())))
                 {
                     return false;
                 }
                 texts
-                    .entry(file.path.clone())
+                    .entry(file.path.to_string())
                     .or_insert_with(|| file.text.clone());
-                new_ranges.push((file.path.clone(), start, end, content.clone()));
+                new_ranges.push((file.path.to_string(), start, end, content.clone()));
             }
             Edit::Create { path, content } => {
                 if !allowed(path) {

@@ -72,7 +72,7 @@ fn kustomization_of(path: &str, files: &mut [SourceFile]) -> Kustomization {
         return Kustomization::None;
     };
     let by_hand = || Kustomization::ByHand(k.clone());
-    let Some(i) = files.iter().position(|f| f.path == k) else {
+    let Some(i) = files.iter().position(|f| *f.path == *k) else {
         return by_hand();
     };
     if files[i].text.is_empty() {
@@ -175,8 +175,8 @@ fn resolve_edit(edit: &Edit, files: &[SourceFile]) -> Option<Edit> {
             content,
         } => {
             let file = files.get(beside.file.0 as usize)?;
-            if file.path == crate::discover::STDIN_DISPLAY
-                || file.path == crate::discover::STDIN
+            if &*file.path == crate::discover::STDIN_DISPLAY
+                || &*file.path == crate::discover::STDIN
                 || name.contains(['/', '\\'])
             {
                 return None;

@@ -51,7 +51,7 @@ pub fn write(plan: &Plan, scope: &Scope) -> Written {
 }
 
 fn write_one(change: &FileChange, scope: &Scope) -> Result<(), String> {
-    let path = Path::new(&change.path);
+    let path = Path::new(&*change.path);
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -566,7 +566,7 @@ fn detect_clusters(
         if !c.layout.iter().any(place::is_entry_point) {
             continue;
         }
-        let path = normalize(Path::new(&s.path));
+        let path = normalize(Path::new(&*s.path));
         let Ok(rel) = path.strip_prefix(root) else {
             continue;
         };

@@ -354,7 +354,7 @@ impl<'a> Tree<'a> {
             .enumerate()
             .map(|(i, s)| {
                 (
-                    normalize_in(cwd.as_deref(), Path::new(&s.path)),
+                    normalize_in(cwd.as_deref(), Path::new(&*s.path)),
                     FileId(i as u32),
                 )
             })
@@ -415,7 +415,7 @@ impl<'a> Tree<'a> {
     /// A file's normalised path.
     fn path(&self, id: FileId) -> Option<PathBuf> {
         let source = self.sources.get(id.0 as usize)?;
-        Some(normalize(Path::new(&source.path)))
+        Some(normalize(Path::new(&*source.path)))
     }
 
     /// The file at a normalised path.

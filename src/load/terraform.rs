@@ -63,7 +63,7 @@ pub fn load_modules(
     let mut modules: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
         if c.kind == FileKind::Terraform && !c.template {
-            let dir = Path::new(&c.path).parent().unwrap_or(Path::new(""));
+            let dir = Path::new(&*c.path).parent().unwrap_or(Path::new(""));
             modules.entry(dir).or_default().push(i);
         }
     }
@@ -72,7 +72,7 @@ pub fn load_modules(
             .iter()
             .filter_map(|&i| {
                 let (source, valid) = read(i)?;
-                valid.then_some((i, source.path, source.text))
+                valid.then_some((i, source.path.to_string(), source.text))
             })
             .collect();
         // A panic in one module loses that module's objects, not the run.

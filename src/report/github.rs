@@ -21,7 +21,9 @@ fn command(report: &Report, root: &SrcRoot, f: &Finding) -> String {
     };
     let display = &report.file(f.location.file).path;
     // The runner resolves relative paths against the workspace, the repository's root.
-    let file = root.relative(display).unwrap_or_else(|| display.clone());
+    let file = root
+        .relative(display)
+        .unwrap_or_else(|| display.to_string());
     let (start, end) = (f.location.span.start, f.location.span.end);
     let mut props = vec![
         ("file", file),

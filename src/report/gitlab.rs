@@ -54,7 +54,9 @@ fn issue(report: &Report, root: &SrcRoot, f: &Finding, fingerprint: String) -> I
     let display = &report.file(f.location.file).path;
     // GitLab resolves the path against the repository root and wants no `./`; standard input
     // and files outside the repository keep the path as given (GitLab links them to nothing).
-    let path = root.relative(display).unwrap_or_else(|| display.clone());
+    let path = root
+        .relative(display)
+        .unwrap_or_else(|| display.to_string());
     let mut description = super::message(f);
     if !f.deployed {
         description.push_str(&format!(" ({NOT_DEPLOYED})"));

@@ -217,7 +217,7 @@ impl<'r> Sources<'r> {
         let file = self.report.file(l.file);
         let (text, line_starts) = self.files[&l.file].clone();
         Snippets {
-            name: file.path.clone(),
+            name: file.path.to_string(),
             text,
             line_starts,
         }

@@ -69,7 +69,9 @@ fn suite(report: &Report, root: &SrcRoot, rule: &str, findings: &[&Finding]) -> 
     for f in findings {
         let display = &report.file(f.location.file).path;
         // Relative to the repository root, as GitLab links a case's `file`.
-        let path = root.relative(display).unwrap_or_else(|| display.clone());
+        let path = root
+            .relative(display)
+            .unwrap_or_else(|| display.to_string());
         let start = f.location.span.start;
         let place = format!("{path}:{}:{}", start.line, start.col);
         let mut name = path.clone();

@@ -192,7 +192,7 @@ fn fix_object(report: &Report, root: &SrcRoot, fix: &Fix) -> Value {
             Edit::Replace { location, content } => {
                 let (start, end) = (location.span.start, location.span.end);
                 (
-                    report.file(location.file).path.clone(),
+                    report.file(location.file).path.to_string(),
                     json!({
                         "deletedRegion": {
                             "startLine": start.line,

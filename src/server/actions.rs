@@ -36,7 +36,7 @@ pub fn actions(
     for f in &report.findings {
         let file = report.file(f.location.file);
         let (start, end) = (f.location.span.start.line - 1, f.location.span.end.line - 1);
-        if file.path != name || end < first || start > last {
+        if *file.path != *name || end < first || start > last {
             continue;
         }
         let diagnostic = super::diagnostics::message(f);

@@ -85,7 +85,7 @@ impl FileKind {
 /// A file as read: its display path (as reached from the input the user gave) and its text.
 #[derive(Debug)]
 pub struct SourceFile {
-    pub path: String,
+    pub path: Arc<str>,
     pub kind: FileKind,
     pub text: Arc<str>,
 }
