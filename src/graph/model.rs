@@ -80,7 +80,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The node `id` names, as the nodes hold it: an edge's end costs no string of its own.
-    fn node_id(&mut self, id: String) -> Shared {
+    fn node_id(&self, id: String) -> Shared {
         match self.nodes.get_key_value(id.as_str()) {
             Some((shared, _)) => shared.clone(),
             None => id.into(),
@@ -118,33 +118,31 @@ impl<'a> Builder<'a> {
         if let Some((id, _)) = self.nodes.get_key_value(node_id.as_str()) {
             return id.clone();
         }
-        {
-            let generated = self.catalog().generator(id).is_some();
-            let label = match (generated, &o.origin) {
-                (true, _) => format!("{} {} (generated)", o.kind, o.qualified_name()),
-                (_, crate::model::Origin::Command) => {
-                    format!("{} {} (made by a command)", o.kind, o.qualified_name())
-                }
-                _ => format!("{} {}", o.kind, o.qualified_name()),
-            };
-            let location = if generated {
-                None
-            } else {
-                self.node_location(o.name_location())
-            };
-            let node = Node {
-                id: node_id.into(),
-                kind: self.share(&o.kind),
-                namespace: o.namespace.as_deref().map(|n| self.share(n)),
-                name: o.name.to_string(),
-                label,
-                location,
-                rule: None,
-            };
-            let id = node.id.clone();
-            self.nodes.insert(id.clone(), node);
-            id
-        }
+        let generated = self.catalog().generator(id).is_some();
+        let label = match (generated, &o.origin) {
+            (true, _) => format!("{} {} (generated)", o.kind, o.qualified_name()),
+            (_, crate::model::Origin::Command) => {
+                format!("{} {} (made by a command)", o.kind, o.qualified_name())
+            }
+            _ => format!("{} {}", o.kind, o.qualified_name()),
+        };
+        let location = if generated {
+            None
+        } else {
+            self.node_location(o.name_location())
+        };
+        let node = Node {
+            id: node_id.into(),
+            kind: self.share(&o.kind),
+            namespace: o.namespace.as_deref().map(|n| self.share(n)),
+            name: o.name.to_string(),
+            label,
+            location,
+            rule: None,
+        };
+        let id = node.id.clone();
+        self.nodes.insert(id.clone(), node);
+        id
     }
 
     /// The node of a reference's target: the object when the tree holds it, else a node that

@@ -48,8 +48,8 @@ pub enum Ended {
 }
 
 /// Serves the protocol over standard input and output until `exit`. `release` is called when the
-/// server falls idle after a lint or a request: the binary's allocator gives back the memory
-/// the lint freed (the library does not know which allocator it runs on).
+/// server falls idle after a lint or a hover: the binary's allocator gives back the memory they
+/// freed (the library does not know which allocator it runs on).
 pub fn run(release: fn()) -> Result<Ended, String> {
     let (connection, io) = Connection::stdio();
     let ended = serve_with(&connection, release)?;
@@ -598,7 +598,7 @@ impl<'c> Server<'c> {
     ) -> Option<(crate::workspace::Resolution, Encoding)> {
         let path = path_of(p.text_document.uri.as_str())?;
         let encoding = self.encoding;
-        // Hover builds the graph after a change.
+        // Hover and go-to-definition build the graph after a change.
         self.freed = true;
         let f = self.folder_of(&path)?;
         f.workspace.lint();
