@@ -131,16 +131,36 @@ impl<'a> Builder<'a> {
         } else {
             self.node_location(o.name_location())
         };
+        let name = o.name.to_string();
+        self.add_node(
+            node_id.into(),
+            &o.kind,
+            o.namespace.as_deref(),
+            name,
+            label,
+            location,
+        )
+    }
+
+    /// A node, its kind and namespace shared with the other nodes'; its id, as it holds it.
+    fn add_node(
+        &mut self,
+        id: Shared,
+        kind: &str,
+        namespace: Option<&str>,
+        name: String,
+        label: String,
+        location: Option<NodeLocation>,
+    ) -> Shared {
         let node = Node {
-            id: node_id.into(),
-            kind: self.share(&o.kind),
-            namespace: o.namespace.as_deref().map(|n| self.share(n)),
-            name: o.name.to_string(),
+            id: id.clone(),
+            kind: self.share(kind),
+            namespace: namespace.map(|n| self.share(n)),
+            name,
             label,
             location,
             rule: None,
         };
-        let id = node.id.clone();
         self.nodes.insert(id.clone(), node);
         id
     }
@@ -165,18 +185,14 @@ impl<'a> Builder<'a> {
             Some(ns) => format!("{kind} {ns}/{name} (not in the tree)"),
             None => format!("{kind} {name} (not in the tree)"),
         };
-        let node = Node {
-            id: node_id.into(),
-            kind: self.share(kind),
-            namespace: namespace.map(|n| self.share(n)),
-            name: name.to_string(),
+        self.add_node(
+            node_id.into(),
+            kind,
+            namespace,
+            name.to_string(),
             label,
-            location: None,
-            rule: None,
-        };
-        let id = node.id.clone();
-        self.nodes.insert(id.clone(), node);
-        id
+            None,
+        )
     }
 
     fn edge(
@@ -221,16 +237,9 @@ impl<'a> Builder<'a> {
                     label.push_str(&format!(" · {}", h.value));
                 }
                 let location = self.node_location(o.at(l.name.span));
-                let node = Node {
-                    id: listener.clone(),
-                    kind: self.share("Listener"),
-                    namespace: o.namespace.as_deref().map(|n| self.share(n)),
-                    name: format!("{}/{}", o.name, l.name.value),
-                    label,
-                    location,
-                    rule: None,
-                };
-                self.nodes.insert(listener.clone(), node);
+                let name = format!("{}/{}", o.name, l.name.value);
+                let ns = o.namespace.as_deref();
+                self.add_node(listener.clone(), "Listener", ns, name, label, location);
                 // Structural: a finding about the listener is not a finding about this edge.
                 self.edge(&gw_node, &listener, "listener", Vec::new());
                 for c in l.certificate_refs.iter() {
@@ -571,17 +580,8 @@ impl<'a> Builder<'a> {
             "command/{}:{}:{}",
             location.file, location.line, location.column
         ));
-        let node = Node {
-            id: id.clone(),
-            kind: self.share("Command"),
-            namespace: Some(self.share(ns)),
-            name: format!("{}:{}", location.file, location.line),
-            label: text,
-            location: Some(location),
-            rule: None,
-        };
-        self.nodes.insert(id.clone(), node);
-        Some(id)
+        let name = format!("{}:{}", location.file, location.line);
+        Some(self.add_node(id, "Command", Some(ns), name, text, Some(location)))
     }
 
     /// Findings and references judge the edges; edges sorted and deduplicated.
