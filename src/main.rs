@@ -457,7 +457,7 @@ fn return_freed_memory_sooner() {
 
 /// The server lives on between lints, and holds what each lint leaves behind until the next:
 /// pages freed by a lint are given back at once rather than after the purge delay, which only
-/// runs when the allocator is next called (10k objects: peak 55.9 → 49.4 MiB, the time from
+/// runs when the allocator is next called (10k objects: peak 54.6 → 48.3 MiB, the time from
 /// an edit to its diagnostics unchanged). `MIMALLOC_PURGE_DELAY` set by the user still wins.
 fn purge_freed_memory_at_once() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
@@ -468,7 +468,7 @@ fn purge_freed_memory_at_once() {
 
 /// Called by the server when it falls idle: each thread's heap (rayon's workers too, which free
 /// a lint's indexes) gives its empty pages back to the system. About 2 ms on 10k objects, after
-/// the diagnostics are sent (10k objects, idle: 46.6 → 38.6 MiB resident).
+/// the diagnostics are sent (10k objects, idle: 45.5 → 37.7 MiB resident).
 fn release_freed_memory() {
     // SAFETY: `mi_collect` only frees what the calling thread's heap no longer uses.
     rayon::broadcast(|_| unsafe { libmimalloc_sys::mi_collect(true) });
