@@ -21,7 +21,8 @@ use serde::Serialize;
 
 /// A string the graph holds many times over, held once: each edge's ends are its nodes' ids,
 /// and kinds, namespaces, files and edge labels repeat across nodes and edges. The server keeps
-/// the graph between a hover and the next change (10k objects: 9k nodes and 10k edges).
+/// the graph between a hover and the next change (10k objects: 9k nodes and 10k edges). Not a
+/// `model::Text`: those live as long as the process, and a graph's ids and labels go with it.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Shared(Arc<str>);
 

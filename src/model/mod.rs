@@ -554,7 +554,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn texts_keep_their_value_and_one_string_is_held_once() {
+    fn texts_keep_their_value_in_one_pointer() {
         let long = "preview.cyberdyne-1722.example.net";
         assert_eq!(text(long), long);
         assert_eq!(text(GATEWAY_GROUP), GATEWAY_GROUP);
