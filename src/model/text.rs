@@ -90,12 +90,6 @@ impl std::ops::Deref for Text {
     }
 }
 
-impl AsRef<str> for Text {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl std::borrow::Borrow<str> for Text {
     fn borrow(&self) -> &str {
         self.as_str()
@@ -114,10 +108,11 @@ impl From<String> for Text {
     }
 }
 
+/// By address: `new` makes each string once (under its shard's lock), and gives the empty
+/// string as `default` does, so two Texts hold the same string exactly when they are one pointer.
 impl PartialEq for Text {
     fn eq(&self, other: &Text) -> bool {
-        // Interned: one string, one pointer.
-        self.0 == other.0 || self.as_str() == other.as_str()
+        self.0 == other.0
     }
 }
 
@@ -141,21 +136,9 @@ impl PartialEq<String> for Text {
     }
 }
 
-impl PartialEq<Text> for str {
-    fn eq(&self, other: &Text) -> bool {
-        self == other.as_str()
-    }
-}
-
 impl PartialEq<Text> for &str {
     fn eq(&self, other: &Text) -> bool {
         *self == other.as_str()
-    }
-}
-
-impl PartialEq<Text> for String {
-    fn eq(&self, other: &Text) -> bool {
-        self == other.as_str()
     }
 }
 
