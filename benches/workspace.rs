@@ -17,15 +17,24 @@ use cilint::workspace::Workspace;
 use cilint_corpus::Shape;
 use criterion::Criterion;
 
-/// The first HTTPRoute file of the report, and its text with the route renamed.
+/// The first HTTPRoute file a finding points into, and its text with the route renamed.
 fn route_file(ws: &Workspace) -> (PathBuf, String, String) {
-    let file = ws
-        .report()
-        .files
+    let report = ws.report();
+    let mut pointed: Vec<_> = report
+        .findings
         .iter()
-        .find(|f| f.text.contains("kind: HTTPRoute"))
+        .flat_map(|f| std::iter::once(f.location).chain(f.related.iter().map(|r| r.location)))
+        .map(|l| l.file)
+        .collect();
+    pointed.sort_unstable();
+    pointed.dedup();
+    let (path, text) = pointed
+        .into_iter()
+        .map(|id| ws.absolute(&report.file(id).path))
+        .filter_map(|path| Some((path.clone(), ws.text(&path)?)))
+        .find(|(_, text)| text.contains("kind: HTTPRoute"))
         .expect("the tree has routes");
-    let text = file.text.to_string();
+    let text = text.to_string();
     let at = text.find("kind: HTTPRoute").unwrap();
     let name = at + text[at..].find("\n  name: ").unwrap() + "\n  name: ".len();
     let end = name + text[name..].find('\n').unwrap();
@@ -35,7 +44,7 @@ fn route_file(ws: &Workspace) -> (PathBuf, String, String) {
         &text[name..end],
         &text[end..]
     );
-    (ws.absolute(&file.path), text, edited)
+    (path, text, edited)
 }
 
 /// A line of this process's status, in bytes (Linux).

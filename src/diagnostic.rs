@@ -170,6 +170,20 @@ impl Fix {
     }
 
     /// Whether every edit is final text (the fix stage has resolved it).
+    /// Where the edits are, in the files they change (none for a file created).
+    pub fn locations(&self) -> impl Iterator<Item = Location> + '_ {
+        self.edits.iter().filter_map(|edit| match edit {
+            Edit::Replace { location, .. }
+            | Edit::Rename { location, .. }
+            | Edit::InsertAfter { location, .. }
+            | Edit::AddInfrastructureLabels { name: location, .. }
+            | Edit::CreateBeside {
+                beside: location, ..
+            } => Some(*location),
+            Edit::Create { .. } => None,
+        })
+    }
+
     pub fn resolved(&self) -> bool {
         self.edits
             .iter()

@@ -159,6 +159,10 @@ struct Run<'a> {
     stale: &'a HashMap<FileId, YamlError>,
     /// The worlds a workspace checked at its last lint (see [`WorldMemo`]).
     memo: Option<&'a std::sync::Mutex<WorldMemo>>,
+    /// The report keeps no text it read again and leaves its fixes unresolved (a workspace,
+    /// which resolves a finding's fix when an editor asks for it, see
+    /// [`workspace::Workspace::resolve_fixes`]).
+    defer_fixes: bool,
 }
 
 impl<'a> Run<'a> {
@@ -176,6 +180,7 @@ impl<'a> Run<'a> {
             text: None,
             stale,
             memo: None,
+            defer_fixes: false,
         }
     }
 }
@@ -216,8 +221,10 @@ fn report_of(
     let mut summary = summarize(&files, counts, &layout.data, &tally, &findings);
     summary.versions = checked.versions;
     record(&mut timings, &summary, worlds);
-    restore_texts(&mut files, run, &findings, &tally.unverified);
-    fix::resolve(&mut findings, &mut files);
+    if !run.defer_fixes {
+        restore_texts(&mut files, run, &findings, &tally.unverified);
+        fix::resolve(&mut findings, &mut files);
+    }
     let mut rendered = checked.rendered;
     rendered.sort_by_cached_key(|r| {
         (

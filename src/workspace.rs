@@ -3,15 +3,18 @@
 //! that changed.
 //!
 //! It runs the very stages of [`crate::lint`] after loading (layout, every world's Catalog and
-//! rules, suppressions, the report, fixes resolved), so [`Workspace::open`] then
-//! [`Workspace::lint`] gives the report `cilint::lint` gives (its fixes those `--fix` writes),
-//! and after [`Workspace::set_text`] the report `cilint::lint` gives on the tree with that text
-//! written.
+//! rules, suppressions, the report), so [`Workspace::open`] then [`Workspace::lint`] gives the
+//! findings `cilint::lint` gives, and after [`Workspace::set_text`] those `cilint::lint` gives on
+//! the tree with that text written. Their fixes are resolved when asked for
+//! ([`Workspace::resolve_fixes`], as `--fix` resolves them): resolving reads the text of every
+//! file a fix edits, and an editor asks for a few at a time.
 //!
 //! What it holds is every file's objects (shared with each lint's layout and Catalogs, see
 //! [`crate::model::shared::SharedVec`]), the editors' texts and the report; a text read from
 //! disk is dropped once parsed, as a run of the command line drops it, and read again when a
-//! finding, a fix or a hover needs it (checked against the digest of the text linted).
+//! fix, a hover or a position in a non-ASCII text needs it (checked against the digest of the
+//! text linted). On a 10k-object tree, the texts of the files findings point into weighed
+//! 2.6 MB: a third of the tree's YAML.
 //!
 //! Reading and parsing are what cost (three quarters of a run on a 10k-object tree): only the
 //! changed files are parsed again. Layout then runs whole again, which is exact; a world whose
@@ -44,6 +47,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::diagnostic::Finding;
 use crate::discover::{self, Candidate, InputError};
 use crate::load::FileContents;
 use crate::source::yaml::YamlError;
@@ -90,6 +94,9 @@ struct Entry {
     /// The text linted; `None` when the file could not be read.
     linted: Option<Digest>,
     valid: bool,
+    /// The text linted is ASCII with `\n` line breaks: a column counted in characters is the
+    /// same in UTF-16 units and in bytes, and no position lies between `\r` and `\n`.
+    plain_columns: bool,
     error: Option<InputError>,
     contents: Arc<FileContents>,
     /// The text the contents were parsed from, when it is not `text` (the last that parsed).
@@ -277,7 +284,6 @@ impl Workspace {
         });
         self.report = report;
         if !stale.is_empty() {
-            without_stale_fixes(&mut self.report, &stale);
             // The report shows each file's current text, where its syntax error is.
             for id in stale.into_keys() {
                 let (file, entry) = (id.0 as usize, &self.files[id.0 as usize]);
@@ -324,13 +330,14 @@ impl Workspace {
             text: Some(&text),
             stale: &stale,
             memo: memo.then_some(&self.memo),
+            defer_fixes: true,
         };
         stages(&run, files, contents, &valid)
     }
 
-    /// The text a file's contents were parsed from, for the stages that read it again: most
-    /// are the files findings point into, whose texts the last report holds.
-    fn linted_text(&self, id: FileId) -> Option<Arc<str>> {
+    /// The text a file's contents were parsed from (the one the report's positions are in),
+    /// read again from disk when the workspace does not hold it.
+    pub fn linted_text(&self, id: FileId) -> Option<Arc<str>> {
         let e = self.files.get(id.0 as usize)?;
         if let Some(good) = &e.good_text {
             return Some(good.clone());
@@ -344,15 +351,105 @@ impl Workspace {
         e.linted_text(known, self.options.max_file_size)
     }
 
+    /// What tells the text a file was linted from apart from another without holding it (its
+    /// length and hash); `None` when it could not be read.
+    pub fn linted_digest(&self, id: FileId) -> Option<(usize, u64)> {
+        let d = self.files.get(id.0 as usize)?.linted?;
+        Some((d.len, d.hash))
+    }
+
+    /// Whether the text a file was linted from is ASCII with `\n` line breaks: a report column
+    /// (in characters) is then the protocol's in any encoding, without the text.
+    pub fn plain_columns(&self, id: FileId) -> bool {
+        self.files
+            .get(id.0 as usize)
+            .is_some_and(|e| e.plain_columns)
+    }
+
     /// How many files the last [`Workspace::lint`] read and parsed (a Terraform module's other
     /// files not counted).
     pub fn files_parsed(&self) -> usize {
         self.parsed
     }
 
-    /// The report of the last [`Workspace::lint`].
+    /// The report of the last [`Workspace::lint`]. Unlike `cilint::lint`'s, it holds no text
+    /// read from disk (only the editors') and its fixes are not resolved: see
+    /// [`Workspace::resolve_fixes`] and [`Workspace::report_with_fixes`].
     pub fn report(&self) -> &Report {
         &self.report
+    }
+
+    /// The last report as `cilint::lint` gives it: with the texts of the files it points into,
+    /// and every fix resolved as `--fix` resolves it.
+    pub fn report_with_fixes(&mut self) -> &Report {
+        let mut findings = std::mem::take(&mut self.report.findings);
+        let mut files = self.files_to_resolve(&findings);
+        let unverified = self.report.unverified.iter().flatten();
+        self.restore_texts(&mut files, unverified.map(|r| r.location.file));
+        self.resolve_in(&mut findings, &mut files);
+        self.report.findings = findings;
+        self.report.files = files;
+        &self.report
+    }
+
+    /// Resolves the fixes of findings of the last report against the texts linted, as `--fix`
+    /// resolves them; a fix that cannot be resolved is removed. A lint leaves them unresolved:
+    /// resolving reads the text of every file a fix edits, which the workspace does not hold,
+    /// and an editor asks for the fixes of a few findings at a time (a code action).
+    pub fn resolve_fixes(&self, findings: &mut [Finding]) {
+        let mut files = self.files_to_resolve(findings);
+        self.resolve_in(findings, &mut files);
+    }
+
+    /// The report's files, with the texts the fixes of `findings` need: of the files they are
+    /// in, point to and edit.
+    fn files_to_resolve(&self, findings: &[Finding]) -> Vec<SourceFile> {
+        let mut files: Vec<SourceFile> = self
+            .report
+            .files
+            .iter()
+            .map(|f| SourceFile {
+                path: f.path.clone(),
+                kind: f.kind,
+                text: f.text.clone(),
+            })
+            .collect();
+        let needed = findings.iter().flat_map(|f| {
+            let edited = f.fix.iter().flat_map(|fix| fix.locations());
+            std::iter::once(f.location)
+                .chain(f.related.iter().map(|r| r.location))
+                .chain(edited)
+                .map(|l| l.file)
+        });
+        self.restore_texts(&mut files, needed);
+        files
+    }
+
+    /// Gives `files` (the report's) the texts of `ids` they do not have.
+    fn restore_texts(&self, files: &mut [SourceFile], ids: impl Iterator<Item = FileId>) {
+        let mut wanted: Vec<FileId> = ids
+            .filter(|id| files.get(id.0 as usize).is_some_and(|f| f.text.is_empty()))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let texts: Vec<(FileId, Arc<str>)> = wanted
+            .into_par_iter()
+            .filter_map(|id| self.linted_text(id).map(|text| (id, text)))
+            .collect();
+        for (id, text) in texts {
+            files[id.0 as usize].text = text;
+        }
+    }
+
+    fn resolve_in(&self, findings: &mut [Finding], files: &mut [SourceFile]) {
+        crate::fix::resolve(findings, files);
+        let stale: HashSet<FileId> = (0..self.files.len())
+            .filter(|&i| self.files[i].stale())
+            .map(|i| FileId(i as u32))
+            .collect();
+        if !stale.is_empty() {
+            without_stale_fixes(findings, files, &stale);
+        }
     }
 
     /// The current text of a file (the editor's, else the disk's as the last lint read it),
@@ -474,6 +571,7 @@ impl Workspace {
                         source: "".into(),
                         linted: None,
                         valid: false,
+                        plain_columns: false,
                         error: None,
                         contents: Arc::default(),
                         good_text: moved.and_then(|(_, e)| e.good_text),
@@ -520,6 +618,9 @@ impl Workspace {
                     None => crate::load::read(candidate, None, options.max_file_size),
                 };
                 let linted = read.as_ref().ok().map(|(s, _)| Digest::of(&s.text));
+                let plain_columns = read
+                    .as_ref()
+                    .is_ok_and(|(s, _)| s.text.is_ascii() && !s.text.contains('\r'));
                 let from_editor = buffers.contains_key(&*candidate.path);
                 let (source, (mut contents, (valid, error))) =
                     crate::load_file(i, candidate, read, options, from_editor);
@@ -532,6 +633,7 @@ impl Workspace {
                     source: source.text,
                     linted,
                     valid,
+                    plain_columns,
                     error,
                     contents: Arc::new(contents),
                     good_text,
@@ -649,18 +751,17 @@ fn keep_last_good(
 }
 
 /// No fix edits a file linted from its last good objects: its positions are of that text.
-fn without_stale_fixes(report: &mut Report, stale: &HashMap<FileId, YamlError>) {
-    for f in &mut report.findings {
+fn without_stale_fixes(findings: &mut [Finding], files: &[SourceFile], stale: &HashSet<FileId>) {
+    for f in findings {
         let Some(fix) = &mut f.fix else { continue };
         let touches = std::cell::Cell::new(false);
         fix.relocate(|l| {
-            touches.set(touches.get() || stale.contains_key(&l.file));
+            touches.set(touches.get() || stale.contains(&l.file));
             l
         });
-        let files = &report.files;
         let creates_there = fix.edits.iter().any(|e| match e {
             crate::diagnostic::Edit::Create { path, .. } => stale
-                .keys()
+                .iter()
                 .any(|id| files.get(id.0 as usize).is_some_and(|s| *s.path == **path)),
             _ => false,
         });

@@ -545,6 +545,35 @@ fn utf8_columns_when_the_client_offers_them() {
     c.shut_down();
 }
 
+/// [`REPO`] with a section name whose character outside the Basic Multilingual Plane is two
+/// UTF-16 units and four bytes.
+fn repo_with_an_emoji() -> Vec<(&'static str, String)> {
+    REPO.iter()
+        .map(|(path, text)| {
+            let text = text.replace("sectionName: https", "sectionName: \"h\u{1F600}\"");
+            (*path, text)
+        })
+        .collect()
+}
+
+#[test]
+fn columns_of_a_file_read_from_disk_are_counted_as_the_client_counts() {
+    let files = repo_with_an_emoji();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    for (encodings, end) in [(json!(["utf-16"]), 24), (json!(["utf-8"]), 26)] {
+        let (mut c, _) = Client::start_repo(
+            &files,
+            &["server"],
+            json!({"general": {"positionEncodings": encodings}}),
+        );
+        let d = c.diagnostics("apps/podinfo/route.yaml", |d| !d.is_empty());
+        assert_eq!(d[0]["code"], "route-listener-not-found");
+        // `"h😀"` from column 19: four characters, five UTF-16 units, seven bytes.
+        assert_eq!(d[0]["range"], range(9, 19, 9, end), "{encodings}");
+        c.shut_down();
+    }
+}
+
 #[test]
 fn an_incremental_change_that_fixes_the_gateway_clears_the_route() {
     let (mut c, _) = Client::start(json!({}));

@@ -75,15 +75,28 @@ fn lint(root: &str) -> Report {
     report
 }
 
-/// Two reports alike in everything but their timings, and the texts of the editor's buffers,
-/// which the workspace keeps where the command line read a file and dropped its text.
+/// Two reports alike in everything but their timings and which texts they hold: the workspace
+/// holds those of the files its findings point into (and the editor's buffers), with the
+/// command line's text where it has one; the command line also reads again the files of
+/// references it could not verify.
 fn assert_same(got: &Report, want: &Report, what: &str) {
     let files =
         |r: &Report| -> Vec<String> { r.files.iter().map(|f| f.path.to_string()).collect() };
     assert_eq!(files(got), files(want), "{what}: files");
     for (g, w) in got.files.iter().zip(&want.files) {
-        if !w.text.is_empty() {
+        if !w.text.is_empty() && !g.text.is_empty() {
             assert_eq!(g.text, w.text, "{what}: the text of {}", w.path);
+        }
+    }
+    for f in &got.findings {
+        let related = f.related.iter().map(|r| r.location.file);
+        for id in std::iter::once(f.location.file).chain(related) {
+            let (g, w) = (got.file(id), want.file(id));
+            assert_eq!(
+                g.text, w.text,
+                "{what}: the text of {}, a finding's",
+                w.path
+            );
         }
     }
     assert_eq!(got.findings, want.findings, "{what}: findings");
@@ -134,12 +147,57 @@ fn open_gives_the_report_of_lint_on_every_fixture_repository() {
     for name in REPOS {
         let (_dir, root) = checkout(name);
         let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
-        assert_same(ws.lint(), &lint(&root), name);
+        ws.lint();
+        assert_same(ws.report_with_fixes(), &lint(&root), name);
         assert!(
             !ws.report().findings.is_empty(),
             "{name} has planted findings"
         );
     }
+}
+
+/// What a lint keeps is the editors' texts, and those Flux may substitute variables in, never
+/// another read from disk (the server would hold the text of every file a finding points
+/// into); a fix is resolved when asked for, as `--fix` resolves it.
+#[test]
+fn a_lint_holds_only_the_texts_it_parses_again_and_resolves_fixes_when_asked() {
+    let (_dir, root) = checkout("homelab-mix");
+    let mut ws = Workspace::open(std::slice::from_ref(&root), options(&root));
+    let report = ws.report();
+    let kept = |report: &Report| -> Vec<String> {
+        (report.files.iter())
+            .filter(|f| !f.text.is_empty() && !f.text.contains("${"))
+            .map(|f| f.path.to_string())
+            .collect()
+    };
+    assert_eq!(kept(report), Vec::<String>::new());
+    let unresolved = report.findings.iter().filter(|f| f.fix.is_some()).count();
+    assert!(unresolved > 0, "homelab-mix has fixable findings");
+    assert!(
+        report
+            .findings
+            .iter()
+            .flat_map(|f| &f.fix)
+            .any(|fix| !fix.resolved()),
+        "some fix needs a text to be resolved"
+    );
+
+    let gateway = gateway_file(report);
+    let edited = renamed(&std::fs::read_to_string(&gateway).unwrap());
+    ws.set_text(Path::new(&gateway), edited.clone());
+    ws.lint();
+    assert_eq!(kept(ws.report()), std::slice::from_ref(&gateway));
+
+    let mut findings = ws.report().findings.clone();
+    ws.resolve_fixes(&mut findings);
+    assert!(
+        findings
+            .iter()
+            .flat_map(|f| &f.fix)
+            .all(|fix| fix.resolved())
+    );
+    write(&gateway, &edited);
+    assert_eq!(findings, lint(&root).findings);
 }
 
 #[test]
@@ -160,7 +218,11 @@ fn editor_texts_give_the_report_of_lint_on_the_edited_tree() {
             "{name}: only the edited file is parsed"
         );
         write(&gateway, &edited);
-        assert_same(ws.report(), &lint(&root), &format!("{name}: renamed"));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{name}: renamed"),
+        );
         assert_eq!(
             ws.text(Path::new(&gateway)).as_deref(),
             Some(edited.as_str())
@@ -170,7 +232,11 @@ fn editor_texts_give_the_report_of_lint_on_the_edited_tree() {
         ws.set_text(Path::new(&gateway), original.clone());
         ws.lint();
         write(&gateway, &original);
-        assert_same(ws.report(), &lint(&root), &format!("{name}: restored"));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{name}: restored"),
+        );
 
         // Nothing changed, or a buffer opened as the file is: nothing parsed, the same report.
         let before = ws.report().findings.clone();
@@ -239,7 +305,11 @@ fn a_file_broken_mid_typing_keeps_its_last_good_objects_for_the_other_files() {
         ws.set_text(Path::new(&gateway), original.clone());
         ws.lint();
         write(&gateway, &original);
-        assert_same(ws.report(), &lint(&root), &format!("{name}: fixed again"));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{name}: fixed again"),
+        );
     }
 }
 
@@ -254,7 +324,11 @@ fn files_created_changed_and_deleted_on_disk_are_followed() {
         std::fs::remove_file(&gateway).unwrap();
         ws.reload(Path::new(&gateway));
         ws.lint();
-        assert_same(ws.report(), &lint(&root), &format!("{name}: deleted"));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{name}: deleted"),
+        );
         assert_eq!(ws.text(Path::new(&gateway)), None);
 
         // Created again, with another name.
@@ -267,7 +341,11 @@ fn files_created_changed_and_deleted_on_disk_are_followed() {
         write(&gateway, &renamed(&original));
         ws.reload(Path::new(&gateway));
         ws.lint();
-        assert_same(ws.report(), &lint(&root), &format!("{name}: created"));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{name}: created"),
+        );
 
         // A new file at the start of the tree: every FileId after it moves.
         let first = dir.path().join("0-routes.yaml");
@@ -278,7 +356,11 @@ fn files_created_changed_and_deleted_on_disk_are_followed() {
         );
         ws.reload(&first);
         ws.lint();
-        assert_same(ws.report(), &lint(&root), &format!("{name}: file added"));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{name}: file added"),
+        );
 
         // Changed on disk, the editor's buffer closed.
         ws.set_text(&first, "kind: [".into());
@@ -286,7 +368,11 @@ fn files_created_changed_and_deleted_on_disk_are_followed() {
         write(first.to_str().unwrap(), "# emptied\n");
         ws.reload(&first);
         ws.lint();
-        assert_same(ws.report(), &lint(&root), &format!("{name}: reloaded"));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{name}: reloaded"),
+        );
     }
 }
 
@@ -309,11 +395,19 @@ fn a_terraform_file_edited_reads_its_module_again() {
         ws.set_text(&file, emptied.clone());
         ws.lint();
         write(file.to_str().unwrap(), &emptied);
-        assert_same(ws.report(), &lint(&root), &format!("{}", file.display()));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{}", file.display()),
+        );
         ws.set_text(&file, text.clone());
         ws.lint();
         write(file.to_str().unwrap(), &text);
-        assert_same(ws.report(), &lint(&root), &format!("{}", file.display()));
+        assert_same(
+            ws.report_with_fixes(),
+            &lint(&root),
+            &format!("{}", file.display()),
+        );
     }
 }
 
@@ -337,7 +431,7 @@ fn an_unsaved_new_file_is_linted_and_paths_map_both_ways() {
     assert_eq!(name, new.to_string_lossy());
     assert_eq!(ws.absolute(&name), new);
     write(&name, text);
-    assert_same(ws.report(), &lint(&root), "unsaved file");
+    assert_same(ws.report_with_fixes(), &lint(&root), "unsaved file");
     assert!(
         ws.report()
             .findings
@@ -379,7 +473,7 @@ fn a_byte_order_mark_from_the_editor_is_read_as_from_disk() {
     ws.set_text(Path::new(&gateway), format!("\u{feff}{original}"));
     ws.lint();
     assert_eq!(ws.files_parsed(), 0, "the text is the disk's, as read");
-    assert_same(ws.report(), &lint(&root), "byte-order mark");
+    assert_same(ws.report_with_fixes(), &lint(&root), "byte-order mark");
     assert_eq!(
         ws.text(Path::new(&gateway)).as_deref(),
         Some(original.as_str())
@@ -457,7 +551,7 @@ fn a_text_read_from_disk_is_read_again_only_while_it_is_the_one_linted() {
         ws.text(Path::new(&clean)).as_deref(),
         Some(checked_out.as_str())
     );
-    assert_same(ws.report(), &lint(&root), "checked out");
+    assert_same(ws.report_with_fixes(), &lint(&root), "checked out");
 }
 
 #[test]
@@ -474,7 +568,7 @@ fn new_options_apply_without_parsing_again_unless_parsing_depends_on_them() {
     assert_eq!(ws.files_parsed(), 0, "the objects parsed are kept");
     assert!(ws.report().findings.len() < before);
     assert!(ws.report().findings.iter().all(|f| f.rule != rule));
-    assert_same(ws.report(), &lint(&root), "a rule turned off");
+    assert_same(ws.report_with_fixes(), &lint(&root), "a rule turned off");
     // Another default namespace: every object may land elsewhere.
     write(
         &format!("{root}/.cilint.yaml"),
@@ -483,7 +577,11 @@ fn new_options_apply_without_parsing_again_unless_parsing_depends_on_them() {
     ws.set_options(options(&root));
     ws.lint();
     assert_eq!(ws.files_parsed(), ws.report().files.len());
-    assert_same(ws.report(), &lint(&root), "another default namespace");
+    assert_same(
+        ws.report_with_fixes(),
+        &lint(&root),
+        "another default namespace",
+    );
 }
 
 #[test]
@@ -506,7 +604,11 @@ fn an_edit_and_a_new_file_linted_together_are_both_seen() {
         &new.to_string_lossy(),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n",
     );
-    assert_same(ws.report(), &lint(&root), "an edit and a new file");
+    assert_same(
+        ws.report_with_fixes(),
+        &lint(&root),
+        "an edit and a new file",
+    );
 }
 
 #[test]
@@ -530,7 +632,7 @@ fn an_edit_checks_again_only_the_worlds_it_is_placed_in() {
         "one world checked again"
     );
     write(&route, &edited);
-    assert_same(ws.report(), &lint(&root), "production edited");
+    assert_same(ws.report_with_fixes(), &lint(&root), "production edited");
     // Parsed again to the same objects (a comment at the end): nothing is checked.
     ws.set_text(
         Path::new(&route),
@@ -539,5 +641,5 @@ fn an_edit_checks_again_only_the_worlds_it_is_placed_in() {
     ws.lint();
     assert_eq!((ws.files_parsed(), ws.report().timings.rules_run), (1, 0));
     write(&route, &format!("{edited}# a comment at the end\n"));
-    assert_same(ws.report(), &lint(&root), "a comment added");
+    assert_same(ws.report_with_fixes(), &lint(&root), "a comment added");
 }

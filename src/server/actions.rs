@@ -32,13 +32,20 @@ pub fn actions(
     let Some(name) = workspace.report_path(path) else {
         return Vec::new();
     };
+    let in_range: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            let file = report.file(f.location.file);
+            let (start, end) = (f.location.span.start.line - 1, f.location.span.end.line - 1);
+            *file.path == *name && end >= first && start <= last
+        })
+        .collect();
+    // The lint left the fixes unresolved: resolved here, for these findings only.
+    let mut resolved: Vec<Finding> = in_range.iter().map(|f| (*f).clone()).collect();
+    workspace.resolve_fixes(&mut resolved);
     let mut out = Vec::new();
-    for f in &report.findings {
-        let file = report.file(f.location.file);
-        let (start, end) = (f.location.span.start.line - 1, f.location.span.end.line - 1);
-        if *file.path != *name || end < first || start > last {
-            continue;
-        }
+    for f in &resolved {
         let diagnostic = super::diagnostics::message(f);
         let diagnostics = json!([{
             "range": range_of(report, workspace, f.location, encoding),
@@ -52,7 +59,8 @@ pub fn actions(
             action["diagnostics"] = diagnostics.clone();
             out.push(action);
         }
-        if let Some(action) = suppress_action(f, file.kind, workspace, path) {
+        let kind = report.file(f.location.file).kind;
+        if let Some(action) = suppress_action(f, kind, workspace, path) {
             let mut action = action;
             action["diagnostics"] = diagnostics;
             out.push(action);

@@ -98,6 +98,13 @@ pub fn range(text: &str, start: (u32, u32), end: (u32, u32), encoding: Encoding)
     })
 }
 
+/// [`range`] in a text where a column in characters is the protocol's in any encoding (ASCII,
+/// `\n` line breaks), without the text.
+pub fn plain_range(start: (u32, u32), end: (u32, u32)) -> Value {
+    let position = |(line, col): (u32, u32)| json!({"line": line.saturating_sub(1), "character": col.saturating_sub(1)});
+    json!({"start": position(start), "end": position(end)})
+}
+
 /// Applies one change of `didChange`: a range replaced, or the whole text when there is none.
 pub fn apply_change(
     text: &mut String,

@@ -6,20 +6,20 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::convert::{Encoding, range, uri_of};
+use super::convert::{Encoding, plain_range, range, uri_of};
 use crate::Report;
 use crate::diagnostic::{Finding, Severity};
 use crate::source::{FileId, Location};
 use crate::workspace::Workspace;
 
-/// What a file's diagnostics were last converted from (its findings and the texts they point
-/// into), and a digest of them. After an edit most files' findings are the same as before, and
+/// What a file's diagnostics were last converted from (its findings and the digests of the
+/// texts they point into), and a digest of them. After an edit most files' findings are the same as before, and
 /// converting every location to the protocol's columns again was a third of the time from a
 /// keystroke to its diagnostics on a 10k-object tree. The diagnostics themselves are not kept:
 /// as JSON values they weighed as much as the workspace's YAML.
 pub struct Converted {
     findings: Vec<Finding>,
-    texts: Vec<Arc<str>>,
+    texts: Vec<(usize, u64)>,
     digest: u64,
 }
 
@@ -56,14 +56,15 @@ pub fn of_report(
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let texts: Vec<Arc<str>> = ids.iter().map(|id| report.file(*id).text.clone()).collect();
-        // A text the report did not keep is looked up in the workspace: not cached.
-        let cacheable = texts.iter().all(|t| !t.is_empty());
+        // Positions mean what they meant while the texts they are in are the same.
+        let texts: Option<Vec<(usize, u64)>> =
+            ids.iter().map(|id| workspace.linted_digest(*id)).collect();
+        let cacheable = texts.is_some();
+        let texts = texts.unwrap_or_default();
         let unchanged = cache.get(&path).is_some_and(|c| {
             c.findings.len() == findings.len()
                 && c.findings.iter().zip(&findings).all(|(a, b)| a == *b)
-                && c.texts.len() == texts.len()
-                && c.texts.iter().zip(&texts).all(|(a, b)| Arc::ptr_eq(a, b))
+                && c.texts == texts
                 && published(&path, c.digest)
         });
         if cacheable && unchanged {
@@ -121,27 +122,28 @@ pub fn digest(diagnostics: &[Value]) -> u64 {
     foldhash::quality::FixedState::default().hash_one(diagnostics)
 }
 
-/// The text a location is in: the one linted (the editor's, for an open file), else the
-/// workspace's current text when the report kept none.
-fn text_of(report: &Report, workspace: &Workspace, l: Location) -> std::sync::Arc<str> {
+/// The text a location's columns are counted in: the one linted (the editor's, for an open
+/// file). `None` when the columns are the protocol's without it (an ASCII text), so the
+/// workspace need not read it again from disk.
+fn text_of(report: &Report, workspace: &Workspace, l: Location) -> Option<Arc<str>> {
     let file = report.file(l.file);
     if !file.text.is_empty() {
-        return file.text.clone();
+        return Some(file.text.clone());
     }
-    workspace
-        .text(&workspace.absolute(&file.path))
-        .unwrap_or_default()
+    if workspace.plain_columns(l.file) {
+        return None;
+    }
+    Some(workspace.linted_text(l.file).unwrap_or_default())
 }
 
 /// The protocol range of a location.
 pub fn range_of(report: &Report, workspace: &Workspace, l: Location, encoding: Encoding) -> Value {
     let s = l.span;
-    range(
-        &text_of(report, workspace, l),
-        (s.start.line, s.start.col),
-        (s.end.line, s.end.col),
-        encoding,
-    )
+    let (start, end) = ((s.start.line, s.start.col), (s.end.line, s.end.col));
+    match text_of(report, workspace, l) {
+        Some(text) => range(&text, start, end, encoding),
+        None => plain_range(start, end),
+    }
 }
 
 /// The message as the human format shows it: the message, then the help and the controller's
