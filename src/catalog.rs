@@ -350,7 +350,7 @@ impl Catalog {
         for (file, contents) in files {
             c.skipped_documents += contents.skipped_documents;
             if let Some(e) = contents.yaml_error {
-                c.yaml_errors.push((file, e));
+                c.yaml_errors.push((file, *e));
             }
             if let Some(u) = contents.unparsed {
                 for name in u.names {

@@ -511,7 +511,7 @@ fn place(
         });
         // Parsed from its last good text: the current text's syntax error stays.
         if let Some(error) = run.stale.get(&id) {
-            contents.yaml_error = Some(error.clone());
+            contents.yaml_error = Some(Box::new(error.clone()));
             contents.unparsed = None;
         }
         contents
@@ -882,14 +882,14 @@ fn record(timings: &mut Timings, summary: &Summary, worlds: usize) {
 /// goes on.
 fn loaded_or_internal_error(load: impl FnOnce() -> FileContents) -> FileContents {
     catch_unwind(AssertUnwindSafe(load)).unwrap_or_else(|_| FileContents {
-        yaml_error: Some(YamlError {
+        yaml_error: Some(Box::new(YamlError {
             pos: Pos {
                 line: 1,
                 col: 1,
                 byte: 0,
             },
             message: "internal error while loading this file (please report it)".into(),
-        }),
+        })),
         ..Default::default()
     })
 }

@@ -140,22 +140,22 @@ pub fn parse_edited(
     let text: &str = &source.text;
     let index = LineIndex::new(text);
     let mut out = FileContents {
-        commands: commands::extract(file, source.kind, text, &index),
-        suppressions: suppress::extract(source.kind, text, &index),
+        commands: commands::extract(file, source.kind, text, &index).into(),
+        suppressions: suppress::extract(source.kind, text, &index).into(),
         ..Default::default()
     };
     if !matches!(source.kind, FileKind::Yaml | FileKind::Json) {
         return out;
     }
     if !valid_utf8 || text.contains('\0') {
-        out.yaml_error = Some(YamlError {
+        out.yaml_error = Some(Box::new(YamlError {
             pos: Pos {
                 line: 1,
                 col: 1,
                 byte: 0,
             },
             message: "the file is binary or not UTF-8 text".into(),
-        });
+        }));
         return out;
     }
     let substitute = |s: &str| vars.and_then(|v| v.apply(s));
@@ -194,7 +194,7 @@ pub fn parse_edited(
         error.is_some() && !kustomization_file && !text.contains("apiVersion");
     out.yaml_error = error.map(|mut e| {
         e.pos = visible(text, &index, e.pos);
-        e
+        Box::new(e)
     });
     // Most files hold one or two objects, and a Vec grows to four at once: the slack of every
     // file would add up to a fifth of the run's memory.

@@ -733,7 +733,7 @@ fn place_contents(
             }) && input.sources[i].text.contains("${")
                 && let Some(text) = (patching.reload.text)(id)
             {
-                c.undefined = undefined_variables(id, &text, closed, &c.objects);
+                c.undefined = undefined_variables(id, &text, closed, &c.objects).into();
             }
             if !made.is_empty() {
                 c.objects.extend(made);

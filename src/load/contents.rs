@@ -1,5 +1,7 @@
 //! What loading one file gives: its objects, commands, suppressions and layout documents.
 
+use thin_vec::ThinVec;
+
 use crate::load::substitute::Undefined;
 use crate::model::cilium_config::CiliumSetting;
 use crate::model::gitops::LayoutDoc;
@@ -15,9 +17,9 @@ use crate::source::yaml::YamlError;
 pub struct FileContents {
     /// Shared with the copies `cilint server` hands each lint: see [`SharedVec`].
     pub objects: SharedVec<Object>,
-    pub commands: Vec<Command>,
-    pub suppressions: Vec<Suppression>,
-    pub yaml_error: Option<YamlError>,
+    pub commands: ThinVec<Command>,
+    pub suppressions: ThinVec<Suppression>,
+    pub yaml_error: Option<Box<YamlError>>,
     /// YAML documents read, objects or not.
     pub documents: usize,
     /// YAML documents that are not Kubernetes objects.
@@ -25,18 +27,18 @@ pub struct FileContents {
     /// The file is a template (unquoted `{{ … }}` or `{% … %}`): nothing of it is linted.
     pub template: bool,
     /// What the file says about where manifests are deployed (kustomize, Flux, Argo CD).
-    pub layout: Vec<LayoutDoc>,
+    pub layout: ThinVec<LayoutDoc>,
     /// For a file that does not parse, the names written where loading stopped.
     pub unparsed: Option<Box<Unparsed>>,
     /// The file does not parse and never writes `apiVersion`, which kubectl needs in every
     /// object: unless something deploys it, it is no manifest (a tool's JSON output, a workflow).
     pub broken_without_api_version: bool,
     /// The `${VAR}`s no source of the Flux Kustomization deploying the file defines.
-    pub undefined: Vec<Undefined>,
+    pub undefined: ThinVec<Undefined>,
     /// The Cilium and Gateway API versions the file pins.
-    pub pins: Vec<Pin>,
+    pub pins: ThinVec<Pin>,
     /// The Cilium settings the file writes.
-    pub cilium_settings: Vec<CiliumSetting>,
+    pub cilium_settings: ThinVec<CiliumSetting>,
     /// The build that deploys the file in its world, when one does (set by layout).
     pub build: Option<Build>,
 }
