@@ -12,14 +12,15 @@ use crate::diagnostic::{Finding, Severity};
 use crate::source::{FileId, Location};
 use crate::workspace::Workspace;
 
-/// What a file's diagnostics were last converted from (its findings and the digests of the
-/// texts they point into), and a digest of them. After an edit most files' findings are the same as before, and
-/// converting every location to the protocol's columns again was a third of the time from a
-/// keystroke to its diagnostics on a 10k-object tree. The diagnostics themselves are not kept:
-/// as JSON values they weighed as much as the workspace's YAML.
+/// What a file's diagnostics were last converted from, as a digest of everything a conversion
+/// reads (see [`inputs`]), and the digest of the diagnostics it gave. After an edit most files'
+/// findings are the same as before, and converting every location to the protocol's columns
+/// again was a third of the time from a keystroke to its diagnostics on a 10k-object tree. Neither
+/// the diagnostics nor the findings are kept: as JSON values the diagnostics weighed as much as
+/// the workspace's YAML, and copies of the findings were the server's largest holding after the
+/// workspace's.
 pub struct Converted {
-    findings: Vec<Finding>,
-    texts: Vec<(usize, u64)>,
+    inputs: u64,
     digest: u64,
 }
 
@@ -48,26 +49,11 @@ pub fn of_report(
     }
     for (file, findings) in by_file {
         let path = workspace.absolute(&report.file(file).path);
-        let mut ids: Vec<FileId> = findings
-            .iter()
-            .flat_map(|f| {
-                std::iter::once(f.location.file).chain(f.related.iter().map(|r| r.location.file))
-            })
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        // Positions mean what they meant while the texts they are in are the same.
-        let texts: Option<Vec<(usize, u64)>> =
-            ids.iter().map(|id| workspace.linted_digest(*id)).collect();
-        let cacheable = texts.is_some();
-        let texts = texts.unwrap_or_default();
-        let unchanged = cache.get(&path).is_some_and(|c| {
-            c.findings.len() == findings.len()
-                && c.findings.iter().zip(&findings).all(|(a, b)| a == *b)
-                && c.texts == texts
-                && published(&path, c.digest)
-        });
-        if cacheable && unchanged {
+        let inputs = inputs(&findings, report, workspace);
+        let unchanged = cache
+            .get(&path)
+            .is_some_and(|c| Some(c.inputs) == inputs && published(&path, c.digest));
+        if unchanged {
             each(path, None);
             continue;
         }
@@ -76,17 +62,38 @@ pub fn of_report(
             .map(|f| diagnostic(f, report, workspace, encoding))
             .collect();
         let digest = digest(&values);
-        if cacheable {
-            let findings = findings.into_iter().cloned().collect();
-            let converted = Converted {
-                findings,
-                texts,
-                digest,
-            };
-            cache.insert(path.clone(), converted);
+        if let Some(inputs) = inputs {
+            cache.insert(path.clone(), Converted { inputs, digest });
         }
         each(path, Some(Diagnostics { digest, values }));
     }
+}
+
+/// A digest of what converting `findings` reads: what each says and where, and the name and
+/// text of every file they point into (positions mean what they meant while the text is the
+/// same). `None` when a file could not be read: not cached. Two inputs alike in digest but not
+/// in content would keep stale diagnostics; at 64 bits, that is not a risk to design for.
+fn inputs(findings: &[&Finding], report: &Report, workspace: &Workspace) -> Option<u64> {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = foldhash::quality::FixedState::default().build_hasher();
+    let mut ids = Vec::new();
+    findings.len().hash(&mut h);
+    for f in findings {
+        (f.rule, f.severity, &f.message, &f.help, &f.condition, &f.cluster).hash(&mut h);
+        f.location.hash(&mut h);
+        ids.push(f.location.file);
+        f.related.len().hash(&mut h);
+        for r in &f.related {
+            (r.location, &r.message).hash(&mut h);
+            ids.push(r.location.file);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        (&*report.file(id).path, workspace.linted_digest(id)?).hash(&mut h);
+    }
+    Some(h.finish())
 }
 
 /// The files the report could not read (over `max-file-size`, unreadable, gone) as one
