@@ -1,7 +1,8 @@
 # A scripted editor for `cilint server` over standard input and output: initialize, open the first
 # HTTPRoute file of the tree, then 20 full-text changes 200 ms apart (as typing), alternately
 # breaking and restoring its YAML; prints the didChange -> publishDiagnostics median and the
-# server's VmHWM/VmRSS against the tree's YAML (BENCHMARKS.md, "In the editor").
+# server's VmHWM/VmRSS against the tree's YAML, and its RssAnon/RssFile (RssFile: the binary's
+# code pages, the same for any workspace) (BENCHMARKS.md, "In the editor").
 # usage: python3 benches/stdio_client.py TREE target/release/cilint [FILE, else the first HTTPRoute]
 import json, subprocess, sys, time, os, glob, statistics, urllib.parse
 root = os.path.realpath(sys.argv[1]); binary = sys.argv[2]
@@ -42,7 +43,7 @@ for i in range(20):
     times.append((time.perf_counter() - start) * 1000)
     time.sleep(0.2)
 status = open('/proc/%d/status' % p.pid).read()
-hwm = [l for l in status.splitlines() if l.startswith(('VmHWM', 'VmRSS'))]
+hwm = [l for l in status.splitlines() if l.startswith(('VmHWM', 'VmRSS', 'RssAnon', 'RssFile'))]
 yaml_bytes = sum(os.path.getsize(f) for f in glob.glob(root + '/**/*.y*ml', recursive=True))
 print('median ms %.1f min %.1f max %.1f' % (statistics.median(times), min(times), max(times)))
 print(hwm, 'yaml MiB %.1f' % (yaml_bytes / 2**20))
