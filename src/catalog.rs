@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 pub use charts::ReleaseRender;
 
@@ -94,7 +95,7 @@ struct KindIndex {
     cluster_scoped: Names,
     namespaced: HashMap<Text, Names>,
     /// Every object of a name, in any namespace, in load order.
-    named: HashMap<Text, Vec<ObjectId>>,
+    named: HashMap<Text, SmallVec<[ObjectId; 2]>>,
     /// Each object whose namespace and name an earlier object of the kind has, with the first.
     repeated: Vec<(ObjectId, ObjectId)>,
 }
@@ -1447,7 +1448,7 @@ impl Catalog {
     pub fn same_name_elsewhere(&self, group: &str, kind: &str, name: &str) -> Vec<&Object> {
         by_kind(&self.kinds, group, kind)
             .and_then(|k| k.named.get(name))
-            .map(Vec::as_slice)
+            .map(SmallVec::as_slice)
             .unwrap_or(&[])
             .iter()
             .map(|&id| self.object(id))
@@ -1745,17 +1746,20 @@ impl Catalog {
     fn services_labelled(&self, key: &str, value: &str) -> &[ObjectId] {
         let services = by_kind(&self.kinds, "", "Service");
         let ids = match key {
-            SERVICE_NAME_KEY => services.and_then(|k| k.named.get(value)),
+            SERVICE_NAME_KEY => services
+                .and_then(|k| k.named.get(value))
+                .map(SmallVec::as_slice),
             SERVICE_NAMESPACE_KEY => services
                 .and_then(|k| k.namespaced.get(value))
-                .map(|names| &names.ids),
+                .map(|names| names.ids.as_slice()),
             _ => self
                 .across
                 .service_labels
                 .get(key)
-                .and_then(|values| values.get(value)),
+                .and_then(|values| values.get(value))
+                .map(Vec::as_slice),
         };
-        ids.map_or(&[], Vec::as_slice)
+        ids.unwrap_or(&[])
     }
 
     /// The labels of a Namespace as selectors see them, the automatic

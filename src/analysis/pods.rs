@@ -7,6 +7,8 @@
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::sync::OnceLock;
 
+use smallvec::SmallVec;
+
 use crate::catalog::{Catalog, placeholder};
 use crate::model::workload::{ContainerPort, WORKLOAD_KINDS};
 use crate::model::{Object, ObjectId, Origin, Service, Spec, Text, Workload};
@@ -16,8 +18,8 @@ pub struct ServicePods<'c> {
     pub id: ObjectId,
     pub object: &'c Object,
     pub service: &'c Service,
-    /// The workloads whose pods it selects, in load order.
-    pub workloads: Vec<(ObjectId, &'c Workload)>,
+    /// The workloads whose pods it selects, in load order (most Services select one).
+    pub workloads: SmallVec<[(ObjectId, &'c Workload); 1]>,
     /// Why pods the tree does not hold may be selected too (a chart, an operator, a
     /// placeholder): then what it selects is not all there is.
     pub unseen: Option<String>,
@@ -36,17 +38,20 @@ impl ServicePods<'_> {
 /// tree. Keys borrow the Catalog's strings.
 pub struct PodLabels<'c> {
     catalog: &'c Catalog,
-    within: HashMap<(Option<&'c str>, &'c str, &'c str), Vec<ObjectId>>,
-    anywhere: OnceLock<HashMap<(&'c str, &'c str), Vec<ObjectId>>>,
+    within: HashMap<(Option<Text>, Text, Text), Ids>,
+    anywhere: OnceLock<HashMap<(Text, Text), Ids>>,
 }
+
+/// The workloads of one pod label: most labels (`app: NAME`) are one workload's, held inline.
+type Ids = SmallVec<[ObjectId; 2]>;
 
 impl<'c> PodLabels<'c> {
     pub fn new(catalog: &'c Catalog) -> PodLabels<'c> {
-        let mut within: HashMap<_, Vec<ObjectId>> = HashMap::default();
+        let mut within: HashMap<_, Ids> = HashMap::default();
         for (id, o, w) in workloads(catalog) {
             for l in &w.pod_labels {
                 within
-                    .entry((o.namespace.as_deref(), l.key.as_str(), l.value.as_str()))
+                    .entry((o.namespace, l.key, l.value))
                     .or_default()
                     .push(id);
             }
@@ -65,24 +70,17 @@ impl<'c> PodLabels<'c> {
         selector: &'a [(Text, Text)],
     ) -> impl Iterator<Item = (ObjectId, &'c Workload)> + 'a {
         let anywhere = self.anywhere.get_or_init(|| {
-            let mut anywhere: HashMap<_, Vec<ObjectId>> = HashMap::default();
+            let mut anywhere: HashMap<_, Ids> = HashMap::default();
             for (id, _, w) in workloads(self.catalog) {
                 for l in &w.pod_labels {
-                    anywhere
-                        .entry((l.key.as_str(), l.value.as_str()))
-                        .or_default()
-                        .push(id);
+                    anywhere.entry((l.key, l.value)).or_default().push(id);
                 }
             }
             anywhere
         });
         let rarest = selector
             .iter()
-            .map(|(k, v)| {
-                anywhere
-                    .get(&(k.as_str(), v.as_str()))
-                    .map_or(&[][..], Vec::as_slice)
-            })
+            .map(|(k, v)| anywhere.get(&(*k, *v)).map_or(&[][..], SmallVec::as_slice))
             .min_by_key(|ids| ids.len());
         matching(self.catalog, rarest.unwrap_or(&[]), selector)
     }
@@ -91,15 +89,15 @@ impl<'c> PodLabels<'c> {
     /// load order.
     pub fn selected_in<'a>(
         &'a self,
-        namespace: Option<&'a str>,
+        namespace: Option<Text>,
         selector: &'a [(Text, Text)],
     ) -> impl Iterator<Item = (ObjectId, &'c Workload)> + 'a {
         let rarest = selector
             .iter()
             .map(|(k, v)| {
                 self.within
-                    .get(&(namespace, k.as_str(), v.as_str()))
-                    .map_or(&[][..], Vec::as_slice)
+                    .get(&(namespace, *k, *v))
+                    .map_or(&[][..], SmallVec::as_slice)
             })
             .min_by_key(|ids| ids.len());
         matching(self.catalog, rarest.unwrap_or(&[]), selector)
@@ -163,9 +161,8 @@ pub fn service_pods_with<'c>(catalog: &'c Catalog, labels: &PodLabels<'c>) -> Ve
         let Some(selector) = selecting(object, service) else {
             continue;
         };
-        let workloads: Vec<(ObjectId, &Workload)> = labels
-            .selected_in(object.namespace.as_deref(), selector)
-            .collect();
+        let workloads: SmallVec<[(ObjectId, &Workload); 1]> =
+            labels.selected_in(object.namespace, selector).collect();
         let in_namespace = unseen_in
             .entry(ns)
             .or_insert_with(|| catalog.pods_unverified_reason(ns))

@@ -79,7 +79,15 @@ fn inputs(findings: &[&Finding], report: &Report, workspace: &Workspace) -> Opti
     let mut ids = Vec::new();
     findings.len().hash(&mut h);
     for f in findings {
-        (f.rule, f.severity, &f.message, &f.help, &f.condition, &f.cluster).hash(&mut h);
+        (
+            f.rule,
+            f.severity,
+            &f.message,
+            &f.help,
+            &f.condition,
+            &f.cluster,
+        )
+            .hash(&mut h);
         f.location.hash(&mut h);
         ids.push(f.location.file);
         f.related.len().hash(&mut h);
