@@ -169,7 +169,6 @@ impl Fix {
         }
     }
 
-    /// Whether every edit is final text (the fix stage has resolved it).
     /// Where the edits are, in the files they change (none for a file created).
     pub fn locations(&self) -> impl Iterator<Item = Location> + '_ {
         self.edits.iter().filter_map(|edit| match edit {
@@ -184,6 +183,7 @@ impl Fix {
         })
     }
 
+    /// Whether every edit is final text (the fix stage has resolved it).
     pub fn resolved(&self) -> bool {
         self.edits
             .iter()

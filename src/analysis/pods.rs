@@ -35,7 +35,7 @@ impl ServicePods<'_> {
 /// Every workload of a world by each of its pod labels, in load order, within each namespace
 /// and (built when first asked) across namespaces: a selector's candidates are the workloads of
 /// its rarest term, so no Service is compared with every workload of its namespace, nor of the
-/// tree. Keys borrow the Catalog's strings.
+/// tree. Keys are the model's interned strings (compared by address).
 pub struct PodLabels<'c> {
     catalog: &'c Catalog,
     within: HashMap<(Option<Text>, Text, Text), Ids>,
