@@ -932,22 +932,28 @@ fn restore_texts(
     findings: &[Finding],
     unverified: &[references::Reference],
 ) {
-    let mut wanted: Vec<FileId> = findings
+    let pointed = findings
         .iter()
         .flat_map(|f| {
             std::iter::once(f.location.file).chain(f.related.iter().map(|r| r.location.file))
         })
-        .chain(unverified.iter().map(|r| r.location.file))
-        .filter(|id| files[id.0 as usize].text.is_empty())
+        .chain(unverified.iter().map(|r| r.location.file));
+    give_texts(files, pointed, &|id| text_of(run, id));
+}
+
+/// Gives `files` the texts of `ids` they lack, read with `text` in parallel.
+fn give_texts(files: &mut [SourceFile], ids: impl Iterator<Item = FileId>, text: &TextOf<'_>) {
+    let mut wanted: Vec<FileId> = ids
+        .filter(|id| files.get(id.0 as usize).is_some_and(|f| f.text.is_empty()))
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
     let texts: Vec<(FileId, std::sync::Arc<str>)> = wanted
         .into_par_iter()
-        .filter_map(|id| text_of(run, id).map(|text| (id, text)))
+        .filter_map(|id| text(id).map(|t| (id, t)))
         .collect();
-    for (id, text) in texts {
-        files[id.0 as usize].text = text;
+    for (id, t) in texts {
+        files[id.0 as usize].text = t;
     }
 }
 

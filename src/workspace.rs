@@ -394,7 +394,8 @@ impl Workspace {
         let mut findings = std::mem::take(&mut self.report.findings);
         let mut files = self.files_to_resolve(&findings);
         let unverified = self.report.unverified.iter().flatten();
-        self.restore_texts(&mut files, unverified.map(|r| r.location.file));
+        let text = |id| self.linted_text(id);
+        crate::give_texts(&mut files, unverified.map(|r| r.location.file), &text);
         self.resolve_in(&mut findings, &mut files);
         self.report.findings = findings;
         self.report.files = files;
@@ -430,24 +431,8 @@ impl Workspace {
                 .chain(edited)
                 .map(|l| l.file)
         });
-        self.restore_texts(&mut files, needed);
+        crate::give_texts(&mut files, needed, &|id| self.linted_text(id));
         files
-    }
-
-    /// Gives `files` (the report's) the texts of `ids` they do not have.
-    fn restore_texts(&self, files: &mut [SourceFile], ids: impl Iterator<Item = FileId>) {
-        let mut wanted: Vec<FileId> = ids
-            .filter(|id| files.get(id.0 as usize).is_some_and(|f| f.text.is_empty()))
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let texts: Vec<(FileId, Arc<str>)> = wanted
-            .into_par_iter()
-            .filter_map(|id| self.linted_text(id).map(|text| (id, text)))
-            .collect();
-        for (id, text) in texts {
-            files[id.0 as usize].text = text;
-        }
     }
 
     fn resolve_in(&self, findings: &mut [Finding], files: &mut [SourceFile]) {

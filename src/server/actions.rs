@@ -32,7 +32,8 @@ pub fn actions(
     let Some(name) = workspace.report_path(path) else {
         return Vec::new();
     };
-    let in_range: Vec<&Finding> = report
+    // The lint left the fixes unresolved: resolved here, for these findings only.
+    let mut resolved: Vec<Finding> = report
         .findings
         .iter()
         .filter(|f| {
@@ -40,9 +41,8 @@ pub fn actions(
             let (start, end) = (f.location.span.start.line - 1, f.location.span.end.line - 1);
             *file.path == *name && end >= first && start <= last
         })
+        .cloned()
         .collect();
-    // The lint left the fixes unresolved: resolved here, for these findings only.
-    let mut resolved: Vec<Finding> = in_range.iter().map(|f| (*f).clone()).collect();
     workspace.resolve_fixes(&mut resolved);
     let mut out = Vec::new();
     for f in &resolved {
