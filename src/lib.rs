@@ -308,27 +308,31 @@ pub fn graph(paths: &[String], options: &Options) -> GraphReport {
         ..
     } = load_and_place(paths, options, &mut timings, &mut clock);
     GraphReport {
-        graphs: graphs_of(&files, layout, options),
+        graphs: graphs_of(&files, layout, options, None),
         input_errors,
     }
 }
 
-/// The graphs of a tree loaded by a workspace (hover and go-to-definition in `cilint server`).
+/// The graphs of a tree loaded by a workspace (hover and go-to-definition in `cilint server`),
+/// drawn around the nodes `focus` names, else whole.
 fn graphs_of_run(
     run: &Run<'_>,
     files: Vec<SourceFile>,
     contents: Vec<FileContents>,
     valid: &[bool],
+    focus: Option<&[String]>,
 ) -> Vec<graph::Graph> {
     let layout = place(run, &files, valid, contents);
-    graphs_of(&files, layout, run.options)
+    graphs_of(&files, layout, run.options, focus)
 }
 
-/// Each world of a placed tree checked and drawn, one after the other.
+/// Each world of a placed tree checked and drawn (whole, or around the nodes `focus` names),
+/// one after the other.
 fn graphs_of(
     files: &[SourceFile],
     mut layout: layout::Layout,
     options: &Options,
+    focus: Option<&[String]>,
 ) -> Vec<graph::Graph> {
     let (mut timings, mut clock) = (Timings::default(), Instant::now());
     let mut graphs = Vec::new();
@@ -349,6 +353,7 @@ fn graphs_of(
             references: &checked.references,
             positions: &layout.positions,
             files,
+            focus,
         }));
     }
     graphs
@@ -696,8 +701,9 @@ fn check_one_world(
             f
         })
         .collect();
+    let cluster = world.name.as_deref().map(model::text);
     for r in &mut resolved {
-        r.cluster = world.name.clone();
+        r.cluster = cluster;
     }
     drop_in_background(catalog);
     CheckedWorld {
@@ -818,6 +824,29 @@ fn tally(
         (
             a.location.file,
             a.location.span.start,
+            a.target,
+            a.cluster.as_deref(),
+        )
+            .cmp(&(
+                b.location.file,
+                b.location.span.start,
+                b.target,
+                b.cluster.as_deref(),
+            ))
+    });
+    order.dedup_by(|a, b| {
+        let (a, b) = (&references[*a], &references[*b]);
+        a.location == b.location && a.target == b.target && a.cluster == b.cluster
+    });
+    let mut unverified: Vec<references::Reference> = order
+        .iter()
+        .filter_map(|&i| references[i].unverified_reference())
+        .collect();
+    // In the order of what they name, not of its digest.
+    unverified.sort_by(|a, b| {
+        (
+            a.location.file,
+            a.location.span.start,
             &a.target,
             &a.cluster,
         )
@@ -828,14 +857,6 @@ fn tally(
                 &b.cluster,
             ))
     });
-    order.dedup_by(|a, b| {
-        let (a, b) = (&references[*a], &references[*b]);
-        a.location == b.location && a.target == b.target && a.cluster == b.cluster
-    });
-    let unverified: Vec<references::Reference> = order
-        .iter()
-        .filter_map(|&i| references[i].unverified_reference())
-        .collect();
     let count = order.len();
     drop_in_background(references);
     Tally {
@@ -1161,9 +1182,9 @@ fn merge_shared_references(
 ) {
     let key = |r: &references::Resolved| {
         let reason = r.reason().map(str::to_string);
-        (r.location, r.target.clone(), reason)
+        (r.location, r.target, reason)
     };
-    let mut seen: HashMap<(Location, String, Option<String>), usize> = HashMap::new();
+    let mut seen: HashMap<(Location, u64, Option<String>), usize> = HashMap::new();
     for r in references.iter() {
         if shared.contains(&r.location.file) {
             *seen.entry(key(r)).or_default() += 1;

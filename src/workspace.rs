@@ -79,9 +79,6 @@ pub struct Workspace {
     report: Report,
     /// The worlds the last lint checked, to give again those whose inputs did not change.
     memo: std::sync::Mutex<crate::WorldMemo>,
-    /// The pictures of the current texts (`cilint graph`'s), made when a hover or a
-    /// go-to-definition first asks after a change.
-    graphs: std::sync::OnceLock<Vec<crate::graph::Graph>>,
 }
 
 /// One file: where it is, its current text, and what loading it gave.
@@ -173,7 +170,6 @@ impl Workspace {
             parsed: 0,
             report: empty_report(),
             memo: Default::default(),
-            graphs: std::sync::OnceLock::new(),
         };
         workspace.lint();
         workspace
@@ -245,7 +241,6 @@ impl Workspace {
             self.parsed = 0;
             return &self.report;
         }
-        self.graphs = std::sync::OnceLock::new();
         let (mut timings, mut clock) = (Timings::default(), Instant::now());
         let mut terraform_dirs: HashSet<PathBuf> = HashSet::new();
         // Discovery takes the changed files itself: their FileIds may move.
@@ -487,16 +482,17 @@ impl Workspace {
     /// What the reference at `line`:`col` (1-based, characters) of `path` resolves to.
     ///
     /// Drawn from the graph of the current texts (`cilint graph`'s), built from the
-    /// workspace's contents the first time it is asked after a change: hovers are rare next to
-    /// keystrokes, and the graph needs each world's Catalog, which a lint does not keep.
+    /// workspace's contents for each request, and only around the objects the reference's
+    /// document is and names: the whole graph of a large tree would hold more memory than the
+    /// objects themselves, and it needs each world's Catalog, which a lint does not keep.
     pub fn resolve_at(&self, path: &Path, line: u32, col: u32) -> Option<Resolution> {
         let file = self.report_path(path)?;
         let text = self.text(path)?;
-        let graphs = self.graphs.get_or_init(|| {
+        let graphs_of = |focus: &[String]| {
             self.run_stages(false, |run, files, contents, valid| {
-                crate::graphs_of_run(run, files, contents, valid)
+                crate::graphs_of_run(run, files, contents, valid, Some(focus))
             })
-        });
+        };
         resolve::resolve(
             &resolve::At {
                 file: &file,
@@ -504,7 +500,7 @@ impl Workspace {
                 line,
                 col,
             },
-            graphs,
+            &graphs_of,
             &|f: &str| self.text(&self.absolute(f)),
         )
     }
@@ -799,5 +795,58 @@ mod tests {
     fn an_entry_and_its_contents_stay_small() {
         assert_eq!(std::mem::size_of::<super::Entry>(), 104);
         assert_eq!(std::mem::size_of::<crate::load::FileContents>(), 112);
+    }
+
+    /// A hover draws the graph only around what the reference's document is and names: on
+    /// every fixture repository, each word of each file resolves as it does through the whole
+    /// graph.
+    #[test]
+    fn a_hover_resolves_through_its_focus_as_through_the_whole_graph() {
+        use super::{Workspace, resolve};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut repos: Vec<_> = std::fs::read_dir(root.join("fixtures/repos"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        repos.sort();
+        repos.push(root.join("examples"));
+        let mut resolved = 0;
+        for repo in repos {
+            let ws = Workspace::open(
+                &[repo.to_string_lossy().into_owned()],
+                crate::Options::default(),
+            );
+            let whole = ws.run_stages(false, |run, files, contents, valid| {
+                crate::graphs_of_run(run, files, contents, valid, None)
+            });
+            for file in &ws.report().files {
+                let path = ws.absolute(&file.path);
+                let Some(text) = ws.text(&path) else { continue };
+                for (l, line) in text.lines().enumerate() {
+                    let chars: Vec<char> = line.chars().collect();
+                    // The first character of each word.
+                    let starts = (0..chars.len()).filter(|&i| {
+                        chars[i].is_alphanumeric() && (i == 0 || !chars[i - 1].is_alphanumeric())
+                    });
+                    for c in starts {
+                        let at = resolve::At {
+                            file: &file.path,
+                            text: &text,
+                            line: l as u32 + 1,
+                            col: c as u32 + 1,
+                        };
+                        let text_of = |f: &str| ws.text(&ws.absolute(f));
+                        let expected = resolve::resolve(&at, &|_| whole.clone(), &text_of);
+                        if expected.is_none() && !line.contains("name:") {
+                            continue;
+                        }
+                        let got = ws.resolve_at(&path, at.line, at.col);
+                        assert_eq!(got, expected, "{}:{}:{}", file.path, at.line, at.col);
+                        resolved += usize::from(expected.is_some());
+                    }
+                }
+            }
+        }
+        assert!(resolved > 200, "only {resolved} references resolved");
     }
 }

@@ -10,7 +10,7 @@ use crate::analysis::attachment::{parent_namespace, routes};
 use crate::catalog::{Catalog, Lookup};
 use crate::diagnostic::ObjectRef;
 use crate::model::gateway::Listener;
-use crate::model::{GATEWAY_GROUP, Object};
+use crate::model::{GATEWAY_GROUP, Object, Text};
 use crate::source::commands::Action;
 use crate::source::{FileId, Location};
 
@@ -31,14 +31,16 @@ pub struct Reference {
     pub cluster: Option<String>,
 }
 
-/// A reference as a run counts it. Who refers is written out only for one that cannot be
-/// verified, the only kind listed: a large tree has tens of thousands of references, nearly all
-/// verified.
+/// A reference as a run counts it. Who refers and what it refers to are written out only for one
+/// that cannot be verified, the only kind listed: a large tree has tens of thousands of
+/// references, nearly all verified, and a workspace keeps them between lints.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolved {
     pub location: Location,
-    pub target: String,
-    pub cluster: Option<String>,
+    /// A digest of what it refers to (`Service shop/podinfo`): enough to count one reference
+    /// made in several clusters once.
+    pub target: u64,
+    pub cluster: Option<Text>,
     /// Set when it cannot be verified.
     pub unverified: Option<Box<Unverified>>,
     /// It names nothing in the tree (and nothing makes it unverified): a not-found finding's.
@@ -51,6 +53,7 @@ pub struct Unverified {
     pub reason: String,
     pub object: Option<ObjectRef>,
     pub from: String,
+    pub target: String,
 }
 
 impl Resolved {
@@ -61,11 +64,12 @@ impl Resolved {
         lookup: Lookup,
         who: impl FnOnce() -> (Option<ObjectRef>, String),
     ) -> Resolved {
+        use std::hash::BuildHasher;
         let missing = lookup == Lookup::Missing;
         let reason = unverified(lookup);
         Resolved {
             location,
-            target,
+            target: foldhash::quality::FixedState::default().hash_one(target.as_str()),
             cluster: None,
             missing,
             unverified: reason.map(|reason| {
@@ -74,6 +78,7 @@ impl Resolved {
                     reason,
                     object,
                     from,
+                    target,
                 })
             }),
         }
@@ -91,9 +96,9 @@ impl Resolved {
             location: self.location,
             object: u.object.clone(),
             from: u.from.clone(),
-            target: self.target.clone(),
+            target: u.target.clone(),
             unverified: Some(u.reason.clone()),
-            cluster: self.cluster.clone(),
+            cluster: self.cluster.map(|c| c.to_string()),
         })
     }
 }

@@ -46,8 +46,12 @@ enum Step {
 /// Another file's current text, by its report name.
 type TextOf<'t> = &'t dyn Fn(&str) -> Option<std::sync::Arc<str>>;
 
-/// The reference under the cursor, resolved through `graphs`; `text_of` gives another file's text.
-pub fn resolve(at: &At<'_>, graphs: &[Graph], text_of: TextOf<'_>) -> Option<Resolution> {
+/// The workspace's graphs, drawn around the nodes whose ids hold one of these names.
+type GraphsOf<'g> = &'g dyn Fn(&[String]) -> Vec<Graph>;
+
+/// The reference under the cursor, resolved through the graphs `graphs_of` draws around what it
+/// names; `text_of` gives another file's text.
+pub fn resolve(at: &At<'_>, graphs_of: GraphsOf<'_>, text_of: TextOf<'_>) -> Option<Resolution> {
     let index = LineIndex::new(at.text);
     let loaded = yaml::load(at.text, &index);
     let doc = loaded
@@ -62,13 +66,13 @@ pub fn resolve(at: &At<'_>, graphs: &[Graph], text_of: TextOf<'_>) -> Option<Res
     if let Some(word) = word_at(at)
         && let Some(gateway) = word.strip_prefix("cilium-gateway-")
     {
-        return generated_service(&word, gateway, graphs, text_of);
+        let graphs = graphs_of(std::slice::from_ref(&word));
+        return generated_service(&word, gateway, &graphs, text_of);
     }
     let doc = doc?;
     let mut path = Vec::new();
     let mut maps = Vec::new();
     scalar_path(doc, at.line, at.col, &mut path, &mut maps)?;
-    let referrer = referrer(doc, at.file, graphs)?;
     let keys: Vec<&str> = path
         .iter()
         .filter_map(|s| match s {
@@ -79,8 +83,27 @@ pub fn resolve(at: &At<'_>, graphs: &[Graph], text_of: TextOf<'_>) -> Option<Res
     let last = *keys.last()?;
     let reference = maps.last().copied()?;
     let field = |k: &str| reference.get(k).and_then(|n| n.as_str());
-    let namespace = field("namespace").or(referrer.namespace.as_deref());
     let list = keys.iter().rev().nth(1).copied().unwrap_or("");
+    let selector = keys.iter().any(|k| k.contains("elector"));
+    let named = matches!(
+        (list, last),
+        ("parentRefs", "name" | "sectionName" | "port")
+            | ("backendRefs", "name" | "port")
+            | ("certificateRefs", "name")
+    );
+    if !named && !selector {
+        return None;
+    }
+    // Only what the document is and what it names are drawn: the rest of the tree's graph is
+    // never held (100k objects: tens of MB).
+    let mut focus = vec![doc.at(&["metadata", "name"])?.as_str()?.to_string()];
+    if named {
+        focus.push(field("name")?.to_string());
+    }
+    let graphs = graphs_of(&focus);
+    let referrer = referrer(doc, at.file, &graphs)?;
+    let graphs = graphs.as_slice();
+    let namespace = field("namespace").or(referrer.namespace.as_deref());
     match (list, last) {
         ("parentRefs", "name" | "sectionName" | "port") => {
             let kind = field("kind").unwrap_or("Gateway");
@@ -107,7 +130,7 @@ pub fn resolve(at: &At<'_>, graphs: &[Graph], text_of: TextOf<'_>) -> Option<Res
                 None,
             )
         }
-        _ if keys.iter().any(|k| k.contains("elector")) => selected(referrer, graphs),
+        _ if selector => selected(referrer, graphs),
         _ => None,
     }
 }
