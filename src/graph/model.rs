@@ -53,6 +53,8 @@ struct Builder<'a> {
     drafts: Vec<Draft>,
     /// Where an edge out of focus is drafted, to be overwritten by the next.
     unfocused: Draft,
+    /// The objects named out of focus: drawn only when an edge in focus joins them.
+    seeds: HashMap<Shared, ObjectId>,
     /// Every string shared so far, each held once.
     strings: HashSet<Shared>,
 }
@@ -76,6 +78,7 @@ pub fn build(world: &World<'_>) -> Graph {
             about: Vec::new(),
             only_if_broken: false,
         },
+        seeds: HashMap::new(),
         strings: HashSet::new(),
     };
     let facts = Facts::with_versions(world.catalog, world.versions);
@@ -99,10 +102,18 @@ impl<'a> Builder<'a> {
         self.world.catalog
     }
 
+    /// The id of a node drawn, or of an object named out of focus, as the builder holds it.
+    fn known(&self, id: &str) -> Option<&Shared> {
+        match self.nodes.get_key_value(id) {
+            Some((shared, _)) => Some(shared),
+            None => self.seeds.get_key_value(id).map(|(shared, _)| shared),
+        }
+    }
+
     /// The node `id` names, as the nodes hold it: an edge's end costs no string of its own.
     fn node_id(&self, id: String) -> Shared {
-        match self.nodes.get_key_value(id.as_str()) {
-            Some((shared, _)) => shared.clone(),
+        match self.known(&id) {
+            Some(shared) => shared.clone(),
             None => id.into(),
         }
     }
@@ -136,13 +147,31 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// The node of an object of the Catalog.
+    /// The node of an object of the Catalog: drawn when in focus, else named until an edge in
+    /// focus joins it (a hover's graph then holds no label or location of the whole tree).
     fn object(&mut self, id: ObjectId) -> Shared {
-        let o = self.catalog().object(id);
-        let node_id = object_id(o);
-        if let Some((id, _)) = self.nodes.get_key_value(node_id.as_str()) {
-            return id.clone();
+        let node_id = object_id(self.catalog().object(id));
+        if let Some(shared) = self.known(&node_id) {
+            return shared.clone();
         }
+        let node_id = Shared::from(node_id);
+        if self.in_focus(node_id.as_str()) {
+            self.draw_object(node_id.clone(), id);
+        } else {
+            self.seeds.insert(node_id.clone(), id);
+        }
+        node_id
+    }
+
+    /// The node of an object named out of focus, once an edge in focus joins it.
+    fn draw_seed(&mut self, node_id: &Shared) {
+        if let Some(id) = self.seeds.remove(node_id) {
+            self.draw_object(node_id.clone(), id);
+        }
+    }
+
+    fn draw_object(&mut self, node_id: Shared, id: ObjectId) {
+        let o = self.catalog().object(id);
         let generated = self.catalog().generator(id).is_some();
         let label = match (generated, &o.origin) {
             (true, _) => format!("{} {} (generated)", o.kind, o.qualified_name()),
@@ -158,13 +187,13 @@ impl<'a> Builder<'a> {
         };
         let name = o.name.to_string();
         self.add_node(
-            node_id.into(),
+            node_id,
             &o.kind,
             o.namespace.as_deref(),
             name,
             label,
             location,
-        )
+        );
     }
 
     /// A node, its kind and namespace shared with the other nodes'; its id, as it holds it.
@@ -203,7 +232,7 @@ impl<'a> Builder<'a> {
             return self.object(*id);
         }
         let node_id = node_id(kind, namespace, name);
-        if let Some((id, _)) = self.nodes.get_key_value(node_id.as_str()) {
+        if let Some(id) = self.known(&node_id) {
             return id.clone();
         }
         let label = match namespace {
@@ -230,6 +259,8 @@ impl<'a> Builder<'a> {
         if !self.in_focus(from.as_str()) && !self.in_focus(to.as_str()) {
             return &mut self.unfocused;
         }
+        self.draw_seed(from);
+        self.draw_seed(to);
         let spans = spans.into_iter().map(|l| self.locate(l)).collect();
         let label = self.share(label);
         self.drafts.push(Draft {
@@ -416,10 +447,9 @@ impl<'a> Builder<'a> {
     /// Service → the workloads its selector reaches, for the Services drawn.
     fn workloads(&mut self, facts: &Facts<'a>) {
         for p in facts.service_pods() {
-            let Some((service, _)) = self.nodes.get_key_value(object_id(p.object).as_str()) else {
+            let Some(service) = self.known(&object_id(p.object)).cloned() else {
                 continue;
             };
-            let service = service.clone();
             let spans: Vec<Location> = p
                 .service
                 .selector_span
@@ -455,7 +485,7 @@ impl<'a> Builder<'a> {
             let spans: Vec<Location> = s.location.into_iter().collect();
             for svc in s.matching(catalog) {
                 let svc_object = catalog.object(svc);
-                if !self.nodes.contains_key(object_id(svc_object).as_str()) {
+                if self.known(&object_id(svc_object)).is_none() {
                     continue;
                 }
                 let from = self.object(svc);
