@@ -226,8 +226,8 @@ fn add_to_own_selector(w: &mut Workload, key: &str, value: &str) {
     };
     selector.match_labels.retain(|t| t.key != key);
     selector.match_labels.push(LabelTerm {
-        key: key.to_string(),
-        value: value.to_string(),
+        key: crate::model::text(key),
+        value: crate::model::text(value),
         span: Default::default(),
     });
 }

@@ -1,5 +1,6 @@
 //! Kubernetes label selectors (`matchLabels`, `matchExpressions`) with their spans.
 
+use crate::model::{Text, text};
 use crate::source::Span;
 use crate::source::yaml::Node;
 
@@ -22,8 +23,8 @@ pub struct Requirement {
 /// One `key: value` pair of `matchLabels`, with the span of the whole entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LabelTerm {
-    pub key: String,
-    pub value: String,
+    pub key: Text,
+    pub value: Text,
     pub span: Span,
 }
 
@@ -75,8 +76,8 @@ impl LabelSelector {
                     sel.check_key(key, k.span());
                     sel.check_value(v.as_str().unwrap_or_default(), v.span());
                     sel.match_labels.push(LabelTerm {
-                        key: key.to_string(),
-                        value: v.as_str().unwrap_or_default().to_string(),
+                        key: text(key),
+                        value: text(v.as_str().unwrap_or_default()),
                         span: Span {
                             start: k.span().start,
                             end: v.span().end.max(k.span().end),
@@ -139,6 +140,10 @@ impl LabelSelector {
                 span: expr.span(),
             });
         }
+        // A workload's selector and template labels are one or two terms, and a Vec grows to
+        // four at once: the slack of every selector is kept as long as the objects are.
+        sel.match_labels.shrink_to_fit();
+        sel.match_expressions.shrink_to_fit();
         sel
     }
 

@@ -142,9 +142,13 @@ pub(super) fn uncertain_pool(catalog: &Catalog, id: ObjectId) -> bool {
         if s.invalid {
             return true;
         }
-        let labels = s.match_labels.iter().map(|t| (&t.key, Some(&t.value)));
+        let labels = s
+            .match_labels
+            .iter()
+            .map(|t| (t.key.as_str(), Some(t.value.as_str())));
         let exprs = s.match_expressions.iter().flat_map(|r| {
-            std::iter::once((&r.key, None)).chain(r.values.iter().map(|v| (&r.key, Some(v))))
+            std::iter::once((r.key.as_str(), None))
+                .chain(r.values.iter().map(|v| (r.key.as_str(), Some(v.as_str()))))
         });
         labels
             .chain(exprs)

@@ -49,11 +49,14 @@ fn check(catalog: &Facts<'_>, out: &mut Vec<Finding>) {
 
 /// A selector or template label the tree leaves to a renderer: what it becomes is not known.
 fn has_placeholder(s: &LabelSelector, w: &Workload) -> bool {
-    let terms = s.match_labels.iter().flat_map(|t| [&t.key, &t.value]);
+    let terms = s
+        .match_labels
+        .iter()
+        .flat_map(|t| [t.key.as_str(), t.value.as_str()]);
     let exprs = s
         .match_expressions
         .iter()
-        .flat_map(|r| std::iter::once(&r.key).chain(&r.values));
+        .flat_map(|r| std::iter::once(r.key.as_str()).chain(r.values.iter().map(String::as_str)));
     terms.chain(exprs).any(|t| placeholder(t).is_some())
         || w.pod_labels
             .iter()
