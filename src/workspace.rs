@@ -79,6 +79,9 @@ pub struct Workspace {
     report: Report,
     /// The worlds the last lint checked, to give again those whose inputs did not change.
     memo: std::sync::Mutex<crate::WorldMemo>,
+    /// The graphs the last hover or go-to-definition drew, with the names they were drawn
+    /// around: an editor asks again over the same reference (the pointer rests, then a jump).
+    focused: std::sync::Mutex<Option<(Vec<String>, Vec<crate::graph::Graph>)>>,
 }
 
 /// One file: where it is, its current text, and what loading it gave.
@@ -170,6 +173,7 @@ impl Workspace {
             parsed: 0,
             report: empty_report(),
             memo: Default::default(),
+            focused: Default::default(),
         };
         workspace.lint();
         workspace
@@ -241,6 +245,7 @@ impl Workspace {
             self.parsed = 0;
             return &self.report;
         }
+        *self.focused.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
         let (mut timings, mut clock) = (Timings::default(), Instant::now());
         let mut terraform_dirs: HashSet<PathBuf> = HashSet::new();
         // Discovery takes the changed files itself: their FileIds may move.
@@ -482,16 +487,25 @@ impl Workspace {
     /// What the reference at `line`:`col` (1-based, characters) of `path` resolves to.
     ///
     /// Drawn from the graph of the current texts (`cilint graph`'s), built from the
-    /// workspace's contents for each request, and only around the objects the reference's
-    /// document is and names: the whole graph of a large tree would hold more memory than the
-    /// objects themselves, and it needs each world's Catalog, which a lint does not keep.
+    /// workspace's contents, and only around the objects the reference's document is and names
+    /// (kept until the next change, for the next request about them): the whole graph of a
+    /// large tree would hold more memory than the objects themselves, and it needs each world's
+    /// Catalog, which a lint does not keep.
     pub fn resolve_at(&self, path: &Path, line: u32, col: u32) -> Option<Resolution> {
         let file = self.report_path(path)?;
         let text = self.text(path)?;
         let graphs_of = |focus: &[String]| {
-            self.run_stages(false, |run, files, contents, valid| {
+            let mut focused = self.focused.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((names, graphs)) = focused.as_ref()
+                && names == focus
+            {
+                return graphs.clone();
+            }
+            let graphs = self.run_stages(false, |run, files, contents, valid| {
                 crate::graphs_of_run(run, files, contents, valid, Some(focus))
-            })
+            });
+            *focused = Some((focus.to_vec(), graphs.clone()));
+            graphs
         };
         resolve::resolve(
             &resolve::At {

@@ -904,6 +904,42 @@ fn hover_and_definition_resolve_references() {
     assert_no_secret_value(&seen);
 }
 
+/// A hover draws the graph around what it names and keeps it for the next request about the
+/// same names, until the tree changes.
+#[test]
+fn a_hover_after_a_change_shows_the_changed_tree() {
+    let (mut c, _) = Client::start(json!({}));
+    let route = "apps/podinfo/route.yaml";
+    c.diagnostics(route, |d| !d.is_empty());
+    // The sectionName `https` names no listener (the Gateway's is `htps`), asked twice.
+    for _ in 0..2 {
+        let hover = c.request("textDocument/hover", c.at(route, 9, 21));
+        let text = hover["contents"]["value"].as_str().unwrap();
+        assert!(
+            text.contains("nothing in the workspace has this name"),
+            "{text}"
+        );
+    }
+    let gateway = "infrastructure/gateway/gateway.yaml";
+    c.open(gateway);
+    let fixed = std::fs::read_to_string(c.path(gateway))
+        .unwrap()
+        .replace("name: htps", "name: https");
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": c.uri(gateway), "version": 2},
+            "contentChanges": [{"text": fixed}],
+        }),
+    );
+    c.diagnostics(route, |d| d.is_empty());
+    let hover = c.request("textDocument/hover", c.at(route, 9, 21));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("**listener https · HTTPS :443"), "{text}");
+    assert!(text.contains("→ attaches: HTTPRoute apps/podinfo"), "{text}");
+    c.shut_down();
+}
+
 #[test]
 fn a_file_changed_on_disk_is_linted_again_when_the_watcher_says_so() {
     let (mut c, _) = Client::start(json!({
