@@ -314,25 +314,25 @@ pub fn graph(paths: &[String], options: &Options) -> GraphReport {
 }
 
 /// The graphs of a tree loaded by a workspace (hover and go-to-definition in `cilint server`),
-/// drawn around the nodes `focus` names, else whole.
+/// drawn around the names `around` holds, else whole.
 fn graphs_of_run(
     run: &Run<'_>,
     files: Vec<SourceFile>,
     contents: Vec<FileContents>,
     valid: &[bool],
-    focus: Option<&[String]>,
+    around: Option<&[String]>,
 ) -> Vec<graph::Graph> {
     let layout = place(run, &files, valid, contents);
-    graphs_of(&files, layout, run.options, focus)
+    graphs_of(&files, layout, run.options, around)
 }
 
-/// Each world of a placed tree checked and drawn (whole, or around the nodes `focus` names),
+/// Each world of a placed tree checked and drawn (whole, or around the names `around` holds),
 /// one after the other.
 fn graphs_of(
     files: &[SourceFile],
     mut layout: layout::Layout,
     options: &Options,
-    focus: Option<&[String]>,
+    around: Option<&[String]>,
 ) -> Vec<graph::Graph> {
     let (mut timings, mut clock) = (Timings::default(), Instant::now());
     let mut graphs = Vec::new();
@@ -353,7 +353,7 @@ fn graphs_of(
             references: &checked.references,
             positions: &layout.positions,
             files,
-            focus,
+            around,
         }));
     }
     graphs

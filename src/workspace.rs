@@ -81,7 +81,7 @@ pub struct Workspace {
     memo: std::sync::Mutex<crate::WorldMemo>,
     /// The graphs the last hover or go-to-definition drew, with the names they were drawn
     /// around: an editor asks again over the same reference (the pointer rests, then a jump).
-    focused: std::sync::Mutex<Option<(Vec<String>, Vec<crate::graph::Graph>)>>,
+    drawn: std::sync::Mutex<Option<(Vec<String>, Vec<crate::graph::Graph>)>>,
 }
 
 /// One file: where it is, its current text, and what loading it gave.
@@ -173,7 +173,7 @@ impl Workspace {
             parsed: 0,
             report: empty_report(),
             memo: Default::default(),
-            focused: Default::default(),
+            drawn: Default::default(),
         };
         workspace.lint();
         workspace
@@ -245,7 +245,7 @@ impl Workspace {
             self.parsed = 0;
             return &self.report;
         }
-        *self.focused.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.drawn.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
         let (mut timings, mut clock) = (Timings::default(), Instant::now());
         let mut terraform_dirs: HashSet<PathBuf> = HashSet::new();
         // Discovery takes the changed files itself: their FileIds may move.
@@ -494,17 +494,17 @@ impl Workspace {
     pub fn resolve_at(&self, path: &Path, line: u32, col: u32) -> Option<Resolution> {
         let file = self.report_path(path)?;
         let text = self.text(path)?;
-        let graphs_of = |focus: &[String]| {
-            let mut focused = self.focused.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((names, graphs)) = focused.as_ref()
-                && names == focus
+        let graphs_of = |around: &[String]| {
+            let mut drawn = self.drawn.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((names, graphs)) = drawn.as_ref()
+                && names == around
             {
                 return graphs.clone();
             }
             let graphs = self.run_stages(false, |run, files, contents, valid| {
-                crate::graphs_of_run(run, files, contents, valid, Some(focus))
+                crate::graphs_of_run(run, files, contents, valid, Some(around))
             });
-            *focused = Some((focus.to_vec(), graphs.clone()));
+            *drawn = Some((around.to_vec(), graphs.clone()));
             graphs
         };
         resolve::resolve(
@@ -815,7 +815,7 @@ mod tests {
     /// every fixture repository, each word of each file resolves as it does through the whole
     /// graph.
     #[test]
-    fn a_hover_resolves_through_its_focus_as_through_the_whole_graph() {
+    fn a_hover_resolves_through_the_graph_around_it_as_through_the_whole_graph() {
         use super::{Workspace, resolve};
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut repos: Vec<_> = std::fs::read_dir(root.join("fixtures/repos"))

@@ -936,7 +936,10 @@ fn a_hover_after_a_change_shows_the_changed_tree() {
     let hover = c.request("textDocument/hover", c.at(route, 9, 21));
     let text = hover["contents"]["value"].as_str().unwrap();
     assert!(text.starts_with("**listener https · HTTPS :443"), "{text}");
-    assert!(text.contains("→ attaches: HTTPRoute apps/podinfo"), "{text}");
+    assert!(
+        text.contains("→ attaches: HTTPRoute apps/podinfo"),
+        "{text}"
+    );
     c.shut_down();
 }
 

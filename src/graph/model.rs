@@ -32,8 +32,9 @@ pub struct World<'a> {
     pub positions: &'a Positions,
     pub files: &'a [SourceFile],
     /// Draw only the edges that touch a node one of these names is part of, and the nodes they
-    /// join (what a hover reads); `None` draws everything.
-    pub focus: Option<&'a [String]>,
+    /// join (what a hover reads); `None` draws everything. (Not `cilint graph --focus`, which
+    /// keeps what reaches an object once the whole graph is drawn.)
+    pub around: Option<&'a [String]>,
 }
 
 /// An edge while the graph is built.
@@ -51,9 +52,9 @@ struct Builder<'a> {
     world: &'a World<'a>,
     nodes: BTreeMap<Shared, Node>,
     drafts: Vec<Draft>,
-    /// Where an edge out of focus is drafted, to be overwritten by the next.
-    unfocused: Draft,
-    /// The objects named out of focus: drawn only when an edge in focus joins them.
+    /// Where an edge away from the names drawn around is drafted, to be overwritten by the next.
+    elsewhere: Draft,
+    /// The objects named away from them: drawn only when an edge around them joins them.
     seeds: HashMap<Shared, ObjectId>,
     /// Every string shared so far, each held once.
     strings: HashSet<Shared>,
@@ -65,7 +66,7 @@ pub fn build(world: &World<'_>) -> Graph {
         world,
         nodes: BTreeMap::new(),
         drafts: Vec::new(),
-        unfocused: Draft {
+        elsewhere: Draft {
             edge: Edge {
                 from: Shared::from(""),
                 to: Shared::from(""),
@@ -102,7 +103,7 @@ impl<'a> Builder<'a> {
         self.world.catalog
     }
 
-    /// The id of a node drawn, or of an object named out of focus, as the builder holds it.
+    /// The id of a node drawn, or of an object only named, as the builder holds it.
     fn known(&self, id: &str) -> Option<&Shared> {
         match self.nodes.get_key_value(id) {
             Some((shared, _)) => Some(shared),
@@ -128,9 +129,9 @@ impl<'a> Builder<'a> {
         shared
     }
 
-    /// Whether the node `id` is one the graph is drawn for.
-    fn in_focus(&self, id: &str) -> bool {
-        in_focus(self.world.focus, id)
+    /// Whether the node `id` is one the graph is drawn around.
+    fn is_around(&self, id: &str) -> bool {
+        is_around(self.world.around, id)
     }
 
     fn locate(&self, l: Location) -> Location {
@@ -147,15 +148,16 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// The node of an object of the Catalog: drawn when in focus, else named until an edge in
-    /// focus joins it (a hover's graph then holds no label or location of the whole tree).
+    /// The node of an object of the Catalog: drawn when the graph is drawn around it, else named
+    /// until an edge around joins it (a hover's graph holds no label or location of the whole
+    /// tree).
     fn object(&mut self, id: ObjectId) -> Shared {
         let node_id = object_id(self.catalog().object(id));
         if let Some(shared) = self.known(&node_id) {
             return shared.clone();
         }
         let node_id = Shared::from(node_id);
-        if self.in_focus(node_id.as_str()) {
+        if self.is_around(node_id.as_str()) {
             self.draw_object(node_id.clone(), id);
         } else {
             self.seeds.insert(node_id.clone(), id);
@@ -163,7 +165,7 @@ impl<'a> Builder<'a> {
         node_id
     }
 
-    /// The node of an object named out of focus, once an edge in focus joins it.
+    /// The node of an object only named, once an edge around joins it.
     fn draw_seed(&mut self, node_id: &Shared) {
         if let Some(id) = self.seeds.remove(node_id) {
             self.draw_object(node_id.clone(), id);
@@ -256,8 +258,8 @@ impl<'a> Builder<'a> {
         label: &str,
         spans: Vec<Location>,
     ) -> &mut Draft {
-        if !self.in_focus(from.as_str()) && !self.in_focus(to.as_str()) {
-            return &mut self.unfocused;
+        if !self.is_around(from.as_str()) && !self.is_around(to.as_str()) {
+            return &mut self.elsewhere;
         }
         self.draw_seed(from);
         self.draw_seed(to);
@@ -731,7 +733,7 @@ impl<'a> Builder<'a> {
         // Collected in place, the edges would keep the drafts' allocation, half again larger
         // per edge and grown by doubling (10k objects: 4.0 MB kept for 1.1 MB of edges).
         edges.shrink_to_fit();
-        let focus = self.world.focus;
+        let around = self.world.around;
         let mut nodes: Vec<Node> = self.nodes.into_values().collect();
         // Nodes no edge touches and no Gateway: unreachable leftovers of lookups.
         let touched: std::collections::HashSet<&str> = edges
@@ -739,7 +741,7 @@ impl<'a> Builder<'a> {
             .flat_map(|e| [e.from.as_str(), e.to.as_str()])
             .collect();
         nodes.retain(|n| {
-            touched.contains(n.id.as_str()) || (n.kind == "Gateway" && in_focus(focus, &n.id))
+            touched.contains(n.id.as_str()) || (n.kind == "Gateway" && is_around(around, &n.id))
         });
         nodes.shrink_to_fit();
         Graph {
@@ -750,10 +752,18 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Whether `focus` takes in the node `id`: a focus is names, each one part of an id
-/// (`Kind/namespace/name`, a listener's `Gateway/namespace/name/listener/NAME`).
-fn in_focus(focus: Option<&[String]>, id: &str) -> bool {
-    focus.is_none_or(|names| id.split('/').any(|part| names.iter().any(|n| n == part)))
+/// Whether a graph drawn around `names` takes in the node `id`: each name is one part of an id
+/// between its slashes (`Kind/namespace/name`, a listener's `Gateway/namespace/name/listener/NAME`),
+/// or several parts for a name written with a slash.
+fn is_around(names: Option<&[String]>, id: &str) -> bool {
+    let bounded = |n: &str| {
+        id.match_indices(n).any(|(i, _)| {
+            let end = i + n.len();
+            (i == 0 || id.as_bytes()[i - 1] == b'/')
+                && (end == id.len() || id.as_bytes()[end] == b'/')
+        })
+    };
+    names.is_none_or(|names| names.iter().any(|n| bounded(n)))
 }
 
 /// Broken first, then unverifiable, then ok: the order duplicates are kept in.
@@ -762,5 +772,24 @@ fn worst_first(s: State) -> u8 {
         State::Broken => 0,
         State::Unverifiable => 1,
         State::Ok => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_around;
+
+    #[test]
+    fn a_graph_drawn_around_names_takes_in_the_ids_they_are_whole_parts_of() {
+        let names = ["web".to_string(), "a/b".to_string()];
+        let around = Some(&names[..]);
+        assert!(is_around(around, "Gateway/ingress/web"));
+        assert!(is_around(around, "Gateway/ingress/web/listener/https"));
+        assert!(is_around(around, "web/x"));
+        assert!(!is_around(around, "Service/ingress/webapp"));
+        assert!(!is_around(around, "Service/web-ns/api"));
+        assert!(is_around(around, "Service/ns/a/b"));
+        assert!(!is_around(around, "Service/ns/xa/b"));
+        assert!(is_around(None, "Service/ns/api"));
     }
 }

@@ -96,11 +96,11 @@ pub fn resolve(at: &At<'_>, graphs_of: GraphsOf<'_>, text_of: TextOf<'_>) -> Opt
     }
     // Only what the document is and what it names are drawn: the rest of the tree's graph is
     // never held (100k objects: tens of MB).
-    let mut focus = vec![doc.at(&["metadata", "name"])?.as_str()?.to_string()];
+    let mut around = vec![doc.at(&["metadata", "name"])?.as_str()?.to_string()];
     if named {
-        focus.push(field("name")?.to_string());
+        around.push(field("name")?.to_string());
     }
-    let graphs = graphs_of(&focus);
+    let graphs = graphs_of(&around);
     let referrer = referrer(doc, at.file, &graphs)?;
     let graphs = graphs.as_slice();
     let namespace = field("namespace").or(referrer.namespace.as_deref());
