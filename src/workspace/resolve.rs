@@ -85,6 +85,7 @@ pub fn resolve(at: &At<'_>, graphs_of: GraphsOf<'_>, text_of: TextOf<'_>) -> Opt
     let field = |k: &str| reference.get(k).and_then(|n| n.as_str());
     let list = keys.iter().rev().nth(1).copied().unwrap_or("");
     let selector = keys.iter().any(|k| k.contains("elector"));
+    // The references by name the match below resolves.
     let named = matches!(
         (list, last),
         ("parentRefs", "name" | "sectionName" | "port")
