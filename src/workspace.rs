@@ -81,8 +81,11 @@ pub struct Workspace {
     memo: std::sync::Mutex<crate::WorldMemo>,
     /// The graphs the last hover or go-to-definition drew, with the names they were drawn
     /// around: an editor asks again over the same reference (the pointer rests, then a jump).
-    drawn: std::sync::Mutex<Option<(Vec<String>, Vec<crate::graph::Graph>)>>,
+    drawn: std::sync::Mutex<Option<Drawn>>,
 }
+
+/// Graphs drawn around names, with the names.
+type Drawn = (Vec<String>, Arc<Vec<crate::graph::Graph>>);
 
 /// One file: where it is, its current text, and what loading it gave.
 struct Entry {
@@ -499,12 +502,12 @@ impl Workspace {
             if let Some((names, graphs)) = drawn.as_ref()
                 && names == around
             {
-                return graphs.clone();
+                return Arc::clone(graphs);
             }
-            let graphs = self.run_stages(false, |run, files, contents, valid| {
+            let graphs = Arc::new(self.run_stages(false, |run, files, contents, valid| {
                 crate::graphs_of_run(run, files, contents, valid, Some(around))
-            });
-            *drawn = Some((around.to_vec(), graphs.clone()));
+            }));
+            *drawn = Some((around.to_vec(), Arc::clone(&graphs)));
             graphs
         };
         resolve::resolve(
@@ -830,9 +833,9 @@ mod tests {
                 &[repo.to_string_lossy().into_owned()],
                 crate::Options::default(),
             );
-            let whole = ws.run_stages(false, |run, files, contents, valid| {
+            let whole = std::sync::Arc::new(ws.run_stages(false, |run, files, contents, valid| {
                 crate::graphs_of_run(run, files, contents, valid, None)
-            });
+            }));
             for file in &ws.report().files {
                 let path = ws.absolute(&file.path);
                 let Some(text) = ws.text(&path) else { continue };

@@ -137,10 +137,11 @@ pub struct NodeLocation {
     pub column: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     /// Works as far as cilint can tell.
+    #[default]
     Ok,
     /// A finding breaks it: `rule` names the rule.
     Broken,
@@ -148,7 +149,7 @@ pub enum State {
     Unverifiable,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Edge {
     pub from: Shared,
     pub to: Shared,

@@ -38,6 +38,7 @@ pub struct World<'a> {
 }
 
 /// An edge while the graph is built.
+#[derive(Default)]
 struct Draft {
     edge: Edge,
     /// The YAML nodes that make the edge, located: nearly always one.
@@ -66,19 +67,7 @@ pub fn build(world: &World<'_>) -> Graph {
         world,
         nodes: BTreeMap::new(),
         drafts: Vec::new(),
-        elsewhere: Draft {
-            edge: Edge {
-                from: Shared::from(""),
-                to: Shared::from(""),
-                label: Shared::from(""),
-                state: State::Ok,
-                rule: None,
-                reason: None,
-            },
-            spans: SmallVec::new(),
-            about: Vec::new(),
-            only_if_broken: false,
-        },
+        elsewhere: Draft::default(),
         seeds: HashMap::new(),
         strings: HashSet::new(),
     };

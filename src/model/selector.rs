@@ -1,6 +1,6 @@
 //! Kubernetes label selectors (`matchLabels`, `matchExpressions`) with their spans.
 
-use crate::model::{Text, text};
+use super::{Text, text};
 use crate::source::Span;
 use crate::source::yaml::Node;
 

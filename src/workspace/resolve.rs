@@ -4,6 +4,7 @@
 //! what). Secret values are never read: a Secret is shown by kind, namespace and name.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::graph::{Edge, Graph, Node as GraphNode, State, node_id};
 use crate::source::LineIndex;
@@ -44,10 +45,10 @@ enum Step {
 }
 
 /// Another file's current text, by its report name.
-type TextOf<'t> = &'t dyn Fn(&str) -> Option<std::sync::Arc<str>>;
+type TextOf<'t> = &'t dyn Fn(&str) -> Option<Arc<str>>;
 
 /// The workspace's graphs, drawn around the nodes whose ids hold one of these names.
-type GraphsOf<'g> = &'g dyn Fn(&[String]) -> Vec<Graph>;
+type GraphsOf<'g> = &'g dyn Fn(&[String]) -> Arc<Vec<Graph>>;
 
 /// The reference under the cursor, resolved through the graphs `graphs_of` draws around what it
 /// names; `text_of` gives another file's text.
@@ -85,54 +86,39 @@ pub fn resolve(at: &At<'_>, graphs_of: GraphsOf<'_>, text_of: TextOf<'_>) -> Opt
     let field = |k: &str| reference.get(k).and_then(|n| n.as_str());
     let list = keys.iter().rev().nth(1).copied().unwrap_or("");
     let selector = keys.iter().any(|k| k.contains("elector"));
-    // The references by name the match below resolves.
-    let named = matches!(
-        (list, last),
-        ("parentRefs", "name" | "sectionName" | "port")
-            | ("backendRefs", "name" | "port")
-            | ("certificateRefs", "name")
-    );
-    if !named && !selector {
+    // What the cursor is on, from the text alone: a reference by name (the kind it names when it
+    // says none), or a selector.
+    let by_name = match (list, last) {
+        ("parentRefs", "name" | "sectionName" | "port") => Some("Gateway"),
+        ("backendRefs", "name" | "port") => Some("Service"),
+        ("certificateRefs", "name") => Some("Secret"),
+        _ => None,
+    };
+    if by_name.is_none() && !selector {
         return None;
     }
     // Only what the document is and what it names are drawn: the rest of the tree's graph is
     // never held (100k objects: tens of MB).
     let mut around = vec![doc.at(&["metadata", "name"])?.as_str()?.to_string()];
-    if named {
+    if by_name.is_some() {
         around.push(field("name")?.to_string());
     }
     let graphs = graphs_of(&around);
     let referrer = referrer(doc, at.file, &graphs)?;
-    let graphs = graphs.as_slice();
+    let Some(default_kind) = by_name else {
+        return selected(referrer, &graphs);
+    };
     let namespace = field("namespace").or(referrer.namespace.as_deref());
-    match (list, last) {
-        ("parentRefs", "name" | "sectionName" | "port") => {
-            let kind = field("kind").unwrap_or("Gateway");
-            let id = node_id(kind, namespace, field("name")?);
-            match (last, field("sectionName")) {
-                ("sectionName", Some(section)) => {
-                    object(&format!("{id}/listener/{section}"), graphs, text_of, None)
-                }
-                _ => object(&id, graphs, text_of, None),
-            }
+    let kind = field("kind").unwrap_or(default_kind);
+    let id = node_id(kind, namespace, field("name")?);
+    match (list, last, field("sectionName")) {
+        ("parentRefs", "sectionName", Some(section)) => {
+            object(&format!("{id}/listener/{section}"), &graphs, text_of, None)
         }
-        ("backendRefs", "name" | "port") => {
-            let kind = field("kind").unwrap_or("Service");
-            let id = node_id(kind, namespace, field("name")?);
-            let port = field("port").filter(|_| kind == "Service" && last == "port");
-            object(&id, graphs, text_of, port)
+        ("backendRefs", "port", _) if kind == "Service" => {
+            object(&id, &graphs, text_of, field("port"))
         }
-        ("certificateRefs", "name") => {
-            let kind = field("kind").unwrap_or("Secret");
-            object(
-                &node_id(kind, namespace, field("name")?),
-                graphs,
-                text_of,
-                None,
-            )
-        }
-        _ if selector => selected(referrer, graphs),
-        _ => None,
+        _ => object(&id, &graphs, text_of, None),
     }
 }
 
